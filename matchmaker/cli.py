@@ -1,0 +1,148 @@
+"""The `matchmaker` command: init, seed, demo, run, create-user (and more added by feature modules)."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import config
+
+
+def _app_factory():
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
+def main():
+    """市中区银企融资对接平台 — matchmaker command line."""
+
+
+def _engine():
+    return current_app.extensions["db_engine"]
+
+
+def _session():
+    return current_app.extensions["db_sessionmaker"]()
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create the database schema, or upgrade it to the newest migration."""
+    from .domain import schema
+
+    schema.upgrade(_engine())
+    click.echo(f"数据库已就绪：{_engine().url.render_as_string(hide_password=True)}")
+
+
+def _seed() -> list[str]:
+    from .domain import reference
+
+    with _session() as session:
+        warnings = reference.load_all(session, config.SEED_DIR)
+        session.commit()
+    return warnings
+
+
+@click.command("seed")
+@with_appcontext
+def seed_command():
+    """Load reference data: townships, the 22 banks with targets, product kinds and products (idempotent)."""
+    for warning in _seed():
+        click.secho(f"注意：{warning}", fg="yellow")
+    click.echo("基础数据已加载：11个镇街、22家银行及2021–2023年目标、产品目录")
+
+
+@click.command("demo")
+@click.option("--firms", default=200, show_default=True, help="number of demo firms")
+@click.option("--requests", "request_count", default=300, show_default=True, help="number of demo requests")
+@click.option("--yes", is_flag=True, help="do not ask before wiping a non-SQLite database")
+@with_appcontext
+def demo_command(firms: int, request_count: int, yes: bool):
+    """Start over: a fresh database with reference data, demo firms, requests and one account per role."""
+    from .domain import demo, schema
+
+    engine = _engine()
+    if engine.dialect.name != "sqlite" and not yes:
+        click.confirm(f"将清空数据库 {engine.url.render_as_string(hide_password=True)}，继续？", abort=True)
+    schema.drop_all(engine)
+    schema.upgrade(engine)
+    for warning in _seed():
+        click.secho(f"注意：{warning}", fg="yellow")
+    with _session() as session:
+        with click.progressbar(length=1, label="生成演示数据") as bar:
+            demo_accounts = demo.build(session, firms=firms, requests=request_count)
+            session.commit()
+            bar.update(1)
+        for hook in current_app.extensions.get("demo_hooks", []):
+            hook(session)
+            session.commit()
+    click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
+    shown = set()
+    for acc in demo_accounts:
+        if acc.role in shown and acc.username not in ("manager17", "bankadmin17"):
+            continue
+        shown.add(acc.role)
+        click.echo(f"  {acc.username:<14} {acc.role:<13} {acc.note}")
+    click.echo("  （每家银行另有 managerN / bankadminN，N 为附件序号 1–22；各镇街有 township-<代码>）")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+def run_command(host: str, port: int, debug: bool):
+    """Serve the app (development server)."""
+    app = _app_factory()
+    click.echo(f"matchmaker 运行于 http://{host}:{port}/ （Ctrl+C 退出）")
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@click.command("create-user")
+@click.option("--username", prompt=True)
+@click.option("--role", type=click.Choice(["enterprise", "bank_manager", "bank_admin", "township", "district"]),
+              prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--bank", "bank_name", default=None, help="bank name (bank roles)")
+@click.option("--township", "township_name", default=None, help="township name (township role)")
+@click.option("--firm-uscc", default=None, help="firm's USCC (enterprise role)")
+@click.option("--display-name", default="")
+@with_appcontext
+def create_user_command(username, role, password, bank_name, township_name, firm_uscc, display_name):
+    """Create an account of any role."""
+    from sqlalchemy import select
+
+    from .domain import accounts
+    from .domain.errors import DomainError
+    from .models import Bank, Firm, Township
+
+    with _session() as session:
+        bank = session.scalar(select(Bank).where(Bank.name == bank_name)) if bank_name else None
+        township = session.scalar(select(Township).where(Township.name == township_name)) if township_name else None
+        firm = session.scalar(select(Firm).where(Firm.uscc == firm_uscc)) if firm_uscc else None
+        try:
+            accounts.create_user(session, username, password, role, display_name=display_name,
+                                 bank_id=bank.id if bank else None, township_id=township.id if township else None,
+                                 firm_id=firm.id if firm else None)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+    click.echo(f"已创建账户 {username}（{role}）")
+
+
+def register_cli(app) -> None:
+    """Attach the commands to the app's CLI (for `flask --app matchmaker` and app.test_cli_runner())."""
+    for command in (init_command, seed_command, demo_command, create_user_command):
+        app.cli.add_command(command)
+
+
+for _command in (init_command, seed_command, demo_command, run_command, create_user_command):
+    main.add_command(_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

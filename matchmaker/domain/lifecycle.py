@@ -1,0 +1,101 @@
+"""State machines of requests and leads. Every change of state goes through `transition`, which checks
+that the actor's role may make it and appends a History row in the same transaction."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..models import FinancingRequest, History, Lead, User, utcnow
+from .errors import DomainError
+
+SYSTEM = "system"
+BANK = frozenset({"bank_manager", "bank_admin"})
+FIRM_SIDE = frozenset({"enterprise", "township"})
+
+REQUEST_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("draft", "submitted"): FIRM_SIDE | {"district"},
+    ("submitted", "routed"): frozenset({SYSTEM}),
+    ("submitted", "unmatched"): frozenset({SYSTEM}),
+    ("routed", "offered"): frozenset({SYSTEM}),
+    ("routed", "unmatched"): frozenset({SYSTEM}),
+    ("offered", "accepted"): FIRM_SIDE,
+    ("accepted", "funded"): FIRM_SIDE | {SYSTEM},
+    ("unmatched", "referred"): frozenset({SYSTEM, "township", "district"}),
+    ("unmatched", "routed"): frozenset({SYSTEM}),
+    ("draft", "withdrawn"): FIRM_SIDE,
+    ("submitted", "withdrawn"): FIRM_SIDE,
+    ("routed", "withdrawn"): FIRM_SIDE,
+    ("offered", "withdrawn"): FIRM_SIDE,
+    ("unmatched", "withdrawn"): FIRM_SIDE,
+}
+
+LEAD_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("routed", "claimed"): BANK,
+    ("routed", "expired"): frozenset({SYSTEM}),
+    ("routed", "released"): frozenset({SYSTEM}),
+    ("claimed", "contacted"): BANK,
+    ("contacted", "in_review"): BANK,
+    ("in_review", "approved"): BANK,
+    ("approved", "disbursed"): BANK,
+    ("claimed", "declined"): BANK,
+    ("contacted", "declined"): BANK,
+    ("in_review", "declined"): BANK,
+    ("claimed", "released"): frozenset({SYSTEM}),
+    ("contacted", "released"): frozenset({SYSTEM}),
+    ("in_review", "released"): frozenset({SYSTEM}),
+    ("approved", "released"): frozenset({SYSTEM}),
+}
+
+TABLES = {"request": REQUEST_TRANSITIONS, "lead": LEAD_TRANSITIONS}
+
+
+class TransitionRefused(DomainError):
+    status = 409
+
+
+def _entity(obj) -> str:
+    if isinstance(obj, FinancingRequest):
+        return "request"
+    if isinstance(obj, Lead):
+        return "lead"
+    raise TypeError(f"no state machine for {type(obj).__name__}")
+
+
+def role_of(actor: User | None) -> str:
+    return actor.role if actor is not None else SYSTEM
+
+
+def can(entity: str, from_state: str, to_state: str, role: str) -> bool:
+    """Whether `role` may move an `entity` from one state to another."""
+    return role in TABLES[entity].get((from_state, to_state), frozenset())
+
+
+def record(session: Session, entity: str, entity_id: int, request_id: int | None, actor: User | None,
+           from_state: str | None, to_state: str, note: str = "") -> History:
+    """Append one History row (used by transition, and for creation events)."""
+    row = History(
+        entity=entity,
+        entity_id=entity_id,
+        request_id=request_id,
+        actor_id=actor.id if actor is not None else None,
+        actor_role=role_of(actor),
+        at=utcnow(),
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+    )
+    session.add(row)
+    return row
+
+
+def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "") -> History:
+    """Move a request or lead to `to_state` if the actor's role may, and write the history row."""
+    entity = _entity(obj)
+    role = role_of(actor)
+    from_state = obj.state
+    if not can(entity, from_state, to_state, role):
+        raise TransitionRefused(f"当前状态“{from_state}”不能变更为“{to_state}”（角色：{role}）")
+    obj.state = to_state
+    if obj.id is None:
+        session.flush()
+    request_id = obj.id if entity == "request" else obj.request_id
+    return record(session, entity, obj.id, request_id, actor, from_state, to_state, note)

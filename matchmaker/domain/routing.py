@@ -1,0 +1,252 @@
+"""Routing: rank (bank, product) pairs for a financing request and send it to the best few banks.
+
+Hard rules first (see `eligibility`), then a score whose named parts are stored on each lead so the firm
+can see "why this bank". Everything needed to rank is loaded once into a RoutingContext so that ranking a
+request is pure in-memory work (see benchmarks/route_requests.py).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Bank, BankTarget, Firm, FinancingRequest, Lead, Product, User, utcnow
+from ..models.requests import OPEN_LEAD_STATES
+from . import lifecycle, settings
+from .eligibility import FirmFacts, ProductRules, RequestFacts, is_eligible
+from .workdays import add_workdays
+
+DECLINE_COOLDOWN_DAYS = 90
+
+
+@dataclass(slots=True)
+class BankFacts:
+    id: int
+    name: str
+    township_id: int | None
+    capacity: int
+    open_leads: int = 0
+    target_gap: float = 1.0  # 0 = target met, 1 = nothing towards it yet
+    avg_claim_workdays: float | None = None
+
+
+@dataclass(slots=True)
+class Match:
+    bank_id: int
+    product_id: int
+    score: float
+    parts: dict
+
+
+@dataclass
+class RoutingContext:
+    products: list[ProductRules]
+    banks: dict[int, BankFacts]
+    weights: dict[str, float]
+    fanout: int = 3
+    recent_declines: dict[int, set[int]] = field(default_factory=dict)  # firm_id -> bank ids
+    kind_names: dict[str, str] = field(default_factory=dict)
+    whitelist_kinds: dict[int, frozenset[str]] = field(default_factory=dict)  # firm_id -> kinds
+
+
+WHITELIST_LABELS = {
+    "key_project": "重点项目",
+    "doubling_firm": "三年倍增计划重点培育企业",
+    "tech_upgrade": "技改项目",
+    "above_scale": "规上企业",
+    "high_tech": "高新技术企业",
+    "rural_revitalisation": "乡村振兴项目",
+}
+
+
+def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
+    """White-list kinds each firm belongs to. Empty until the white lists exist; replaced by that module."""
+    try:
+        from .whitelists import whitelist_kinds_by_firm  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return whitelist_kinds_by_firm(session, firm_ids)
+
+
+def load_context(session: Session, today: date | None = None) -> RoutingContext:
+    """Snapshot products, banks and their live figures for ranking."""
+    today = today or date.today()
+    kind_names = {}
+    products = []
+    for p in session.scalars(select(Product).join(Bank).where(Product.active.is_(True), Bank.active.is_(True))):
+        products.append(ProductRules.from_product(p))
+        kind_names[p.kind_code] = p.kind.name
+    banks = {
+        b.id: BankFacts(id=b.id, name=b.name, township_id=b.township_id, capacity=b.capacity)
+        for b in session.scalars(select(Bank).where(Bank.active.is_(True)))
+    }
+    for bank_id, n in session.execute(
+        select(Lead.bank_id, func.count()).where(Lead.state.in_(OPEN_LEAD_STATES)).group_by(Lead.bank_id)
+    ):
+        if bank_id in banks:
+            banks[bank_id].open_leads = n
+    _fill_target_gaps(session, banks, today.year)
+    _fill_claim_speed(session, banks)
+    since = utcnow() - timedelta(days=DECLINE_COOLDOWN_DAYS)
+    declines: dict[int, set[int]] = defaultdict(set)
+    for firm_id, bank_id in session.execute(
+        select(FinancingRequest.firm_id, Lead.bank_id)
+        .join(Lead, Lead.request_id == FinancingRequest.id)
+        .where(Lead.state == "declined", Lead.decided_at >= since)
+    ):
+        declines[firm_id].add(bank_id)
+    return RoutingContext(
+        products=products,
+        banks=banks,
+        weights={k: float(v) for k, v in settings.get(session, "routing_weights").items()},
+        fanout=int(settings.get(session, "routing_fanout")),
+        recent_declines=dict(declines),
+        kind_names=kind_names,
+    )
+
+
+def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) -> None:
+    """Gap to this year's industrial-loan target, measured by what the platform has disbursed this year."""
+    targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
+                                   .where(BankTarget.year == year)).all())
+    if not targets:  # outside the appendix years: use the latest year we have
+        latest = session.scalar(select(func.max(BankTarget.year)))
+        if latest is None:
+            return
+        targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
+                                       .where(BankTarget.year == latest)).all())
+    start = datetime(year, 1, 1)
+    disbursed = dict(session.execute(
+        select(Lead.bank_id, func.coalesce(func.sum(Lead.disbursed_amount), 0))
+        .where(Lead.state == "disbursed", Lead.disbursed_at >= start.date()).group_by(Lead.bank_id)
+    ).all())
+    for bank_id, facts in banks.items():
+        target = targets.get(bank_id)
+        if not target:
+            facts.target_gap = 0.0
+            continue
+        target_yuan = Decimal(target) * 100_000_000
+        done = Decimal(disbursed.get(bank_id, 0) or 0)
+        facts.target_gap = float(max(Decimal(0), 1 - done / target_yuan)) if target_yuan else 0.0
+
+
+def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
+    rows = session.execute(
+        select(Lead.bank_id, Lead.created_at, Lead.claimed_at).where(Lead.claimed_at.is_not(None))
+        .order_by(Lead.claimed_at.desc()).limit(5000)
+    ).all()
+    per_bank: dict[int, list[float]] = defaultdict(list)
+    for bank_id, created, claimed in rows:
+        per_bank[bank_id].append(max(0.0, (claimed - created).total_seconds() / 86400))
+    for bank_id, days in per_bank.items():
+        if bank_id in banks:
+            banks[bank_id].avg_claim_workdays = sum(days) / len(days)
+
+
+def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: FirmFacts,
+          req: RequestFacts) -> tuple[float, dict]:
+    """Score one eligible pair; returns the total and its named parts (value 0–1, weight, points, reason)."""
+    w = ctx.weights
+    kind_name = ctx.kind_names.get(product.kind_code, product.kind_code)
+    if req.interests and product.kind_code in req.interests:
+        fit, fit_reason = 1.0, f"企业关注的产品：{kind_name}"
+    elif not req.interests:
+        fit, fit_reason = 0.6, f"符合{kind_name}的准入条件"
+    else:
+        fit, fit_reason = 0.3, f"可办理{kind_name}（非企业勾选产品）"
+    preferred = product.preferred_whitelists
+    kinds = firm.whitelist_kinds
+    if kinds:
+        hit = sorted(kinds & preferred) if preferred else sorted(kinds)
+        wl = 1.0 if (preferred and hit) else 0.7
+        wl_reason = "白名单企业：" + "、".join(WHITELIST_LABELS.get(k, k) for k in (hit or sorted(kinds)))
+    else:
+        wl, wl_reason = 0.0, "不在白名单"
+    gap = bank.target_gap
+    gap_reason = f"距本年工业贷款目标尚差 {gap:.0%}" if gap > 0 else "已完成本年工业贷款目标"
+    if bank.avg_claim_workdays is None:
+        speed, speed_reason = 0.5, "暂无历史响应记录"
+    else:
+        speed = 1.0 / (1.0 + bank.avg_claim_workdays)
+        speed_reason = f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"
+    load = max(0.0, 1.0 - bank.open_leads / bank.capacity) if bank.capacity else 0.0
+    load_reason = f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"
+    near = 1.0 if (bank.township_id is not None and bank.township_id == firm.township_id) else 0.0
+    near_reason = "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"
+    values = {
+        "product_fit": (fit, fit_reason),
+        "whitelist": (wl, wl_reason),
+        "target_gap": (gap, gap_reason),
+        "speed": (speed, speed_reason),
+        "workload": (load, load_reason),
+        "nearby": (near, near_reason),
+    }
+    parts = {}
+    total = 0.0
+    for name, (value, reason) in values.items():
+        points = value * w.get(name, 0.0)
+        total += points
+        parts[name] = {"value": round(value, 3), "weight": w.get(name, 0.0), "points": round(points, 2),
+                       "reason": reason}
+    return total, parts
+
+
+def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks: set[int] | None = None,
+         limit: int | None = None) -> list[Match]:
+    """The best product per bank among eligible pairs, best banks first, at most `limit` (default fanout)."""
+    excluded = set(exclude_banks or ())
+    excluded |= ctx.recent_declines.get(firm.id, set())
+    best: dict[int, Match] = {}
+    for product in ctx.products:
+        bank = ctx.banks.get(product.bank_id)
+        if bank is None or product.bank_id in excluded or bank.open_leads >= bank.capacity:
+            continue
+        if not is_eligible(product, firm, req):
+            continue
+        total, parts = score(ctx, product, bank, firm, req)
+        current = best.get(product.bank_id)
+        if current is None or total > current.score:
+            best[product.bank_id] = Match(product.bank_id, product.id, total, parts)
+    ranked = sorted(best.values(), key=lambda m: (-m.score, m.bank_id))
+    return ranked[: (limit if limit is not None else ctx.fanout)]
+
+
+def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset()):
+    return FirmFacts.from_firm(firm, whitelist_kinds), RequestFacts.from_request(request)
+
+
+def route_request(session: Session, request: FinancingRequest, actor: User | None = None,
+                  ctx: RoutingContext | None = None, today: date | None = None,
+                  claim_workdays: int = 2) -> list[Lead]:
+    """Create leads for the best banks and move the request to `routed` (or `unmatched` if none fit)."""
+    today = today or date.today()
+    ctx = ctx or load_context(session, today)
+    kinds = ctx.whitelist_kinds.get(request.firm_id)
+    if kinds is None:
+        kinds = firm_whitelist_kinds(session, [request.firm_id]).get(request.firm_id, frozenset())
+    firm_facts, req_facts = facts_for(request, request.firm, kinds)
+    already = {lead.bank_id for lead in request.leads}
+    matches = rank(ctx, firm_facts, req_facts, exclude_banks=already)
+    if not matches:
+        lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+        return []
+    deadline = add_workdays(today, claim_workdays)
+    leads = []
+    next_rank = max((lead.rank for lead in request.leads), default=0) + 1
+    for offset, m in enumerate(matches):
+        lead = Lead(request=request, bank_id=m.bank_id, product_id=m.product_id, state="routed",
+                    rank=next_rank + offset, score=Decimal(str(round(m.score, 3))), score_parts=m.parts,
+                    claim_deadline=deadline)
+        session.add(lead)
+        session.flush()
+        lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed",
+                         f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}")
+        ctx.banks[m.bank_id].open_leads += 1
+        leads.append(lead)
+    if request.state != "routed":
+        lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
+    return leads

@@ -1,0 +1,10 @@
+"""All models, imported here so that Base.metadata knows every table."""
+from .base import Base, utcnow  # noqa: F401
+from .places import Township  # noqa: F401
+from .firms import Firm  # noqa: F401
+from .banks import Bank, BankTarget  # noqa: F401
+from .products import Product, ProductKind  # noqa: F401
+from .users import User  # noqa: F401
+from .requests import FinancingRequest, Lead, Offer  # noqa: F401
+from .audit import History  # noqa: F401
+from .settings import Setting  # noqa: F401

@@ -1,0 +1,66 @@
+"""Firms (企业): one record per firm, keyed by its unified social credit code where known."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .places import Township
+
+FIRM_SIZES = {"micro": "微型", "small": "小型", "medium": "中型", "large": "大型"}
+TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
+INDUSTRIES = {
+    "new_materials": "新材料",
+    "water_treatment": "环保水处理剂",
+    "textiles": "高端纺织服装",
+    "health_devices": "大健康医疗器械",
+    "chemicals": "化工",
+    "machinery": "机械制造",
+    "food": "食品加工",
+    "construction": "建材建筑",
+    "agriculture": "现代农业",
+    "services": "商贸服务",
+    "it": "信息技术",
+    "other": "其他",
+}
+
+
+class Firm(Base):
+    __tablename__ = "firm"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    name_pinyin: Mapped[str] = mapped_column(String(800), default="")
+    name_initials: Mapped[str] = mapped_column(String(200), default="", index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), index=True)
+    industry: Mapped[str] = mapped_column(String(32), default="other")
+    size: Mapped[str] = mapped_column(String(16), default="small")
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    has_bank_loan: Mapped[bool] = mapped_column(Boolean, default=False)
+    tax_credit_grade: Mapped[str | None] = mapped_column(String(2))
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    township: Mapped[Township | None] = relationship(lazy="joined")
+
+    @property
+    def industry_label(self) -> str:
+        return INDUSTRIES.get(self.industry, self.industry)
+
+    @property
+    def size_label(self) -> str:
+        return FIRM_SIZES.get(self.size, self.size)
+
+    @property
+    def is_first_loan_candidate(self) -> bool:
+        return not self.has_bank_loan
+
+    def __repr__(self) -> str:
+        return f"<Firm {self.name}>"

@@ -1,0 +1,69 @@
+"""Accounts: one user with one role, tied to a firm, a bank or a township where the role needs it."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .banks import Bank
+from .base import Base, utcnow
+from .firms import Firm
+from .places import Township
+
+ROLES = {
+    "enterprise": "企业用户",
+    "bank_manager": "客户经理",
+    "bank_admin": "支行管理员",
+    "township": "镇街/金融辅导队",
+    "district": "区地方金融监管局",
+}
+BANK_ROLES = ("bank_manager", "bank_admin")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"), index=True)
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("bank.id"), index=True)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    firm: Mapped[Firm | None] = relationship(lazy="joined")
+    bank: Mapped[Bank | None] = relationship(lazy="joined")
+    township: Mapped[Township | None] = relationship(lazy="joined")
+
+    # Flask-Login protocol, written out so models need no Flask import.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def is_bank(self) -> bool:
+        return self.role in BANK_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

@@ -1,0 +1,85 @@
+"""Web layer: extensions, blueprints, template helpers and error pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import csrf, limiter, login_manager
+from . import filters
+
+
+def register_web(app: Flask) -> None:
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    filters.register(app)
+
+
+def _register_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from ..db import get_session
+        from ..models import User
+
+        try:
+            user = get_session().get(User, int(user_id))
+        except ValueError:
+            return None
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import auth, bank, district, enterprise, health, main, requests, township
+
+    for module in (main, health, auth, enterprise, requests, bank, township, district):
+        app.register_blueprint(module.bp)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_errors(app: Flask) -> None:
+    def render_error(status: int, title: str, message: str):
+        if _wants_json():
+            return jsonify({"error": title, "message": message}), status
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return render_error(400, "表单已过期", "页面停留时间过长或表单来源不明，请刷新页面后重新提交。")
+
+    @app.errorhandler(400)
+    def _bad(e):
+        return render_error(400, "请求有误", "提交的内容无法处理，请检查后重试。")
+
+    @app.errorhandler(403)
+    def _forbidden(e):
+        return render_error(403, "无权访问", getattr(e, "description", None) or "您没有权限查看此页面。")
+
+    @app.errorhandler(404)
+    def _not_found(e):
+        return render_error(404, "页面不存在", "您访问的页面或记录不存在。")
+
+    @app.errorhandler(405)
+    def _method(e):
+        return render_error(405, "操作不允许", "该页面不支持此操作。")
+
+    @app.errorhandler(413)
+    def _too_large(e):
+        return render_error(413, "文件过大", "上传的文件超过大小限制。")
+
+    @app.errorhandler(429)
+    def _throttled(e):
+        return render_error(429, "尝试次数过多", "登录尝试过于频繁，请稍后再试。")
+
+    @app.errorhandler(500)
+    def _server(e):  # pragma: no cover - last resort
+        return render_error(500, "系统错误", "系统暂时无法处理，请稍后重试；您填写的内容未丢失，请返回上一页。")

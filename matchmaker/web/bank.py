@@ -1,0 +1,201 @@
+"""The bank's pages: the lead inbox, a lead with its actions, the bank's products and managers."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..domain import accounts, financing, leads
+from ..domain.errors import DomainError
+from ..models import FinancingRequest, History, Lead, Product, User
+from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .forms.auth import CreateUserForm
+from .forms.bank import ApproveForm, DeclineForm, DisburseForm, NoteForm
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+BANK_ROLES = ("bank_manager", "bank_admin")
+TABS = {
+    "new": ("待认领", ("routed",)),
+    "open": ("在办", ("claimed", "contacted", "in_review", "approved")),
+    "done": ("已办结", ("disbursed", "declined", "expired", "released")),
+}
+
+
+@bp.get("/")
+@roles_required(*BANK_ROLES)
+def inbox():
+    tab = request.args.get("tab", "new")
+    if tab not in TABS:
+        tab = "new"
+    query = leads.visible_leads(current_user).join(FinancingRequest).where(Lead.state.in_(TABS[tab][1]))
+    if tab == "open" and current_user.role == "bank_manager" and request.args.get("mine", "1") == "1":
+        query = query.where(Lead.manager_id == current_user.id)
+    query = apply_sort(query, {"created": Lead.created_at, "amount": FinancingRequest.amount,
+                               "deadline": Lead.claim_deadline, "score": Lead.score}, "-created")
+    page = paginate(query, current_app.config["PAGE_SIZE"])
+    db = session()
+    counts = {key: db.scalar(select(func.count()).select_from(
+        leads.visible_leads(current_user).where(Lead.state.in_(states)).subquery())) for key, (_, states) in TABS.items()}
+    return render_template("bank/inbox.html", page=page, tab=tab, tabs=TABS, counts=counts)
+
+
+def _lead_or_abort(db, lead_id: int) -> Lead:
+    try:
+        return leads.get_lead_for(db, current_user, lead_id)
+    except DomainError as exc:
+        abort(exc.status, exc.message)
+
+
+@bp.get("/leads/<int:lead_id>")
+@roles_required(*BANK_ROLES)
+def lead(lead_id: int):
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    return _render_lead(db, item)
+
+
+def _render_lead(db, item: Lead, **forms):
+    history = db.scalars(select(History).where(History.request_id == item.request_id,
+                                               ((History.entity == "request") | (History.entity_id == item.id)))
+                         .order_by(History.at, History.id)).all()
+    history = [h for h in history if h.entity != "lead" or h.entity_id == item.id]
+    approve_form = forms.get("approve_form") or ApproveForm(
+        amount_wan=item.request.amount / 10000, term_months=item.request.term_months, formdata=None)
+    disburse_form = forms.get("disburse_form") or DisburseForm(
+        amount_wan=(item.offer.amount / 10000) if item.offer else None, formdata=None)
+    return render_template(
+        "bank/lead.html", lead=item, req=item.request, firm=item.request.firm, history=history,
+        show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
+        approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
+        disburse_form=disburse_form,
+    ), (422 if forms else 200)
+
+
+def _act(lead_id: int, action, success: str):
+    db = session()
+    _lead_or_abort(db, lead_id)
+    try:
+        action(db)
+    except DomainError as exc:
+        db.rollback()
+        flash(exc.message, "danger")
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+    else:
+        db.commit()
+        flash(success, "success")
+    return redirect(url_for("bank.lead", lead_id=lead_id))
+
+
+@bp.post("/leads/<int:lead_id>/claim")
+@roles_required(*BANK_ROLES)
+def claim(lead_id: int):
+    return _act(lead_id, lambda db: leads.claim(db, current_user, lead_id), "认领成功，现在可以联系企业")
+
+
+@bp.post("/leads/<int:lead_id>/contact")
+@roles_required(*BANK_ROLES)
+def contact(lead_id: int):
+    form = NoteForm()
+    note = form.note.data if form.validate_on_submit() else ""
+    return _act(lead_id, lambda db: leads.record_contact(db, current_user, lead_id, note or ""), "已记录联系情况")
+
+
+@bp.post("/leads/<int:lead_id>/review")
+@roles_required(*BANK_ROLES)
+def review(lead_id: int):
+    form = NoteForm()
+    note = form.note.data if form.validate_on_submit() else ""
+    return _act(lead_id, lambda db: leads.start_review(db, current_user, lead_id, note or ""), "已进入审查")
+
+
+@bp.post("/leads/<int:lead_id>/approve")
+@roles_required(*BANK_ROLES)
+def approve(lead_id: int):
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    form = ApproveForm()
+    if form.validate_on_submit():
+        try:
+            leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+                          rate_pct=form.rate_pct.data, term_months=form.term_months.data,
+                          conditions=form.conditions.data or "")
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("已审批通过，授信方案已发送给企业", "success")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
+    return _render_lead(db, db.get(Lead, item.id), approve_form=form)
+
+
+@bp.post("/leads/<int:lead_id>/decline")
+@roles_required(*BANK_ROLES)
+def decline(lead_id: int):
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            leads.decline(db, current_user, lead_id, form.code.data, form.note.data or "")
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("已记录拒绝原因，企业将看到原因和建议", "success")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
+    return _render_lead(db, db.get(Lead, item.id), decline_form=form)
+
+
+@bp.post("/leads/<int:lead_id>/disburse")
+@roles_required(*BANK_ROLES)
+def disburse(lead_id: int):
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    form = DisburseForm()
+    if form.validate_on_submit():
+        try:
+            leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
+                           form.disbursed_on.data)
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("已登记放款", "success")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
+    return _render_lead(db, db.get(Lead, item.id), disburse_form=form)
+
+
+@bp.get("/products")
+@roles_required("bank_admin")
+def products():
+    db = session()
+    rows = db.scalars(select(Product).where(Product.bank_id == current_user.bank_id).order_by(Product.name)).all()
+    return render_template("bank/products.html", products=rows)
+
+
+@bp.route("/managers", methods=["GET", "POST"])
+@roles_required("bank_admin")
+def managers():
+    db = session()
+    form = CreateUserForm()
+    form.role.choices = [("bank_manager", "客户经理"), ("bank_admin", "支行管理员")]
+    form.bank_id.choices = [(current_user.bank_id, current_user.bank.name)]
+    form.township_id.choices = [("", "—")]
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(db, form.username.data, form.password.data, form.role.data,
+                                 display_name=form.display_name.data or "", bank_id=current_user.bank_id,
+                                 phone=form.phone.data or "")
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("账户已创建", "success")
+            return redirect(url_for("bank.managers"))
+    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id).order_by(User.username)).all()
+    return render_template("bank/managers.html", users=users, form=form)

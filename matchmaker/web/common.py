@@ -1,0 +1,92 @@
+"""Helpers every blueprint uses: role guards, the current session, pagination and sorting of queries,
+and turning domain errors into form errors or flashes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, request
+from flask_login import current_user, login_required
+from sqlalchemy import Select, func, select
+
+from ..db import get_session
+from ..domain.errors import DomainError
+
+
+def roles_required(*roles: str):
+    """Login required, and the user's role must be one of `roles` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def session():
+    return get_session()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths are allowed as a `next` redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(query: Select, per_page: int = 25, scalars: bool = True) -> Page:
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    db = get_session()
+    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = db.execute(query.limit(per_page).offset((page - 1) * per_page))
+    items = list(rows.scalars().unique()) if scalars else list(rows)
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def apply_sort(query: Select, columns: dict, default: str) -> Select:
+    """Sort by ?sort=name or ?sort=-name among the allowed `columns` (name -> column)."""
+    key = request.args.get("sort", default)
+    desc = key.startswith("-")
+    column = columns.get(key.lstrip("-")) or columns[default.lstrip("-")]
+    return query.order_by(column.desc() if desc else column.asc())
+
+
+def apply_domain_error(exc: DomainError, form=None) -> None:
+    """Put the error next to its field if the form has it, else flash it."""
+    if form is not None and exc.field and hasattr(form, exc.field):
+        getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [exc.message]
+    else:
+        flash(exc.message, "danger")

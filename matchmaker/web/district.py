@@ -1,0 +1,78 @@
+"""The district finance office's pages: dashboard, firms, banks with targets, accounts."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import config
+from ..domain import accounts, reference
+from ..domain import dashboard as figures
+from ..domain import firms as firm_rules
+from ..domain.errors import DomainError
+from ..models import Bank, BankTarget, Township, User
+from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .forms.auth import CreateUserForm
+from .forms.fields import bank_choices, township_choices
+from .township import filtered_firms
+
+bp = Blueprint("district", __name__, url_prefix="/district")
+
+
+@bp.get("/")
+@roles_required("district")
+def dashboard():
+    db = session()
+    return render_template("district/dashboard.html", states=figures.requests_by_state(db),
+                           amounts=figures.amounts(db), banks=figures.by_bank(db),
+                           townships=figures.by_township(db))
+
+
+@bp.get("/firms")
+@roles_required("district")
+def firms():
+    query = firm_rules.visible_firms(current_user)
+    if request.args.get("township", type=int):
+        query = query.where(firm_rules.Firm.township_id == request.args.get("township", type=int))
+    page = paginate(filtered_firms(query), current_app.config["PAGE_SIZE"])
+    townships = session().scalars(select(Township).order_by(Township.id)).all()
+    return render_template("firms/index.html", page=page, show_township=True, townships=townships)
+
+
+@bp.get("/banks")
+@roles_required("district")
+def banks():
+    db = session()
+    rows = db.scalars(select(Bank).order_by(Bank.seq)).all()
+    targets = {(t.bank_id, t.year): t for t in db.scalars(select(BankTarget))}
+    appendix = reference.parse_appendix(config.SEED_DIR / "bank_targets_appendix.tsv")
+    return render_template("district/banks.html", banks=rows, targets=targets, years=reference.APPENDIX_YEARS,
+                           appendix=appendix, sums=appendix.row_sums())
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required("district")
+def users():
+    db = session()
+    form = CreateUserForm()
+    form.bank_id.choices = bank_choices("（银行用户必选）")
+    form.township_id.choices = township_choices("（镇街用户必选）")
+    if form.validate_on_submit():
+        try:
+            if form.role.data == "enterprise":
+                raise DomainError("企业账户请由企业自行注册", field="role")
+            accounts.create_user(db, form.username.data, form.password.data, form.role.data,
+                                 display_name=form.display_name.data or "", bank_id=form.bank_id.data,
+                                 township_id=form.township_id.data, phone=form.phone.data or "")
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash(f"账户 {form.username.data} 已创建", "success")
+            return redirect(url_for("district.users"))
+    query = apply_sort(select(User), {"username": User.username, "role": User.role, "created": User.created_at},
+                       "role")
+    role = request.args.get("role")
+    if role:
+        query = query.where(User.role == role)
+    page = paginate(query, 50)
+    return render_template("district/users.html", page=page, form=form)

@@ -1,0 +1,45 @@
+"""The enterprise's own pages: its start page and the firm profile."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..domain import financing, firms
+from ..domain.errors import DomainError
+from ..models import FinancingRequest
+from .common import apply_domain_error, roles_required, session
+from .forms.fields import township_choices
+from .forms.requests import ProfileForm
+
+bp = Blueprint("enterprise", __name__, url_prefix="/enterprise")
+
+
+@bp.get("/")
+@roles_required("enterprise")
+def dashboard():
+    db = session()
+    reqs = db.scalars(financing.visible_requests(current_user).order_by(FinancingRequest.created_at.desc())
+                      .limit(10)).all()
+    return render_template("enterprise/dashboard.html", firm=current_user.firm, requests=reqs)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@roles_required("enterprise")
+def profile():
+    db = session()
+    firm = current_user.firm
+    form = ProfileForm(obj=firm)
+    form.township_id.choices = township_choices()
+    if form.validate_on_submit():
+        try:
+            values = {k: getattr(form, k).data for k in firms.PROFILE_FIELDS}
+            values["tax_credit_grade"] = values["tax_credit_grade"] or None
+            firms.update_profile(db, current_user, firm, form.name.data, **values)
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("企业资料已保存", "success")
+            return redirect(url_for("enterprise.profile"))
+    memberships = firms.memberships(db, firm.id)
+    return render_template("enterprise/profile.html", form=form, firm=firm, memberships=memberships)

@@ -1,0 +1,59 @@
+"""Jinja filters and globals shared by every template (money, dates, labels, pagination)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+
+from ..models.firms import FIRM_SIZES, INDUSTRIES
+from ..models.products import COLLATERAL_KINDS
+from ..models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
+from ..models.users import ROLES
+from . import nav
+
+CST = timezone(timedelta(hours=8))
+
+
+def wan(yuan) -> str:
+    """元 -> '123.45' 万元 text, exact (Decimal)."""
+    if yuan is None:
+        return "—"
+    value = (Decimal(int(yuan)) / Decimal(10000)).quantize(Decimal("0.01"))
+    text = f"{value:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+def local_time(value) -> str:
+    """Stored naive UTC -> Beijing time text."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def sort_url(column: str) -> str:
+    args = request.args.to_dict()
+    current = args.get("sort", "")
+    args["sort"] = ("-" + column) if current == column else column
+    args.pop("page", None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["wan"] = wan
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(
+        REQUEST_STATES=REQUEST_STATES, LEAD_STATES=LEAD_STATES, DECLINE_REASONS=DECLINE_REASONS,
+        COLLATERAL_KINDS=COLLATERAL_KINDS, INDUSTRIES=INDUSTRIES, FIRM_SIZES=FIRM_SIZES, ROLES=ROLES,
+        page_url=page_url, sort_url=sort_url, nav_items=nav.items_for,
+    )

@@ -1,0 +1,165 @@
+"""Financing requests: list, file (enterprise, or township on a firm's behalf), detail with "why this bank",
+offers side by side and the history; accept an offer, confirm funds, withdraw."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from ..domain import financing
+from ..domain.errors import DomainError
+from ..models import Bank, Firm, FinancingRequest, History, Lead, Township
+from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .forms.fields import product_kind_choices
+from .forms.requests import RequestForm
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
+FILERS = ("enterprise", "township", "district")
+
+
+def _fail(exc: DomainError):
+    flash(exc.message, "danger")
+    if exc.status in (403, 404):
+        abort(exc.status, exc.message)
+
+
+@bp.get("/")
+@roles_required(*ALL_ROLES)
+def index():
+    db = session()
+    query = financing.visible_requests(current_user).join(Firm, Firm.id == FinancingRequest.firm_id) \
+        if current_user.role != "township" else financing.visible_requests(current_user)
+    state = request.args.get("state", "")
+    if state:
+        query = query.where(FinancingRequest.state == state)
+    township_id = request.args.get("township", type=int)
+    if township_id and current_user.role == "district":
+        query = query.where(Firm.township_id == township_id)
+    bank_id = request.args.get("bank", type=int)
+    if bank_id and current_user.role == "district":
+        query = query.where(FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == bank_id)))
+    q = (request.args.get("q") or "").strip()
+    if q:
+        query = query.where(or_(Firm.name.contains(q), Firm.name_initials.like(f"%{q.lower()}%"),
+                                FinancingRequest.purpose.contains(q)))
+    query = apply_sort(query, {
+        "created": FinancingRequest.created_at, "amount": FinancingRequest.amount,
+        "term": FinancingRequest.term_months, "state": FinancingRequest.state, "firm": Firm.name,
+    }, "-created")
+    page = paginate(query, current_app.config["PAGE_SIZE"])
+    townships = db.scalars(select(Township).order_by(Township.id)).all() if current_user.role == "district" else []
+    banks = db.scalars(select(Bank).order_by(Bank.seq)).all() if current_user.role == "district" else []
+    return render_template("requests/index.html", page=page, townships=townships, banks=banks)
+
+
+def _firm_choices(db) -> list[tuple]:
+    if current_user.role == "township":
+        firms = db.scalars(select(Firm).where(Firm.township_id == current_user.township_id).order_by(Firm.name))
+    else:
+        firms = db.scalars(select(Firm).order_by(Firm.name).limit(2000))
+    return [("", "请选择企业")] + [(f.id, f.name) for f in firms]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*FILERS)
+def new():
+    db = session()
+    form = RequestForm()
+    form.products_of_interest.choices = product_kind_choices()
+    on_behalf = current_user.role != "enterprise"
+    if on_behalf:
+        form.firm_id.choices = _firm_choices(db)
+        if request.method == "GET" and request.args.get("firm_id", type=int):
+            form.firm_id.data = request.args.get("firm_id", type=int)
+    else:
+        form.firm_id.choices = [(current_user.firm_id, current_user.firm.name)]
+    if form.validate_on_submit():
+        firm_id = form.firm_id.data if on_behalf else current_user.firm_id
+        firm = db.get(Firm, firm_id) if firm_id else None
+        if firm is None:
+            form.firm_id.errors.append("请选择企业")
+        else:
+            try:
+                req = financing.file_request(
+                    db, current_user, firm, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+                    term_months=form.term_months.data, purpose=form.purpose.data, collateral=form.collateral.data,
+                    products_of_interest=form.products_of_interest.data or [],
+                    linked_project=form.linked_project.data or "", submit=not form.save_draft.data,
+                    claim_workdays=current_app.config["CLAIM_WORKDAYS"])
+            except DomainError as exc:
+                db.rollback()
+                apply_domain_error(exc, form)
+            else:
+                db.commit()
+                if req.state == "draft":
+                    flash("草稿已保存，可稍后提交", "info")
+                elif req.state == "routed":
+                    flash(f"需求已提交，已推送给 {len(req.leads)} 家银行", "success")
+                else:
+                    flash("需求已提交，但暂时没有符合条件的银行产品，镇街金融辅导队将跟进", "warning")
+                return redirect(url_for("requests.show", request_id=req.id))
+    return render_template("requests/new.html", form=form, on_behalf=on_behalf)
+
+
+@bp.get("/<int:request_id>")
+@roles_required(*ALL_ROLES)
+def show(request_id: int):
+    db = session()
+    try:
+        req = financing.get_request_for(db, current_user, request_id)
+    except DomainError as exc:
+        abort(exc.status, exc.message)
+    if current_user.is_bank:
+        lead = next(lead for lead in req.leads if lead.bank_id == current_user.bank_id)
+        return redirect(url_for("bank.lead", lead_id=lead.id))
+    history = db.scalars(select(History).where(History.request_id == req.id).order_by(History.at, History.id)).all()
+    can_act = financing.can_file_for(current_user, req.firm) and current_user.role != "district"
+    return render_template("requests/show.html", req=req, history=history, can_act=can_act,
+                           offers=financing.offers_of(req))
+
+
+def _post_action(request_id: int, action, success: str):
+    db = session()
+    try:
+        action(db)
+    except DomainError as exc:
+        db.rollback()
+        _fail(exc)
+    else:
+        db.commit()
+        flash(success, "success")
+    return redirect(url_for("requests.show", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/submit")
+@roles_required("enterprise", "township")
+def submit(request_id: int):
+    def act(db):
+        req = financing.get_request_for(db, current_user, request_id)
+        financing.submit_request(db, current_user, req, claim_workdays=current_app.config["CLAIM_WORKDAYS"])
+    return _post_action(request_id, act, "需求已提交")
+
+
+@bp.post("/<int:request_id>/offers/<int:offer_id>/accept")
+@roles_required("enterprise", "township")
+def accept(request_id: int, offer_id: int):
+    def act(db):
+        financing.get_request_for(db, current_user, request_id)
+        offer = financing.accept_offer(db, current_user, offer_id)
+        if offer.lead.request_id != request_id:
+            raise DomainError("授信方案与需求不符")
+    return _post_action(request_id, act, "已接受授信方案，请等待银行放款")
+
+
+@bp.post("/<int:request_id>/confirm")
+@roles_required("enterprise", "township")
+def confirm(request_id: int):
+    return _post_action(request_id, lambda db: financing.confirm_funded(db, current_user, request_id),
+                        "已确认资金到账")
+
+
+@bp.post("/<int:request_id>/withdraw")
+@roles_required("enterprise", "township")
+def withdraw(request_id: int):
+    return _post_action(request_id, lambda db: financing.withdraw(db, current_user, request_id), "需求已撤回")

@@ -1,0 +1,166 @@
+"""Fixtures: an app on a fresh, seeded database per test (SQLite by default, PostgreSQL when
+MATCHMAKER_TEST_DATABASE_URL is set), a session, a client, and one account per role."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, text
+
+from matchmaker import create_app
+from matchmaker.config import SEED_DIR
+from matchmaker.db import make_engine, make_session_factory
+from matchmaker.domain import accounts, reference
+from matchmaker.models import Base, Bank, Firm, Township, User
+
+from . import factories
+
+PASSWORD = "test-pass-123"
+PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
+
+# Fast hashing in tests (the real cost is argon2's default).
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _seed(url: str) -> None:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        reference.load_all(session, SEED_DIR)
+        session.commit()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory):
+    """Schema (and for SQLite, seeded data) built once per test session."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        Base.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return {"kind": "postgresql", "url": PG_URL}
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    _seed(url)
+    return {"kind": "sqlite", "path": path}
+
+
+def _reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    _seed(url)
+
+
+@pytest.fixture
+def database_url(db_template, tmp_path) -> str:
+    """A fresh seeded database for this test."""
+    if db_template["kind"] == "postgresql":
+        _reset_postgres(db_template["url"])
+        return db_template["url"]
+    target = tmp_path / "test.sqlite"
+    shutil.copy(db_template["path"], target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session on the test database (separate from the request sessions)."""
+    session = app.extensions["db_sessionmaker"]()
+    factories.bind(session)
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def township(db) -> Township:
+    return db.scalar(select(Township).order_by(Township.id))
+
+
+@pytest.fixture
+def other_township(db) -> Township:
+    return db.scalars(select(Township).order_by(Township.id)).all()[1]
+
+
+@pytest.fixture
+def bank(db) -> Bank:
+    return db.scalar(select(Bank).where(Bank.seq == 17))
+
+
+@pytest.fixture
+def other_bank(db) -> Bank:
+    return db.scalar(select(Bank).where(Bank.seq == 2))
+
+
+@pytest.fixture
+def firm(db, township) -> Firm:
+    return factories.FirmFactory(township_id=township.id)
+
+
+@pytest.fixture
+def users(db, firm, bank, other_bank, township, other_township) -> dict[str, User]:
+    """One account per role (plus a second bank's manager, a second firm and another township's official)."""
+    other_firm = factories.FirmFactory(township_id=other_township.id)
+    made = {
+        "district": accounts.create_user(db, "district1", PASSWORD, "district"),
+        "township": accounts.create_user(db, "township1", PASSWORD, "township", township_id=township.id),
+        "other_township": accounts.create_user(db, "township2", PASSWORD, "township", township_id=other_township.id),
+        "enterprise": accounts.create_user(db, "firm1", PASSWORD, "enterprise", firm_id=firm.id),
+        "other_enterprise": accounts.create_user(db, "firm2", PASSWORD, "enterprise", firm_id=other_firm.id),
+        "bank_manager": accounts.create_user(db, "manager1", PASSWORD, "bank_manager", bank_id=bank.id),
+        "bank_manager2": accounts.create_user(db, "manager1b", PASSWORD, "bank_manager", bank_id=bank.id),
+        "bank_admin": accounts.create_user(db, "bankadmin1", PASSWORD, "bank_admin", bank_id=bank.id),
+        "other_bank_manager": accounts.create_user(db, "manager2", PASSWORD, "bank_manager", bank_id=other_bank.id),
+    }
+    db.commit()
+    return made
+
+
+def login(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def as_role(app, users):
+    """as_role("bank_manager") -> a test client logged in as that role's account."""
+
+    def make(role: str):
+        return login(app.test_client(), users[role].username)
+
+    return make

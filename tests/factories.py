@@ -1,0 +1,57 @@
+"""factory_boy factories for the models; bound to the test's session by the `db` fixture."""
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from matchmaker.domain.firms import pinyin_forms
+from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.models import Firm, FinancingRequest
+
+_FACTORIES: list[type[SQLAlchemyModelFactory]] = []
+
+
+def bind(session) -> None:
+    for f in _FACTORIES:
+        f._meta.sqlalchemy_session = session
+
+
+def _register(cls):
+    _FACTORIES.append(cls)
+    return cls
+
+
+@_register
+class FirmFactory(SQLAlchemyModelFactory):
+    class Meta:
+        model = Firm
+        sqlalchemy_session_persistence = "flush"
+
+    uscc = factory.Sequence(lambda n: make_uscc(f"91370402MA{n:07d}"))
+    name = factory.Sequence(lambda n: f"枣庄测试{n}号化工有限公司")
+    name_pinyin = factory.LazyAttribute(lambda o: pinyin_forms(o.name)[0])
+    name_initials = factory.LazyAttribute(lambda o: pinyin_forms(o.name)[1])
+    industry = "chemicals"
+    size = "small"
+    founded_year = 2015
+    has_bank_loan = True
+    tax_credit_grade = "A"
+    contact_person = "张经理"
+    contact_phone = "13800000000"
+
+
+@_register
+class RequestFactory(SQLAlchemyModelFactory):
+    """A draft request; submit it with financing.submit_request to route it."""
+
+    class Meta:
+        model = FinancingRequest
+        sqlalchemy_session_persistence = "flush"
+
+    firm = factory.SubFactory(FirmFactory)
+    amount = 1_000_000
+    term_months = 12
+    purpose = "购买原材料"
+    collateral = "property"
+    products_of_interest = factory.LazyFunction(list)
+    state = "draft"
