@@ -8,3 +8,4 @@ from .users import User  # noqa: F401
 from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .audit import History  # noqa: F401
 from .settings import Setting  # noqa: F401
+from .notifications import Notification, OutboxMessage  # noqa: F401

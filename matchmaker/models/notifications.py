@@ -1,0 +1,53 @@
+"""In-app notifications (one row per recipient) and the outbox of messages for external senders."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, JSONType, utcnow
+
+NOTIFICATION_KINDS = {
+    "new_lead": "新线索",
+    "claim": "已认领",
+    "decision": "审批结果",
+    "expiry": "超时转派",
+    "escalation": "超期督办",
+    "offer": "授信方案",
+    "referral": "转介",
+    "event": "对接活动",
+    "report": "统计报送",
+    "other": "通知",
+}
+
+
+class Notification(Base):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    read_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxMessage(Base):
+    """A message for an external channel (e-mail, SMS), written in the same transaction as the notification and
+    sent later by `matchmaker send-outbox`, so nothing is sent inside a request's transaction."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # "email" / "sms"
+    recipient: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending / sent / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str] = mapped_column(Text, default="")
