@@ -78,9 +78,6 @@ def demo_command(firms: int, request_count: int, yes: bool):
             demo_accounts = demo.build(session, firms=firms, requests=request_count)
             session.commit()
             bar.update(1)
-        for hook in current_app.extensions.get("demo_hooks", []):
-            hook(session)
-            session.commit()
     click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
     shown = set()
     for acc in demo_accounts:
@@ -134,13 +131,25 @@ def create_user_command(username, role, password, bank_name, township_name, firm
     click.echo(f"已创建账户 {username}（{role}）")
 
 
+def feature_commands() -> list[click.Command]:
+    """Commands contributed by feature modules in matchmaker/commands/."""
+    import importlib
+
+    from .commands import FEATURE_MODULES
+
+    found = []
+    for name in FEATURE_MODULES:
+        found.extend(importlib.import_module(f"matchmaker.commands.{name}").COMMANDS)
+    return found
+
+
 def register_cli(app) -> None:
     """Attach the commands to the app's CLI (for `flask --app matchmaker` and app.test_cli_runner())."""
-    for command in (init_command, seed_command, demo_command, create_user_command):
+    for command in (init_command, seed_command, demo_command, create_user_command, *feature_commands()):
         app.cli.add_command(command)
 
 
-for _command in (init_command, seed_command, demo_command, run_command, create_user_command):
+for _command in (init_command, seed_command, demo_command, run_command, create_user_command, *feature_commands()):
     main.add_command(_command)
 
 

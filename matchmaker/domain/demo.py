@@ -179,5 +179,20 @@ def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2
     firm_user = session.scalar(select(User).where(User.username == "firm"))
     make_requests(session, firm_rows, requests, rng, on_behalf, firm_user)
     session.flush()
+    for builder in extra_builders():
+        builder(session, random.Random(seed))
+        session.flush()
     return demo_accounts
+
+
+# Feature modules add their demo data here: "module:function", each called as function(session, rng).
+EXTRA_BUILDERS: list[str] = []
+
+
+def extra_builders():
+    import importlib
+
+    for spec in EXTRA_BUILDERS:
+        module, func = spec.split(":")
+        yield getattr(importlib.import_module(module), func)
 
