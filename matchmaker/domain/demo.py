@@ -186,7 +186,10 @@ def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2
 
 
 # Feature modules add their demo data here: "module:function", each called as function(session, rng).
-EXTRA_BUILDERS: list[str] = []
+EXTRA_BUILDERS: list[str] = [
+    "matchmaker.domain.products:build_demo",
+    "matchmaker.domain.sweep:build_demo",
+]
 
 
 def extra_builders():

@@ -14,13 +14,23 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Bank, BankTarget, Firm, FinancingRequest, Lead, Product, User, utcnow
+from ..models import Bank, BankTarget, Firm, FinancingRequest, Lead, Product, Township, User, utcnow
 from ..models.requests import OPEN_LEAD_STATES
-from . import lifecycle, settings
-from .eligibility import FirmFacts, ProductRules, RequestFacts, is_eligible
-from .workdays import add_workdays
+from . import followups, lifecycle, settings
+from .eligibility import WHITELIST_LABELS, FirmFacts, ProductRules, RequestFacts, is_eligible
+from .errors import DomainError
+from .workdays import Calendar, load_calendar, local_date
 
 DECLINE_COOLDOWN_DAYS = 90
+WEIGHT_LABELS = {
+    "product_fit": ("产品匹配", "企业勾选的产品种类与该行产品一致的程度"),
+    "whitelist": ("白名单优先", "企业列入区级白名单（尤其是产品优先支持的白名单）"),
+    "target_gap": ("目标差距", "该行距本年工业贷款目标还差多少（差得越多越优先）"),
+    "speed": ("响应速度", "该行以往认领线索的速度"),
+    "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
+    "nearby": ("就近服务", "该行网点与企业在同一镇街"),
+}
+MAX_WEIGHT = 100
 
 
 @dataclass(slots=True)
@@ -51,16 +61,8 @@ class RoutingContext:
     recent_declines: dict[int, set[int]] = field(default_factory=dict)  # firm_id -> bank ids
     kind_names: dict[str, str] = field(default_factory=dict)
     whitelist_kinds: dict[int, frozenset[str]] = field(default_factory=dict)  # firm_id -> kinds
-
-
-WHITELIST_LABELS = {
-    "key_project": "重点项目",
-    "doubling_firm": "三年倍增计划重点培育企业",
-    "tech_upgrade": "技改项目",
-    "above_scale": "规上企业",
-    "high_tech": "高新技术企业",
-    "rural_revitalisation": "乡村振兴项目",
-}
+    today: date = field(default_factory=local_date)  # Beijing date: firm ages and deadlines
+    calendar: Calendar = field(default_factory=Calendar)
 
 
 def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
@@ -74,11 +76,13 @@ def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) ->
 
 def load_context(session: Session, today: date | None = None) -> RoutingContext:
     """Snapshot products, banks and their live figures for ranking."""
-    today = today or date.today()
+    today = today or local_date()
     kind_names = {}
     products = []
-    for p in session.scalars(select(Product).join(Bank).where(Product.active.is_(True), Bank.active.is_(True))):
-        products.append(ProductRules.from_product(p))
+    township_names = dict(session.execute(select(Township.id, Township.name)).all())
+    for p in session.scalars(select(Product).join(Bank).where(Product.active.is_(True), Bank.active.is_(True))
+                             .order_by(Product.id)):
+        products.append(ProductRules.from_product(p, township_names))
         kind_names[p.kind_code] = p.kind.name
     banks = {
         b.id: BankFacts(id=b.id, name=b.name, township_id=b.township_id, capacity=b.capacity)
@@ -102,11 +106,49 @@ def load_context(session: Session, today: date | None = None) -> RoutingContext:
     return RoutingContext(
         products=products,
         banks=banks,
-        weights={k: float(v) for k, v in settings.get(session, "routing_weights").items()},
+        weights=current_weights(session),
         fanout=int(settings.get(session, "routing_fanout")),
         recent_declines=dict(declines),
         kind_names=kind_names,
+        today=today,
+        calendar=load_calendar(session),
     )
+
+
+def current_weights(session: Session) -> dict[str, float]:
+    """The district's score weights (defaults for any part not set)."""
+    stored = settings.get(session, "routing_weights") or {}
+    defaults = settings.DEFAULTS["routing_weights"]
+    return {k: float(stored.get(k, defaults[k]) if isinstance(stored, dict) else defaults[k]) for k in WEIGHT_LABELS}
+
+
+def validate_weights(values: dict) -> dict[str, float]:
+    """Each part 0–100 (at most 2 decimals), not all zero. Errors name the part's field."""
+    cleaned: dict[str, float] = {}
+    for key in WEIGHT_LABELS:
+        raw = values.get(key)
+        try:
+            value = Decimal(str(raw).strip())
+        except Exception:
+            raise DomainError("请填写0–100之间的数字", field=key) from None
+        if not value.is_finite() or not Decimal(0) <= value <= MAX_WEIGHT:
+            raise DomainError("权重应在0–100之间", field=key)
+        if value != value.quantize(Decimal("0.01")):
+            raise DomainError("权重最多保留2位小数", field=key)
+        cleaned[key] = int(value) if value == value.to_integral_value() else float(value)
+    if not any(cleaned.values()):
+        raise DomainError("权重不能全部为0，否则无法排序", field="product_fit")
+    return cleaned
+
+
+def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:
+    """The district sets the score weights; routing reads them for every request from now on."""
+    if actor.role != "district":
+        raise DomainError("只有区金融监管局可以调整推荐权重")
+    cleaned = validate_weights(values)
+    settings.put(session, "routing_weights", cleaned)
+    session.flush()
+    return cleaned
 
 
 def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) -> None:
@@ -205,7 +247,7 @@ def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks:
         bank = ctx.banks.get(product.bank_id)
         if bank is None or product.bank_id in excluded or bank.open_leads >= bank.capacity:
             continue
-        if not is_eligible(product, firm, req):
+        if not is_eligible(product, firm, req, ctx.today):
             continue
         total, parts = score(ctx, product, bank, firm, req)
         current = best.get(product.bank_id)
@@ -219,34 +261,52 @@ def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[
     return FirmFacts.from_firm(firm, whitelist_kinds), RequestFacts.from_request(request)
 
 
+def lead_values(ctx: RoutingContext, request_id: int, m: Match, rank_no: int, deadline: date) -> dict:
+    """Column values of a new lead for a match (shared by route_request and the sweep's bulk re-routing)."""
+    return {"request_id": request_id, "bank_id": m.bank_id, "product_id": m.product_id, "state": "routed",
+            "rank": rank_no, "score": Decimal(str(round(m.score, 3))), "score_parts": m.parts,
+            "claim_deadline": deadline}
+
+
+def routed_note(ctx: RoutingContext, m: Match) -> str:
+    return f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}"
+
+
 def route_request(session: Session, request: FinancingRequest, actor: User | None = None,
                   ctx: RoutingContext | None = None, today: date | None = None,
-                  claim_workdays: int = 2) -> list[Lead]:
-    """Create leads for the best banks and move the request to `routed` (or `unmatched` if none fit)."""
-    today = today or date.today()
+                  claim_workdays: int = 2, exclude_banks: set[int] | None = None,
+                  limit: int | None = None) -> list[Lead]:
+    """Create leads for the best banks not tried yet (banks with a lead on the request, and `exclude_banks`,
+    are skipped) and move the request to `routed`. With no bank left: a new request becomes `unmatched`; a
+    re-routed one becomes `unmatched` only once none of its leads is open and it has no offer."""
     ctx = ctx or load_context(session, today)
+    today = today or ctx.today
     kinds = ctx.whitelist_kinds.get(request.firm_id)
     if kinds is None:
         kinds = firm_whitelist_kinds(session, [request.firm_id]).get(request.firm_id, frozenset())
     firm_facts, req_facts = facts_for(request, request.firm, kinds)
-    already = {lead.bank_id for lead in request.leads}
-    matches = rank(ctx, firm_facts, req_facts, exclude_banks=already)
+    already = {lead.bank_id for lead in request.leads} | set(exclude_banks or ())
+    matches = rank(ctx, firm_facts, req_facts, exclude_banks=already, limit=limit)
     if not matches:
-        lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+        if request.state == "submitted":
+            lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+            followups.request_unmatched(session, request)
+        else:
+            from .financing import close_if_unmatched
+
+            close_if_unmatched(session, request)
         return []
-    deadline = add_workdays(today, claim_workdays)
+    deadline = ctx.calendar.add_workdays(today, claim_workdays)
     leads = []
     next_rank = max((lead.rank for lead in request.leads), default=0) + 1
     for offset, m in enumerate(matches):
-        lead = Lead(request=request, bank_id=m.bank_id, product_id=m.product_id, state="routed",
-                    rank=next_rank + offset, score=Decimal(str(round(m.score, 3))), score_parts=m.parts,
-                    claim_deadline=deadline)
+        lead = Lead(request=request, **lead_values(ctx, request.id, m, next_rank + offset, deadline))
         session.add(lead)
         session.flush()
-        lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed",
-                         f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}")
+        lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed", routed_note(ctx, m))
         ctx.banks[m.bank_id].open_leads += 1
         leads.append(lead)
     if request.state != "routed":
         lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
+    followups.leads_routed(session, request, leads)
     return leads

@@ -9,3 +9,4 @@ from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .audit import History  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .notifications import Notification, OutboxMessage  # noqa: F401
+from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -41,6 +41,7 @@ class Firm(Base):
     founded_year: Mapped[int | None] = mapped_column(Integer)
     has_bank_loan: Mapped[bool] = mapped_column(Boolean, default=False)
     tax_credit_grade: Mapped[str | None] = mapped_column(String(2))
+    existing_bank_debt: Mapped[int | None] = mapped_column(BigInteger)  # 元 of bank loans outstanding; None = not given
     contact_person: Mapped[str] = mapped_column(String(50), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     address: Mapped[str] = mapped_column(String(200), default="")

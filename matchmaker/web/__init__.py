@@ -37,8 +37,10 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from . import auth, bank, district, enterprise, health, main, requests, township
+    from . import overdue, products, weights, workdays
 
-    for module in (main, health, auth, enterprise, requests, bank, township, district):
+    for module in (main, health, auth, enterprise, requests, bank, township, district,
+                   products, weights, workdays, overdue):
         app.register_blueprint(module.bp)
 
 

@@ -1,4 +1,4 @@
-"""The bank's pages: the lead inbox, a lead with its actions, the bank's products and managers."""
+"""The bank's pages: the lead inbox, a lead with its actions, the bank's managers (products: web/products.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..domain import accounts, financing, leads
 from ..domain.errors import DomainError
-from ..models import FinancingRequest, History, Lead, Product, User
+from ..models import FinancingRequest, History, Lead, User
 from .common import apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms.auth import CreateUserForm
 from .forms.bank import ApproveForm, DeclineForm, DisburseForm, NoteForm
@@ -167,14 +167,6 @@ def disburse(lead_id: int):
             flash("已登记放款", "success")
             return redirect(url_for("bank.lead", lead_id=lead_id))
     return _render_lead(db, db.get(Lead, item.id), disburse_form=form)
-
-
-@bp.get("/products")
-@roles_required("bank_admin")
-def products():
-    db = session()
-    rows = db.scalars(select(Product).where(Product.bank_id == current_user.bank_id).order_by(Product.name)).all()
-    return render_template("bank/products.html", products=rows)
 
 
 @bp.route("/managers", methods=["GET", "POST"])

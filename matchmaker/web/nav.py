@@ -17,7 +17,7 @@ NAV: dict[str, list[tuple[str, str, str]]] = {
     "bank_admin": [
         ("bank.inbox", "线索收件箱", "inbox"),
         ("requests.index", "本行对接需求", "list-task"),
-        ("bank.products", "本行产品", "box-seam"),
+        ("products.bank_list", "本行产品", "box-seam"),
         ("bank.managers", "客户经理", "people"),
     ],
     "township": [

@@ -12,6 +12,7 @@ from ..models import Bank, Firm, FinancingRequest, History, Lead, Township
 from .common import apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms.fields import product_kind_choices
 from .forms.requests import RequestForm
+from .products import firm_for_check, run_check
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
@@ -74,6 +75,10 @@ def new():
             form.firm_id.data = request.args.get("firm_id", type=int)
     else:
         form.firm_id.choices = [(current_user.firm_id, current_user.firm.name)]
+    check = run_check(db, firm_for_check(db, request.form.get("firm_id")), request.form) \
+        if request.method == "POST" else None
+    if request.form.get("check"):  # "检查可申请产品" without JavaScript: show the verdicts, keep what was typed
+        return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check)
     if form.validate_on_submit():
         firm_id = form.firm_id.data if on_behalf else current_user.firm_id
         firm = db.get(Firm, firm_id) if firm_id else None
@@ -99,7 +104,7 @@ def new():
                 else:
                     flash("需求已提交，但暂时没有符合条件的银行产品，镇街金融辅导队将跟进", "warning")
                 return redirect(url_for("requests.show", request_id=req.id))
-    return render_template("requests/new.html", form=form, on_behalf=on_behalf)
+    return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check)
 
 
 @bp.get("/<int:request_id>")

@@ -1,0 +1,70 @@
+"""Clock commands: `matchmaker sweep` (expire, re-route, escalate) and the working-day override table."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..domain.workdays import CST_OFFSET
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """ISO date or date-time to naive UTC; without an offset it is read as Beijing time."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"“{text}”不是 ISO 日期时间（如 2025-01-28T09:00 或 2025-01-28T09:00+08:00）") from None
+    if value.tzinfo is None:
+        return value - CST_OFFSET
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@click.command("sweep")
+@click.option("--now", "now_text", default=None, help="run the clocks as at this ISO time (Beijing time unless "
+                                                       "it has an offset); default: now")
+@click.option("--json", "as_json", is_flag=True, help="print the result as one JSON line")
+@with_appcontext
+def sweep_command(now_text: str | None, as_json: bool):
+    """Expire unclaimed leads past their claim deadline (re-routing their requests), escalate claimed leads past
+    the contact or decision deadline. Idempotent; safe to run every few minutes and concurrently."""
+    from ..domain import sweep
+
+    cfg = current_app.config
+    with current_app.extensions["db_sessionmaker"]() as session:
+        result = sweep.sweep(session, parse_now(now_text), claim_workdays=cfg["CLAIM_WORKDAYS"],
+                             contact_workdays=cfg["CONTACT_WORKDAYS"], decision_workdays=cfg["DECISION_WORKDAYS"])
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(f"[{result.today}] 超时线索 {result.expired} 条，转派需求 {result.rerouted_requests} 个"
+               f"（新线索 {result.new_leads} 条），转为未匹配 {result.unmatched} 个；"
+               f"超期督办：未联系 {result.escalated['contact']} 条，未决定 {result.escalated['decision']} 条")
+    if result.calendar_fallback_days:
+        click.secho(f"注意：未来60天中有 {result.calendar_fallback_days} 天不在调休表和 chinese_calendar 数据范围内，"
+                    "暂按周一至周五计算工作日。请在“工作日调休”页补录。", fg="yellow", err=True)
+
+
+@click.command("load-workdays")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def load_workdays_command(path: Path):
+    """Load working-day overrides from a CSV (date,is_workday,note; 1 = working day, 0 = day off)."""
+    from ..domain import workdays
+    from ..domain.errors import DomainError
+
+    with current_app.extensions["db_sessionmaker"]() as session:
+        try:
+            count = workdays.load_overrides_csv(session, path)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+        session.commit()
+    click.echo(f"已载入 {count} 个调休日期（{path.name}）")
+
+
+COMMANDS = [sweep_command, load_workdays_command]
