@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import csrf, limiter, login_manager
@@ -16,6 +17,9 @@ def register_web(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
+    # WTForms' own messages ("不是有效的选择") in Chinese for every form, without Flask-Babel.
+    app.config.setdefault("WTF_I18N_ENABLED", False)
+    FlaskForm.Meta.locales = ["zh_CN", "zh"]
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -38,9 +42,10 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from . import auth, bank, district, enterprise, health, main, requests, township
     from . import overdue, products, weights, workdays
+    from . import event_day, event_reports, events
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
-                   products, weights, workdays, overdue):
+                   products, weights, workdays, overdue, events, event_day, event_reports):
         app.register_blueprint(module.bp)
 
 

@@ -16,7 +16,7 @@ class ApproveForm(FlaskForm):
     amount_wan = DecimalField("授信金额（万元）", places=4, validators=[
         InputRequired("请填写授信金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
     rate_pct = DecimalField("年利率（%）", places=3, validators=[
-        InputRequired("请填写年利率"), NumberRange(min=0.001, max=24, message="年利率应在0–24%之间")])
+        InputRequired("请填写年利率"), NumberRange(min=0.001, max=24, message="年利率应在0–24%%之间")])
     term_months = IntegerField("期限（月）", validators=[InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
     conditions = TextAreaField("附加条件", validators=[Optional(), Length(max=1000)])
 

@@ -1,0 +1,42 @@
+"""USCC (GB 32100-2015) checks, including N-prefixed codes python-stdnum refuses."""
+import pytest
+from stdnum.cn import uscc as stdnum_uscc
+
+from matchmaker.domain import uscc
+
+
+def test_valid_enterprise_code_agrees_with_stdnum():
+    code = uscc.make("91370402MA3C12345")
+    assert uscc.validate(code) == code
+    assert stdnum_uscc.is_valid(code)
+    assert uscc.check_digit(code[:17]) == stdnum_uscc.calc_check_digit(code[:17])
+
+
+def test_rural_collective_code_with_letter_prefix_is_valid():
+    code = uscc.make("N2370402MA0000001")
+    assert uscc.validate(code) == code
+    assert not stdnum_uscc.is_valid(code)  # the library limitation we work around
+
+
+def test_normalises_fullwidth_lowercase_and_spaces():
+    code = uscc.make("91370402MA3C12345")
+    messy = " " + code[:6].lower() + " " + code[6:].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    assert uscc.validate(messy) == code
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("", "请填写"),
+    ("91370402MA3C1234", "18位"),
+    ("91370402MA3C12345I", "不允许的字符"),
+    ("91ABCDEFMA3C12345M", "行政区划码"),
+])
+def test_malformed_codes_say_why(bad, reason):
+    with pytest.raises(uscc.InvalidUSCC, match=reason):
+        uscc.validate(bad)
+
+
+def test_wrong_check_digit_is_refused():
+    code = uscc.make("91370402MA3C12345")
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    with pytest.raises(uscc.InvalidUSCC, match="校验位"):
+        uscc.validate(wrong)
