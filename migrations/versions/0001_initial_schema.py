@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 18:01:56.369145
+Create Date: 2026-11-25 18:22:40.879375
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,6 +39,13 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', name=op.f('uq_township_code')),
     sa.UniqueConstraint('name', name=op.f('uq_township_name'))
     )
+    op.create_table('workday_override',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('is_workday', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=100), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_workday_override'))
+    )
     op.create_table('bank',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -64,6 +71,7 @@ def upgrade() -> None:
     sa.Column('founded_year', sa.Integer(), nullable=True),
     sa.Column('has_bank_loan', sa.Boolean(), nullable=False),
     sa.Column('tax_credit_grade', sa.String(length=2), nullable=True),
+    sa.Column('existing_bank_debt', sa.BigInteger(), nullable=True),
     sa.Column('contact_person', sa.String(length=50), nullable=False),
     sa.Column('contact_phone', sa.String(length=30), nullable=False),
     sa.Column('address', sa.String(length=200), nullable=False),
@@ -91,6 +99,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bank_target', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bank_target_bank_id'), ['bank_id'], unique=False)
+
+    op.create_table('listing_candidate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('industry', sa.String(length=32), nullable=False),
+    sa.Column('tier', sa.String(length=16), nullable=False),
+    sa.Column('stage', sa.String(length=16), nullable=False),
+    sa.Column('market', sa.String(length=16), nullable=False),
+    sa.Column('joint_stock_on', sa.Date(), nullable=True),
+    sa.Column('listed_on', sa.Date(), nullable=True),
+    sa.Column('owner', sa.String(length=50), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_listing_candidate_firm_id_firm')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_candidate'))
+    )
+    with op.batch_alter_table('listing_candidate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_listing_candidate_firm_id'), ['firm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listing_candidate_stage'), ['stage'], unique=False)
 
     op.create_table('product',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,6 +169,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_account_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_account_township_id'), ['township_id'], unique=False)
 
+    op.create_table('bulletin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('period', sa.String(length=8), nullable=False),
+    sa.Column('edition', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_bulletin_issued_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bulletin')),
+    sa.UniqueConstraint('kind', 'period', 'edition', name=op.f('uq_bulletin_kind'))
+    )
+    with op.batch_alter_table('bulletin', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bulletin_period'), ['period'], unique=False)
+
     op.create_table('financing_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('firm_id', sa.Integer(), nullable=False),
@@ -150,6 +195,7 @@ def upgrade() -> None:
     sa.Column('collateral', sa.String(length=16), nullable=False),
     sa.Column('products_of_interest', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('linked_project', sa.String(length=200), nullable=False),
+    sa.Column('renewal', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(), nullable=True),
@@ -162,6 +208,172 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_financing_request_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_financing_request_firm_id'), ['firm_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_financing_request_state'), ['state'], unique=False)
+
+    op.create_table('firm_alias',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name_key', sa.String(length=220), nullable=False),
+    sa.Column('written_name', sa.String(length=200), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_firm_alias_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_firm_alias_firm_id_firm'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_firm_alias')),
+    sa.UniqueConstraint('name_key', name=op.f('uq_firm_alias_name_key'))
+    )
+    with op.batch_alter_table('firm_alias', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_firm_alias_firm_id'), ['firm_id'], unique=False)
+
+    op.create_table('matchmaking_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('industry', sa.String(length=32), nullable=True),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('organiser_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('venue', sa.String(length=200), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organiser_id'], ['user_account.id'], name=op.f('fk_matchmaking_event_organiser_id_user_account')),
+    sa.ForeignKeyConstraint(['township_id'], ['township.id'], name=op.f('fk_matchmaking_event_township_id_township')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_matchmaking_event'))
+    )
+    with op.batch_alter_table('matchmaking_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_matchmaking_event_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matchmaking_event_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_matchmaking_event_township_id'), ['township_id'], unique=False)
+
+    op.create_table('monthly_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deposits', sa.BigInteger(), nullable=False),
+    sa.Column('loans', sa.BigInteger(), nullable=False),
+    sa.Column('industrial_loans', sa.BigInteger(), nullable=False),
+    sa.Column('new_industrial_loans', sa.BigInteger(), nullable=False),
+    sa.Column('first_loan_count', sa.Integer(), nullable=False),
+    sa.Column('first_loan_amount', sa.BigInteger(), nullable=False),
+    sa.Column('ip_pledge_loans', sa.BigInteger(), nullable=False),
+    sa.Column('green_loans', sa.BigInteger(), nullable=False),
+    sa.Column('kechuang_loans', sa.BigInteger(), nullable=False),
+    sa.Column('zhengyinbao_loans', sa.BigInteger(), nullable=False),
+    sa.Column('supply_chain_bills', sa.BigInteger(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('jump_confirmed', sa.Boolean(), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_monthly_report_bank_id_bank')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_monthly_report_submitted_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_report')),
+    sa.UniqueConstraint('bank_id', 'month', 'version', name=op.f('uq_monthly_report_bank_id'))
+    )
+    with op.batch_alter_table('monthly_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monthly_report_bank_id'), ['bank_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monthly_report_month'), ['month'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monthly_report_submitted_at'), ['submitted_at'], unique=False)
+
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
+    )
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_user_id'), ['user_id'], unique=False)
+
+    op.create_table('notification_preference',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('sms_phone', sa.String(length=30), nullable=False),
+    sa.Column('sms_enabled', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_preference_user_id_user_account')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preference'))
+    )
+    op.create_table('whitelist_batch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('label', sa.String(length=32), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('source_filename', sa.String(length=200), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('created_firm_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('undone_by_id', sa.Integer(), nullable=True),
+    sa.Column('undone_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_whitelist_batch_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['undone_by_id'], ['user_account.id'], name=op.f('fk_whitelist_batch_undone_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_whitelist_batch'))
+    )
+    with op.batch_alter_table('whitelist_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_whitelist_batch_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_whitelist_batch_state'), ['state'], unique=False)
+
+    op.create_table('event_bank',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_event_bank_bank_id_bank')),
+    sa.ForeignKeyConstraint(['event_id'], ['matchmaking_event.id'], name=op.f('fk_event_bank_event_id_matchmaking_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_bank')),
+    sa.UniqueConstraint('event_id', 'bank_id', name=op.f('uq_event_bank_event_id'))
+    )
+    with op.batch_alter_table('event_bank', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_bank_bank_id'), ['bank_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_bank_event_id'), ['event_id'], unique=False)
+
+    op.create_table('event_invitation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('invited_by_id', sa.Integer(), nullable=True),
+    sa.Column('invited_at', sa.DateTime(), nullable=False),
+    sa.Column('responded_at', sa.DateTime(), nullable=True),
+    sa.Column('need_request_id', sa.Integer(), nullable=True),
+    sa.Column('checked_in_at', sa.DateTime(), nullable=True),
+    sa.Column('checked_in_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['checked_in_by_id'], ['user_account.id'], name=op.f('fk_event_invitation_checked_in_by_id_user_account')),
+    sa.ForeignKeyConstraint(['event_id'], ['matchmaking_event.id'], name=op.f('fk_event_invitation_event_id_matchmaking_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_event_invitation_firm_id_firm')),
+    sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_event_invitation_invited_by_id_user_account')),
+    sa.ForeignKeyConstraint(['need_request_id'], ['financing_request.id'], name=op.f('fk_event_invitation_need_request_id_financing_request')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_invitation')),
+    sa.UniqueConstraint('event_id', 'firm_id', name=op.f('uq_event_invitation_event_id'))
+    )
+    with op.batch_alter_table('event_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_invitation_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_invitation_firm_id'), ['firm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_invitation_invited_at'), ['invited_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_invitation_state'), ['state'], unique=False)
+
+    op.create_table('event_product',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['matchmaking_event.id'], name=op.f('fk_event_product_event_id_matchmaking_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_event_product_product_id_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_product')),
+    sa.UniqueConstraint('event_id', 'product_id', name=op.f('uq_event_product_event_id'))
+    )
+    with op.batch_alter_table('event_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_product_event_id'), ['event_id'], unique=False)
 
     op.create_table('history',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -213,6 +425,162 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_lead_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_state'), ['state'], unique=False)
 
+    op.create_table('outbox_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('locked_at', sa.DateTime(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_outbox_message_notification_id_notification')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    )
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_message_status'), ['status'], unique=False)
+
+    op.create_table('referral',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=16), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=24), nullable=False),
+    sa.Column('handler_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('funded_amount', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['handler_id'], ['user_account.id'], name=op.f('fk_referral_handler_id_user_account')),
+    sa.ForeignKeyConstraint(['request_id'], ['financing_request.id'], name=op.f('fk_referral_request_id_financing_request')),
+    sa.ForeignKeyConstraint(['township_id'], ['township.id'], name=op.f('fk_referral_township_id_township')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_referral')),
+    sa.UniqueConstraint('request_id', 'target', name=op.f('uq_referral_request_id'))
+    )
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_township_id'), ['township_id'], unique=False)
+
+    op.create_table('whitelist_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('row_no', sa.Integer(), nullable=False),
+    sa.Column('written_name', sa.String(length=200), nullable=False),
+    sa.Column('project_name', sa.String(length=200), nullable=False),
+    sa.Column('investment_wan', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('remark', sa.Text(), nullable=False),
+    sa.Column('extra', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('match_method', sa.String(length=16), nullable=False),
+    sa.Column('match_score', sa.Numeric(precision=5, scale=1), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['whitelist_batch.id'], name=op.f('fk_whitelist_entry_batch_id_whitelist_batch'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_whitelist_entry_firm_id_firm')),
+    sa.ForeignKeyConstraint(['township_id'], ['township.id'], name=op.f('fk_whitelist_entry_township_id_township')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_whitelist_entry'))
+    )
+    with op.batch_alter_table('whitelist_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_whitelist_entry_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_whitelist_entry_firm_id'), ['firm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_whitelist_entry_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_whitelist_entry_township_id'), ['township_id'], unique=False)
+
+    op.create_table('whitelist_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('batch_label', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('rows', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('summary', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['whitelist_batch.id'], name=op.f('fk_whitelist_import_batch_id_whitelist_batch'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_whitelist_import_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_whitelist_import'))
+    )
+    with op.batch_alter_table('whitelist_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_whitelist_import_state'), ['state'], unique=False)
+
+    op.create_table('event_intention',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('escalated_state', sa.String(length=16), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_event_intention_bank_id_bank')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_event_intention_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['event_id'], ['matchmaking_event.id'], name=op.f('fk_event_intention_event_id_matchmaking_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_event_intention_firm_id_firm')),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_event_intention_lead_id_lead')),
+    sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_event_intention_product_id_product')),
+    sa.ForeignKeyConstraint(['request_id'], ['financing_request.id'], name=op.f('fk_event_intention_request_id_financing_request')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_intention')),
+    sa.UniqueConstraint('lead_id', name=op.f('uq_event_intention_lead_id'))
+    )
+    with op.batch_alter_table('event_intention', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_intention_bank_id'), ['bank_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_intention_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_intention_firm_id'), ['firm_id'], unique=False)
+
+    op.create_table('first_loan_case',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=True),
+    sa.Column('bank_id', sa.Integer(), nullable=True),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=True),
+    sa.Column('first_loan_amount', sa.BigInteger(), nullable=True),
+    sa.Column('first_loan_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_first_loan_case_bank_id_bank')),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_first_loan_case_firm_id_firm')),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_first_loan_case_lead_id_lead')),
+    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_first_loan_case_owner_id_user_account')),
+    sa.ForeignKeyConstraint(['township_id'], ['township.id'], name=op.f('fk_first_loan_case_township_id_township')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_first_loan_case')),
+    sa.UniqueConstraint('firm_id', name=op.f('uq_first_loan_case_firm_id'))
+    )
+    with op.batch_alter_table('first_loan_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_first_loan_case_bank_id'), ['bank_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_first_loan_case_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_first_loan_case_stage'), ['stage'], unique=False)
+        batch_op.create_index(batch_op.f('ix_first_loan_case_township_id'), ['township_id'], unique=False)
+
+    op.create_table('lead_escalation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_lead_escalation_lead_id_lead')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_escalation')),
+    sa.UniqueConstraint('lead_id', 'kind', name=op.f('uq_lead_escalation_lead_id'))
+    )
+    with op.batch_alter_table('lead_escalation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_escalation_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lead_escalation_lead_id'), ['lead_id'], unique=False)
+
     op.create_table('offer',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=False),
@@ -226,12 +594,85 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offer')),
     sa.UniqueConstraint('lead_id', name=op.f('uq_offer_lead_id'))
     )
+    op.create_table('rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('lead_id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=True),
+    sa.Column('bank_score', sa.SmallInteger(), nullable=False),
+    sa.Column('manager_score', sa.SmallInteger(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_rating_bank_id_bank')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_rating_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_rating_firm_id_firm')),
+    sa.ForeignKeyConstraint(['lead_id'], ['lead.id'], name=op.f('fk_rating_lead_id_lead')),
+    sa.ForeignKeyConstraint(['manager_id'], ['user_account.id'], name=op.f('fk_rating_manager_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
+    sa.UniqueConstraint('lead_id', name=op.f('uq_rating_lead_id'))
+    )
+    with op.batch_alter_table('rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rating_bank_id'), ['bank_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_firm_id'), ['firm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rating_manager_id'), ['manager_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rating_manager_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_firm_id'))
+        batch_op.drop_index(batch_op.f('ix_rating_created_at'))
+        batch_op.drop_index(batch_op.f('ix_rating_bank_id'))
+
+    op.drop_table('rating')
     op.drop_table('offer')
+    with op.batch_alter_table('lead_escalation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_escalation_lead_id'))
+        batch_op.drop_index(batch_op.f('ix_lead_escalation_created_at'))
+
+    op.drop_table('lead_escalation')
+    with op.batch_alter_table('first_loan_case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_first_loan_case_township_id'))
+        batch_op.drop_index(batch_op.f('ix_first_loan_case_stage'))
+        batch_op.drop_index(batch_op.f('ix_first_loan_case_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_first_loan_case_bank_id'))
+
+    op.drop_table('first_loan_case')
+    with op.batch_alter_table('event_intention', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_intention_firm_id'))
+        batch_op.drop_index(batch_op.f('ix_event_intention_event_id'))
+        batch_op.drop_index(batch_op.f('ix_event_intention_bank_id'))
+
+    op.drop_table('event_intention')
+    with op.batch_alter_table('whitelist_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_whitelist_import_state'))
+
+    op.drop_table('whitelist_import')
+    with op.batch_alter_table('whitelist_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_whitelist_entry_township_id'))
+        batch_op.drop_index(batch_op.f('ix_whitelist_entry_kind'))
+        batch_op.drop_index(batch_op.f('ix_whitelist_entry_firm_id'))
+        batch_op.drop_index(batch_op.f('ix_whitelist_entry_batch_id'))
+
+    op.drop_table('whitelist_entry')
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_township_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_state'))
+        batch_op.drop_index(batch_op.f('ix_referral_request_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_created_at'))
+
+    op.drop_table('referral')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_message_status'))
+
+    op.drop_table('outbox_message')
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lead_state'))
         batch_op.drop_index(batch_op.f('ix_lead_request_id'))
@@ -244,12 +685,59 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_history_at'))
 
     op.drop_table('history')
+    with op.batch_alter_table('event_product', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_product_event_id'))
+
+    op.drop_table('event_product')
+    with op.batch_alter_table('event_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_invitation_state'))
+        batch_op.drop_index(batch_op.f('ix_event_invitation_invited_at'))
+        batch_op.drop_index(batch_op.f('ix_event_invitation_firm_id'))
+        batch_op.drop_index(batch_op.f('ix_event_invitation_event_id'))
+
+    op.drop_table('event_invitation')
+    with op.batch_alter_table('event_bank', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_bank_event_id'))
+        batch_op.drop_index(batch_op.f('ix_event_bank_bank_id'))
+
+    op.drop_table('event_bank')
+    with op.batch_alter_table('whitelist_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_whitelist_batch_state'))
+        batch_op.drop_index(batch_op.f('ix_whitelist_batch_kind'))
+
+    op.drop_table('whitelist_batch')
+    op.drop_table('notification_preference')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_created_at'))
+
+    op.drop_table('notification')
+    with op.batch_alter_table('monthly_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monthly_report_submitted_at'))
+        batch_op.drop_index(batch_op.f('ix_monthly_report_month'))
+        batch_op.drop_index(batch_op.f('ix_monthly_report_bank_id'))
+
+    op.drop_table('monthly_report')
+    with op.batch_alter_table('matchmaking_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_matchmaking_event_township_id'))
+        batch_op.drop_index(batch_op.f('ix_matchmaking_event_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_matchmaking_event_kind'))
+
+    op.drop_table('matchmaking_event')
+    with op.batch_alter_table('firm_alias', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_firm_alias_firm_id'))
+
+    op.drop_table('firm_alias')
     with op.batch_alter_table('financing_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_financing_request_state'))
         batch_op.drop_index(batch_op.f('ix_financing_request_firm_id'))
         batch_op.drop_index(batch_op.f('ix_financing_request_created_at'))
 
     op.drop_table('financing_request')
+    with op.batch_alter_table('bulletin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bulletin_period'))
+
+    op.drop_table('bulletin')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_township_id'))
         batch_op.drop_index(batch_op.f('ix_user_account_role'))
@@ -262,6 +750,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_product_bank_id'))
 
     op.drop_table('product')
+    with op.batch_alter_table('listing_candidate', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_listing_candidate_stage'))
+        batch_op.drop_index(batch_op.f('ix_listing_candidate_firm_id'))
+
+    op.drop_table('listing_candidate')
     with op.batch_alter_table('bank_target', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bank_target_bank_id'))
 
@@ -273,6 +766,7 @@ def downgrade() -> None:
 
     op.drop_table('firm')
     op.drop_table('bank')
+    op.drop_table('workday_override')
     op.drop_table('township')
     op.drop_table('setting')
     op.drop_table('product_kind')
