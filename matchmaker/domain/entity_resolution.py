@@ -1,0 +1,257 @@
+"""Entity resolution: link a company name as written in a list (and its USCC, when given) to one known firm.
+
+Order: exact USCC, then a remembered alias, then the name. Names are normalised (全角→半角, brackets,
+whitespace, local region prefixes 山东/枣庄/枣庄市/市中区) and split into a core and a company form; the form is
+kept as a feature (有限公司 ≡ 有限责任公司, 股份有限公司 a little apart, 合作社/厂/分公司 far apart), so
+枣庄XX化工有限公司 and 枣庄XX化工科技有限公司 stay different firms. Cores are compared by an edit distance in which
+a homophone (the usual pinyin-input typo) costs a quarter of another change, among candidates found by blocking
+on rare character and sound bigrams: each name looks at a bounded number of firms, so the cost grows with the
+number of names, not names × firms. No database here: callers pass (ref, uscc, name) records.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable
+
+from pypinyin.pinyin_dict import pinyin_dict
+from rapidfuzz.distance import OSA
+
+from . import uscc as uscc_rules
+
+AUTO, REVIEW, NEW = "auto", "review", "new"
+DEFAULT_AUTO_THRESHOLD = 92.0
+DEFAULT_REVIEW_THRESHOLD = 75.0
+HOMOPHONE_COST = 0.25     # a same-sound substitution costs this much of a real change
+AMBIGUITY_MARGIN = 3.0    # two different firms this close to the top: a person decides
+CANDIDATES = 20           # candidates scored exactly per name, after blocking
+POSTING_CAP = 300         # bigrams shared by more firms than this are too common to block on
+SCAN_BUDGET = 1500        # at most this many postings read per name
+
+REGION_PREFIXES = ("山东省", "山东", "枣庄市", "枣庄", "市中区")
+_BRACKETED_REGION = re.compile(r"\((?:山东省?|枣庄市?|市中区|枣庄市市中区)+\)")
+# Longest first. Classes: equal classes are the same form; see FORM_PENALTY for the rest.
+FORMS = (
+    ("股份有限公司", "joint_stock"), ("有限责任公司", "limited"), ("专业合作社", "coop"), ("股份合作公司", "coop"),
+    ("有限公司", "limited"), ("股份公司", "joint_stock"), ("分公司", "branch"), ("合作社", "coop"),
+    ("公司", "company"), ("分厂", "branch"), ("厂", "factory"), ("商行", "shop"), ("经营部", "shop"),
+    ("门市部", "shop"), ("个体工商户", "shop"),
+)
+FORM_PENALTY_SMALL = {frozenset({"limited", "company"}): 2.0, frozenset({"limited", "joint_stock"}): 6.0,
+                      frozenset({"joint_stock", "company"}): 6.0, frozenset({"factory", "shop"}): 8.0}
+FORM_PENALTY_MISSING = 3.0   # one side writes no form at all (an abbreviation)
+FORM_PENALTY_OTHER = 15.0    # e.g. 合作社 vs 有限公司, a branch vs its parent
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")",
+                           "［": "(", "］": ")", "{": "(", "}": ")", "《": "", "》": "", "“": "", "”": "",
+                           "\"": "", "'": "", "‘": "", "’": ""})
+_DROP = re.compile(r"[\s()·・.,，、:：;；\-—_/\\*#]+")
+
+
+def normalise(name: str) -> str:
+    """Half-width, unified brackets, no whitespace, Latin letters upper-case."""
+    text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS)
+    return re.sub(r"\s+", "", text).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    core: str        # the distinguishing part: brand and trade, without region prefix or company form
+    form: str        # form class ("limited", "joint_stock", ...) or "" when none is written
+    sound: str       # core with each character replaced by a code for its toneless pinyin
+
+    @property
+    def key(self) -> str:
+        """Equal keys mean the same spelling (used for aliases and exact matches)."""
+        return f"{self.core}|{self.form}"
+
+
+class _SoundTable(dict):
+    """str.translate table: character -> one private-use character per toneless pinyin syllable."""
+
+    def __init__(self):
+        super().__init__()
+        self.codes: dict[str, str] = {}
+
+    def __missing__(self, codepoint: int) -> str:
+        raw = pinyin_dict.get(codepoint)
+        if raw is None:
+            value = chr(codepoint)
+        else:
+            syllable = "".join(c for c in unicodedata.normalize("NFD", raw.split(",")[0])
+                               if not unicodedata.combining(c))
+            value = self.codes.setdefault(syllable, chr(0xE000 + len(self.codes)))
+        self[codepoint] = value
+        return value
+
+
+_SOUNDS = _SoundTable()
+
+
+def parse(name: str) -> NameParts:
+    """Split a company name into core, form class and the core's sound."""
+    text = _BRACKETED_REGION.sub("", normalise(name))
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in REGION_PREFIXES:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text, stripped = text[len(prefix):], True
+                break
+    form = ""
+    for suffix, cls in FORMS:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text, form = text[: -len(suffix)], cls
+            break
+    core = _DROP.sub("", text) or text
+    return NameParts(core, form, core.translate(_SOUNDS))
+
+
+def name_key(name: str) -> str:
+    return parse(name).key
+
+
+def form_penalty(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    if not a or not b:
+        return FORM_PENALTY_MISSING
+    return FORM_PENALTY_SMALL.get(frozenset({a, b}), FORM_PENALTY_OTHER)
+
+
+def similarity(a: NameParts, b: NameParts) -> float:
+    """0–100: how likely two parsed names are the same firm (100 = same core and form)."""
+    if a.core == b.core:
+        core_sim = 100.0
+    else:
+        longest = max(len(a.core), len(b.core))
+        by_char = OSA.distance(a.core, b.core)
+        by_sound = OSA.distance(a.sound, b.sound)
+        cost = by_sound + HOMOPHONE_COST * (by_char - by_sound)
+        core_sim = max(0.0, 100.0 * (1.0 - cost / longest))
+    return max(0.0, core_sim - form_penalty(a.form, b.form))
+
+
+def score_names(a: str, b: str) -> float:
+    return similarity(parse(a), parse(b))
+
+
+def _grams(parts: NameParts) -> list[str]:
+    core, sound = parts.core, parts.sound
+    if len(core) < 3:
+        return [core, "~" + sound]
+    grams = [core[i:i + 2] for i in range(len(core) - 1)]
+    grams += ["~" + sound[i:i + 2] for i in range(len(sound) - 1)]
+    grams += [core[i] + "_" + core[i + 2] for i in range(len(core) - 2)]
+    return list(dict.fromkeys(grams))
+
+
+@dataclass(slots=True)
+class Candidate:
+    ref: Hashable
+    name: str
+    uscc: str | None
+    score: float
+
+
+@dataclass(slots=True)
+class Resolution:
+    decision: str                    # auto / review / new
+    method: str                      # uscc / alias / name / "" (new)
+    score: float
+    candidates: list[Candidate] = field(default_factory=list)   # best first, one per firm
+    note: str = ""
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def ref(self) -> Hashable | None:
+        return self.best.ref if self.decision == AUTO and self.best else None
+
+
+class Resolver:
+    """An index over known firms; `resolve(name, uscc)` says which firm a written name is."""
+
+    def __init__(self, records: Iterable[tuple[Hashable, str | None, str]], aliases: dict[str, Hashable] | None = None,
+                 auto_threshold: float = DEFAULT_AUTO_THRESHOLD, review_threshold: float = DEFAULT_REVIEW_THRESHOLD):
+        self.auto_threshold = auto_threshold
+        self.review_threshold = review_threshold
+        self.refs: list[Hashable] = []
+        self.names: list[str] = []
+        self.usccs: list[str | None] = []
+        self.parts: list[NameParts] = []
+        self.by_uscc: dict[str, int] = {}
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for ref, code, name in records:
+            i = len(self.refs)
+            parts = parse(name)
+            self.refs.append(ref)
+            self.names.append(name)
+            code = uscc_rules.normalise(code or "") or None
+            self.usccs.append(code)
+            self.parts.append(parts)
+            if code:
+                self.by_uscc.setdefault(code, i)
+            self.by_key[parts.key].append(i)
+            for gram in _grams(parts):
+                postings[gram].append(i)
+        self.postings = dict(postings)
+        self.first_of_ref: dict[Hashable, int] = {}
+        for i, ref in enumerate(self.refs):
+            self.first_of_ref.setdefault(ref, i)
+        self.aliases = dict(aliases or {})
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    def _candidate(self, i: int, score: float) -> Candidate:
+        return Candidate(self.refs[i], self.names[i], self.usccs[i], round(score, 1))
+
+    def _blocked(self, parts: NameParts) -> list[int]:
+        """Record indexes worth scoring: exact key, then those sharing the most rare bigrams."""
+        grams = sorted((g for g in _grams(parts) if g in self.postings), key=lambda g: len(self.postings[g]))
+        counts: dict[int, int] = defaultdict(int)
+        scanned = 0
+        for n, gram in enumerate(grams):
+            posting = self.postings[gram]
+            if n >= 2 and (len(posting) > POSTING_CAP or scanned + len(posting) > SCAN_BUDGET):
+                break
+            for i in posting[:SCAN_BUDGET]:
+                counts[i] += 1
+            scanned += len(posting)
+        found = list(self.by_key.get(parts.key, ()))
+        found += sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
+        return list(dict.fromkeys(found))
+
+    def rank(self, name: str) -> list[Candidate]:
+        """Candidates for a name, best first, one per firm (ref)."""
+        parts = parse(name)
+        best: dict[Hashable, Candidate] = {}
+        for i in self._blocked(parts):
+            score = similarity(parts, self.parts[i])
+            ref = self.refs[i]
+            if ref not in best or score > best[ref].score:
+                best[ref] = self._candidate(i, score)
+        return sorted(best.values(), key=lambda c: (-c.score, str(c.ref)))
+
+    def resolve(self, name: str, uscc: str | None = None) -> Resolution:
+        code = uscc_rules.normalise(uscc or "")
+        if code and code in self.by_uscc:
+            return Resolution(AUTO, "uscc", 100.0, [self._candidate(self.by_uscc[code], 100.0)])
+        alias = self.aliases.get(name_key(name))
+        if alias is not None and alias in self.first_of_ref:
+            return Resolution(AUTO, "alias", 100.0, [self._candidate(self.first_of_ref[alias], 100.0)])
+        candidates = self.rank(name)[:5]
+        if not candidates or candidates[0].score < self.review_threshold:
+            return Resolution(NEW, "", candidates[0].score if candidates else 0.0, candidates)
+        top = candidates[0]
+        decision, note = (AUTO if top.score >= self.auto_threshold else REVIEW), ""
+        if decision == AUTO and len(candidates) > 1 and candidates[1].score > top.score - AMBIGUITY_MARGIN:
+            decision, note = REVIEW, "有多家名称相近的企业"
+        if decision == AUTO and code and top.uscc and top.uscc != code:
+            decision, note = REVIEW, "名称相近但统一社会信用代码不同"
+        return Resolution(decision, "name", top.score, candidates, note)
