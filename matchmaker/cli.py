@@ -94,9 +94,13 @@ def demo_command(firms: int, request_count: int, yes: bool):
 @click.option("--debug/--no-debug", default=False)
 def run_command(host: str, port: int, debug: bool):
     """Serve the app (development server)."""
+    from werkzeug.serving import run_simple
+
     app = _app_factory()
+    app.debug = debug
     click.echo(f"matchmaker 运行于 http://{host}:{port}/ （Ctrl+C 退出）")
-    app.run(host=host, port=port, debug=debug, use_reloader=False)
+    # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
+    run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)
 
 
 @click.command("create-user")
