@@ -9,4 +9,5 @@ from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .audit import History  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .notifications import Notification, OutboxMessage  # noqa: F401
+from .events import EventBank, EventIntention, EventInvitation, EventProduct, MatchmakingEvent  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
