@@ -25,6 +25,12 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "matchmaker.sqlite")
 
 
+def resolve_thresholds() -> tuple[float, float]:
+    """Entity resolution (0-100): link automatically at or above the first, send to review at or above the second."""
+    return (float(os.environ.get("MATCHMAKER_RESOLVE_AUTO", "92")),
+            float(os.environ.get("MATCHMAKER_RESOLVE_REVIEW", "75")))
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: defaults, then environment, then explicit overrides (tests)."""
     env = os.environ.get("MATCHMAKER_ENV", "development")
@@ -44,8 +50,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # routing
         "ROUTING_FANOUT": int(os.environ.get("MATCHMAKER_ROUTING_FANOUT", "3")),
         # entity resolution thresholds (0-100, rapidfuzz scale)
-        "RESOLVE_AUTO_THRESHOLD": float(os.environ.get("MATCHMAKER_RESOLVE_AUTO", "92")),
-        "RESOLVE_REVIEW_THRESHOLD": float(os.environ.get("MATCHMAKER_RESOLVE_REVIEW", "75")),
+        "RESOLVE_AUTO_THRESHOLD": resolve_thresholds()[0],
+        "RESOLVE_REVIEW_THRESHOLD": resolve_thresholds()[1],
         # working-day clocks
         "CLAIM_WORKDAYS": int(os.environ.get("MATCHMAKER_CLAIM_WORKDAYS", "2")),
         "CONTACT_WORKDAYS": int(os.environ.get("MATCHMAKER_CONTACT_WORKDAYS", "3")),

@@ -43,9 +43,10 @@ def _register_blueprints(app: Flask) -> None:
     from . import auth, bank, district, enterprise, health, main, requests, township
     from . import overdue, products, weights, workdays
     from . import event_day, event_reports, events
+    from . import whitelists
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
-                   products, weights, workdays, overdue, events, event_day, event_reports):
+                   products, weights, workdays, overdue, events, event_day, event_reports, whitelists):
         app.register_blueprint(module.bp)
 
 
