@@ -43,6 +43,55 @@ def add(role: str, endpoint: str, label: str, icon: str = "dot", position: int |
     items.insert(len(items) if position is None else position, (endpoint, label, icon))
 
 
-def items_for(role: str) -> list[tuple[str, str, str]]:
+# Long menus are folded into dropdowns: per role, blueprint (or exact endpoint) -> (group label, icon).
+_WORK = ("对接业务", "kanban")
+_FIRMS = ("企业与白名单", "building")
+_BANKS = ("银行考核", "bar-chart-line")
+_EVENTS = ("对接活动", "calendar-event")
+_SETTINGS = ("设置", "gear")
+GROUPS: dict[str, dict[str, tuple[str, str]]] = {
+    "district": {
+        "requests": _WORK, "overdue": _WORK, "referrals": _WORK, "first_loans": _WORK, "ratings": _WORK,
+        "district.firms": _FIRMS, "whitelists": _FIRMS, "listing": _FIRMS,
+        "district.banks": _BANKS, "targets": _BANKS, "reports": _BANKS, "bulletins": _BANKS,
+        "events": _EVENTS, "event_reports": _EVENTS,
+        "products": _SETTINGS, "weights": _SETTINGS, "workdays": _SETTINGS, "district.users": _SETTINGS,
+    },
+    "township": {
+        "requests": _WORK, "overdue": _WORK, "referrals": _WORK, "first_loans": _WORK,
+        "township.firms": _FIRMS, "whitelists": _FIRMS,
+        "events": _EVENTS, "event_reports": _EVENTS,
+    },
+    "bank_admin": {
+        "requests": _WORK, "overdue": _WORK, "first_loans": _WORK, "referrals": _WORK,
+        "products": ("本行管理", "bank"), "bank.managers": ("本行管理", "bank"), "ratings": ("本行管理", "bank"),
+        "reports": ("本行管理", "bank"),
+    },
+    "bank_manager": {"requests": _WORK, "overdue": _WORK, "first_loans": _WORK, "referrals": _WORK},
+}
+
+
+def _group_of(role: str, endpoint: str) -> tuple[str, str] | None:
+    groups = GROUPS.get(role, {})
+    return groups.get(endpoint) or groups.get(endpoint.split(".", 1)[0])
+
+
+def items_for(role: str) -> list[dict]:
+    """The role's menu: links, and dropdown groups of links, in the order first seen."""
     endpoints = set(current_app.view_functions)
-    return [item for item in NAV.get(role, []) if item[0] in endpoints]
+    menu: list[dict] = []
+    groups: dict[str, dict] = {}
+    for endpoint, label, icon in NAV.get(role, []):
+        if endpoint not in endpoints:
+            continue
+        link = {"endpoint": endpoint, "label": label, "icon": icon}
+        group = _group_of(role, endpoint)
+        if group is None:
+            menu.append(link)
+            continue
+        if group[0] not in groups:
+            groups[group[0]] = {"label": group[0], "icon": group[1], "children": []}
+            menu.append(groups[group[0]])
+        groups[group[0]]["children"].append(link)
+    # a group of one is just a link
+    return [m["children"][0] if "children" in m and len(m["children"]) == 1 else m for m in menu]
