@@ -120,7 +120,8 @@ def show(request_id: int):
         return redirect(url_for("bank.lead", lead_id=lead.id))
     history = db.scalars(select(History).where(History.request_id == req.id).order_by(History.at, History.id)).all()
     can_act = financing.can_file_for(current_user, req.firm) and current_user.role != "district"
-    return render_template("requests/show.html", req=req, history=history, can_act=can_act,
+    lead_banks = {lead.id: lead.bank.name for lead in req.leads}
+    return render_template("requests/show.html", req=req, history=history, can_act=can_act, lead_banks=lead_banks,
                            offers=financing.offers_of(req))
 
 
