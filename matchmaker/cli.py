@@ -74,10 +74,10 @@ def demo_command(firms: int, request_count: int, yes: bool):
     for warning in _seed():
         click.secho(f"注意：{warning}", fg="yellow")
     with _session() as session:
-        with click.progressbar(length=1, label="生成演示数据") as bar:
-            demo_accounts = demo.build(session, firms=firms, requests=request_count)
+        steps = request_count + len(demo.EXTRA_BUILDERS)
+        with click.progressbar(length=steps, label="生成演示数据") as bar:
+            demo_accounts = demo.build(session, firms=firms, requests=request_count, progress=bar.update)
             session.commit()
-            bar.update(1)
     click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
     shown = set()
     for acc in demo_accounts:

@@ -104,7 +104,7 @@ def _advance(session: Session, lead: Lead, stage: str, managers: dict[int, User]
 
 
 def make_requests(session: Session, firms: list[Firm], count: int, rng: random.Random,
-                  on_behalf: dict[int, User], firm_user: User) -> None:
+                  on_behalf: dict[int, User], firm_user: User, tick=lambda: None) -> None:
     kinds = [k.code for k in session.scalars(select(ProductKind))]
     managers = {u.bank_id: u for u in session.scalars(select(User).where(User.role == "bank_manager"))}
     ctx = routing.load_context(session)
@@ -113,6 +113,7 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
                 + ["withdrawn"] * 1)
     today = date.today()
     for i in range(count):
+        tick()
         firm = firms[0] if i < 6 else rng.choice(firms)
         actor = firm_user if firm.id == firm_user.firm_id else on_behalf[firm.township_id]
         outcome = rng.choice(outcomes)
@@ -169,17 +170,21 @@ def _spread_in_time(session: Session, req: FinancingRequest, days_ago: int) -> N
         h.at = h.at - delta
 
 
-def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2021) -> list[DemoAccount]:
-    """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts."""
+def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2021,
+          progress=None) -> list[DemoAccount]:
+    """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
+    `progress(n)` is called once per request and once per feature builder (for a progress bar)."""
     rng = random.Random(seed)
     firm_rows = make_firms(session, firms, rng)
     demo_accounts = make_accounts(session, firm_rows[0])
     session.flush()
     on_behalf = {u.township_id: u for u in session.scalars(select(User).where(User.role == "township"))}
     firm_user = session.scalar(select(User).where(User.username == "firm"))
-    make_requests(session, firm_rows, requests, rng, on_behalf, firm_user)
+    tick = (lambda: progress(1)) if progress else (lambda: None)
+    make_requests(session, firm_rows, requests, rng, on_behalf, firm_user, tick)
     session.flush()
     for builder in extra_builders():
+        tick()
         builder(session, random.Random(seed))
         session.flush()
     return demo_accounts
@@ -188,6 +193,7 @@ def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2
 # Feature modules add their demo data here: "module:function", each called as function(session, rng).
 EXTRA_BUILDERS: list[str] = [
     "matchmaker.domain.whitelists:build_demo",
+    "matchmaker.domain.report_demo:build_demo",
     "matchmaker.domain.products:build_demo",
     "matchmaker.domain.sweep:build_demo",
 ]
