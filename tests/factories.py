@@ -55,3 +55,16 @@ class RequestFactory(SQLAlchemyModelFactory):
     collateral = "property"
     products_of_interest = factory.LazyFunction(list)
     state = "draft"
+
+
+def routed_request(session, firm, bank, state: str = "routed"):
+    """A submitted request with one lead for `bank` in `state` (built directly, not through routing)."""
+    from matchmaker.models import Lead, Product
+
+    product = session.query(Product).filter_by(bank_id=bank.id).first()
+    req = RequestFactory(firm=firm, state="routed")
+    lead = Lead(request=req, bank_id=bank.id, product_id=product.id if product else None, state=state, rank=1,
+                score_parts={}, claim_deadline=None)
+    session.add(lead)
+    session.flush()
+    return req, lead

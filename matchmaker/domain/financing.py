@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..models import Firm, FinancingRequest, Lead, Offer, User, utcnow
 from ..models.products import COLLATERAL_KINDS
 from ..models.requests import OPEN_LEAD_STATES
-from . import lifecycle, routing
+from . import followups, lifecycle, routing
 from .errors import DomainError, Forbidden, NotFound
 
 MAX_AMOUNT_WAN = Decimal("100000")  # 10 亿元: larger asks go to the district directly
@@ -53,16 +53,19 @@ def can_file_for(actor: User, firm: Firm) -> bool:
 
 def file_request(session: Session, actor: User, firm: Firm, *, amount_yuan: int, term_months: int,
                  purpose: str, collateral: str, products_of_interest: list[str] | None = None,
-                 linked_project: str = "", submit: bool = True, today: date | None = None,
+                 linked_project: str = "", renewal: bool = False, submit: bool = True, today: date | None = None,
                  claim_workdays: int = 2) -> FinancingRequest:
     """Create a request (draft), and if `submit`, submit and route it at once."""
     if not can_file_for(actor, firm):
         raise Forbidden("无权为该企业发起融资需求")
+    if int(amount_yuan) != amount_yuan:
+        raise DomainError("金额最多精确到元", field="amount_wan")
+    amount_yuan = int(amount_yuan)
     validate_request_values(amount_yuan, term_months, purpose, collateral)
     req = FinancingRequest(firm=firm, firm_id=firm.id, created_by_id=actor.id, amount=amount_yuan,
                            term_months=term_months, purpose=purpose.strip(), collateral=collateral,
                            products_of_interest=list(products_of_interest or []),
-                           linked_project=(linked_project or "").strip(), state="draft")
+                           linked_project=(linked_project or "").strip(), renewal=bool(renewal), state="draft")
     session.add(req)
     session.flush()
     note = "镇街代企业填报" if actor.role == "township" else ""
@@ -126,11 +129,12 @@ def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
         raise DomainError("该授信方案已不可接受")
     lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案")
     offer.state = "accepted"
-    for lead in req.leads:
-        if lead.id != offer.lead_id and lead.state in OPEN_LEAD_STATES:
-            lifecycle.transition(session, lead, "released", None, "企业已接受其他银行的方案")
-            if lead.offer is not None:
-                lead.offer.state = "released"
+    released = [lead for lead in req.leads if lead.id != offer.lead_id and lead.state in OPEN_LEAD_STATES]
+    for lead in released:
+        lifecycle.transition(session, lead, "released", None, "企业已接受其他银行的方案")
+        if lead.offer is not None:
+            lead.offer.state = "released"
+    followups.offer_accepted(session, offer, released)
     return offer
 
 
@@ -142,6 +146,7 @@ def confirm_funded(session: Session, actor: User, request_id: int) -> FinancingR
     if not any(lead.state == "disbursed" for lead in req.leads):
         raise DomainError("银行尚未登记放款，暂不能确认到账")
     lifecycle.transition(session, req, "funded", actor, "企业确认资金到账")
+    followups.request_funded(session, req)
     return req
 
 
@@ -150,11 +155,12 @@ def withdraw(session: Session, actor: User, request_id: int, note: str = "") -> 
     if not can_file_for(actor, req.firm) or actor.role == "district":
         raise Forbidden("无权撤回该融资需求")
     lifecycle.transition(session, req, "withdrawn", actor, note or "企业撤回")
-    for lead in req.leads:
-        if lead.state in OPEN_LEAD_STATES:
-            lifecycle.transition(session, lead, "released", None, "企业已撤回需求")
-            if lead.offer is not None:
-                lead.offer.state = "released"
+    released = [lead for lead in req.leads if lead.state in OPEN_LEAD_STATES]
+    for lead in released:
+        lifecycle.transition(session, lead, "released", None, "企业已撤回需求")
+        if lead.offer is not None:
+            lead.offer.state = "released"
+    followups.request_withdrawn(session, req, released)
     return req
 
 
@@ -165,6 +171,7 @@ def close_if_unmatched(session: Session, req: FinancingRequest) -> bool:
     if any(lead.state in OPEN_LEAD_STATES or lead.offer is not None for lead in req.leads):
         return False
     lifecycle.transition(session, req, "unmatched", None, "所有银行均未给出授信方案")
+    followups.request_unmatched(session, req)
     return True
 
 

@@ -4,9 +4,10 @@ decision deadline is escalated to the township and the district.
 
 Set-based and batched, so 100,000 overdue leads take seconds. Idempotent: each change is a conditional UPDATE
 (`state = 'routed'`) or an INSERT that skips what exists (one escalation per lead and kind), so a second run
-changes nothing. Safe when two run at once: on PostgreSQL the candidate leads are taken with
-`FOR UPDATE SKIP LOCKED` and a request is locked before it is re-routed; on SQLite every batch starts with its
-write, which serialises the runs.
+changes nothing. Safe when two run at once: on PostgreSQL each batch of requests is locked first with
+`FOR NO KEY UPDATE SKIP LOCKED`, so two sweeps work on different requests; on SQLite a batch's first write
+takes the database's write lock, which serialises the runs, and the conditional UPDATE leaves alone what the
+other run already did.
 """
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ class _Run:
     new_by_bank: Counter = field(default_factory=Counter)
     escalations: list = field(default_factory=list)  # (kind, lead_id, firm name, bank name, township id, bank id)
     escalated_up_to: dict = field(default_factory=dict)  # kind -> last lead id looked at (keyset paging)
+    expired_up_to: int = 0  # last request id looked at
 
     def done(self) -> None:
         if self.commit:
@@ -101,21 +103,28 @@ def sweep(session: Session, now: datetime | None = None, *, claim_workdays: int 
 # Expiry and re-routing --------------------------------------------------------------------------------------------
 
 def _expire_batch(run: _Run) -> bool:
-    """Expire one batch of overdue unclaimed leads and route their requests on; False when none is left."""
+    """Expire the overdue unclaimed leads of one batch of requests and route those requests on; False when no
+    request is left. On PostgreSQL the requests are locked first (FOR NO KEY UPDATE SKIP LOCKED: a request another
+    sweep holds is left to it, and the foreign-key checks of History and Lead inserts are not blocked)."""
     session = run.session
     if run.ctx is None:  # ranking snapshot taken before anything expires; open-lead counts adjusted below
         run.ctx = routing.load_context(session, run.today)
         run.ctx.calendar = run.calendar
-    candidates = (select(Lead.id).where(Lead.state == "routed", Lead.claim_deadline < run.today)
-                  .order_by(Lead.id).limit(run.batch_size))
+    overdue = (Lead.state == "routed", Lead.claim_deadline < run.today)
+    batch = (select(FinancingRequest.id)
+             .where(FinancingRequest.id.in_(select(Lead.request_id).where(*overdue)),
+                    FinancingRequest.id > run.expired_up_to)
+             .order_by(FinancingRequest.id).limit(run.batch_size))
     if _is_postgres(session):
-        candidates = candidates.with_for_update(skip_locked=True)
+        batch = batch.with_for_update(skip_locked=True, key_share=True)
+    request_ids = list(session.scalars(batch))
+    if not request_ids:
+        return False
+    run.expired_up_to = request_ids[-1]
     rows = lifecycle.transition_where(
-        session, "lead", "routed", "expired", None, [Lead.id.in_(candidates.scalar_subquery())],
+        session, "lead", "routed", "expired", None, [Lead.request_id.in_(request_ids), *overdue[1:]],
         note=lambda row: f"超过认领时限（{row[3]}）未认领，已转派下一家银行",
         returning=(Lead.bank_id, Lead.claim_deadline))
-    if not rows:
-        return False
     run.result.expired += len(rows)
     replace: Counter = Counter()
     for _lead_id, request_id, bank_id, _deadline in rows:
@@ -124,7 +133,8 @@ def _expire_batch(run: _Run) -> bool:
         bank = run.ctx.banks.get(bank_id)
         if bank is not None:
             bank.open_leads = max(0, bank.open_leads - 1)
-    _reroute(run, replace)
+    if replace:
+        _reroute(run, replace)
     run.done()
     return True
 
@@ -133,9 +143,6 @@ def _reroute(run: _Run, replace: Counter) -> None:
     """Give each request as many new banks as it lost (best eligible banks it has not tried yet)."""
     session, ctx = run.session, run.ctx
     request_ids = sorted(replace)
-    if _is_postgres(session):  # one sweep at a time per request; same lock order in every sweep
-        session.execute(select(FinancingRequest.id).where(FinancingRequest.id.in_(request_ids))
-                        .order_by(FinancingRequest.id).with_for_update())
     requests = session.execute(
         select(FinancingRequest.id, FinancingRequest.firm_id, FinancingRequest.amount, FinancingRequest.term_months,
                FinancingRequest.collateral, FinancingRequest.products_of_interest)

@@ -2,8 +2,9 @@
 
 Order of authority: the district's own table (`WorkdayOverride`, edited on /district/workdays or loaded from a CSV),
 then the `chinese_calendar` library, then plain Monday–Friday for dates the library does not cover (it raises
-NotImplementedError outside its data, e.g. for 2027 before an update) — such dates are reported so that the
-district is warned.
+NotImplementedError outside its data, e.g. for 2027 before an update). The table lists only the exceptions of a
+year (holidays on weekdays, working weekends); once it has any date of a year, that year counts as entered.
+Days of a year neither the library nor the table covers are reported so that the district is warned.
 """
 from __future__ import annotations
 
@@ -48,12 +49,22 @@ class Calendar:
 
     overrides: dict[date, bool] = field(default_factory=dict)
     _cache: dict[date, bool] = field(default_factory=dict, repr=False)
+    _years: set[int] | None = field(default=None, repr=False)
 
     def source(self, day: date) -> str:
-        """Which authority decides `day`: "table", "library" or "fallback"."""
+        """Which authority decides `day`: "table" (listed, or a year the district has entered — its unlisted days
+        are plain Monday–Friday), "library", or "fallback" (nobody knows that year: Monday–Friday, warn)."""
         if day in self.overrides:
             return "table"
-        return "library" if _library(day) is not None else "fallback"
+        if _library(day) is not None:
+            return "library"
+        return "table" if day.year in self.table_years else "fallback"
+
+    @property
+    def table_years(self) -> set[int]:
+        if self._years is None:
+            self._years = {d.year for d in self.overrides}
+        return self._years
 
     def is_workday(self, day: date) -> bool:
         cached = self._cache.get(day)
@@ -135,8 +146,10 @@ class Coverage:
         if not self.fallback:
             return ""
         first, last = self.fallback[0], self.fallback[-1]
-        return (f"{first} 至 {last} 共 {len(self.fallback)} 天既不在调休表中，也超出 chinese_calendar 的数据范围，"
-                "工作日暂按周一至周五计算，节假日和调休上班日可能算错。请在“工作日调休”页录入国务院办公厅公布的安排。")
+        years = "、".join(str(y) for y in sorted({d.year for d in self.fallback}))
+        return (f"{first} 至 {last} 共 {len(self.fallback)} 天超出 chinese_calendar 的数据范围，调休表中也还没有"
+                f"{years}年的安排，工作日暂按周一至周五计算，节假日和调休上班日会算错。"
+                f"请在“工作日调休”页录入国务院办公厅公布的{years}年放假和调休上班日期。")
 
 
 def coverage(session: Session, start: date | None = None, days: int = COVERAGE_DAYS) -> Coverage:

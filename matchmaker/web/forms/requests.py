@@ -30,12 +30,12 @@ class RequestForm(FlaskForm):
 class ProfileForm(FlaskForm):
     name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200)])
     township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validators=[DataRequired("请选择所属镇街")])
-    industry = SelectField("所属行业", choices=INDUSTRY_CHOICES)
-    size = SelectField("企业规模", choices=SIZE_CHOICES)
+    industry = SelectField("所属行业", choices=INDUSTRY_CHOICES, default="other")
+    size = SelectField("企业规模", choices=SIZE_CHOICES, default="small")
     founded_year = IntegerField("成立年份", validators=[Optional(), NumberRange(1949, date.today().year,
                                                                             "成立年份不正确")])
     has_bank_loan = BooleanField("曾获得过银行贷款")
-    tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES)
+    tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES, default="")
     contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
     contact_phone = StringField("联系电话", validators=[
         DataRequired("请填写联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
