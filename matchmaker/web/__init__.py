@@ -43,10 +43,12 @@ def _register_blueprints(app: Flask) -> None:
     from . import auth, bank, district, enterprise, health, main, requests, township
     from . import overdue, products, weights, workdays
     from . import event_day, event_reports, events
+    from . import bulletins, listing, reports, targets
     from . import whitelists
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
-                   products, weights, workdays, overdue, events, event_day, event_reports, whitelists):
+                   products, weights, workdays, overdue, events, event_day, event_reports, whitelists,
+                   reports, targets, bulletins, listing):
         app.register_blueprint(module.bp)
 
 
@@ -64,29 +66,28 @@ def _register_errors(app: Flask) -> None:
     def _csrf(e):
         return render_error(400, "表单已过期", "页面停留时间过长或表单来源不明，请刷新页面后重新提交。")
 
-    @app.errorhandler(400)
-    def _bad(e):
-        return render_error(400, "请求有误", "提交的内容无法处理，请检查后重试。")
+    messages = {
+        400: ("请求有误", "提交的内容无法处理，请检查后重试。"),
+        403: ("无权访问", "您没有权限查看此页面。"),
+        404: ("页面不存在", "您访问的页面或记录不存在。"),
+        405: ("操作不允许", "该页面不支持此操作。"),
+        413: ("文件过大", "上传的文件超过大小限制。"),
+        429: ("尝试次数过多", "登录尝试过于频繁，请稍后再试。"),
+    }
 
-    @app.errorhandler(403)
-    def _forbidden(e):
-        return render_error(403, "无权访问", getattr(e, "description", None) or "您没有权限查看此页面。")
+    def handler(status: int):
+        title, default = messages[status]
 
-    @app.errorhandler(404)
-    def _not_found(e):
-        return render_error(404, "页面不存在", "您访问的页面或记录不存在。")
+        def handle(e):
+            # abort(403, "…") from a view carries a reason in Chinese; Werkzeug's own default text does not
+            described = getattr(e, "description", None)
+            specific = described if described and described != getattr(type(e), "description", None) else None
+            return render_error(status, title, specific or default)
 
-    @app.errorhandler(405)
-    def _method(e):
-        return render_error(405, "操作不允许", "该页面不支持此操作。")
+        return handle
 
-    @app.errorhandler(413)
-    def _too_large(e):
-        return render_error(413, "文件过大", "上传的文件超过大小限制。")
-
-    @app.errorhandler(429)
-    def _throttled(e):
-        return render_error(429, "尝试次数过多", "登录尝试过于频繁，请稍后再试。")
+    for status in messages:
+        app.register_error_handler(status, handler(status))
 
     @app.errorhandler(500)
     def _server(e):  # pragma: no cover - last resort

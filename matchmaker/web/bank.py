@@ -109,64 +109,49 @@ def review(lead_id: int):
     return _act(lead_id, lambda db: leads.start_review(db, current_user, lead_id, note or ""), "已进入审查")
 
 
-@bp.post("/leads/<int:lead_id>/approve")
-@roles_required(*BANK_ROLES)
-def approve(lead_id: int):
+def _form_action(lead_id: int, form, form_key: str, action, success: str):
+    """Validate `form`, run `action(db, form)`, and on a form or domain error show the lead page again with
+    the typed values and the error next to its field (422)."""
     db = session()
     item = _lead_or_abort(db, lead_id)
-    form = ApproveForm()
     if form.validate_on_submit():
         try:
-            leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
-                          rate_pct=form.rate_pct.data, term_months=form.term_months.data,
-                          conditions=form.conditions.data or "")
+            action(db, form)
         except DomainError as exc:
             db.rollback()
             apply_domain_error(exc, form)
         else:
             db.commit()
-            flash("已审批通过，授信方案已发送给企业", "success")
+            flash(success, "success")
             return redirect(url_for("bank.lead", lead_id=lead_id))
-    return _render_lead(db, db.get(Lead, item.id), approve_form=form)
+    return _render_lead(db, db.get(Lead, item.id), **{form_key: form})
+
+
+@bp.post("/leads/<int:lead_id>/approve")
+@roles_required(*BANK_ROLES)
+def approve(lead_id: int):
+    def act(db, form):
+        leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+                      rate_pct=form.rate_pct.data, term_months=form.term_months.data,
+                      conditions=form.conditions.data or "")
+    return _form_action(lead_id, ApproveForm(), "approve_form", act, "已审批通过，授信方案已发送给企业")
 
 
 @bp.post("/leads/<int:lead_id>/decline")
 @roles_required(*BANK_ROLES)
 def decline(lead_id: int):
-    db = session()
-    item = _lead_or_abort(db, lead_id)
-    form = DeclineForm()
-    if form.validate_on_submit():
-        try:
-            leads.decline(db, current_user, lead_id, form.code.data, form.note.data or "")
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash("已记录拒绝原因，企业将看到原因和建议", "success")
-            return redirect(url_for("bank.lead", lead_id=lead_id))
-    return _render_lead(db, db.get(Lead, item.id), decline_form=form)
+    def act(db, form):
+        leads.decline(db, current_user, lead_id, form.code.data, form.note.data or "")
+    return _form_action(lead_id, DeclineForm(), "decline_form", act, "已记录拒绝原因，企业将看到原因和建议")
 
 
 @bp.post("/leads/<int:lead_id>/disburse")
 @roles_required(*BANK_ROLES)
 def disburse(lead_id: int):
-    db = session()
-    item = _lead_or_abort(db, lead_id)
-    form = DisburseForm()
-    if form.validate_on_submit():
-        try:
-            leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
-                           form.disbursed_on.data)
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash("已登记放款", "success")
-            return redirect(url_for("bank.lead", lead_id=lead_id))
-    return _render_lead(db, db.get(Lead, item.id), disburse_form=form)
+    def act(db, form):
+        leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
+                       form.disbursed_on.data)
+    return _form_action(lead_id, DisburseForm(), "disburse_form", act, "已登记放款")
 
 
 @bp.route("/managers", methods=["GET", "POST"])

@@ -1,12 +1,11 @@
 """Sign-in, enterprise registration and account creation forms."""
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ...models.users import ROLES
-from .fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, coerce_int_or_none
+from .fields import coerce_int_or_none
+from .firm import FirmFieldsForm
 
 
 class LoginForm(FlaskForm):
@@ -15,20 +14,8 @@ class LoginForm(FlaskForm):
     remember = BooleanField("记住我")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(FirmFieldsForm):
     uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=30)])
-    name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200)])
-    township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validators=[DataRequired("请选择所属镇街")])
-    industry = SelectField("所属行业", choices=INDUSTRY_CHOICES, default="other")
-    size = SelectField("企业规模", choices=SIZE_CHOICES, default="small")
-    founded_year = IntegerField("成立年份", validators=[Optional(), NumberRange(1949, date.today().year,
-                                                                            "成立年份不正确")])
-    has_bank_loan = BooleanField("曾获得过银行贷款")
-    tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES, default="")
-    contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
-    contact_phone = StringField("联系电话", validators=[
-        DataRequired("请填写联系电话"),
-        Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
     username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
     password = PasswordField("密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
     password2 = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])

@@ -1,12 +1,11 @@
 """Financing request form (firm side) and the firm's profile form."""
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .fields import COLLATERAL_CHOICES, GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, coerce_int_or_none
+from .fields import COLLATERAL_CHOICES, coerce_int_or_none
+from .firm import FirmFieldsForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -27,17 +26,6 @@ class RequestForm(FlaskForm):
     save_draft = BooleanField("仅保存草稿，暂不提交")
 
 
-class ProfileForm(FlaskForm):
-    name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200)])
-    township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validators=[DataRequired("请选择所属镇街")])
-    industry = SelectField("所属行业", choices=INDUSTRY_CHOICES, default="other")
-    size = SelectField("企业规模", choices=SIZE_CHOICES, default="small")
-    founded_year = IntegerField("成立年份", validators=[Optional(), NumberRange(1949, date.today().year,
-                                                                            "成立年份不正确")])
-    has_bank_loan = BooleanField("曾获得过银行贷款")
-    tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES, default="")
-    contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
-    contact_phone = StringField("联系电话", validators=[
-        DataRequired("请填写联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
+class ProfileForm(FirmFieldsForm):
     address = StringField("地址", validators=[Optional(), Length(max=200)])
     description = TextAreaField("主营业务简介", validators=[Optional(), Length(max=2000)])
