@@ -68,3 +68,29 @@ def routed_request(session, firm, bank, state: str = "routed"):
     session.add(lead)
     session.flush()
     return req, lead
+
+
+from matchmaker.models import MonthlyReport  # noqa: E402  (appended by the bank-tracking feature)
+
+
+@_register
+class MonthlyReportFactory(SQLAlchemyModelFactory):
+    """A bank's monthly figures (version 1 unless given); money in 元. Pass bank_id and month."""
+
+    class Meta:
+        model = MonthlyReport
+        sqlalchemy_session_persistence = "flush"
+
+    version = 1
+    deposits = 10_000_000_000
+    loans = 8_000_000_000
+    industrial_loans = 2_000_000_000
+    new_industrial_loans = 0
+    first_loan_count = 0
+    first_loan_amount = 0
+    ip_pledge_loans = 0
+    green_loans = 0
+    kechuang_loans = 0
+    zhengyinbao_loans = 0
+    supply_chain_bills = 0
+    source = "form"

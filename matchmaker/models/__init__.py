@@ -12,3 +12,4 @@ from .notifications import Notification, OutboxMessage  # noqa: F401
 from .events import EventBank, EventIntention, EventInvitation, EventProduct, MatchmakingEvent  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
 from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport  # noqa: F401
+from .reports import Bulletin, ListingCandidate, MonthlyReport  # noqa: F401
