@@ -186,3 +186,37 @@ def test_followup_setting(db, users):
         intentions.set_followup_workdays(db, users["township"], 3)
     with pytest.raises(DomainError):
         intentions.set_followup_workdays(db, users["district"], 0)
+
+
+def test_cli_followups_and_report(app, db, users, held, bank, other_bank, tmp_path):
+    event, firms = held
+    _work_three(db, users, event, firms, bank, other_bank)
+    runner = app.test_cli_runner()
+    later = add_workdays(events.local_today(), 6).isoformat()
+    result = runner.invoke(args=["event-followups", "--today", later, "--workdays", "5", "--escalate"])
+    assert result.exit_code == 0, result.output
+    assert firms["C"].name in result.output and "共 1 条" in result.output and "已督办 1 条" in result.output
+    again = runner.invoke(args=["event-followups", "--today", later, "--workdays", "5", "--escalate"])
+    assert "已督办 0 条" in again.output
+    out = tmp_path / "event.xlsx"
+    result = runner.invoke(args=["event-report", str(event.id), "-o", str(out)])
+    assert result.exit_code == 0 and "意向 3 笔，已放款 1 笔" in result.output
+    overview = {r[0]: r[1] for r in openpyxl.load_workbook(out)["概况"].iter_rows(min_row=3, values_only=True)}
+    assert overview["意向数"] == 3 and overview["放款金额（万元）"] == 350
+    assert runner.invoke(args=["event-report", "999999", "-o", str(out)]).exit_code != 0
+
+
+def test_followup_page_lists_stalled_intentions(db, users, as_role, held, bank, other_bank):
+    from datetime import timedelta
+
+    event, firms = held
+    _a, _b, c = _work_three(db, users, event, firms, bank, other_bank)
+    for h in db.scalars(select(History).where(History.request_id == c.request_id)):
+        h.at -= timedelta(days=30)
+    c.created_at -= timedelta(days=30)
+    db.commit()
+    page = as_role("township").get("/events/followups?sort=amount").get_data(as_text=True)
+    assert firms["C"].name in page and other_bank.name in page and firms["A"].name not in page
+    assert as_role("other_township").get("/events/followups").get_data(as_text=True).count(firms["C"].name) == 0
+    done = as_role("township").post("/events/followups/escalate", follow_redirects=True).get_data(as_text=True)
+    assert "已督办 1 条意向" in done and "已督办 20" in done

@@ -168,3 +168,33 @@ def test_months_before_clamps_to_month_end():
 
     assert inv.months_before(date(2024, 8, 31), 6) == date(2024, 2, 29)
     assert inv.months_before(date(2024, 3, 15), 15) == date(2022, 12, 15)
+
+
+def test_white_list_kinds_and_batches(db, users, event, firms):
+    from matchmaker.models.whitelists import WhiteListBatch, WhiteListEntry
+
+    def batch(kind, label, members):
+        row = WhiteListBatch(kind=kind, label=label, state="active")
+        db.add(row)
+        db.flush()
+        for key in members:
+            db.add(WhiteListEntry(batch_id=row.id, kind=kind, firm_id=firms[key].id))
+        db.flush()
+        return row
+
+    batch("high_tech", "2023", ["A", "F"])
+    batch("above_scale", "2022", ["B"])
+    batch("above_scale", "2023", ["C"])
+    undone = batch("doubling_firm", "2023", ["D"])
+    undone.state = "undone"
+    db.flush()
+    official = users["township"]
+    kinds, labels = inv.whitelist_options(db)
+    assert kinds["high_tech"] == "高新技术企业" and labels == ["2023", "2022"]
+    assert pick(db, official, event, firms, whitelist_kinds=["high_tech"]) == {"A"}  # F: other township
+    assert pick(db, official, event, firms, whitelist_kinds=["above_scale"]) == {"C"}  # the current batch
+    assert pick(db, official, event, firms, whitelist_batches=["2022"]) == {"B"}
+    assert pick(db, official, event, firms, whitelist_kinds=["above_scale"], whitelist_batches=["2022", "2023"]) == {
+        "B", "C"}
+    assert pick(db, official, event, firms, whitelist_kinds=["high_tech", "above_scale"], first_loan=True) == {"A", "C"}
+    assert pick(db, official, event, firms, whitelist_kinds=["doubling_firm"]) == set()  # undone batch

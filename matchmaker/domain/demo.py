@@ -196,6 +196,7 @@ EXTRA_BUILDERS: list[str] = [
     "matchmaker.domain.report_demo:build_demo",
     "matchmaker.domain.products:build_demo",
     "matchmaker.domain.sweep:build_demo",
+    "matchmaker.domain.event_demo:build_demo",
 ]
 
 

@@ -66,34 +66,44 @@ def invitable_firms(actor: User) -> Select:
     return query.where(Firm.id.is_(None))
 
 
-# --- white lists (built by another module; used when present) -------------------------------------------
+# --- white lists (kept by the white-list module; filters degrade to "not available" without it) -----------
+
+def _whitelist_models():
+    try:
+        from ..models.whitelists import WHITELIST_KINDS, WhiteListBatch, WhiteListEntry
+    except ImportError:
+        return None
+    return WHITELIST_KINDS, WhiteListBatch, WhiteListEntry
+
 
 def whitelist_options(session: Session) -> tuple[dict[str, str], list[str]]:
-    """White-list kinds (code -> label) and batches available for filtering; empty without white lists."""
-    try:
-        from . import whitelists  # type: ignore[attr-defined]
-    except ImportError:
+    """White-list kinds (code -> label) and the labels of active batches, for the filters (empty without lists)."""
+    models = _whitelist_models()
+    if models is None:
         return {}, []
-    from .routing import WHITELIST_LABELS
-
-    batches = getattr(whitelists, "batch_names", None)
-    return dict(WHITELIST_LABELS), (list(batches(session)) if batches else [])
+    kinds, batch, _entry = models
+    labels = session.scalars(select(batch.label).where(batch.state == "active").distinct()).all()
+    return dict(kinds), sorted(labels, reverse=True)
 
 
 def _whitelist_firm_ids(session: Session, firm_ids: list[int], kinds: list[str], batches: list[str]) -> set[int]:
-    """Of `firm_ids`, those on any of the white-list `kinds` (in any of `batches`, when given)."""
-    try:
-        from . import whitelists  # type: ignore[attr-defined]
-    except ImportError:
+    """Of `firm_ids`, those on any of the white-list `kinds`: in the current batch of each list, or, when batch
+    labels are given, in an active batch with one of those labels."""
+    models = _whitelist_models()
+    if models is None or not firm_ids:
         return set()
-    if batches and hasattr(whitelists, "firm_ids_in_batches"):
-        in_batches = set(whitelists.firm_ids_in_batches(session, batches, kinds or None))
-        firm_ids = [f for f in firm_ids if f in in_batches]
-        if not kinds:
-            return set(firm_ids)
-    wanted = set(kinds)
-    by_firm = whitelists.whitelist_kinds_by_firm(session, firm_ids)
-    return {fid for fid, have in by_firm.items() if (have & wanted if wanted else have)}
+    if not batches:
+        from .routing import firm_whitelist_kinds
+
+        wanted = set(kinds)
+        return {fid for fid, have in firm_whitelist_kinds(session, firm_ids).items() if have & wanted}
+    _kinds, batch, entry = models
+    query = select(entry.firm_id).join(batch, batch.id == entry.batch_id).where(
+        batch.state == "active", batch.label.in_(batches))
+    if kinds:
+        query = query.where(entry.kind.in_(kinds))
+    found = set(session.scalars(query.distinct()))
+    return {fid for fid in firm_ids if fid in found}
 
 
 # --- building the list ----------------------------------------------------------------------------------
@@ -185,6 +195,8 @@ def remove_invitation(session: Session, actor: User, invitation_id: int) -> None
         raise Forbidden("无权修改该活动的邀请名单")
     if inv.checked_in_at is not None:
         raise DomainError(f"{inv.firm.name} 已签到，不能移出名单")
+    if events.is_past(inv.event):
+        raise DomainError("活动已举办，名单不能再修改")
     session.delete(inv)
     session.flush()
 

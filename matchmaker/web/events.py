@@ -29,8 +29,8 @@ ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
 ORGANISERS = ("township", "district")
 PREVIEW_ROWS = 50
 
-for _role in ALL_ROLES:
-    nav.add(_role, "events.index", "对接活动", "calendar-event")
+for _role in ALL_ROLES:  # organisers see it inside their "对接活动" menu group (web/nav.py GROUPS)
+    nav.add(_role, "events.index", "活动列表" if _role in ORGANISERS else "对接活动", "calendar-event")
 
 
 def fail(exc: DomainError):
