@@ -266,8 +266,7 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
         col = next((by_index[c] for c in range(c1, c2 + 1) if c in by_index), None)
         rows = f"{r1 + 1}–{r2 + 1}" if r2 > r1 else str(r1 + 1)
         where = f"“{col.header}”列" if col else "表格中"
-        errors.append(RowError(None, col.field if col and col.field in FIELDS else None,
-                               f"第{rows}行{where}有合并单元格：请取消合并、在每一行填写完整后再导入"))
+        errors.append(RowError(None, None, f"第{rows}行{where}有合并单元格：请取消合并、在每一行填写完整后再导入"))
     return errors
 
 
@@ -339,7 +338,7 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
             try:
                 row["uscc"] = uscc_rules.validate(texts["uscc"])
             except uscc_rules.InvalidUSCC as exc:
-                errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{exc}"))
+                errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}"))
         if texts.get("township"):
             row["township_id"] = townships.find(texts["township"])
             if row["township_id"] is None:

@@ -1,0 +1,161 @@
+"""Entity resolution: normalisation, company form as a feature, USCC and alias first, thresholds, blocking,
+quality on generated name variants, and the `resolve-names` CLI contract (no database)."""
+import csv
+import os
+import random
+import subprocess
+import sys
+
+import pytest
+
+from matchmaker.domain import entity_resolution as er
+from matchmaker.domain import names
+from matchmaker.domain.uscc import make as make_uscc
+
+
+def _resolver(names_list, **kw):
+    return er.Resolver(((make_uscc(f"91370402MA{i:07d}"), make_uscc(f"91370402MA{i:07d}"), n)
+                        for i, n in enumerate(names_list)), **kw)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("枣庄鑫源化工有限公司", "鑫源化工有限公司"),
+    ("枣庄鑫源化工有限公司", "山东枣庄市市中区鑫源化工有限公司"),
+    ("鑫源（枣庄）化工有限公司", "鑫源(枣庄)化工有限公司"),
+    ("枣庄 鑫源化工　有限公司", "枣庄鑫源化工有限公司"),
+    ("枣庄鑫源化工有限公司", "枣庄鑫源化工有限责任公司"),
+    ("枣庄ＡＢＣ化工有限公司", "枣庄abc化工有限公司"),
+    ("【山东】鑫源化工有限公司", "鑫源化工有限公司"),
+])
+def test_spelling_variants_have_the_same_key(a, b):
+    assert er.name_key(a) == er.name_key(b)
+    assert er.score_names(a, b) == 100
+
+
+def test_company_form_is_a_feature_not_deleted():
+    assert er.parse("枣庄鑫源化工科技有限公司").core == "鑫源化工科技"
+    assert er.score_names("枣庄鑫源化工有限公司", "枣庄鑫源化工科技有限公司") < er.DEFAULT_REVIEW_THRESHOLD
+    assert er.parse("鑫源化工股份有限公司").form == "joint_stock" and er.parse("鑫源种植专业合作社").form == "coop"
+    # same core, different legal form: close but not identical; a cooperative is far from a company
+    assert 90 <= er.score_names("鑫源化工有限公司", "鑫源化工股份有限公司") < 100
+    assert er.score_names("鑫源种植专业合作社", "鑫源种植有限公司") < er.DEFAULT_AUTO_THRESHOLD
+
+
+def test_homophone_typo_costs_less_than_another_character():
+    homophone = er.score_names("枣庄鑫源新材料有限公司", "枣庄鑫元新材料有限公司")
+    other = er.score_names("枣庄鑫源新材料有限公司", "枣庄鑫达新材料有限公司")
+    assert homophone >= er.DEFAULT_AUTO_THRESHOLD > other >= er.DEFAULT_REVIEW_THRESHOLD
+
+
+def test_uscc_first_then_alias_then_name():
+    r = _resolver(["枣庄鑫源化工有限公司", "山东华泰机械有限公司"],
+                  aliases={er.name_key("鲁南华泰机械厂"): make_uscc("91370402MA0000001")})
+    by_code = r.resolve("完全不同的名字有限公司", make_uscc("91370402MA0000001"))
+    assert (by_code.decision, by_code.method, by_code.ref) == ("auto", "uscc", make_uscc("91370402MA0000001"))
+    by_alias = r.resolve("鲁南华泰机械厂")
+    assert (by_alias.decision, by_alias.method, by_alias.ref) == ("auto", "alias", make_uscc("91370402MA0000001"))
+    by_name = r.resolve("鑫源化工有限责任公司")
+    assert (by_name.decision, by_name.method, by_name.ref) == ("auto", "name", make_uscc("91370402MA0000000"))
+    assert r.resolve("完全不同的名字有限公司").decision == "new"
+
+
+def test_thresholds_decide_auto_review_new():
+    r = _resolver(["枣庄鑫源新材料有限公司"], auto_threshold=92, review_threshold=75)
+    assert r.resolve("枣庄鑫元新材料有限公司").decision == "auto"
+    assert r.resolve("枣庄鑫达新材料有限公司").decision == "review"
+    strict = _resolver(["枣庄鑫源新材料有限公司"], auto_threshold=99.5, review_threshold=75)
+    assert strict.resolve("枣庄鑫元新材料有限公司").decision == "review"
+
+
+def test_two_close_firms_or_a_different_code_go_to_review():
+    r = _resolver(["枣庄鑫源新材料有限公司", "枣庄鑫元新材料有限公司"])
+    assert r.resolve("枣庄鑫圆新材料有限公司").decision == "review"  # sounds like both
+    res = _resolver(["枣庄鑫源新材料有限公司"]).resolve("鑫源新材料有限公司", make_uscc("91370402MA9999999"))
+    assert res.decision == "review" and "信用代码不同" in res.note
+
+
+def test_blocking_bounds_the_work_per_name():
+    registry = [n for n, _ in names.registry_names(20000, seed=11)]
+    r = _resolver(registry)
+    for name in registry[:200]:
+        parts = er.parse(name)
+        assert len(r._blocked(parts)) <= er.CANDIDATES + len(r.by_key.get(parts.key, ()))
+
+
+def _quality(registry_size: int, queries: int, seed: int):
+    generated = names.registry_names(registry_size + queries // 5, seed=seed)
+    registry, fresh = generated[:registry_size], generated[registry_size:]
+    codes = [make_uscc(f"91370402MA{i:07d}") for i in range(registry_size)]
+    r = er.Resolver(zip(codes, codes, (n for n, _ in registry)))
+    keys = {er.name_key(n) for n, _ in registry}
+    rng = random.Random(seed)
+    positives, negatives, near = [], [n for n, _ in fresh], []
+    for _ in range(queries):
+        i = rng.randrange(registry_size)
+        positives.append((names.spelling_variant(rng, registry[i][0])[0], codes[i]))
+    for _ in range(queries // 5):
+        miss = names.near_miss(rng, registry[rng.randrange(registry_size)][0])
+        if er.name_key(miss) not in keys:
+            near.append(miss)
+    return r, positives, negatives, near
+
+
+def test_resolution_quality_on_generated_variants():
+    r, positives, negatives, near = _quality(registry_size=8000, queries=3000, seed=5)
+    auto_total = auto_right = 0
+    for name, truth in positives:
+        res = r.resolve(name)
+        if res.decision == "auto":
+            auto_total += 1
+            auto_right += res.ref == truth
+    wrong_on_negatives = sum(r.resolve(name).decision == "auto" for name in negatives + near)
+    precision = auto_right / (auto_total + wrong_on_negatives)
+    recall = auto_right / len(positives)
+    assert precision >= 0.98, precision
+    assert recall >= 0.95, recall
+
+
+def test_a_longer_trade_is_never_linked_automatically():
+    rng = random.Random(8)
+    registry = [n for n, _ in names.registry_names(3000, seed=8)]
+    r = _resolver(registry)
+    for name in rng.sample(registry, 300):
+        region, core, form = names._split(name)
+        res = r.resolve(region + core + "科技" + form)
+        assert res.decision != "auto" or er.name_key(res.best.name) == er.name_key(region + core + "科技" + form)
+
+
+def test_other_character_typos_reach_review_with_the_right_firm_on_top():
+    rng = random.Random(9)
+    registry = [n for n, _ in names.registry_names(5000, seed=9)]
+    r = _resolver(registry)
+    found = 0
+    sample = rng.sample(range(len(registry)), 300)
+    for i in sample:
+        res = r.resolve(names.other_char_typo(rng, registry[i]))
+        found += bool(res.candidates) and res.candidates[0].ref == make_uscc(f"91370402MA{i:07d}") \
+            and res.decision in ("review", "auto")
+    assert found / len(sample) >= 0.6
+
+
+def _write(path, rows, encoding="utf-8"):
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_resolve_names_cli_contract_without_a_database(tmp_path):
+    registry, names_file, out = tmp_path / "registry.csv", tmp_path / "names.csv", tmp_path / "out.csv"
+    a, b = make_uscc("91370402MA3C00001"), make_uscc("91370402MA3C00002")
+    _write(registry, [["uscc", "name"], [a, "枣庄鑫源化工有限公司"], [b, "山东华泰机械有限公司"]], "utf-8-sig")
+    _write(names_file, [["id", "name", "note"], ["1", "鑫源化工有限责任公司", "x"], ["2", "枣庄市华太机械有限公司", "y"],
+                        ["3", "枣庄华达机械有限公司", ""], ["4", "完全不相干贸易有限公司", "z"]], "gbk")
+    env = dict(os.environ, MATCHMAKER_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = subprocess.run([sys.executable, "-m", "matchmaker.cli", "resolve-names", str(registry), str(names_file),
+                             "-o", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["id", "name", "note", "matched_uscc", "matched_name", "score", "decision"]
+    assert [(r["id"], r["note"], r["decision"], r["matched_uscc"]) for r in rows] == [
+        ("1", "x", "auto", a), ("2", "y", "auto", b), ("3", "", "review", b), ("4", "z", "new", "")]
+    assert rows[0]["score"] == "100.0" and 75 <= float(rows[2]["score"]) < 92

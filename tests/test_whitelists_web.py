@@ -1,0 +1,234 @@
+"""White-list pages: import preview / commit / undo, header mapping, review queue, export, roles, search."""
+import csv
+import io
+import re
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from matchmaker.domain import routing
+from matchmaker.domain.entity_resolution import name_key
+from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.models import Base, Firm
+from matchmaker.models.whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport
+
+from . import factories
+from .wl_files import csv_bytes, xlsx
+
+NEW_CODE = make_uscc("91370402MA3C77777")
+
+
+def _upload(client, data, filename="名单.xlsx", kind="above_scale", batch="2023", sheet=""):
+    return client.post("/whitelists/import", data={"kind": kind, "batch": batch, "sheet": sheet,
+                                                   "file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def _import_id(response) -> int:
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/whitelists/imports/(\d+)", response.headers["Location"]).group(1))
+
+
+def _counts(db) -> dict:
+    db.expire_all()
+    return {t.name: db.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+
+
+@pytest.fixture
+def district(as_role):
+    return as_role("district")
+
+
+@pytest.fixture
+def named_firms(db, township):
+    made = {name: factories.FirmFactory(name=name, township_id=township.id, uscc=None)
+            for name in ("枣庄鑫源新材料有限公司", "山东华泰机械有限公司", "枣庄恒达纺织有限公司")}
+    db.commit()
+    return made
+
+
+def test_preview_then_commit_then_undo(db, district, firm, named_firms, other_township):
+    rows = [["序号", "企业名称", "统一社会信用代码", "所属镇街"],
+            [1, "写法不同也按代码匹配有限公司", firm.uscc, ""],
+            [2, "华泰机械有限责任公司", "", "孟庄镇"],
+            [3, "枣庄全新科技有限公司", NEW_CODE, other_township.name]]
+    before = _counts(db)
+    import_id = _import_id(_upload(district, xlsx(rows, title="2023年规上企业")))
+    page = district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
+    assert "按信用代码匹配" in page and "按名称匹配" in page and "新建企业" in page
+    after_preview = _counts(db)
+    assert after_preview.pop("whitelist_import") == 1 and after_preview == {k: v for k, v in before.items()
+                                                                             if k != "whitelist_import"}
+    response = district.post(f"/whitelists/imports/{import_id}/commit")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/whitelists/above_scale")
+    db.expire_all()
+    entries = db.scalars(select(WhiteListEntry).order_by(WhiteListEntry.row_no)).all()
+    assert [e.firm_id for e in entries[:2]] == [firm.id, named_firms["山东华泰机械有限公司"].id]
+    new_firm = db.scalar(select(Firm).where(Firm.uscc == NEW_CODE))
+    assert new_firm.name == "枣庄全新科技有限公司" and new_firm.township_id == other_township.id
+    assert entries[2].firm_id == new_firm.id
+    listing = district.get("/whitelists/above_scale").get_data(as_text=True)
+    assert "枣庄全新科技有限公司" in listing and "名单写法：华泰机械有限责任公司" in listing
+    assert routing.firm_whitelist_kinds(db, [firm.id]) == {firm.id: frozenset({"above_scale"})}
+
+    batch = db.scalar(select(WhiteListBatch))
+    assert district.post(f"/whitelists/batches/{batch.id}/undo").status_code == 302
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(WhiteListEntry)) == 0
+    assert db.scalar(select(Firm).where(Firm.uscc == NEW_CODE)) is None  # created by the batch, used by nothing
+    assert db.get(WhiteListBatch, batch.id).state == "undone"
+    assert routing.firm_whitelist_kinds(db, [firm.id]) == {}
+
+
+def test_second_batch_shows_added_gone_and_changed(db, district, named_firms, township, other_township):
+    first = [["企业名称", "所属镇街"], ["枣庄鑫源新材料有限公司", township.name], ["山东华泰机械有限公司", township.name],
+             ["枣庄恒达纺织有限公司", township.name]]
+    district.post(f"/whitelists/imports/{_import_id(_upload(district, xlsx(first), batch='2022'))}/commit")
+    second = [["企业名称", "所属镇街"], ["枣庄鑫源新材料有限公司", township.name],
+              ["山东华泰机械有限公司", other_township.name], ["枣庄新来的化工有限公司", township.name]]
+    import_id = _import_id(_upload(district, xlsx(second), batch="2023"))
+    summary = db.get(WhiteListImport, import_id).summary
+    assert (summary["add"], summary["changed"], summary["same"], summary["gone"]) == (1, 1, 1, 1)
+    assert summary["previous_label"] == "2022" and summary["gone_rows"][0]["name"] == "枣庄恒达纺织有限公司"
+    page = district.get(f"/whitelists/imports/{import_id}?tab=changed").get_data(as_text=True)
+    assert f"所属镇街：{township.name} → {other_township.name}" in page
+    assert "枣庄新来的化工有限公司" not in page  # the tab shows changed rows only
+    assert "将移出名单" in district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("data, filename, message", [
+    (xlsx([["企业名称", "统一社会信用代码"], ["枣庄甲有限公司", make_uscc("91370402MA3C00001")[:17] + "0"],
+           ["枣庄乙有限公司", "913704021234"]]), "bad.xlsx", "第2行 统一社会信用代码"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", "旧版 Excel"),
+    (b"", "empty.csv", "文件为空"),
+    (csv_bytes([["企业名称", "总投资（万元）", "项目名称"], ["枣庄甲有限公司", "五百", "一期"]], "gbk"), "a.csv", "不是数字"),
+])
+def test_a_file_with_errors_writes_nothing(db, district, data, filename, message):
+    kind = "key_project" if "项目名称".encode("gbk") in data else "above_scale"
+    before = _counts(db)
+    response = _upload(district, data, filename, kind=kind)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert _counts(db) == before
+
+
+def test_unknown_headers_get_a_mapping_screen_remembered_for_the_next_file(db, district, firm):
+    data = xlsx([["主体", "代码", "联系人"], ["随便写的名字有限公司", firm.uscc, "张三"]], title="倍增企业")
+    response = _upload(district, data, kind="doubling_firm")
+    assert response.status_code == 302 and "/whitelists/import/mapping/" in response.headers["Location"]
+    mapping_url = response.headers["Location"]
+    page = district.get(mapping_url).get_data(as_text=True)
+    assert "主体" in page and "随便写的名字有限公司" in page  # the header with sample values
+    assert district.post(mapping_url, data={"map-0": "", "map-1": "uscc", "map-2": "extra"}).status_code == 422
+    import_id = _import_id(district.post(mapping_url, data={"map-0": "name", "map-1": "uscc", "map-2": "extra"}))
+    rows = db.get(WhiteListImport, import_id).rows
+    assert rows[0]["method"] == "uscc" and rows[0]["extra"] == {"联系人": "张三"}
+    district.post(f"/whitelists/imports/{import_id}/discard")
+    again = _upload(district, xlsx([["主体", "代码", "联系人"], ["另一家有限公司", "", "李四"]]), kind="doubling_firm",
+                    batch="2024")
+    assert "/whitelists/imports/" in again.headers["Location"]  # no mapping screen the second time
+
+
+def test_review_queue_pick_a_firm_and_remember_the_spelling(db, district, named_firms):
+    data = xlsx([["企业名称"], ["枣庄鑫达新材料有限公司"], ["枣庄恒通纺织有限公司"]])
+    import_id = _import_id(_upload(district, data, kind="high_tech"))
+    imp = db.get(WhiteListImport, import_id)
+    assert imp.pending_reviews == 2
+    assert district.post(f"/whitelists/imports/{import_id}/commit").status_code == 302
+    assert db.scalar(select(func.count()).select_from(WhiteListBatch)) == 0  # blocked until reviewed
+    page = district.get(f"/whitelists/imports/{import_id}/review").get_data(as_text=True)
+    assert "枣庄鑫达新材料有限公司" in page and "枣庄鑫源新材料有限公司" in page and "新建企业" in page
+    target = named_firms["枣庄鑫源新材料有限公司"]
+    response = district.post(f"/whitelists/imports/{import_id}/review", data={"choice-2": str(target.id),
+                                                                               "choice-3": "new"})
+    assert response.status_code == 302
+    db.expire_all()
+    alias = db.scalar(select(FirmAlias).where(FirmAlias.name_key == name_key("枣庄鑫达新材料有限公司")))
+    assert alias.firm_id == target.id and alias.source == "review"
+    assert district.post(f"/whitelists/imports/{import_id}/commit").status_code == 302
+    db.expire_all()
+    entries = {e.written_name: e for e in db.scalars(select(WhiteListEntry))}
+    assert entries["枣庄鑫达新材料有限公司"].firm_id == target.id
+    assert entries["枣庄鑫达新材料有限公司"].match_method == "review"
+    assert entries["枣庄恒通纺织有限公司"].firm.name == "枣庄恒通纺织有限公司"  # a new firm
+    assert entries["枣庄恒通纺织有限公司"].firm_id != named_firms["枣庄恒达纺织有限公司"].id
+    next_id = _import_id(_upload(district, xlsx([["企业名称"], ["枣庄鑫达新材料有限公司"]]), kind="above_scale"))
+    row = db.get(WhiteListImport, next_id).rows[0]
+    assert (row["decision"], row["method"], row["firm_id"]) == ("auto", "alias", target.id)
+
+
+def _commit(client, rows, kind="key_project", batch="2023", as_csv=False):
+    data, filename = (csv_bytes(rows, "gbk"), "名单.csv") if as_csv else (xlsx(rows), "名单.xlsx")
+    response = client.post(f"/whitelists/imports/{_import_id(_upload(client, data, filename, kind, batch))}/commit")
+    assert response.status_code == 302
+
+
+def test_export_neutralises_formulas_and_keeps_filters(db, district, township, other_township):
+    rows = [["项目单位", "项目名称", "总投资（万元）", "所属镇街", "备注"],
+            ["=HYPERLINK(\"http://x\")有限公司", "+1+1项目", "1200", township.name, "@SUM(A1)"],
+            ["枣庄正常化工有限公司", "-2项目", "300.5", other_township.name, "正常"]]
+    _commit(district, rows, as_csv=True)  # openpyxl would store "=..." as a formula; a CSV keeps it as text
+    book = openpyxl.load_workbook(io.BytesIO(district.get(
+        f"/whitelists/key_project/export.xlsx?township={township.id}").data))
+    sheet = list(book.active.iter_rows(values_only=True))
+    assert sheet[0][:5] == ("序号", "企业名称", "统一社会信用代码", "项目名称", "总投资（万元）")
+    assert len(sheet) == 2  # the township filter applies to the export
+    assert sheet[1][1] == "'=HYPERLINK(\"http://x\")有限公司" and sheet[1][3] == "'+1+1项目"
+    assert sheet[1][4] == 1200 and sheet[1][-1] == "'@SUM(A1)"
+    text = district.get("/whitelists/key_project/export.csv").data.decode("utf-8-sig")
+    exported = list(csv.reader(io.StringIO(text)))
+    assert exported[1][1].startswith("'=") and exported[2][3] == "'-2项目" and exported[2][4] == "300.5"
+
+
+def test_roles(db, as_role, users, township, other_township):
+    district = as_role("district")
+    _commit(district, [["企业名称", "所属镇街"], ["枣庄本镇化工有限公司", township.name],
+                       ["枣庄外镇化工有限公司", other_township.name]], kind="above_scale")
+    batch = db.scalar(select(WhiteListBatch))
+    imp_id = _import_id(_upload(district, xlsx([["企业名称"], ["枣庄待定化工有限公司"]]), kind="high_tech"))
+    assert as_role("enterprise").get("/whitelists/").status_code == 403
+    assert as_role("enterprise").get("/whitelists/above_scale").status_code == 403
+    for role in ("township", "bank_manager", "bank_admin", "enterprise"):
+        client = as_role(role)
+        assert client.get("/whitelists/import").status_code == 403, role
+        assert _upload(client, xlsx([["企业名称"], ["某某有限公司"]])).status_code == 403, role
+        assert client.get(f"/whitelists/imports/{imp_id}").status_code == 403, role
+        assert client.post(f"/whitelists/imports/{imp_id}/commit").status_code == 403, role
+        assert client.post(f"/whitelists/imports/{imp_id}/review", data={"choice-2": "new"}).status_code == 403
+        assert client.post(f"/whitelists/batches/{batch.id}/undo").status_code == 403, role
+    township_page = as_role("township").get("/whitelists/above_scale").get_data(as_text=True)
+    assert "枣庄本镇化工有限公司" in township_page and "枣庄外镇化工有限公司" not in township_page
+    bank_page = as_role("bank_manager").get("/whitelists/above_scale").get_data(as_text=True)
+    assert "枣庄本镇化工有限公司" in bank_page and "枣庄外镇化工有限公司" in bank_page
+    assert district.get("/whitelists/nope").status_code == 404
+    assert district.get("/whitelists/imports/99999").status_code == 404
+    assert district.post("/whitelists/batches/99999/undo").status_code == 404
+    assert db.get(WhiteListBatch, batch.id).state == "active"
+
+
+def test_one_search_box_name_pinyin_initials_and_code(db, as_role, township):
+    district = as_role("district")
+    code = make_uscc("91370402MA3C55555")
+    _commit(district, [["企业名称", "统一社会信用代码", "所属镇街"], ["枣庄鑫源新材料有限公司", code, township.name],
+                       ["山东华泰机械有限公司", "", township.name]], kind="above_scale")
+    for term in ("鑫源", "xinyuan", "Xin Yuan", "ｘｉｎｙｕａｎ", "zzxy", code[-8:], code.lower()):
+        page = district.get(f"/whitelists/above_scale?q={term}").get_data(as_text=True)
+        assert "枣庄鑫源新材料有限公司" in page and "山东华泰机械有限公司" not in page, term
+    assert "枣庄鑫源新材料有限公司" not in district.get("/whitelists/above_scale?q=%25").get_data(as_text=True)
+    for firm in db.scalars(select(Firm).where(Firm.name.in_(["枣庄鑫源新材料有限公司", "山东华泰机械有限公司"]))):
+        factories.RequestFactory(firm=firm, state="submitted", purpose="购买原材料")
+    db.commit()
+    for url in ("/district/firms?q=zzxy", "/district/firms?q=xinyuan", "/requests/?q=xinyuan"):
+        page = district.get(url).get_data(as_text=True)
+        assert "枣庄鑫源新材料有限公司" in page and "山东华泰机械有限公司" not in page
+    page = as_role("township").get("/township/firms?q=shandonghuatai").get_data(as_text=True)
+    assert "山东华泰机械有限公司" in page and "枣庄鑫源新材料有限公司" not in page
+
+
+def test_profile_shows_memberships(db, as_role, firm):
+    district = as_role("district")
+    _commit(district, [["企业名称", "统一社会信用代码", "项目名称"], [firm.name, firm.uscc, "年产5万吨新材料项目"]])
+    _commit(district, [["企业名称", "统一社会信用代码"], [firm.name, firm.uscc]], kind="high_tech", batch="2022")
+    page = as_role("enterprise").get("/enterprise/profile").get_data(as_text=True)
+    assert "重点项目（2023）：年产5万吨新材料项目" in page and "高新技术企业（2022）" in page
