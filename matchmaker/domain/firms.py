@@ -1,6 +1,8 @@
 """Firm records: names with their pinyin forms for search, profile updates, and who may see a firm."""
 from __future__ import annotations
 
+import unicodedata
+
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -35,14 +37,20 @@ def visible_firms(actor: User) -> Select:
 
 
 def search_clause(term: str):
-    """One search box: Chinese name, full pinyin, pinyin initials or USCC."""
-    term = (term or "").strip()
+    """One search box: Chinese name (full- or half-width, any spacing), full pinyin, pinyin initials or USCC."""
+    term = unicodedata.normalize("NFKC", term or "").strip()
     if not term:
         return None
-    lowered = term.lower().replace(" ", "")
-    like = f"%{lowered}%"
-    return or_(Firm.name.contains(term), Firm.name_pinyin.like(like), Firm.name_initials.like(like),
-               Firm.uscc.like(f"%{uscc_rules.normalise(term)}%"))
+    compact = "".join(term.split())
+    lowered = compact.lower()
+    clauses = [Firm.name.contains(term, autoescape=True), Firm.name_pinyin.contains(lowered, autoescape=True),
+               Firm.name_initials.contains(lowered, autoescape=True)]
+    if compact != term:
+        clauses.append(Firm.name.contains(compact, autoescape=True))
+    code = uscc_rules.normalise(compact)
+    if code.isalnum() and code.isascii():
+        clauses.append(Firm.uscc.contains(code, autoescape=True))
+    return or_(*clauses)
 
 
 def get_firm_for(session: Session, actor: User, firm_id: int) -> Firm:

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 
 from ..domain import financing
 from ..domain.errors import DomainError
+from ..domain.firms import search_clause
 from ..models import Bank, Firm, FinancingRequest, History, Lead, Township
 from .common import apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms.fields import product_kind_choices
@@ -42,8 +43,7 @@ def index():
         query = query.where(FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == bank_id)))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(or_(Firm.name.contains(q), Firm.name_initials.like(f"%{q.lower()}%"),
-                                FinancingRequest.purpose.contains(q)))
+        query = query.where(or_(search_clause(q), FinancingRequest.purpose.contains(q, autoescape=True)))
     query = apply_sort(query, {
         "created": FinancingRequest.created_at, "amount": FinancingRequest.amount,
         "term": FinancingRequest.term_months, "state": FinancingRequest.state, "firm": Firm.name,
