@@ -43,11 +43,11 @@ def _bulletin_data(kind: str, period: periods.Period):
     """(data, the issued bulletin shown or None, all editions, live data or None)."""
     db = session()
     issued = bulletins.editions(db, kind, period.key)
+    wanted = request.args.get("edition", type=int)
+    if wanted and not any(b.edition == wanted for b in issued):
+        abort(404)
     if issued and request.args.get("live") != "1":
-        wanted = request.args.get("edition", type=int)
-        shown = next((b for b in issued if b.edition == wanted), None) if wanted else issued[0]
-        if shown is None:
-            abort(404)
+        shown = next(b for b in issued if b.edition == wanted) if wanted else issued[0]
         return shown.data, shown, issued, bulletins.compute(db, period, _today())
     return bulletins.compute(db, period, _today()), None, issued, None
 
