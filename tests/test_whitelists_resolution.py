@@ -67,11 +67,13 @@ def test_thresholds_decide_auto_review_new():
     assert strict.resolve("枣庄鑫元新材料有限公司").decision == "review"
 
 
-def test_two_close_firms_or_a_different_code_go_to_review():
+def test_two_close_firms_go_to_review_and_a_different_code_is_another_firm():
     r = _resolver(["枣庄鑫源新材料有限公司", "枣庄鑫元新材料有限公司"])
     assert r.resolve("枣庄鑫圆新材料有限公司").decision == "review"  # sounds like both
     res = _resolver(["枣庄鑫源新材料有限公司"]).resolve("鑫源新材料有限公司", make_uscc("91370402MA9999999"))
-    assert res.decision == "review" and "信用代码不同" in res.note
+    assert res.decision == "new" and "信用代码不同" in res.note  # registered under another code: another firm
+    no_code = er.Resolver([(1, None, "枣庄鑫源新材料有限公司")]).resolve("鑫源新材料有限公司", make_uscc("91370402MA9999999"))
+    assert (no_code.decision, no_code.ref) == ("auto", 1)  # a firm without a code may be the one
 
 
 def test_blocking_bounds_the_work_per_name():

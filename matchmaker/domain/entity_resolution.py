@@ -10,6 +10,7 @@ number of names, not names × firms. No database here: callers pass (ref, uscc, 
 """
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections import defaultdict
@@ -89,21 +90,21 @@ class _SoundTable(dict):
 _SOUNDS = _SoundTable()
 
 
+_REGION_PREFIX = re.compile("^(?:" + "|".join(REGION_PREFIXES) + ")+")
+_FORM_SUFFIX = re.compile("(" + "|".join(suffix for suffix, _ in FORMS) + ")$")
+_FORM_CLASS = dict(FORMS)
+
+
 def parse(name: str) -> NameParts:
     """Split a company name into core, form class and the core's sound."""
     text = _BRACKETED_REGION.sub("", normalise(name))
-    stripped = True
-    while stripped:
-        stripped = False
-        for prefix in REGION_PREFIXES:
-            if text.startswith(prefix) and len(text) > len(prefix):
-                text, stripped = text[len(prefix):], True
-                break
+    prefix = _REGION_PREFIX.match(text)
+    if prefix and prefix.end() < len(text):
+        text = text[prefix.end():]
     form = ""
-    for suffix, cls in FORMS:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text, form = text[: -len(suffix)], cls
-            break
+    suffix = _FORM_SUFFIX.search(text, 1)
+    if suffix:
+        text, form = text[: suffix.start()], _FORM_CLASS[suffix.group(1)]
     core = _DROP.sub("", text) or text
     return NameParts(core, form, core.translate(_SOUNDS))
 
@@ -112,12 +113,21 @@ def name_key(name: str) -> str:
     return parse(name).key
 
 
-def form_penalty(a: str, b: str) -> float:
+def _penalty(a: str, b: str) -> float:
     if a == b:
         return 0.0
     if not a or not b:
         return FORM_PENALTY_MISSING
     return FORM_PENALTY_SMALL.get(frozenset({a, b}), FORM_PENALTY_OTHER)
+
+
+_CLASSES = ("", *dict.fromkeys(cls for _, cls in FORMS))
+_PENALTIES = {(a, b): _penalty(a, b) for a in _CLASSES for b in _CLASSES}
+
+
+def form_penalty(a: str, b: str) -> float:
+    """Points taken off for a different company form (small for 有限公司 vs 公司, large for 合作社 vs 公司)."""
+    return _PENALTIES[a, b]
 
 
 def similarity(a: NameParts, b: NameParts) -> float:
@@ -182,28 +192,49 @@ class Resolver:
         self.refs: list[Hashable] = []
         self.names: list[str] = []
         self.usccs: list[str | None] = []
-        self.parts: list[NameParts] = []
         self.by_uscc: dict[str, int] = {}
-        self.by_key: dict[str, list[int]] = defaultdict(list)
-        postings: dict[str, list[int]] = defaultdict(list)
         for ref, code, name in records:
-            i = len(self.refs)
-            parts = parse(name)
+            code = (code if code.isascii() and code.isalnum() and code.isupper() else uscc_rules.normalise(code)) \
+                if code else None
+            if code:
+                self.by_uscc.setdefault(code, len(self.refs))
             self.refs.append(ref)
             self.names.append(name)
-            code = uscc_rules.normalise(code or "") or None
             self.usccs.append(code)
-            self.parts.append(parts)
-            if code:
-                self.by_uscc.setdefault(code, i)
-            self.by_key[parts.key].append(i)
-            for gram in _grams(parts):
-                postings[gram].append(i)
-        self.postings = dict(postings)
         self.first_of_ref: dict[Hashable, int] = {}
         for i, ref in enumerate(self.refs):
             self.first_of_ref.setdefault(ref, i)
         self.aliases = dict(aliases or {})
+        self._parts: list[NameParts] | None = None  # the name index is built on the first name to match
+        self.by_key: dict[str, list[int]] = {}
+        self.postings: dict[str, list[int]] = {}
+
+    @property
+    def parts(self) -> list[NameParts]:
+        if self._parts is None:
+            self._build_index()
+        return self._parts
+
+    def _build_index(self) -> None:
+        paused = gc.isenabled()
+        gc.disable()  # many small objects at once: collection passes would only slow this down
+        try:
+            self._fill_index()
+        finally:
+            if paused:
+                gc.enable()
+
+    def _fill_index(self) -> None:
+        by_key: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        parts_list = []
+        for i, name in enumerate(self.names):
+            parts = parse(name)
+            parts_list.append(parts)
+            by_key[parts.key].append(i)
+            for gram in _grams(parts):
+                postings[gram].append(i)
+        self._parts, self.by_key, self.postings = parts_list, dict(by_key), dict(postings)
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -213,6 +244,8 @@ class Resolver:
 
     def _blocked(self, parts: NameParts) -> list[int]:
         """Record indexes worth scoring: exact key, then those sharing the most rare bigrams."""
+        if self._parts is None:
+            self._build_index()
         grams = sorted((g for g in _grams(parts) if g in self.postings), key=lambda g: len(self.postings[g]))
         counts: dict[int, int] = defaultdict(int)
         scanned = 0
@@ -227,16 +260,17 @@ class Resolver:
         found += sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
         return list(dict.fromkeys(found))
 
-    def rank(self, name: str) -> list[Candidate]:
-        """Candidates for a name, best first, one per firm (ref)."""
+    def rank(self, name: str, limit: int = 5) -> list[Candidate]:
+        """Up to `limit` candidates for a name, best first, one per firm (ref)."""
         parts = parse(name)
-        best: dict[Hashable, Candidate] = {}
+        best: dict[Hashable, tuple[float, int]] = {}
         for i in self._blocked(parts):
-            score = similarity(parts, self.parts[i])
+            score = similarity(parts, self._parts[i])
             ref = self.refs[i]
-            if ref not in best or score > best[ref].score:
-                best[ref] = self._candidate(i, score)
-        return sorted(best.values(), key=lambda c: (-c.score, str(c.ref)))
+            if ref not in best or score > best[ref][0]:
+                best[ref] = (score, i)
+        top = sorted(best.items(), key=lambda item: (-item[1][0], str(item[0])))[:limit]
+        return [self._candidate(i, score) for _, (score, i) in top]
 
     def resolve(self, name: str, uscc: str | None = None) -> Resolution:
         code = uscc_rules.normalise(uscc or "")
@@ -245,13 +279,16 @@ class Resolver:
         alias = self.aliases.get(name_key(name))
         if alias is not None and alias in self.first_of_ref:
             return Resolution(AUTO, "alias", 100.0, [self._candidate(self.first_of_ref[alias], 100.0)])
-        candidates = self.rank(name)[:5]
+        candidates, note = self.rank(name), ""
+        if code:  # the row's code is registered nowhere: a firm registered under another code is another firm
+            others = [c for c in candidates if c.uscc and c.uscc != code]
+            candidates = [c for c in candidates if not (c.uscc and c.uscc != code)]
+            if others and (not candidates or others[0].score > candidates[0].score):
+                note = f"名称相近的{others[0].name}信用代码不同，视为不同企业"
         if not candidates or candidates[0].score < self.review_threshold:
-            return Resolution(NEW, "", candidates[0].score if candidates else 0.0, candidates)
+            return Resolution(NEW, "", candidates[0].score if candidates else 0.0, candidates, note)
         top = candidates[0]
-        decision, note = (AUTO if top.score >= self.auto_threshold else REVIEW), ""
+        decision = AUTO if top.score >= self.auto_threshold else REVIEW
         if decision == AUTO and len(candidates) > 1 and candidates[1].score > top.score - AMBIGUITY_MARGIN:
             decision, note = REVIEW, "有多家名称相近的企业"
-        if decision == AUTO and code and top.uscc and top.uscc != code:
-            decision, note = REVIEW, "名称相近但统一社会信用代码不同"
         return Resolution(decision, "name", top.score, candidates, note)

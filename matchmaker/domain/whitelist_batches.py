@@ -10,14 +10,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import FinancingRequest, Firm, User, utcnow
+from ..models import FinancingRequest, Firm, Township, User, utcnow
 from ..models.whitelists import (FirmAlias, PROJECT_KINDS, WHITELIST_KINDS, WhiteListBatch, WhiteListEntry,
                                  WhiteListImport)
 from . import lifecycle
 from .entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key
 from .errors import Conflict, DomainError, NotFound
 from .firms import set_firm_name
-from .whitelist_import import FIELDS, CheckedFile, RowError
+from .whitelist_import import FIELDS, CheckedFile, RowError, project_key
 
 BATCH_LABEL = re.compile(r"^\d{4}[\w\-（）()·. ]{0,28}$")
 COMPARED = ("township_id", "investment_wan", "project_name", "remark")
@@ -76,19 +76,18 @@ def target(row: dict) -> int | str | None:
 
 
 def _identity(kind: str, firm_id, project_name: str) -> tuple:
-    return firm_id, (name_key(project_name) if kind in PROJECT_KINDS else "")
+    return firm_id, (project_key(project_name) if kind in PROJECT_KINDS else "")
 
 
 def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds) -> list[dict]:
     """Each checked row with its resolution: decision, method, score, firm (auto) or candidates (review)."""
     resolver = firm_resolver(session, thresholds)
-    rows = []
-    for row in checked.rows:
+    for row in checked.rows:  # in place: a 50,000-row file should not be held twice
         res = resolver.resolve(row["name"], row["uscc"] or None)
-        rows.append(dict(row, decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
-                         firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
-                         candidates=_candidates(session, res.candidates) if res.decision == REVIEW else []))
-    return rows
+        row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
+                   firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
+                   candidates=_candidates(session, res.candidates) if res.decision == REVIEW else [])
+    return checked.rows
 
 
 def _candidates(session: Session, candidates) -> list[dict]:
@@ -101,10 +100,11 @@ def _candidates(session: Session, candidates) -> list[dict]:
 def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     """Mark each row add / changed / same against the previous batch; return the summary with rows gone."""
     prev = previous_batch(session, kind, label)
-    before: dict[tuple, WhiteListEntry] = {}
+    before: dict[tuple, tuple] = {}
     if prev is not None:
-        for entry in session.scalars(select(WhiteListEntry).where(WhiteListEntry.batch_id == prev.id)):
+        for entry in session.execute(select(*PREVIOUS_COLUMNS).where(WhiteListEntry.batch_id == prev.id)):
             before[_identity(kind, entry.firm_id, entry.project_name)] = entry
+    townships = dict(session.execute(select(Township.id, Township.name)).all())
     seen, errors = {}, []
     for row in rows:
         firm = target(row)
@@ -118,28 +118,20 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
                                    + ("的同一项目" if kind in PROJECT_KINDS else "")))
         seen.setdefault(key, row["row"])
         old = before.get(key)
-        if old is None:
-            row["status"] = "add"
-            continue
-        for fld in COMPARED:
-            new_value = row.get(fld)
-            old_value = getattr(old, fld)
-            if fld == "investment_wan":
-                old_value = str(old_value) if old_value is not None else None
-            if fld == "township_id" and new_value is None:
-                continue
-            if (new_value or None) != (old_value or None):
-                row["changes"].append({"field": fld, "label": FIELDS.get(fld.removesuffix("_id"), "所属镇街"),
-                                       "old": _shown(old, fld), "new": new_value})
-        row["status"] = "changed" if row["changes"] else "same"
+        row["changes"] = _changes(old, row, townships) if old is not None else []
+        row["status"] = "add" if old is None else ("changed" if row["changes"] else "same")
     if errors:
         raise ImportRejected(errors)
-    gone = [{"name": e.firm.name, "project_name": e.project_name, "uscc": e.firm.uscc or ""}
-            for key, e in before.items() if key not in seen]
+    gone_keys = [key for key in before if key not in seen]
+    shown = gone_keys[:GONE_SHOWN]
+    firms = {f.id: f for f in session.execute(select(Firm.id, Firm.name, Firm.uscc).where(
+        Firm.id.in_({k[0] for k in shown})))} if shown else {}
+    gone = [{"name": firms[k[0]].name, "uscc": firms[k[0]].uscc or "", "project_name": before[k].project_name}
+            for k in shown if k[0] in firms]
     statuses = [r["status"] for r in rows]
     return {
         "rows": len(rows), "add": statuses.count("add"), "changed": statuses.count("changed"),
-        "same": statuses.count("same"), "gone": len(gone), "gone_rows": gone[:GONE_SHOWN],
+        "same": statuses.count("same"), "gone": len(gone_keys), "gone_rows": gone,
         "review": sum(1 for r in rows if target(r) is None),
         "new_firms": sum(1 for r in rows if target(r) == "new"),
         "by_method": {m: sum(1 for r in rows if r["method"] == m) for m in ("uscc", "alias", "name")},
@@ -147,11 +139,25 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     }
 
 
-def _shown(entry: WhiteListEntry, fld: str):
-    if fld == "township_id":
-        return entry.township.name if entry.township else None
-    value = getattr(entry, fld)
-    return str(value) if value is not None else None
+PREVIOUS_COLUMNS = (WhiteListEntry.firm_id, WhiteListEntry.project_name, WhiteListEntry.township_id,
+                    WhiteListEntry.investment_wan, WhiteListEntry.remark)
+
+
+def _changes(old, row: dict, townships: dict[int, str]) -> list[dict]:
+    """Fields that differ from the previous batch's entry (a township left empty in the file is no change)."""
+    changes = []
+    for fld in COMPARED:
+        new_value, old_value = row.get(fld), getattr(old, fld)
+        if fld == "township_id":
+            if new_value is None or new_value == old_value:
+                continue
+            changes.append({"field": fld, "label": "所属镇街", "old": townships.get(old_value), "new": new_value})
+            continue
+        if fld == "investment_wan":
+            old_value = str(old_value) if old_value is not None else None
+        if (new_value or None) != (old_value or None):
+            changes.append({"field": fld, "label": FIELDS[fld], "old": old_value, "new": new_value})
+    return changes
 
 
 def preview(session: Session, checked: CheckedFile, label: str, thresholds: Thresholds) -> tuple[list[dict], dict]:
@@ -183,13 +189,22 @@ def get_import(session: Session, import_id: int, state: str | None = "preview") 
 
 def remember_alias(session: Session, written_name: str, firm_id: int, source: str, actor: User | None) -> None:
     """Link this spelling to the firm; a later decision on the same spelling replaces an earlier one."""
-    key = name_key(written_name)
-    alias = session.scalar(select(FirmAlias).where(FirmAlias.name_key == key))
-    if alias is None:
-        session.add(FirmAlias(name_key=key, written_name=written_name[:200], firm_id=firm_id, source=source,
-                              created_by_id=actor.id if actor else None))
-    else:
-        alias.firm_id, alias.source, alias.written_name = firm_id, source, written_name[:200]
+    remember_aliases(session, {name_key(written_name): (written_name, firm_id, source)}, actor)
+
+
+def remember_aliases(session: Session, aliases: dict[str, tuple[str, int, str]], actor: User | None) -> None:
+    """Many at once: {name key: (written name, firm id, source)}."""
+    keys = list(aliases)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for alias in session.scalars(select(FirmAlias).where(FirmAlias.name_key.in_(chunk))):
+            written, firm_id, source = aliases.pop(alias.name_key)
+            alias.firm_id, alias.source, alias.written_name = firm_id, source, written[:200]
+    if aliases:
+        session.execute(insert(FirmAlias), [
+            {"name_key": key, "written_name": written[:200], "firm_id": firm_id, "source": source,
+             "created_by_id": actor.id if actor else None, "created_at": utcnow()}
+            for key, (written, firm_id, source) in aliases.items()])
     session.flush()
 
 
@@ -249,6 +264,7 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
     session.flush()
     firm_townships = dict(session.execute(select(Firm.id, Firm.township_id)).all()) \
         if any(not r["township_id"] for r in rows) else {}
+    aliases: dict[str, tuple[str, int, str]] = {}
     entries = []
     for r in rows:
         firm_id = target(r) if target(r) != "new" else new_firms[name_key(r["name"])].id
@@ -260,10 +276,14 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
             "township_id": r["township_id"] or firm_townships.get(firm_id), "match_method": method,
             "match_score": Decimal(str(r["score"])) if method in ("name", "review") else None,
         })
+        if len(entries) == 5000:
+            session.execute(insert(WhiteListEntry), entries)
+            entries = []
         if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
-            remember_alias(session, r["name"], firm_id, {"name": "auto"}.get(method, method), actor)
-    for start in range(0, len(entries), 5000):
-        session.execute(insert(WhiteListEntry), entries[start:start + 5000])
+            aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
+    if entries:
+        session.execute(insert(WhiteListEntry), entries)
+    remember_aliases(session, aliases, actor)
     batch.created_firm_ids = sorted(f.id for f in new_firms.values())
     lifecycle.record(session, "wl_batch", batch.id, None, actor, None, "committed",
                      f"{WHITELIST_KINDS[kind]} {label}：{len(rows)} 行，新建企业 {len(new_firms)} 家")

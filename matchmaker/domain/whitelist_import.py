@@ -3,6 +3,7 @@
 a file with any error is refused whole."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from ..models.firms import INDUSTRIES
 from ..models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
 from . import settings
 from . import uscc as uscc_rules
-from .entity_resolution import name_key
+from .entity_resolution import name_key, normalise
 from .errors import DomainError
 from .whitelist_files import Grid, read_grid
 
@@ -215,9 +216,14 @@ class Townships:
             for suffix in ("街道办事处", "街道", "镇"):
                 if t.name.endswith(suffix):
                     self.by_name.setdefault(t.name[: -len(suffix)], t.id)
-        self.names = {t.id: t.name for t in session.scalars(select(Township))}
+        self.cache: dict[str, int | None] = {}
 
     def find(self, text: str) -> int | None:
+        if text not in self.cache:
+            self.cache[text] = self._find(text)
+        return self.cache[text]
+
+    def _find(self, text: str) -> int | None:
         text = re.sub(r"\s+", "", text).removeprefix("市中区").removesuffix("办事处")
         if text in self.by_name:
             return self.by_name[text]
@@ -227,6 +233,7 @@ class Townships:
         return None
 
 
+@functools.lru_cache(maxsize=1024)
 def industry_code(text: str) -> str | None:
     """The industry code a written industry means (code, label or a label inside the text), or None."""
     text = (text or "").strip()
@@ -300,63 +307,72 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
 def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile) -> None:
     townships = Townships(session)
     project_list = checked.kind in PROJECT_KINDS
-    seen_uscc: dict[str, int] = {}
+    seen_uscc: dict[tuple, int] = {}
     seen_key: dict[tuple, int] = {}
-    errors = checked.errors
     for offset, raw in enumerate(grid.rows[header_index + 1:]):
-        row_no = header_index + 2 + offset
         cells = _cells(raw)
-        values = {c: (cells[c.index] if c.index < len(cells) else None) for c in checked.columns}
-        if not any(_text(v) for v in values.values()):
+        shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
+        if not any(text for _, _, text in shown):
             continue
-        texts = {c.field: _text(v) for c, v in values.items() if c.field in FIELDS}
-        if texts.get("name", "").startswith(FOOTER_WORDS) or (not texts.get("name") and any(
-                _text(v).startswith(FOOTER_WORDS) for v in values.values())):
+        texts = {c.field: text for c, _, text in shown if c.field in FIELDS}
+        name = texts.get("name", "")
+        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for _, _, t in shown)):
             continue
-        row = {"row": row_no, "name": texts.get("name", ""), "uscc": "", "township_id": None, "industry": None,
+        row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
                "project_name": texts.get("project_name", ""), "investment_wan": None,
-               "remark": texts.get("remark", ""),
-               "extra": {c.header: _text(v) for c, v in values.items() if c.field == EXTRA and _text(v)}}
-        if not row["name"]:
-            errors.append(RowError(row_no, "name", "不能为空"))
-        if project_list and not row["project_name"]:
-            errors.append(RowError(row_no, "project_name", "不能为空"))
-        for column, value in values.items():
-            if column.field == "uscc" and isinstance(value, float) and _text(value):
-                errors.append(RowError(row_no, "uscc", f"被存成了数字（{_text(value)}），可能已丢失位数：请把该列设为文本格式"))
-                texts["uscc"] = ""
-            if column.field == "investment_wan" and _text(value):
-                try:
-                    amount = (Decimal(repr(value)) if isinstance(value, (int, float)) and not isinstance(value, bool)
-                              else parse_amount(_text(value))) * column.factor
-                    if amount < 0:
-                        raise ValueError
-                    row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
-                except (ValueError, InvalidOperation):
-                    errors.append(RowError(row_no, "investment_wan", f"“{_text(value)}”不是数字（单位：万元）"))
-        if texts.get("uscc"):
-            try:
-                row["uscc"] = uscc_rules.validate(texts["uscc"])
-            except uscc_rules.InvalidUSCC as exc:
-                errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}"))
-        if texts.get("township"):
-            row["township_id"] = townships.find(texts["township"])
-            if row["township_id"] is None:
-                errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街"))
-        if texts.get("industry"):
-            row["industry"] = industry_code(texts["industry"])
-            if row["industry"] is None:
-                row["extra"][FIELDS["industry"]] = texts["industry"]
-        _check_duplicate(row, project_list, seen_uscc, seen_key, errors)
+               "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
+        _check_fields(row, shown, texts, project_list, townships, checked.errors)
+        _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
         checked.rows.append(row)
-    if not checked.rows and not errors:
-        errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
-    del errors[MAX_ERRORS:]
+    if not checked.rows and not checked.errors:
+        checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
+    del checked.errors[MAX_ERRORS:]
+
+
+def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
+                  errors: list[RowError]) -> None:
+    """Fill the row's typed values from its cells, adding an error for each value that is not right."""
+    row_no = row["row"]
+    if not row["name"]:
+        errors.append(RowError(row_no, "name", "不能为空"))
+    if project_list and not row["project_name"]:
+        errors.append(RowError(row_no, "project_name", "不能为空"))
+    for column, value, text in shown:
+        if column.field == "uscc" and isinstance(value, float) and text:
+            errors.append(RowError(row_no, "uscc", f"被存成了数字（{text}），可能已丢失位数：请把该列设为文本格式"))
+            texts["uscc"] = ""
+        if column.field == "investment_wan" and text:
+            try:
+                amount = (Decimal(repr(value)) if isinstance(value, (int, float)) and not isinstance(value, bool)
+                          else parse_amount(text)) * column.factor
+                if amount < 0:
+                    raise ValueError(text)
+                row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
+            except (ValueError, InvalidOperation):
+                errors.append(RowError(row_no, "investment_wan", f"“{text}”不是数字（单位：万元）"))
+    if texts.get("uscc"):
+        try:
+            row["uscc"] = uscc_rules.validate(texts["uscc"])
+        except uscc_rules.InvalidUSCC as exc:
+            errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}"))
+    if texts.get("township"):
+        row["township_id"] = townships.find(texts["township"])
+        if row["township_id"] is None:
+            errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街"))
+    if texts.get("industry"):
+        row["industry"] = industry_code(texts["industry"])
+        if row["industry"] is None:
+            row["extra"][FIELDS["industry"]] = texts["industry"]
+
+
+def project_key(project_name: str) -> str:
+    """Two project names that differ only in width, brackets or spacing are the same project."""
+    return normalise(project_name)
 
 
 def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: dict, errors: list) -> None:
     """The same firm (or, in a project list, the same project of a firm) may appear once per file."""
-    project = name_key(row["project_name"]) if project_list else ""
+    project = project_key(row["project_name"]) if project_list else ""
     what = "的同一项目" if project_list else ""
     if row["uscc"]:
         first = seen_uscc.setdefault((row["uscc"], project), row["row"])
