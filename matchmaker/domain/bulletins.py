@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import Bulletin, MonthlyReport, User, utcnow
 from . import monthly_reports, platform_figures, settings, targets
 from .errors import DomainError, Forbidden, NotFound
-from .periods import KINDS, Period, local_date
+from .periods import KINDS, Period, add_months, local_date
 
 PARTS = {
     "target": "目标完成",
@@ -82,7 +82,9 @@ def monthly(session: Session, period: Period, today: date | None = None) -> dict
     today = today or local_date(utcnow())
     month = period.start
     rows = targets.progress(session, month)
-    plat = platform_figures.figures(session, period, today)
+    first = add_months(month, -11)
+    year_facts = platform_figures.load_facts(session, first, period.end)
+    plat = platform_figures.figures(session, period, today, [f for f in year_facts if f.created_on >= month])
     for row in rows:
         row["platform"] = plat["banks"].get(row["bank_id"])
     _competition_rank(rows, lambda r: (Decimal(r["schedule_pct"]),) if r["schedule_pct"] else None, "rank_target")
@@ -102,7 +104,7 @@ def monthly(session: Session, period: Period, today: date | None = None) -> dict
         "missing": [{"bank_id": s.bank.id, "name": s.bank.name, "state": s.state} for s in status if s.report is None],
         "late": [{"bank_id": s.bank.id, "name": s.bank.name} for s in status if s.state == "late"],
         "goals": targets.goals_panel(session, district),
-        "compliance": platform_figures.compliance_series(session, month, 12, today),
+        "compliance": platform_figures.compliance_series(session, month, 12, today, year_facts),
         "funnel": platform_figures.funnel(plat["total"]),
     }
 
@@ -132,11 +134,12 @@ def _target_part(row: dict) -> tuple[Decimal, str]:
     return _q((ind + ldr) / 2), f"工业贷款 {row['schedule_pct']}%，存贷比 {row['ldr_pct'] or '—'}%（序时 {row['expected_ldr_pct']}%）"
 
 
-def evaluation(session: Session, period: Period, today: date | None = None) -> dict:
+def evaluation(session: Session, period: Period, today: date | None = None,
+               facts: list[platform_figures.LeadFacts] | None = None) -> dict:
     """A score per bank from weighted parts over the period (quarter or year), with the breakdown."""
     today = today or local_date(utcnow())
     rows = targets.progress(session, period.last_month)
-    plat = platform_figures.figures(session, period, today)
+    plat = platform_figures.figures(session, period, today, facts)
     reports = monthly_reports.latest(session, period.months)
     w = weights(session)
     total_w = sum(w.values()) or 1
@@ -184,14 +187,15 @@ def quarterly(session: Session, period: Period, today: date | None = None) -> di
 
 def annual(session: Session, period: Period, today: date | None = None) -> dict:
     """The annual assessment: the year's evaluation plus the year's summary against last December."""
-    data = evaluation(session, period, today)
+    facts = platform_figures.load_facts(session, period.start, period.end)
+    data = evaluation(session, period, today, facts)
     data["title"] = f"{period.year}年度全区银行业金融机构支持“工业强区、产业兴区”工作考核"
     data["district"]["previous"] = _previous([r["progress"] for r in data["banks"]],
                                              targets.progress(session, date(period.year - 1, 12, 1)))
     data["goals"] = targets.goals_panel(session, data["district"])
     data["targets_met"] = [r["name"] for r in data["banks"] if r["progress"]["completion_pct"]
                            and Decimal(r["progress"]["completion_pct"]) >= HUNDRED]
-    data["compliance"] = platform_figures.compliance_series(session, period.last_month, 12, today)
+    data["compliance"] = platform_figures.compliance_series(session, period.last_month, 12, today, facts)
     return data
 
 

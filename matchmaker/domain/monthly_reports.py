@@ -193,6 +193,11 @@ def latest(session: Session, months: list[date], bank_ids: list[int] | None = No
     return {(r.bank_id, r.month): r for r in rows}
 
 
+def first_month(session: Session) -> date | None:
+    """The earliest month any bank has reported."""
+    return session.scalar(select(func.min(MonthlyReport.month)))
+
+
 def latest_one(session: Session, bank_id: int, month: date) -> MonthlyReport | None:
     return latest(session, [month], [bank_id]).get((bank_id, month))
 

@@ -73,40 +73,37 @@ class LeadFacts:
         return out
 
 
-def _first_loan_leads(session: Session, lead_ids: list[int]) -> set[int]:
+def _first_loan_leads(session: Session, where: list) -> set[int]:
     """Leads recorded as a firm's first loan by the first-loan cultivation work, where it exists."""
     try:
         from ..models.first_loans import FirstLoanCase
     except ImportError:
         return set()
-    return set(session.scalars(select(FirstLoanCase.lead_id).where(FirstLoanCase.lead_id.in_(lead_ids))))
+    return set(session.scalars(select(FirstLoanCase.lead_id).join(Lead, Lead.id == FirstLoanCase.lead_id)
+                               .where(*where)))
 
 
-def _ratings(session: Session, lead_ids: list[int]) -> dict[int, int]:
+def _ratings(session: Session, where: list) -> dict[int, int]:
     """The firm's 1–5 score of the bank on each lead, where the ratings work exists."""
     try:
         from ..models.ratings import Rating
         score = next(getattr(Rating, name) for name in ("bank_score", "score", "stars") if hasattr(Rating, name))
     except (ImportError, StopIteration):
         return {}
-    return dict(session.execute(select(Rating.lead_id, score).where(Rating.lead_id.in_(lead_ids))).all())
-
-
-def _chunks(ids: list[int], size: int = 900):
-    for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+    return dict(session.execute(select(Rating.lead_id, score).join(Lead, Lead.id == Rating.lead_id)
+                                .where(*where)).all())
 
 
 def load_facts(session: Session, start: date, end: date, bank_id: int | None = None) -> list[LeadFacts]:
     """Facts of every lead routed in [start, end) (Beijing dates), optionally of one bank."""
+    where = [Lead.created_at >= utc_start(start), Lead.created_at < utc_start(end)]
+    if bank_id is not None:
+        where.append(Lead.bank_id == bank_id)
     query = (select(Lead.id, Lead.bank_id, FinancingRequest.firm_id, Lead.state, Lead.created_at, Lead.claim_deadline,
                     Lead.claimed_at, Lead.decided_at, Lead.decline_code, Lead.disbursed_amount, Offer.id,
                     Firm.has_bank_loan)
              .join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm, Firm.id == FinancingRequest.firm_id)
-             .outerjoin(Offer, Offer.lead_id == Lead.id)
-             .where(Lead.created_at >= utc_start(start), Lead.created_at < utc_start(end)).order_by(Lead.id))
-    if bank_id is not None:
-        query = query.where(Lead.bank_id == bank_id)
+             .outerjoin(Offer, Offer.lead_id == Lead.id).where(*where).order_by(Lead.id))
     facts, firm_had_loan = [], {}
     for (lead_id, bank, firm_id, state, created, deadline, claimed, decided, code, amount, offer_id,
          had_loan) in session.execute(query):
@@ -114,17 +111,26 @@ def load_facts(session: Session, start: date, end: date, bank_id: int | None = N
                                local_date(claimed) if claimed else None, local_date(decided) if decided else None,
                                code, int(amount or 0), offer_id is not None))
         firm_had_loan[lead_id] = bool(had_loan)
-    ids = [f.id for f in facts]
-    first, ratings = set(), {}
-    for chunk in _chunks(ids):
-        first |= _first_loan_leads(session, chunk)
-        ratings.update(_ratings(session, chunk))
+    first, ratings = _first_loan_leads(session, where), _ratings(session, where)
     kinds = routing.firm_whitelist_kinds(session, sorted({f.firm_id for f in facts})) if facts else {}
     for f in facts:
         f.first_loan = f.id in first or not firm_had_loan[f.id]
         f.whitelist = bool(kinds.get(f.firm_id))
         f.rating = ratings.get(f.id)
     return facts
+
+
+class _Memo:
+    """Working days between two dates, remembered: a year's leads share a few thousand (routed, claimed) pairs."""
+
+    def __init__(self, cal):
+        self.cal, self.seen = cal, {}
+
+    def workdays_between(self, start: date, end: date) -> int:
+        key = (start, end)
+        if key not in self.seen:
+            self.seen[key] = self.cal.workdays_between(start, end)
+        return self.seen[key]
 
 
 def _avg(total: int, count: int, places: str = "0.1") -> str | None:
@@ -176,11 +182,13 @@ def summarise(facts: list[LeadFacts], today: date, cal) -> dict:
     }
 
 
-def figures(session: Session, period: Period, today: date | None = None) -> dict:
-    """{"banks": {bank_id: figures}, "total": figures} for leads routed in the period."""
+def figures(session: Session, period: Period, today: date | None = None,
+            facts: list[LeadFacts] | None = None) -> dict:
+    """{"banks": {bank_id: figures}, "total": figures} for leads routed in the period (`facts` if loaded)."""
     today = today or local_date(utcnow())
-    cal = calendar(session)
-    facts = load_facts(session, period.start, period.end)
+    cal = _Memo(calendar(session))
+    if facts is None:
+        facts = load_facts(session, period.start, period.end)
     grouped: dict[int, list[LeadFacts]] = defaultdict(list)
     for f in facts:
         grouped[f.bank_id].append(f)
@@ -200,12 +208,16 @@ def drill(session: Session, start: date, end: date, metric: str, bank_id: int | 
     return out
 
 
-def compliance_series(session: Session, last_month: date, months: int = 12, today: date | None = None) -> list[dict]:
-    """Claim-time compliance per month for the `months` months ending with `last_month` (district-wide)."""
+def compliance_series(session: Session, last_month: date, months: int = 12, today: date | None = None,
+                      facts: list[LeadFacts] | None = None) -> list[dict]:
+    """Claim-time compliance per month for the `months` months ending with `last_month` (district-wide);
+    `facts`, if given, are those months' leads already loaded."""
     today = today or local_date(utcnow())
     first = add_months(last_month, -(months - 1))
     grouped: dict[date, list[LeadFacts]] = defaultdict(list)
-    for f in load_facts(session, first, add_months(last_month, 1)):
+    if facts is None:
+        facts = load_facts(session, first, add_months(last_month, 1))
+    for f in facts:
         grouped[date(f.created_on.year, f.created_on.month, 1)].append(f)
     out = []
     for i in range(months):
@@ -227,9 +239,8 @@ def funnel(total: dict) -> list[dict]:
 
 
 def leads_by_ids(session: Session, ids: list[int]) -> list[Lead]:
+    """The leads of a page of a drill-down, in the order of `ids`."""
     if not ids:
         return []
-    rows = []
-    for chunk in _chunks(ids):
-        rows.extend(session.scalars(select(Lead).where(Lead.id.in_(chunk))))
-    return sorted(rows, key=lambda lead: lead.id)
+    rows = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]

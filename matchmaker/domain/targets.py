@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from .. import config
 from ..models import Bank, BankTarget, MonthlyReport
 from . import monthly_reports, reference, settings
-from .periods import add_months
 
 YI = 10**8
 CENT = Decimal("0.01")
@@ -29,6 +28,13 @@ def goals(session: Session) -> dict:
 
 def _q(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _amount_text(yuan: int) -> str:
+    """A gap in 亿元 (two decimals), or in 万元 when it is below 0.01 亿元."""
+    if yuan >= YI // 100:
+        return f"{_q(Decimal(yuan) / YI)} 亿元"
+    return f"{_q(Decimal(yuan) / 10**4)} 万元"
 
 
 def ldr(loans: int | None, deposits: int | None) -> Decimal | None:
@@ -111,7 +117,7 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     row["schedule_gap"] = int(expected_ind) - ind
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
-        row["behind"].append(f"工业贷款余额低于序时进度 {_q(Decimal(expected_ind - ind) / YI)} 亿元")
+        row["behind"].append(f"工业贷款余额低于序时进度 {_amount_text(int(expected_ind) - ind)}")
     if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
         row["behind"].append(f"存贷比低于序时进度 {_q(Decimal(expected_ldr) - actual_ldr)} 个百分点")
     return row
@@ -217,7 +223,3 @@ def report_years(session: Session) -> list[int]:
     if first and last:
         years |= set(range(first.year, last.year + 1))
     return sorted(years, reverse=True)
-
-
-def previous_december(month: date) -> date:
-    return add_months(date(month.year, 1, 1), -1)

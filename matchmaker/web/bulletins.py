@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import bulletin_xlsx, bulletins, monthly_reports, periods, targets
+from ..domain import bulletin_xlsx, bulletins, monthly_reports, periods
 from ..domain.errors import DomainError
 from ..models import utcnow
 from . import nav
@@ -26,17 +26,15 @@ def _today():
     return periods.local_date(utcnow())
 
 
-def _choices(kind: str) -> list[periods.Period]:
-    """Periods offered in the selector, newest first."""
-    latest = periods.latest_complete(kind, _today())
-    if kind == "annual":
-        years = sorted(set(targets.report_years(session())) | {latest.year}, reverse=True)
-        return [periods.parse("annual", str(y)) for y in years if y <= latest.year]
-    out, current = [], latest
-    for _ in range(36 if kind == "monthly" else 16):
+def _choices(kind: str, shown: periods.Period) -> list[periods.Period]:
+    """Periods offered in the selector, newest first: back to the first reported month (and the one shown)."""
+    current = periods.latest_complete(kind, _today())
+    first = min(monthly_reports.first_month(session()) or shown.start, shown.start)
+    out = []
+    while current.end > first:
         out.append(current)
         current = current.previous()
-    return out
+    return out if shown in out else [shown, *out]
 
 
 def _bulletin_data(kind: str, period: periods.Period):
@@ -69,7 +67,7 @@ def _show(kind: str):
         f"bulletins/{kind}.html", data=data,
         by_target=sorted(rows, key=lambda r: (r.get("rank_target") is None, r.get("rank_target") or 0, r["seq"])),
         by_platform=sorted(rows, key=lambda r: (r.get("rank_platform") is None, r.get("rank_platform") or 0, r["seq"])), bulletin=shown, issued=issued, period=period, kind=kind,
-        arg=KIND_ARGS[kind], choices=_choices(kind), charts=charts,
+        arg=KIND_ARGS[kind], choices=_choices(kind, period), charts=charts,
         changes=bulletins.changes(data, live) if live else [],
         corrections=bulletins.corrections_since(db, shown) if shown else [],
         can_issue=period.end <= _today(), action_form=ActionForm(formdata=None),

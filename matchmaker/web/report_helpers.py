@@ -80,7 +80,7 @@ def target_chart(rows: list[dict]) -> dict:
             {"label": "年度目标", "data": values("target_industrial"), "backgroundColor": PALETTE["target"]},
         ]},
         "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "各行工业贷款余额与目标（亿元）"}},
-                    "scales": {"x": {"beginAtZero": True}}},
+                    "scales": {"x": {"beginAtZero": True}, "y": {"ticks": {"autoSkip": False}}}},
     }
 
 
@@ -116,5 +116,6 @@ def score_chart(rows: list[dict], parts: dict[str, str]) -> dict:
             {"label": label, "data": [float(r["parts"][key]["weighted"]) for r in rows],
              "backgroundColor": colors[i % len(colors)]} for i, (key, label) in enumerate(parts.items())]},
         "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "综合得分构成"}},
-                    "scales": {"x": {"stacked": True, "max": 100, "beginAtZero": True}, "y": {"stacked": True}}},
+                    "scales": {"x": {"stacked": True, "max": 100, "beginAtZero": True},
+                               "y": {"stacked": True, "ticks": {"autoSkip": False}}}},
     }

@@ -255,7 +255,5 @@ def leads():
     per_page = 50
     chunk = ids[(number - 1) * per_page:number * per_page]
     page = Page(items=platform_figures.leads_by_ids(db, chunk), page=number, per_page=per_page, total=len(ids))
-    if request.args.get("sort") == "-created":
-        page.items.reverse()
     return render_template("reports/leads.html", page=page, period=period, metric=metric, reason=reason, bank=bank,
                            metrics=platform_figures.METRICS, banks=db.scalars(select(Bank).order_by(Bank.seq)).all())
