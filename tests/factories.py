@@ -94,3 +94,15 @@ class MonthlyReportFactory(SQLAlchemyModelFactory):
     zhengyinbao_loans = 0
     supply_chain_bills = 0
     source = "form"
+
+
+def add_lead(session, req, bank, state: str = "routed"):
+    """Another lead on `req` for `bank` (appended by the notifications/outcomes feature)."""
+    from matchmaker.models import Lead, Product
+
+    product = session.query(Product).filter_by(bank_id=bank.id).first()
+    lead = Lead(request=req, bank_id=bank.id, product_id=product.id if product else None, state=state,
+                rank=len(req.leads) + 1, score_parts={}, claim_deadline=None)
+    session.add(lead)
+    session.flush()
+    return lead

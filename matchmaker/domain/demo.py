@@ -197,6 +197,7 @@ EXTRA_BUILDERS: list[str] = [
     "matchmaker.domain.products:build_demo",
     "matchmaker.domain.sweep:build_demo",
     "matchmaker.domain.event_demo:build_demo",
+    "matchmaker.domain.outcomes_demo:build_demo",
 ]
 
 

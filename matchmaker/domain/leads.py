@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Lead, Offer, User, utcnow
 from ..models.requests import DECLINE_REASONS
-from . import financing, lifecycle
+from . import financing, followups, lifecycle
 from .errors import Conflict, DomainError, Forbidden, NotFound
 
 
@@ -55,6 +55,7 @@ def claim(session: Session, actor: User, lead_id: int) -> Lead:
         raise Conflict("该线索已被认领或已失效")
     lifecycle.record(session, "lead", lead_id, lead.request_id, actor, "routed", "claimed")
     session.refresh(lead)
+    followups.lead_claimed(session, lead)
     return lead
 
 
@@ -110,6 +111,7 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
     req = lead.request
     if req.state == "routed":
         lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案")
+    followups.lead_decided(session, lead)
     return offer
 
 
@@ -126,6 +128,7 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     lead.decline_code = code
     lead.decline_note = (note or "").strip()
     lead.decided_at = utcnow()
+    followups.lead_decided(session, lead)
     financing.close_if_unmatched(session, lead.request)
     return lead
 
@@ -145,4 +148,5 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
     lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_yuan / 10000:,.2f}万元")
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
+    followups.lead_disbursed(session, lead)
     return lead

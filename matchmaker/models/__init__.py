@@ -8,8 +8,11 @@ from .users import User  # noqa: F401
 from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .audit import History  # noqa: F401
 from .settings import Setting  # noqa: F401
-from .notifications import Notification, OutboxMessage  # noqa: F401
+from .notifications import Notification, NotificationPreference, OutboxMessage  # noqa: F401
 from .events import EventBank, EventIntention, EventInvitation, EventProduct, MatchmakingEvent  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
-from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport  # noqa: F401
 from .reports import Bulletin, ListingCandidate, MonthlyReport  # noqa: F401
+from .referrals import Referral  # noqa: F401
+from .ratings import Rating  # noqa: F401
+from .first_loans import FirstLoanCase  # noqa: F401
+from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport  # noqa: F401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, utcnow
@@ -18,8 +18,11 @@ NOTIFICATION_KINDS = {
     "referral": "转介",
     "event": "对接活动",
     "report": "统计报送",
+    "outcome": "放款与评价",
+    "first_loan": "首贷培植",
     "other": "通知",
 }
+OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 
 
 class Notification(Base):
@@ -34,6 +37,10 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column()
 
+    @property
+    def kind_label(self) -> str:
+        return NOTIFICATION_KINDS.get(self.kind, self.kind)
+
 
 class OutboxMessage(Base):
     """A message for an external channel (e-mail, SMS), written in the same transaction as the notification and
@@ -46,8 +53,26 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))  # "email" / "sms"
     recipient: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict] = mapped_column(JSONType, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending / sent / failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # OUTBOX_STATES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_at: Mapped[datetime | None] = mapped_column()  # when a sender took it (status "sending")
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def status_label(self) -> str:
+        return OUTBOX_STATES.get(self.status, self.status)
+
+
+class NotificationPreference(Base):
+    """Where a user wants external notices: an e-mail address and a mobile number (blank = not by that channel).
+    Without a row, SMS goes to the account's phone and no e-mail is sent."""
+
+    __tablename__ = "notification_preference"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    sms_phone: Mapped[str] = mapped_column(String(30), default="")
+    sms_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .banks import Bank
@@ -59,6 +59,7 @@ class FinancingRequest(Base):
     collateral: Mapped[str] = mapped_column(String(16), default="none")
     products_of_interest: Mapped[list] = mapped_column(JSONType, default=list)  # ProductKind codes
     linked_project: Mapped[str] = mapped_column(String(200), default="")
+    renewal: Mapped[bool] = mapped_column(Boolean, default=False)  # 到期续贷: to repay a maturing bank loan
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column()

@@ -45,10 +45,11 @@ def _register_blueprints(app: Flask) -> None:
     from . import event_day, event_reports, events
     from . import bulletins, listing, reports, targets
     from . import whitelists
+    from . import declines, first_loans, notifications, ratings, referrals
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
                    products, weights, workdays, overdue, events, event_day, event_reports, whitelists,
-                   reports, targets, bulletins, listing):
+                   reports, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
         app.register_blueprint(module.bp)
 
 

@@ -58,7 +58,7 @@ def _render_lead(db, item: Lead, **forms):
     history = db.scalars(select(History).where(History.request_id == item.request_id,
                                                ((History.entity == "request") | (History.entity_id == item.id)))
                          .order_by(History.at, History.id)).all()
-    history = [h for h in history if h.entity != "lead" or h.entity_id == item.id]
+    history = [h for h in history if h.entity == "request" or (h.entity == "lead" and h.entity_id == item.id)]
     approve_form = forms.get("approve_form") or ApproveForm(
         amount_wan=item.request.amount / 10000, term_months=item.request.term_months, formdata=None)
     disburse_form = forms.get("disburse_form") or DisburseForm(

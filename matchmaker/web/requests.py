@@ -11,6 +11,7 @@ from ..domain.errors import DomainError
 from ..domain.firms import search_clause
 from ..models import Bank, Firm, FinancingRequest, History, Lead, Township
 from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .declines import request_extras
 from .forms.fields import product_kind_choices
 from .forms.requests import RequestForm
 from .products import firm_for_check, run_check
@@ -90,7 +91,8 @@ def new():
                     db, current_user, firm, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
                     term_months=form.term_months.data, purpose=form.purpose.data, collateral=form.collateral.data,
                     products_of_interest=form.products_of_interest.data or [],
-                    linked_project=form.linked_project.data or "", submit=not form.save_draft.data,
+                    linked_project=form.linked_project.data or "", renewal=form.renewal.data,
+                    submit=not form.save_draft.data,
                     claim_workdays=current_app.config["CLAIM_WORKDAYS"])
             except DomainError as exc:
                 db.rollback()
@@ -122,7 +124,7 @@ def show(request_id: int):
     can_act = financing.can_file_for(current_user, req.firm) and current_user.role != "district"
     lead_banks = {lead.id: lead.bank.name for lead in req.leads}
     return render_template("requests/show.html", req=req, history=history, can_act=can_act, lead_banks=lead_banks,
-                           offers=financing.offers_of(req))
+                           offers=financing.offers_of(req), **request_extras(db, current_user, req))
 
 
 def _post_action(request_id: int, action, success: str):

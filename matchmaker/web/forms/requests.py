@@ -23,6 +23,7 @@ class RequestForm(FlaskForm):
     collateral = SelectField("可提供的担保方式", choices=COLLATERAL_CHOICES, default="none")
     products_of_interest = MultiCheckboxField("关注的产品（可多选）", validators=[Optional()])
     linked_project = StringField("关联项目（选填）", validators=[Optional(), Length(max=200)])
+    renewal = BooleanField("到期续贷：用于偿还即将到期的银行贷款（未获银行授信时可转介应急转贷）")
     save_draft = BooleanField("仅保存草稿，暂不提交")
 
 

@@ -1,0 +1,27 @@
+"""`matchmaker send-outbox`: send queued e-mail/SMS notices outside any request's transaction."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("send-outbox")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000),
+              help="send at most this many messages in this run")
+@with_appcontext
+def send_outbox_command(limit: int):
+    """Send pending outbox messages (and retry failed ones); safe to run repeatedly, e.g. every minute from cron."""
+    from ..domain import outbox
+
+    enabled = outbox.enabled_channels()
+    unknown = [c for c in outbox.configured_channels() if c not in enabled]
+    if unknown:
+        click.secho(f"注意：未注册的发送渠道 {', '.join(unknown)}，已忽略", fg="yellow")
+    result = outbox.send_pending(current_app.extensions["db_sessionmaker"], limit=limit)
+    for error in result.errors:
+        click.secho(f"失败 {error}", fg="red", err=True)
+    click.echo(f"本次取出 {result.claimed} 条：发送成功 {result.sent} 条，失败 {result.failed} 条（失败的将在下次运行时重试）")
+
+
+COMMANDS = [send_outbox_command]
