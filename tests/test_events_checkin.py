@@ -118,3 +118,57 @@ def test_only_the_organiser_checks_in(db, users, day):
         with pytest.raises(Forbidden):
             checkin.check_in(db, users[role], event, rows[firms[0].id].id)
     assert checkin.check_in(db, users["district"], event, rows[firms[0].id].id).checked_in_by_id == users["district"].id
+
+
+def _race(app, users, event, attempts):
+    """Run the attempts (callables of a session and the official) at the same moment; returns the outcomes."""
+    import threading
+
+    from matchmaker.models import User
+
+    make_session = app.extensions["db_sessionmaker"]
+    barrier = threading.Barrier(len(attempts), timeout=60)
+    outcomes: list[str] = []
+
+    def run(attempt):
+        with make_session() as session:
+            official = session.get(User, users["township"].id)
+            mine = session.get(type(event), event.id)
+            session.commit()
+            barrier.wait()
+            try:
+                attempt(session, official, mine)
+                session.commit()
+                outcomes.append("ok")
+            except Conflict as exc:
+                session.rollback()
+                outcomes.append("double:" + exc.message)
+            except DomainError as exc:
+                session.rollback()
+                outcomes.append("full:" + exc.message)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return sorted(outcomes)
+
+
+def test_concurrent_check_ins_respect_capacity_and_count_once(app, db, users, day):
+    event, firms, rows = day
+    checkin.check_in(db, users["township"], event, rows[firms[0].id].id)
+    db.commit()  # one seat left of two
+    ids = [rows[firms[1].id].id, rows[firms[2].id].id]
+    outcomes = _race(app, users, event, [lambda s, u, e, i=i: checkin.check_in(s, u, e, i) for i in ids])
+    assert outcomes[0].startswith("full:") and "会场已满" in outcomes[0] and outcomes[1] == "ok"
+    db.expire_all()
+    assert checkin.attendance(db, event).attended == 2
+
+
+def test_concurrent_double_check_in_is_refused(app, db, users, day):
+    event, firms, rows = day
+    row_id = rows[firms[0].id].id
+    db.commit()
+    outcomes = _race(app, users, event, [lambda s, u, e: checkin.check_in(s, u, e, row_id)] * 2)
+    assert outcomes[0].startswith("double:") and "请勿重复签到" in outcomes[0] and outcomes[1] == "ok"

@@ -81,11 +81,6 @@ def search_walk_in(session: Session, actor: User, event: MatchmakingEvent, term:
     return list(session.scalars(query))
 
 
-def _lock(session: Session, event: MatchmakingEvent) -> MatchmakingEvent:
-    """Serialise check-ins of one event (row lock on PostgreSQL; SQLite writes one at a time anyway)."""
-    return session.scalar(select(MatchmakingEvent).where(MatchmakingEvent.id == event.id).with_for_update())
-
-
 def _seat(session: Session, event: MatchmakingEvent) -> None:
     now = attendance(session, event)
     if now.attended >= event.capacity:
@@ -110,7 +105,8 @@ def check_in(session: Session, actor: User, event: MatchmakingEvent, invitation_
     inv = session.get(EventInvitation, invitation_id)
     if inv is None or inv.event_id != event.id:
         raise NotFound("该企业不在本次活动名单中")
-    _lock(session, event)
+    events.lock(session, event)
+    session.refresh(inv)
     if inv.checked_in_at is None:
         _seat(session, event)
     return _mark(session, actor, inv)
@@ -126,8 +122,10 @@ def walk_in(session: Session, actor: User, event: MatchmakingEvent, firm_id: int
 
 
 def _admit(session: Session, actor: User, event: MatchmakingEvent, firm: Firm) -> EventInvitation:
-    _lock(session, event)
+    events.lock(session, event)
     inv = invitation_of(session, event.id, firm.id)
+    if inv is not None:
+        session.refresh(inv)
     if inv is None and not may_invite(actor, firm):
         raise Forbidden("该企业不属于本镇街，不能在本镇街的活动登记；请由区金融监管局工作人员登记")
     if inv is not None and inv.checked_in_at is not None:

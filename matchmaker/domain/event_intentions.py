@@ -99,6 +99,7 @@ def record_intention(session: Session, actor: User, event: MatchmakingEvent, *, 
         raise DomainError("请选择意向类型", field="kind")
     purpose = f"银企对接活动「{event.title}」{INTENTION_KINDS[kind]}" + (f"：{note.strip()}" if note.strip() else "")
     financing.validate_request_values(int(amount_yuan), int(term_months), purpose, "none")
+    events.lock(session, event)  # a double click must not record the same intention twice
     twin = session.scalar(select(EventIntention.id).where(
         EventIntention.event_id == event.id, EventIntention.firm_id == firm_id,
         EventIntention.bank_id == bank_id, EventIntention.product_id == product_id))

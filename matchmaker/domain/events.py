@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User
@@ -229,6 +229,13 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
     for bank_id in event.bank_ids:
         notifications.notify(session, "event", title, link=event_path(event.id), bank_id=bank_id)
     return event
+
+
+def lock(session: Session, event: MatchmakingEvent) -> None:
+    """Serialise seat-taking on one event until commit: a no-op UPDATE of the event row takes the row lock on
+    PostgreSQL and the write lock on SQLite, so counts read after it are fresh."""
+    session.execute(update(MatchmakingEvent).where(MatchmakingEvent.id == event.id)
+                    .values(id=MatchmakingEvent.id).execution_options(synchronize_session=False))
 
 
 def is_past(event: MatchmakingEvent, today: date | None = None) -> bool:

@@ -10,10 +10,9 @@ from ..domain import event_checkin as checkins
 from ..domain import event_intentions as intention_rules
 from ..domain import events, financing
 from ..domain import uscc as uscc_rules
-from ..domain.errors import DomainError
 from ..models import EventIntention, EventInvitation, Firm, Product
-from .common import apply_domain_error, roles_required, session
-from .events import event_or_abort, fail
+from .common import roles_required, session
+from .events import event_or_abort, run_action, run_form
 from .forms.events import IntentionForm, WalkInForm
 from .forms.fields import township_choices
 
@@ -57,16 +56,9 @@ def checkin(event_id: int):
 
 
 def _after(action, event_id: int, success):
-    db = session()
-    try:
-        inv = action(db)
-    except DomainError as exc:
-        db.rollback()
-        fail(exc) if exc.status in (403, 404) else flash(exc.message, "warning")
-        return redirect(url_for("event_day.checkin", event_id=event_id, q=request.form.get("q", "")))
-    db.commit()
-    flash(success(inv), "success")
-    return redirect(url_for("event_day.checkin", event_id=event_id))
+    """After a check-in: back to an empty search box; after a refusal, back to the same search."""
+    return run_action(action, url_for("event_day.checkin", event_id=event_id), success,
+                      back_on_refusal=url_for("event_day.checkin", event_id=event_id, q=request.form.get("q", "")))
 
 
 def _checked_message(inv: EventInvitation) -> str:
@@ -92,23 +84,14 @@ def walk_in(event_id: int, firm_id: int):
 @bp.post("/<int:event_id>/walkin")
 @roles_required(*ORGANISERS)
 def walk_in_new(event_id: int):
-    db = session()
     event = event_or_abort(event_id, manage=True)
     form = _walk_in_form(event)
     if form.validate_on_submit():
-        try:
-            inv = checkins.walk_in_new_firm(
-                db, current_user, event, uscc=form.uscc.data, name=form.name.data or "",
-                township_id=form.township_id.data, industry=form.industry.data,
-                has_bank_loan=form.has_bank_loan.data, contact_person=form.contact_person.data or "",
-                contact_phone=form.contact_phone.data or "")
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status, exc.message)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
+        inv = run_form(form, lambda db: checkins.walk_in_new_firm(
+            db, current_user, event, uscc=form.uscc.data, name=form.name.data or "",
+            township_id=form.township_id.data, industry=form.industry.data, has_bank_loan=form.has_bank_loan.data,
+            contact_person=form.contact_person.data or "", contact_phone=form.contact_phone.data or ""))
+        if inv is not None:
             flash("现场登记：" + _checked_message(inv), "success")
             return redirect(url_for("event_day.checkin", event_id=event_id))
     return _render_checkin(event, form, 422)
@@ -152,19 +135,12 @@ def intentions(event_id: int):
         form.bank_id.data = request.args.get("bank_id", type=int) or (current_user.bank_id if current_user.is_bank
                                                                        else None)
     if form.validate_on_submit():
-        try:
-            row = intention_rules.record_intention(
-                db, current_user, event, firm_id=form.firm_id.data, bank_id=form.bank_id.data,
-                product_id=form.product_id.data, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
-                kind=form.kind.data, term_months=form.term_months.data, manager_id=form.manager_id.data,
-                note=form.note.data or "")
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status, exc.message)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
+        row = run_form(form, lambda db: intention_rules.record_intention(
+            db, current_user, event, firm_id=form.firm_id.data, bank_id=form.bank_id.data,
+            product_id=form.product_id.data, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+            kind=form.kind.data, term_months=form.term_months.data, manager_id=form.manager_id.data,
+            note=form.note.data or ""))
+        if row is not None:
             flash(f"已登记：{row.firm.name} × {row.bank.name}「{row.product.name}」{form.amount_wan.data:g} 万元，"
                   f"已生成线索 #{row.lead_id}（{row.bank.name}已认领）", "success")
             return redirect(url_for("event_day.intentions", event_id=event_id, bank_id=row.bank_id))

@@ -2,7 +2,7 @@
 (filters, count and list before sending, add or remove by hand), and the firm's reply."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -38,6 +38,37 @@ def fail(exc: DomainError):
     if exc.status in (403, 404):
         abort(exc.status, exc.message)
     flash(exc.message, "danger")
+
+
+def run_form(form, action):
+    """Run `action(db)` for a validated form: commit and return its result (never None), or roll back and put
+    the refusal next to its field (403/404 abort) and return None."""
+    db = session()
+    try:
+        result = action(db)
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        apply_domain_error(exc, form)
+        return None
+    db.commit()
+    return result
+
+
+def run_action(action, back: str, success, category: str = "success", back_on_refusal: str | None = None):
+    """A one-click POST: run `action(db)`, commit and flash `success` (text, or a function of the result); a
+    refusal is rolled back and flashed (403/404 abort); then redirect."""
+    db = session()
+    try:
+        result = action(db)
+    except DomainError as exc:
+        db.rollback()
+        fail(exc)
+        return redirect(back_on_refusal or back)
+    db.commit()
+    flash(success(result) if callable(success) else success, category)
+    return redirect(back)
 
 
 def event_or_abort(event_id: int, manage: bool = False) -> MatchmakingEvent:
@@ -155,27 +186,22 @@ def _event_form(event: MatchmakingEvent | None):
         if request.method == "GET":
             form.township_id.data = current_user.township_id
             form.capacity.data = 50
+            form.starts_on.data = events.local_today() + timedelta(days=7)
+            form.starts_time.data = time(9, 0)
     else:
         form = EventForm(obj=event, starts_on=event.starts_at.date(), starts_time=event.starts_at.time(),
                          bank_ids=event.bank_ids, product_ids=event.product_ids)
     banks, products = _prepare_form(db, form)
     if form.validate_on_submit():
-        try:
-            if event is None:
-                event = events.create_event(db, current_user, **_values(form))
-                message = "活动已创建，参会银行已收到通知。下一步：邀请企业"
-            else:
-                events.update_event(db, current_user, event, **_values(form))
-                message = "活动已保存"
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status, exc.message)
-            apply_domain_error(exc, form)
+        if event is None:
+            saved = run_form(form, lambda db: events.create_event(db, current_user, **_values(form)))
+            message = "活动已创建，参会银行已收到通知。下一步：邀请企业"
         else:
-            db.commit()
+            saved = run_form(form, lambda db: events.update_event(db, current_user, event, **_values(form)))
+            message = "活动已保存"
+        if saved is not None:
             flash(message, "success")
-            return redirect(url_for("events.show", event_id=event.id))
+            return redirect(url_for("events.show", event_id=saved.id))
     status = 422 if form.errors else 200
     return render_template("events/form.html", form=form, event=event, banks=banks, products=products), status
 
@@ -195,17 +221,9 @@ def edit(event_id: int):
 @bp.post("/<int:event_id>/cancel")
 @roles_required(*ORGANISERS)
 def cancel(event_id: int):
-    db = session()
     event = event_or_abort(event_id, manage=True)
-    try:
-        events.cancel_event(db, current_user, event)
-    except DomainError as exc:
-        db.rollback()
-        fail(exc)
-    else:
-        db.commit()
-        flash("活动已取消，参会银行和受邀企业已收到通知", "warning")
-    return redirect(url_for("events.show", event_id=event_id))
+    return run_action(lambda db: events.cancel_event(db, current_user, event),
+                      url_for("events.show", event_id=event_id), "活动已取消，参会银行和受邀企业已收到通知", "warning")
 
 
 # --- the event page ----------------------------------------------------------------------------------------
@@ -269,16 +287,9 @@ def respond(event_id: int):
             need = {"amount_yuan": financing.wan_to_yuan(form.amount_wan.data),
                     "term_months": form.term_months.data or 12, "purpose": form.purpose.data or "",
                     "collateral": form.collateral.data}
-        try:
-            invitations.respond(db, current_user, event_id, accept, need,
-                                claim_workdays=current_app.config["CLAIM_WORKDAYS"])
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status, exc.message)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
+        done = run_form(form, lambda db: invitations.respond(db, current_user, event_id, accept, need,
+                                                             claim_workdays=current_app.config["CLAIM_WORKDAYS"]))
+        if done is not None:
             if accept:
                 flash("已报名参加" + ("，融资需求已保存为草稿，银行会在活动前看到" if need else ""), "success")
             else:
@@ -389,13 +400,6 @@ def remove(event_id: int, invitation_id: int):
     inv = db.get(EventInvitation, invitation_id)
     if inv is None or inv.event_id != event_id:
         abort(404)
-    try:
-        name = inv.firm.name
-        invitations.remove_invitation(db, current_user, invitation_id)
-    except DomainError as exc:
-        db.rollback()
-        fail(exc)
-    else:
-        db.commit()
-        flash(f"已将 {name} 移出名单", "info")
-    return redirect(url_for("events.show", event_id=event_id))
+    name = inv.firm.name
+    return run_action(lambda db: invitations.remove_invitation(db, current_user, invitation_id),
+                      url_for("events.show", event_id=event_id), f"已将 {name} 移出名单", "info")
