@@ -49,7 +49,8 @@ def build(session, rng: random.Random, leads: int, firms: int) -> None:
         created = start + timedelta(minutes=rng.randint(0, 364 * 24 * 60))
         state = rng.choice(["routed", "claimed", "in_review", "approved", "disbursed", "declined", "expired"])
         claimed = None if state in ("routed", "expired") else created + timedelta(hours=rng.randint(1, 90))
-        decided = claimed + timedelta(days=rng.randint(1, 12)) if state in ("approved", "disbursed", "declined") else None
+        decided = (claimed + timedelta(days=rng.randint(1, 12))
+                   if state in ("approved", "disbursed", "declined") else None)
         rows.append({"request_id": rid, "bank_id": rng.choice(banks), "state": state, "rank": 1, "score": 0,
                      "score_parts": {}, "created_at": created, "claim_deadline": (created + timedelta(days=3)).date(),
                      "claimed_at": claimed, "decided_at": decided,
@@ -79,7 +80,8 @@ def main() -> None:
     year = periods.parse("annual", "2025")
     with factory() as session:
         monthly, monthly_s = timed(lambda: bulletins.monthly(session, periods.parse("monthly", "2025-06"), TODAY))
-        quarterly, quarterly_s = timed(lambda: bulletins.quarterly(session, periods.parse("quarterly", "2025Q2"), TODAY))
+        quarter = periods.parse("quarterly", "2025Q2")
+        quarterly, quarterly_s = timed(lambda: bulletins.quarterly(session, quarter, TODAY))
         annual, annual_s = timed(lambda: bulletins.annual(session, year, TODAY))
         xlsx, xlsx_s = timed(lambda: bulletin_xlsx.workbook(annual, "未发布（实时数据）"))
         bank_id = annual["banks"][0]["bank_id"]

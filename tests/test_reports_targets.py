@@ -16,7 +16,8 @@ from .factories import FirmFactory, MonthlyReportFactory
 
 def test_the_appendix_totals_are_compared_with_the_sums_of_its_rows(db):
     check = targets.appendix_check(db)
-    assert [(y["year"], y["stated"], y["row_sum"], y["difference"], y["differs"], y["loaded"]) for y in check["years"]] == [
+    rows = [(y["year"], y["stated"], y["row_sum"], y["difference"], y["differs"], y["loaded"]) for y in check["years"]]
+    assert rows == [
         (2021, "72.41", "72.41", "+0.00", False, "72.41"),
         (2022, "92.83", "92.80", "+0.03", True, "92.80"),
         (2023, "111.40", "111.43", "-0.03", True, "111.43"),
@@ -54,8 +55,9 @@ def test_after_the_appendix_years_the_last_targets_stay(db, bank):
 
 def test_goals_panel_counts_joint_stock_and_listed_firms_from_the_pool(db, users):
     district = users["district"]
-    for i, (stage, market, joint) in enumerate([("tutoring", "", date(2022, 5, 1)), ("listed", "star", date(2021, 3, 1)),
-                                                 ("listed", "neeq", date(2020, 6, 1)), ("cultivating", "", None)]):
+    plan = [("tutoring", "", date(2022, 5, 1)), ("listed", "star", date(2021, 3, 1)),
+            ("listed", "neeq", date(2020, 6, 1)), ("cultivating", "", None)]
+    for i, (stage, market, joint) in enumerate(plan):
         listing.save(db, district, name=f"枣庄后备{i}号股份有限公司", tier="first", stage=stage, market=market,
                      joint_stock_on=joint, listed_on=date(2023, 1, 5) if stage == "listed" else None,
                      today=date(2024, 1, 1))

@@ -134,8 +134,9 @@ def _summary_sheet(b: _Book, data: dict, status: str) -> None:
         b.row(sheet, row, [(label, "text"), (value, kind), (unit, "text"), (before, kind), (note, "text")])
         row += 1
     for goal in data.get("goals") or []:
+        state = "已完成" if goal["met"] else f"完成 {goal['progress'] or '—'}%"
         b.row(sheet, row, [(f"区定目标：{goal['label']}", "text"), (goal["actual"], "text"), (goal["unit"], "text"),
-                           (goal["goal"], "text"), ("已完成" if goal["met"] else f"完成 {goal['progress'] or '—'}%", "text")])
+                           (goal["goal"], "text"), (state, "text")])
         row += 1
     for item in data.get("behind") or []:
         b.row(sheet, row, [("未达序时进度：" + item["name"], "text"), ("；".join(item["reasons"]), "text"),

@@ -131,7 +131,8 @@ def _target_part(row: dict) -> tuple[Decimal, str]:
     ldr = HUNDRED
     if row["ldr_pct"] is not None and Decimal(row["expected_ldr_pct"]) > 0:
         ldr = min(HUNDRED, Decimal(row["ldr_pct"]) * HUNDRED / Decimal(row["expected_ldr_pct"]))
-    return _q((ind + ldr) / 2), f"工业贷款 {row['schedule_pct']}%，存贷比 {row['ldr_pct'] or '—'}%（序时 {row['expected_ldr_pct']}%）"
+    text = f"工业贷款 {row['schedule_pct']}%，存贷比 {row['ldr_pct'] or '—'}%（序时 {row['expected_ldr_pct']}%）"
+    return _q((ind + ldr) / 2), text
 
 
 def evaluation(session: Session, period: Period, today: date | None = None,

@@ -99,7 +99,8 @@ def move(session: Session, actor: User, candidate_id: int, step: int, today: dat
                 owner=row.owner, note=row.note, candidate_id=row.id, today=today)
 
 
-def pipeline(session: Session, tier: str | None = None, industry: str | None = None) -> dict[str, list[ListingCandidate]]:
+def pipeline(session: Session, tier: str | None = None,
+             industry: str | None = None) -> dict[str, list[ListingCandidate]]:
     query = select(ListingCandidate).order_by(ListingCandidate.tier, ListingCandidate.name)
     if tier:
         query = query.where(ListingCandidate.tier == tier)

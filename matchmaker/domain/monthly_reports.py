@@ -315,7 +315,8 @@ def status(session: Session, month: date, today: date | None = None, link: str =
     out = []
     for bank in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq)):
         first = firsts.get(bank.id)
-        out.append(BankStatus(bank, _state(first, due, today), first, newest.get((bank.id, month)), counts.get(bank.id, 0),
+        out.append(BankStatus(bank, _state(first, due, today), first, newest.get((bank.id, month)),
+                              counts.get(bank.id, 0),
                               reminded.get(bank.id)))
     return due, out
 

@@ -102,7 +102,8 @@ def load_facts(session: Session, start: date, end: date, bank_id: int | None = N
     query = (select(Lead.id, Lead.bank_id, FinancingRequest.firm_id, Lead.state, Lead.created_at, Lead.claim_deadline,
                     Lead.claimed_at, Lead.decided_at, Lead.decline_code, Lead.disbursed_amount, Offer.id,
                     Firm.has_bank_loan)
-             .join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm, Firm.id == FinancingRequest.firm_id)
+             .join(FinancingRequest, FinancingRequest.id == Lead.request_id)
+             .join(Firm, Firm.id == FinancingRequest.firm_id)
              .outerjoin(Offer, Offer.lead_id == Lead.id).where(*where).order_by(Lead.id))
     facts, firm_had_loan = [], {}
     for (lead_id, bank, firm_id, state, created, deadline, claimed, decided, code, amount, offer_id,

@@ -161,36 +161,36 @@ def totals(rows: list[dict]) -> dict:
     return out
 
 
+def _goal(key: str, label: str, goal: str, shown, unit: str, value, target) -> dict:
+    met = value is not None and value >= target
+    return {"key": key, "label": label, "goal": goal, "actual": shown, "unit": unit, "met": met,
+            "progress": ratio_pct(value, target) if value is not None else None}
+
+
 def goals_panel(session: Session, district: dict) -> list[dict]:
     """The district's goals against the figures: LDR, industrial loan balance and its growth, joint-stock firms
     and listed firms (the last two from the listing reserve pool)."""
     from . import listing
 
     g = goals(session)
-    base_yuan = int((Decimal(g["industrial_loans_yi"]) - Decimal(g["industrial_increase_yi"])) * YI)
+    ind_goal = Decimal(g["industrial_loans_yi"]) * YI
+    increase_goal = Decimal(g["industrial_increase_yi"]) * YI
+    base = ind_goal - increase_goal
     counts = listing.goal_counts(session, g["start_year"], g["end_year"])
+    ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
     ind = district.get("industrial_loans")
-    items = [
-        {"key": "ldr", "label": "全区存贷比", "goal": f"≥ {g['ldr_pct']}%", "actual": district.get("ldr_pct"),
-         "unit": "%", "met": district.get("ldr_pct") is not None and Decimal(district["ldr_pct"]) >= Decimal(g["ldr_pct"]),
-         "progress": ratio_pct(Decimal(district["ldr_pct"]), Decimal(g["ldr_pct"])) if district.get("ldr_pct") else None},
-        {"key": "industrial", "label": "工业贷款余额", "goal": f"≥ {g['industrial_loans_yi']} 亿元",
-         "actual": _q(Decimal(ind) / YI) if ind is not None else None, "unit": "亿元",
-         "met": ind is not None and ind >= Decimal(g["industrial_loans_yi"]) * YI,
-         "progress": ratio_pct(ind, Decimal(g["industrial_loans_yi"]) * YI)},
-        {"key": "increase", "label": f"三年新增工业贷款（较{g['start_year'] - 1}年末 {_q(Decimal(base_yuan) / YI)} 亿元）",
-         "goal": f"+{g['industrial_increase_yi']} 亿元",
-         "actual": _q(Decimal(ind - base_yuan) / YI) if ind is not None else None, "unit": "亿元",
-         "met": ind is not None and ind - base_yuan >= Decimal(g["industrial_increase_yi"]) * YI,
-         "progress": ratio_pct(ind - base_yuan, Decimal(g["industrial_increase_yi"]) * YI) if ind is not None else None},
-        {"key": "joint_stock", "label": f"新增股份制企业（{g['start_year']}–{g['end_year']}年）",
-         "goal": f"+{g['joint_stock_new']} 家", "actual": counts["joint_stock_new"], "unit": "家",
-         "met": counts["joint_stock_new"] >= int(g["joint_stock_new"]),
-         "progress": ratio_pct(counts["joint_stock_new"], int(g["joint_stock_new"]))},
-        {"key": "listed", "label": "境内外上市企业", "goal": f"{g['listed']} 家", "actual": counts["listed"], "unit": "家",
-         "met": counts["listed"] >= int(g["listed"]), "progress": ratio_pct(counts["listed"], int(g["listed"]))},
+    increase = ind - base if ind is not None else None
+    return [
+        _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"])),
+        _goal("industrial", "工业贷款余额", f"≥ {g['industrial_loans_yi']} 亿元",
+              _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal),
+        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末 {_q(base / YI)} 亿元）",
+              f"+{g['industrial_increase_yi']} 亿元", _q(increase / YI) if increase is not None else None, "亿元",
+              increase, increase_goal),
+        _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",
+              counts["joint_stock_new"], "家", counts["joint_stock_new"], int(g["joint_stock_new"])),
+        _goal("listed", "境内外上市企业", f"{g['listed']} 家", counts["listed"], "家", counts["listed"], int(g["listed"])),
     ]
-    return items
 
 
 def appendix_check(session: Session) -> dict:

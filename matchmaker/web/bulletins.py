@@ -62,11 +62,11 @@ def _show(kind: str):
         charts["scores"] = score_chart(data["banks"], data["parts"])
         if kind == "annual":
             charts["compliance"] = compliance_chart(data["compliance"])
-    rows = data["banks"]
+    def ranked(field):
+        return sorted(data["banks"], key=lambda r: (r.get(field) is None, r.get(field) or 0, r["seq"]))
+
     return render_template(
-        f"bulletins/{kind}.html", data=data,
-        by_target=sorted(rows, key=lambda r: (r.get("rank_target") is None, r.get("rank_target") or 0, r["seq"])),
-        by_platform=sorted(rows, key=lambda r: (r.get("rank_platform") is None, r.get("rank_platform") or 0, r["seq"])), bulletin=shown, issued=issued, period=period, kind=kind,
+        f"bulletins/{kind}.html", data=data, by_target=ranked("rank_target"), by_platform=ranked("rank_platform"), bulletin=shown, issued=issued, period=period, kind=kind,
         arg=KIND_ARGS[kind], choices=_choices(kind, period), charts=charts,
         changes=bulletins.changes(data, live) if live else [],
         corrections=bulletins.corrections_since(db, shown) if shown else [],
