@@ -91,6 +91,8 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds)
 
 
 def _candidates(session: Session, candidates) -> list[dict]:
+    """Candidates worth showing side by side (the best, and any other scoring at least 50), with firm details."""
+    candidates = [c for n, c in enumerate(candidates) if n == 0 or c.score >= 50]
     firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_([c.ref for c in candidates])))}
     return [{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
              "township": firms[c.ref].township.name if firms[c.ref].township else "",

@@ -188,6 +188,29 @@ def build_demo(session: Session, rng: random.Random) -> None:
             commit_rows(session, district, kind, year, f"{WHITELIST_KINDS[kind]}{year}.xlsx", rows)
             members = [f for f in members if rng.random() > 0.12] + rng.sample(firms, max(1, size // 8))
             members = list(dict.fromkeys(members))
+    _demo_pending_import(session, firms, district, rng)
+
+
+def _demo_pending_import(session: Session, firms: list[Firm], district: User | None, rng: random.Random) -> None:
+    """A 2024 file waiting in preview, with names written a little differently: the review queue has work."""
+    from ..config import resolve_thresholds
+    from .names import other_char_typo, spelling_variant
+    from .whitelist_batches import ImportRejected, Thresholds, compare, resolve_rows, stage
+    from .whitelist_import import CheckedFile
+
+    rows = []
+    for n, firm in enumerate(rng.sample(firms, min(10, len(firms))), start=3):
+        name = other_char_typo(rng, firm.name) if n < 7 else spelling_variant(rng, firm.name)[0]
+        rows.append({"row": n, "name": name, "uscc": "", "township_id": firm.township_id, "industry": None,
+                     "project_name": "", "investment_wan": None, "remark": "", "extra": {}})
+    rows.append({"row": len(rows) + 3, "name": "枣庄市中区新申报科技有限公司", "uscc": "", "township_id": None,
+                 "industry": "it", "project_name": "", "investment_wan": None, "remark": "", "extra": {}})
+    resolved = resolve_rows(session, CheckedFile("high_tech", "", 2, [], rows), Thresholds(*resolve_thresholds()))
+    try:
+        summary = compare(session, "high_tech", "2024", resolved)
+    except ImportRejected:
+        return
+    stage(session, district, "high_tech", "2024", "2024年高新技术企业名单（初稿）.xlsx", resolved, summary)
 
 
 def _demo_row(kind: str, firm: Firm, n: int, rng: random.Random) -> dict:
