@@ -14,15 +14,8 @@ from datetime import date
 from ..models import Firm, FinancingRequest, Product
 from ..models.firms import INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
+from ..models.whitelists import WHITELIST_KINDS as WHITELIST_LABELS
 
-WHITELIST_LABELS = {
-    "key_project": "重点项目",
-    "doubling_firm": "三年倍增计划重点培育企业",
-    "tech_upgrade": "技改项目",
-    "above_scale": "规上企业",
-    "high_tech": "高新技术企业",
-    "rural_revitalisation": "乡村振兴项目",
-}
 GRADE_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}  # tax credit grades, best first
 RULE_KEYS = {
     "required_whitelists": "须列入的白名单（任一）",

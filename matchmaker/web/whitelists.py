@@ -270,20 +270,29 @@ def review(import_id: int):
                            townships=townships, project=imp.kind in PROJECT_KINDS)
 
 
-@bp.post("/imports/<int:import_id>/commit")
-@roles_required("district")
-def commit(import_id: int):
-    db = session()
-    imp = _import_or_abort(db, import_id)
+def _act(action, back: str):
+    """A POST action: CSRF check, the domain call, one commit; a refused action flashes and goes back."""
     if not ActionForm().validate_on_submit():
         abort(400)
+    db = session()
     try:
-        batch = batches.commit_import(db, current_user, imp)
+        result = action(db)
     except DomainError as exc:
         db.rollback()
         _fail(exc)
-        return redirect(url_for("whitelists.preview", import_id=import_id))
+        return None, redirect(back)
     db.commit()
+    return result, None
+
+
+@bp.post("/imports/<int:import_id>/commit")
+@roles_required("district")
+def commit(import_id: int):
+    imp = _import_or_abort(session(), import_id)
+    batch, refused = _act(lambda db: batches.commit_import(db, current_user, imp),
+                          url_for("whitelists.preview", import_id=import_id))
+    if refused:
+        return refused
     flash(f"已导入{batch.kind_label} {batch.label}：{batch.row_count} 行", "success")
     return redirect(url_for("whitelists.entries", kind=batch.kind))
 
@@ -291,28 +300,17 @@ def commit(import_id: int):
 @bp.post("/imports/<int:import_id>/discard")
 @roles_required("district")
 def discard(import_id: int):
-    db = session()
-    imp = _import_or_abort(db, import_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    batches.discard(db, current_user, imp)
-    db.commit()
-    flash("已放弃本次导入，名单未改变", "info")
-    return redirect(url_for("whitelists.index"))
+    imp = _import_or_abort(session(), import_id)
+    _, refused = _act(lambda db: batches.discard(db, current_user, imp), url_for("whitelists.index"))
+    if not refused:
+        flash("已放弃本次导入，名单未改变", "info")
+    return refused or redirect(url_for("whitelists.index"))
 
 
 @bp.post("/batches/<int:batch_id>/undo")
 @roles_required("district")
 def undo(batch_id: int):
-    db = session()
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        batch = batches.undo_batch(db, current_user, batch_id)
-    except DomainError as exc:
-        db.rollback()
-        _fail(exc)
-        return redirect(url_for("whitelists.index"))
-    db.commit()
-    flash(f"已撤销{batch.kind_label} {batch.label}", "success")
-    return redirect(url_for("whitelists.index"))
+    batch, refused = _act(lambda db: batches.undo_batch(db, current_user, batch_id), url_for("whitelists.index"))
+    if not refused:
+        flash(f"已撤销{batch.kind_label} {batch.label}", "success")
+    return refused or redirect(url_for("whitelists.index"))
