@@ -249,3 +249,36 @@ def test_district_overview_and_followups(db, users, as_role, setup, bank, firm, 
     assert intentions.followup_workdays(db) == 3
     response = as_role("township").post("/events/followups/escalate", follow_redirects=True)
     assert "没有需要新督办的意向" in response.get_data(as_text=True)
+
+
+def test_township_sees_its_own_firms_at_a_district_event(db, users, as_role, bank, firm, setup):
+    event = make_event(db, users["district"], banks=[bank], kind="industry", industry="new_materials",
+                       township_id=None, title="新材料产业专场", days_from_today=5)
+    inv.send_invitations(db, users["district"], event, [firm.id, setup["outsider"].id])
+    db.commit()
+    mine = as_role("township").get(f"/events/{event.id}")
+    page = mine.get_data(as_text=True)
+    assert mine.status_code == 200 and firm.name in page and setup["outsider"].name not in page
+    theirs = as_role("other_township").get(f"/events/{event.id}").get_data(as_text=True)
+    assert setup["outsider"].name in theirs and firm.name not in theirs
+    for path in ("checkin", "invite", "edit", "report", "intentions"):
+        assert as_role("township").get(f"/events/{event.id}/{path}").status_code == 403, path
+
+
+def test_cancelled_event(db, users, as_role, bank, firm):
+    from matchmaker.models import Notification
+
+    event = make_event(db, users["township"], banks=[bank], days_from_today=3)
+    inv.send_invitations(db, users["township"], event, [firm.id])
+    db.commit()
+    assert as_role("other_township").post(f"/events/{event.id}/cancel").status_code == 403
+    response = as_role("township").post(f"/events/{event.id}/cancel", follow_redirects=True)
+    assert "活动已取消" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(MatchmakingEvent, event.id).cancelled
+    titles = {n.user_id: n.title for n in db.scalars(select(Notification).where(Notification.title.contains("已取消")))}
+    assert users["enterprise"].id in titles and users["bank_manager"].id in titles
+    again = as_role("township").post(f"/events/{event.id}/cancel", follow_redirects=True).get_data(as_text=True)
+    assert "该活动已取消" in again
+    reply = as_role("enterprise").post(f"/events/{event.id}/respond", data={"answer": "accept"})
+    assert reply.status_code == 422 and "该活动已取消" in reply.get_data(as_text=True)

@@ -134,17 +134,32 @@ def _filtered(actor: User, event: MatchmakingEvent, filters: InviteFilters, toda
     return query.order_by(Firm.name, Firm.id)
 
 
-def candidates(session: Session, actor: User, event: MatchmakingEvent, filters: InviteFilters,
-               today: date | None = None) -> list[Firm]:
-    """Firms matching the filters that the actor may invite and that are not yet on the event's list."""
+def candidate_ids(session: Session, actor: User, event: MatchmakingEvent, filters: InviteFilters,
+                  today: date | None = None) -> list[int]:
+    """Ids (by name) of the firms matching the filters that the actor may invite and that are not yet on the
+    event's list."""
     if not events.can_manage(actor, event):
         raise Forbidden("只有主办镇街或区金融监管局可以邀请企业")
-    firms = list(session.scalars(_filtered(actor, event, filters, today or events.local_today())))
+    query = _filtered(actor, event, filters, today or events.local_today()).with_only_columns(Firm.id)
+    ids = list(session.scalars(query))
     if filters.whitelist_kinds or filters.whitelist_batches:
-        keep = _whitelist_firm_ids(session, [f.id for f in firms], filters.whitelist_kinds,
-                                   filters.whitelist_batches)
-        firms = [f for f in firms if f.id in keep]
-    return firms
+        keep = _whitelist_firm_ids(session, ids, filters.whitelist_kinds, filters.whitelist_batches)
+        ids = [i for i in ids if i in keep]
+    return ids
+
+
+def load_firms(session: Session, ids: list[int], chunk: int = 900) -> list[Firm]:
+    """The firms with these ids, in the same order."""
+    found: dict[int, Firm] = {}
+    for start in range(0, len(ids), chunk):
+        found.update((f.id, f) for f in session.scalars(select(Firm).where(Firm.id.in_(ids[start:start + chunk]))))
+    return [found[i] for i in ids if i in found]
+
+
+def candidates(session: Session, actor: User, event: MatchmakingEvent, filters: InviteFilters,
+               today: date | None = None) -> list[Firm]:
+    """The firms of `candidate_ids`."""
+    return load_firms(session, candidate_ids(session, actor, event, filters, today))
 
 
 def send_invitations(session: Session, actor: User, event: MatchmakingEvent, firm_ids: list[int],
@@ -159,14 +174,13 @@ def send_invitations(session: Session, actor: User, event: MatchmakingEvent, fir
     ids = sorted({int(i) for i in firm_ids})
     if not ids:
         raise DomainError("请至少选择一家企业")
-    firms = session.scalars(select(Firm).where(Firm.id.in_(ids))).all()
+    firms = load_firms(session, ids)
     if len(firms) != len(ids):
         raise NotFound("所选企业不存在")
     outside = [f.name for f in firms if not may_invite(actor, f)]
     if outside:
         raise Forbidden("不能邀请本镇街以外的企业：" + "、".join(outside[:5]) + ("等" if len(outside) > 5 else ""))
-    already = set(session.scalars(select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id,
-                                                                         EventInvitation.firm_id.in_(ids))))
+    already = set(session.scalars(select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id)))
     created = []
     for firm in firms:
         if firm.id in already:
@@ -176,9 +190,10 @@ def send_invitations(session: Session, actor: User, event: MatchmakingEvent, fir
         session.add(row)
         created.append(row)
     session.flush()
-    new_ids = [r.firm_id for r in created]
+    new_ids = {r.firm_id for r in created}
     if new_ids:
-        users = session.scalars(select(User.id).where(User.firm_id.in_(new_ids), User.role == "enterprise")).all()
+        users = [uid for uid, fid in session.execute(select(User.id, User.firm_id).where(
+            User.role == "enterprise", User.firm_id.is_not(None))) if fid in new_ids]
         when = event.starts_at.strftime("%Y-%m-%d %H:%M")
         notifications.notify(session, "event", f"邀请您参加银企对接活动：{event.title}",
                              body=f"{when}，{event.venue}。请回复是否参加，可提前填写融资需求。",

@@ -334,15 +334,15 @@ def _ids(args, key: str) -> list[int]:
 def _selection(db, event: MatchmakingEvent, args):
     """The list that would be sent: firms from the filters, minus those removed by hand, plus those added."""
     form, filters = _filters_from(args, event)
-    from_filters = invitations.candidates(db, current_user, event, filters) if args.get("preview") else []
+    from_filters = invitations.candidate_ids(db, current_user, event, filters) if args.get("preview") else []
     dropped = set(_ids(args, "drop"))
-    filtered_ids = {f.id for f in from_filters}
+    filtered_ids = set(from_filters)
     added_ids = [i for i in dict.fromkeys(_ids(args, "add")) if i not in filtered_ids]
     on_list = set(db.scalars(select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id)))
-    added = [f for f in db.scalars(select(Firm).where(Firm.id.in_(added_ids)))
-             if invitations.may_invite(current_user, f) and f.id not in on_list] if added_ids else []
-    chosen = [f for f in from_filters if f.id not in dropped] + [f for f in added if f.id not in dropped]
-    return form, chosen, {f.id for f in added}, dropped
+    added = [f.id for f in invitations.load_firms(db, added_ids)
+             if invitations.may_invite(current_user, f) and f.id not in on_list]
+    chosen = [i for i in from_filters if i not in dropped] + [i for i in added if i not in dropped]
+    return form, chosen, set(added), dropped
 
 
 @bp.get("/<int:event_id>/invite")
@@ -354,7 +354,7 @@ def invite(event_id: int):
     add_q = (request.args.get("add_q") or "").strip()
     found = []
     if add_q:
-        chosen_ids = {f.id for f in chosen}
+        chosen_ids = set(chosen)
         on_list = select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id)
         found = [f for f in db.scalars(invitations.invitable_firms(current_user).where(
             search_clause(add_q), Firm.id.not_in(on_list)).order_by(Firm.name).limit(20)) if f.id not in chosen_ids]
@@ -364,7 +364,7 @@ def invite(event_id: int):
         shown_page = 1
     start = (shown_page - 1) * PREVIEW_ROWS
     return render_template("events/invite.html", event=event, form=form, chosen=chosen,
-                           rows=chosen[start:start + PREVIEW_ROWS], shown_page=shown_page,
+                           rows=invitations.load_firms(db, chosen[start:start + PREVIEW_ROWS]), shown_page=shown_page,
                            pages=max(1, -(-len(chosen) // PREVIEW_ROWS)), manual=manual, dropped=dropped,
                            found=found, add_q=add_q, attendance=attendance(db, event),
                            previewing=bool(request.args.get("preview")))
@@ -382,7 +382,7 @@ def send(event_id: int):
         flash(f"名单已变化（预览时 {expected} 家，现在 {len(chosen)} 家），请核对后再发送", "warning")
         return redirect(back)
     try:
-        created = invitations.send_invitations(db, current_user, event, [f.id for f in chosen], manual)
+        created = invitations.send_invitations(db, current_user, event, chosen, manual)
     except DomainError as exc:
         db.rollback()
         fail(exc)
