@@ -1,7 +1,9 @@
 """White-list pages: import preview / commit / undo, header mapping, review queue, export, roles, search."""
 import csv
 import io
+import random
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -125,6 +127,12 @@ def test_unknown_headers_get_a_mapping_screen_remembered_for_the_next_file(db, d
     rows = db.get(WhiteListImport, import_id).rows
     assert rows[0]["method"] == "uscc" and rows[0]["extra"] == {"联系人": "张三"}
     district.post(f"/whitelists/imports/{import_id}/discard")
+    data2 = xlsx([["主体2", "代码"], ["又一家有限公司", ""]])
+    mapping2 = _upload(district, data2, kind="doubling_firm").headers["Location"]
+    district.post(f"/whitelists/imports/{import_id}/commit")  # discarded: nothing happens
+    _commit(district, [["企业名称"], ["抢先一步有限公司"]], kind="doubling_firm", batch="2023")
+    late = district.post(mapping2, data={"map-0": "name"})  # meanwhile batch 2023 was imported
+    assert late.status_code == 422 and "已有“2023”批次" in late.get_data(as_text=True)
     again = _upload(district, xlsx([["主体", "代码", "联系人"], ["另一家有限公司", "", "李四"]]), kind="doubling_firm",
                     batch="2024")
     assert "/whitelists/imports/" in again.headers["Location"]  # no mapping screen the second time
@@ -232,3 +240,23 @@ def test_profile_shows_memberships(db, as_role, firm):
     _commit(district, [["企业名称", "统一社会信用代码"], [firm.name, firm.uscc]], kind="high_tech", batch="2022")
     page = as_role("enterprise").get("/enterprise/profile").get_data(as_text=True)
     assert "重点项目（2023）：年产5万吨新材料项目" in page and "高新技术企业（2022）" in page
+
+
+def test_odd_uploads_and_addresses_are_refused_cleanly(db, district):
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<x/>")
+    noise = bytes(random.Random(1).randrange(256) for _ in range(3000))
+    before = _counts(db)
+    for data, name in [(docx.getvalue(), "a.xlsx"), (docx.getvalue(), "a.docx"), (noise, "a.csv"),
+                       (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "a.png"), (b"\xff\xfe", "x.csv")]:
+        for kind in ("above_scale", "bogus"):
+            response = _upload(district, data, name, kind=kind)
+            assert response.status_code in (422, 302), (name, kind, response.status_code)
+            if response.status_code == 302:  # unreadable headers: the mapping screen, never a crash
+                assert district.get(response.headers["Location"]).status_code == 200
+    assert _counts(db) == before
+    for url in ("/whitelists/import/mapping/zz", "/whitelists/import/mapping/" + "a" * 32,
+                "/whitelists/above_scale/export.pdf"):
+        assert district.get(url).status_code == 404, url
+    assert district.get("/whitelists/above_scale?batch=x&township=y&sort=zzz&page=-3").status_code == 200

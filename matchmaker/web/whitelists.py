@@ -147,12 +147,13 @@ def _checked_to_preview(db, checked, meta: dict, token: str | None, form=None):
         return redirect(url_for("whitelists.mapping", token=token))
     try:
         rows, summary = batches.preview(db, checked, meta["batch"], _thresholds())
-    except batches.ImportRejected as exc:
+    except DomainError as exc:
         db.rollback()
         if token:
             _drop_upload(token)
+        errors = [str(e) for e in exc.errors] if isinstance(exc, batches.ImportRejected) else [exc.message]
         return render_template("whitelists/upload.html", form=form or ImportForm(formdata=None, **meta),
-                               errors=[str(e) for e in exc.errors], filename=meta["filename"]), 422
+                               errors=errors, filename=meta["filename"]), 422
     imp = batches.stage(db, current_user, checked.kind, meta["batch"], meta["filename"], rows, summary)
     db.commit()
     if token:
