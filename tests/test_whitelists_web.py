@@ -227,6 +227,7 @@ def test_one_search_box_name_pinyin_initials_and_code(db, as_role, township):
     for firm in db.scalars(select(Firm).where(Firm.name.in_(["枣庄鑫源新材料有限公司", "山东华泰机械有限公司"]))):
         factories.RequestFactory(firm=firm, state="submitted", purpose="购买原材料")
     db.commit()
+    assert "规上企业</span>" in district.get("/district/firms?q=zzxy").get_data(as_text=True)  # its lists, as badges
     for url in ("/district/firms?q=zzxy", "/district/firms?q=xinyuan", "/requests/?q=xinyuan"):
         page = district.get(url).get_data(as_text=True)
         assert "枣庄鑫源新材料有限公司" in page and "山东华泰机械有限公司" not in page

@@ -32,6 +32,13 @@ for _role in VIEW_ROLES:
 nav.add("district", "whitelists.upload", "导入白名单", "upload")
 
 
+@bp.app_context_processor
+def _list_badges() -> dict:
+    """Firm lists elsewhere show which white lists each firm is on: firm_whitelists(firms) -> {id: kinds}."""
+    return {"WHITELIST_KINDS": WHITELIST_KINDS,
+            "firm_whitelists": lambda firms: whitelists.whitelist_kinds_by_firm(session(), [f.id for f in firms])}
+
+
 def _fail(exc: DomainError):
     if exc.status in (403, 404):
         abort(exc.status, exc.message)
