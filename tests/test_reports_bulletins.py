@@ -316,3 +316,20 @@ def test_every_bulletin_page_renders_with_charts_and_prints(db, as_role, known):
     assert client.get("/bulletins/weekly/2022-03.xlsx").status_code == 404
     assert client.get("/reports/leads?period=2022-03&metric=nonsense").status_code == 404
     assert db.scalar(select(Bank).where(Bank.seq == 17)) is not None
+
+
+def test_white_list_firms_served_count_distinct_approved_firms(db, as_role, known):
+    whitelists = pytest.importorskip("matchmaker.models.whitelists")
+    p, leads = known["p"], known["leads"]
+    batch = whitelists.WhiteListBatch(kind="above_scale", label="2022", state="active")
+    db.add(batch)
+    db.flush()
+    for lead in (leads["p1"], leads["p2"]):  # p2 was declined: on the list but not served
+        db.add(whitelists.WhiteListEntry(batch_id=batch.id, kind="above_scale", firm_id=lead.request.firm_id))
+    db.commit()
+    data = bulletins.monthly(db, MARCH, TODAY)
+    assert _row(data, p)["platform"]["whitelist_firms"] == 1
+    assert data["platform_total"]["whitelist_firms"] == 1
+    assert platform_figures.drill(db, MARCH.start, MARCH.end, "whitelist", p.id, today=TODAY) == [leads["p1"].id]
+    evaluation = bulletins.quarterly(db, Q1, TODAY)
+    assert _row(evaluation, p)["parts"]["whitelist"]["score"] == "100.00"

@@ -81,6 +81,11 @@ def test_a_jump_from_last_month_needs_confirmation(db, as_role, users, bank):
     assert post(client, confirm_jump="y").status_code == 302
     march = reports(db)[-1]
     assert march.month == date(2022, 3, 1) and march.jump_confirmed is True and march.deposits == 10_000_000_000
+    # a correction of another figure does not ask again about the confirmed jump; changing that figure does
+    assert post(client, industrial_loans="14.5", note="补报").status_code == 302
+    again = post(client, deposits="101", note="存款口径调整")
+    assert again.status_code == 422 and "（50 → 101亿元）" in again.get_data(as_text=True)
+    assert [r.version for r in reports(db)] == [1, 1, 2]
 
 
 def test_the_jump_threshold_is_a_setting(db, as_role, users, bank):

@@ -202,24 +202,24 @@ def latest_one(session: Session, bank_id: int, month: date) -> MonthlyReport | N
     return latest(session, [month], [bank_id]).get((bank_id, month))
 
 
-def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> list[str]:
-    """Balances that moved more than `pct` % from last month's figures (flows are not compared)."""
+def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> dict[str, str]:
+    """Balances that moved more than `pct` % from last month's figures (flows are not compared): name -> text."""
     previous = latest_one(session, bank_id, add_months(month, -1))
     if previous is None:
-        return []
-    out = []
+        return {}
+    out = {}
     for figure in FIGURES:
         before, now = getattr(previous, figure.name), values[figure.name]
         if not figure.balance or before == 0 and now == 0:
             continue
         if before == 0:
-            out.append(f"{figure.label}由上月的0变为{from_yuan(figure, now)}{UNITS[figure.unit].label}")
+            out[figure.name] = f"{figure.label}由上月的0变为{from_yuan(figure, now)}{UNITS[figure.unit].label}"
             continue
         change = (Decimal(now - before) / Decimal(before) * 100).quantize(Decimal("0.1"))
         if abs(change) > pct:
-            out.append(f"{figure.label}较上月{'增长' if change > 0 else '下降'}{abs(change)}%"
-                       f"（{from_yuan(figure, before)} → {from_yuan(figure, now)}{UNITS[figure.unit].label}），"
-                       f"超过{pct}%")
+            out[figure.name] = (f"{figure.label}较上月{'增长' if change > 0 else '下降'}{abs(change)}%"
+                                f"（{from_yuan(figure, before)} → {from_yuan(figure, now)}"
+                                f"{UNITS[figure.unit].label}），超过{pct}%")
     return out
 
 
@@ -253,12 +253,15 @@ def submit(session: Session, actor: User, bank_id: int, month: date, raw: dict[s
             raise DomainError("更正已报送的数据时，请填写更正说明", field="note")
     if len(note) > 500:
         raise DomainError("说明不超过500字", field="note")
-    warnings = jumps(session, bank_id, month, values, jump_pct(session))
+    # a jump already confirmed in the current version is not asked about again unless that figure changes
+    found = jumps(session, bank_id, month, values, jump_pct(session))
+    carried = current is not None and current.jump_confirmed
+    warnings = [text for name, text in found.items() if not carried or values[name] != getattr(current, name)]
     if warnings and not confirm:
         raise NeedsConfirmation(warnings)
     report = MonthlyReport(bank_id=bank_id, month=month, version=(current.version + 1) if current else 1,
                            source=source if source in SOURCES else "form", note=note,
-                           jump_confirmed=bool(warnings), submitted_by_id=actor.id, submitted_at=utcnow(), **values)
+                           jump_confirmed=bool(found), submitted_by_id=actor.id, submitted_at=utcnow(), **values)
     session.add(report)
     try:
         session.flush()

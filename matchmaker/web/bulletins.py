@@ -19,6 +19,7 @@ register_filters(bp)
 nav.add("district", "bulletins.monthly", "月通报", "megaphone")
 nav.add("district", "bulletins.quarterly", "季评价", "clipboard2-pulse")
 nav.add("district", "bulletins.annual", "年考核", "award")
+nav.add("district", "bulletins.settings_page", "报送与评价设置", "sliders")
 KIND_ARGS = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
 
