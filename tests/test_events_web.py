@@ -282,3 +282,29 @@ def test_cancelled_event(db, users, as_role, bank, firm):
     assert "该活动已取消" in again
     reply = as_role("enterprise").post(f"/events/{event.id}/respond", data={"answer": "accept"})
     assert reply.status_code == 422 and "该活动已取消" in reply.get_data(as_text=True)
+
+
+JUNK = ["?page=x&sort=-nope&township=abc&kind=zz&when=later&q=%27%22%3C",
+        "?preview=1&township_id=abc&industries=nope&not_invited_months=-3&requests=zz&add=abc&drop=1x&add_q=%25",
+        "?year=abc&by=nope&event=abc"]
+
+
+@pytest.mark.parametrize("role", ["township", "district", "bank_manager", "enterprise"])
+def test_junk_input_never_gives_a_server_error(as_role, setup, role):
+    client = as_role(role)
+    event = setup["event"]
+    for path in ("/events/", f"/events/{event.id}", f"/events/{event.id}/invite", f"/events/{event.id}/checkin",
+                 f"/events/{event.id}/intentions", f"/events/{event.id}/report", "/events/overview",
+                 "/events/followups"):
+        for junk in JUNK:
+            assert client.get(path + junk).status_code < 500, (path, junk)
+    posts = {f"/events/{event.id}/intentions": {"firm_id": "x", "bank_id": "y", "product_id": "", "amount_wan": "z",
+                                                "term_months": "-1", "manager_id": "q"},
+             f"/events/{event.id}/walkin": {"uscc": "<script>", "township_id": "abc", "industry": "nope"},
+             f"/events/{event.id}/respond": {"answer": "maybe", "amount_wan": "1e99"},
+             f"/events/{event.id}/invite": {"add": "x", "expected": "y", "preview": "1", "township_id": "z"},
+             f"/events/{event.id}/checkin/999999": {}, f"/events/{event.id}/walkin/999999": {},
+             "/events/new": {"kind": "x", "capacity": "-5", "starts_on": "2024-13-45", "bank_ids": "abc"},
+             "/events/followups": {"workdays": "abc"}}
+    for path, data in posts.items():
+        assert client.post(path, data=data).status_code < 500, path

@@ -280,6 +280,8 @@ def respond(event_id: int):
     db = session()
     event = event_or_abort(event_id)
     form = RespondForm()
+    if request.form.get("answer") not in ("accept", "decline"):
+        abort(400)
     accept = request.form.get("answer") == "accept"
     if form.validate_on_submit():
         need = None
