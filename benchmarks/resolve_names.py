@@ -13,7 +13,7 @@ from matchmaker.domain import names
 from matchmaker.domain.entity_resolution import AUTO, Resolver, name_key
 from matchmaker.domain.uscc import make as make_uscc
 
-FIRMS, NAMES, NAIVE_SAMPLE, SEED = 50_000, 5_000, 20, 2023
+FIRMS, NAMES, NAIVE_SAMPLE, SEED, RUNS = 50_000, 5_000, 20, 2023, 3
 
 
 def build():
@@ -34,22 +34,38 @@ def build():
     return registry, queries
 
 
-def main() -> None:
-    registry, queries = build()
-    start, cpu = time.perf_counter(), time.process_time()
-    resolver = Resolver((code, code, name) for code, name in registry)
-    results = [resolver.resolve(name) for name, _ in queries]
-    ours, cpu = time.perf_counter() - start, time.process_time() - cpu
+def timed(work) -> tuple[float, float, object]:
+    """Best wall time of RUNS runs (a busy machine only ever adds time), its CPU time and the last result."""
+    best = (float("inf"), 0.0, None)
+    for _ in range(RUNS):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = work()
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        if wall < best[0]:
+            best = (wall, cpu, result)
+    return best
 
-    sample = queries[:NAIVE_SAMPLE]
-    start = time.perf_counter()
+
+def ours(registry, queries):
+    resolver = Resolver((code, code, name) for code, name in registry)
+    return [resolver.resolve(name) for name, _ in queries]
+
+
+def naive_loop(registry, sample):
     for name, _ in sample:
         best, best_score = None, -1.0
         for code, firm_name in registry:
             score = fuzz.ratio(name, firm_name)
             if score > best_score:
                 best, best_score = code, score
-    naive = (time.perf_counter() - start) * len(queries) / len(sample)
+
+
+def main() -> None:
+    registry, queries = build()
+    seconds, cpu, results = timed(lambda: ours(registry, queries))
+    sample = queries[:NAIVE_SAMPLE]
+    naive_sample_seconds, _, _ = timed(lambda: naive_loop(registry, sample))
+    naive = naive_sample_seconds * len(queries) / len(sample)
 
     autos = [(res, truth) for res, (_, truth) in zip(results, queries) if res.decision == AUTO]
     right = sum(1 for res, truth in autos if truth is not None and res.ref == truth)
@@ -57,12 +73,12 @@ def main() -> None:
     decisions = {d: sum(1 for r in results if r.decision == d) for d in ("auto", "review", "new")}
     print(json.dumps({
         "benchmark": "resolve_names", "names": len(queries), "firms": len(registry),
-        "seconds": round(ours, 3), "cpu_seconds": round(cpu, 3), "target_seconds": 3.0,
+        "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "best_of_runs": RUNS, "target_seconds": 3.0,
         "naive_fuzz_ratio_loop_seconds": round(naive, 1), "naive_sample_names": len(sample),
-        "speedup": round(naive / ours, 1), "target_speedup": 20,
+        "speedup": round(naive / seconds, 1), "target_speedup": 20,
         "precision_auto": round(right / len(autos), 4) if autos else None,
         "recall_auto": round(right / positives, 4), "decisions": decisions,
-        "met": ours <= 3.0 and naive / ours >= 20,
+        "met": seconds <= 3.0 and naive / seconds >= 20,
     }, ensure_ascii=False))
 
 
