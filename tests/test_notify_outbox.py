@@ -235,3 +235,27 @@ def test_leads_module_is_unchanged_by_the_outbox_being_on(db, users, firm, bank,
     assert db.scalar(select(OutboxMessage.id)) is not None
     db.rollback()
     assert db.scalar(select(OutboxMessage.id)) is None
+
+
+def test_two_runs_at_once_send_each_message_exactly_once(app, db, users, recorder):
+    for i in range(12):
+        notifications.notify(db, "other", f"并发{i}", user_ids=[users["district"].id, users["township"].id])
+    db.commit()
+    factory = app.extensions["db_sessionmaker"]
+    start = threading.Barrier(2)
+    results = []
+
+    def run():
+        start.wait()
+        results.append(outbox.send_pending(factory, limit=100))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    titles = sorted((r, p["title"]) for r, p in recorder.sent)
+    assert len(titles) == 24 and len(set(titles)) == 24  # every message once, none twice
+    assert sum(r.sent for r in results) == 24
+    db.expire_all()
+    assert {m.attempts for m in db.scalars(select(OutboxMessage))} == {1}

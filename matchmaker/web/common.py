@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, flash, redirect, request
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
@@ -90,3 +90,19 @@ def apply_domain_error(exc: DomainError, form=None) -> None:
         getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [exc.message]
     else:
         flash(exc.message, "danger")
+
+
+def run_form_action(db, form, action, success: str, target: str):
+    """Run `action()` for a submitted form: on success commit, flash and return a redirect to `target`; on a
+    domain error roll back, abort for 403/404, else put the message next to its field and return None."""
+    try:
+        action()
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status)
+        apply_domain_error(exc, form)
+        return None
+    db.commit()
+    flash(success, "success")
+    return redirect(target)

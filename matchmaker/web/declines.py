@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..domain import declines, financing, ratings, referrals
 from ..domain.errors import DomainError
 from ..models import FinancingRequest, Lead, User
-from .common import apply_domain_error, roles_required, session
+from .common import roles_required, run_form_action, session
 from .forms.outcomes import ResubmitForm
 
 bp = Blueprint("declines", __name__, url_prefix="/requests")
@@ -46,18 +46,11 @@ def resubmit(request_id: int, lead_id: int):
         return redirect(back)
     form = ResubmitForm()
     if form.validate_on_submit():
-        try:
-            declines.resubmit(db, current_user, lead_id, form.statement.data,
-                              claim_workdays=current_app.config["CLAIM_WORKDAYS"])
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"已重新提交给{lead.bank.name}，请等待银行认领", "success")
-            return redirect(back)
+        done = run_form_action(db, form, lambda: declines.resubmit(
+            db, current_user, lead_id, form.statement.data, claim_workdays=current_app.config["CLAIM_WORKDAYS"]),
+            f"已重新提交给{lead.bank.name}，请等待银行认领", back)
+        if done:
+            return done
     status = 422 if form.errors else 200
     return render_template("declines/resubmit.html", form=form, lead=lead, req=req,
                            tip=declines.advice(lead)), status

@@ -12,7 +12,7 @@ from ..domain.firms import search_clause
 from ..models import Bank, Firm, FinancingRequest, FirstLoanCase, History, Township
 from ..models.first_loans import FIRST_LOAN_STAGES
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form_action, session
 from .forms.fields import bank_choices
 from .forms.outcomes import FirstLoanCaseForm
 
@@ -91,20 +91,13 @@ def show(case_id: int):
     else:
         form.bank_id.choices = bank_choices("未指定")
     form.owner_id.choices = _owner_choices(db, case, bank_for_owners)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            first_loans.update_case(db, current_user, case_id, stage=form.stage.data, owner_id=form.owner_id.data,
-                                    bank_id=form.bank_id.data if "bank_id" in form else None,
-                                    note=form.note.data or "")
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash("已保存", "success")
-            return redirect(url_for("first_loans.show", case_id=case_id))
+    if form.validate_on_submit():
+        done = run_form_action(db, form, lambda: first_loans.update_case(
+            db, current_user, case_id, stage=form.stage.data, owner_id=form.owner_id.data,
+            bank_id=form.bank_id.data if "bank_id" in form else None, note=form.note.data or ""),
+            "已保存", url_for("first_loans.show", case_id=case_id))
+        if done:
+            return done
     history = db.scalars(select(History).where(History.entity == "first_loan", History.entity_id == case.id)
                          .order_by(History.at, History.id)).all()
     reqs = db.scalars(select(FinancingRequest).where(FinancingRequest.firm_id == case.firm_id)

@@ -10,7 +10,7 @@ from ..domain import notifications, outbox
 from ..domain.errors import DomainError
 from ..models import OutboxMessage
 from ..models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES
-from .common import apply_domain_error, apply_sort, paginate, roles_required, safe_next, session
+from .common import apply_sort, paginate, roles_required, run_form_action, safe_next, session
 from .forms.notifications import PreferenceForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -69,16 +69,11 @@ def settings():
     pref = notifications.preference_for(db, current_user)
     form = PreferenceForm(obj=pref)
     if form.validate_on_submit():
-        try:
-            notifications.save_preference(db, current_user, email=form.email.data or "",
-                                          sms_phone=form.sms_phone.data or "", sms_enabled=form.sms_enabled.data)
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash("通知接收方式已保存", "success")
-            return redirect(url_for("notifications.settings"))
+        done = run_form_action(db, form, lambda: notifications.save_preference(
+            db, current_user, email=form.email.data or "", sms_phone=form.sms_phone.data or "",
+            sms_enabled=form.sms_enabled.data), "通知接收方式已保存", url_for("notifications.settings"))
+        if done:
+            return done
     status = 422 if form.errors else 200
     return render_template("notifications/settings.html", form=form, channels=outbox.enabled_channels()), status
 

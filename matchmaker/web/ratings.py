@@ -7,10 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain import ratings
-from ..domain.errors import DomainError
 from ..models import Bank, Lead, Rating, User
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form_action, session
 from .forms.outcomes import RatingForm
 
 bp = Blueprint("ratings", __name__, url_prefix="/ratings")
@@ -38,19 +37,12 @@ def rate(lead_id: int):
     if lead.manager_id is None:
         del form.manager_score
     if form.validate_on_submit():
-        try:
-            ratings.rate(db, current_user, lead_id, bank_score=form.bank_score.data,
-                         manager_score=form.manager_score.data if "manager_score" in form else None,
-                         comment=form.comment.data or "")
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"感谢评价！已记录对{lead.bank.name}的评价", "success")
-            return redirect(back)
+        done = run_form_action(db, form, lambda: ratings.rate(
+            db, current_user, lead_id, bank_score=form.bank_score.data,
+            manager_score=form.manager_score.data if "manager_score" in form else None,
+            comment=form.comment.data or ""), f"感谢评价！已记录对{lead.bank.name}的评价", back)
+        if done:
+            return done
     status = 422 if form.errors else 200
     manager = db.get(User, lead.manager_id) if lead.manager_id else None
     return render_template("ratings/rate.html", form=form, lead=lead, req=lead.request, manager=manager), status

@@ -2,7 +2,7 @@
 referral with its progress form (contacted, resolved with or without financing) and history."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from ..domain.firms import search_clause
 from ..models import Firm, FinancingRequest, History, Referral, Township
 from ..models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form_action, session
 from .forms.outcomes import ReferralForm
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -73,17 +73,12 @@ def show(referral_id: int):
         abort(exc.status)
     form = ReferralForm()
     form.state.choices = [("", "请选择")] + referrals.next_states(ref)
-    if request.method == "POST" and form.validate_on_submit():
-        try:
+    if form.validate_on_submit():
+        def act():
             amount = financing.wan_to_yuan(form.amount_wan.data) if form.amount_wan.data is not None else None
             referrals.update(db, current_user, referral_id, form.state.data, form.note.data or "", amount)
-        except DomainError as exc:
-            db.rollback()
-            if exc.status in (403, 404):
-                abort(exc.status)
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash("已登记转介进展", "success")
-            return redirect(url_for("referrals.show", referral_id=referral_id))
+
+        done = run_form_action(db, form, act, "已登记转介进展", url_for("referrals.show", referral_id=referral_id))
+        if done:
+            return done
     return _render(db, db.get(Referral, referral_id), form, 422 if form.errors else 200)
