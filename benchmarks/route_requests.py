@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import insert, select  # noqa: E402
 
 from _common import seeded_database  # noqa: E402
-from matchmaker.domain import routing  # noqa: E402
+from matchmaker.domain import products, routing  # noqa: E402
 from matchmaker.domain.eligibility import FirmFacts, ProductRules, RequestFacts, is_eligible  # noqa: E402
 from matchmaker.models import Firm, FinancingRequest, Product, ProductKind, Township  # noqa: E402
 
@@ -33,6 +33,7 @@ def build(session, n_requests: int, n_firms: int, rng: random.Random) -> list[in
          "township_id": rng.choice(townships), "industry": rng.choice(["chemicals", "textiles", "machinery", "food"]),
          "size": "small", "founded_year": rng.randint(1995, 2024), "has_bank_loan": rng.random() < 0.7,
          "tax_credit_grade": rng.choice(["A", "B", "M", None])} for i in range(n_firms)])
+    products.build_demo(session, rng)  # rules beyond amount/term/collateral, and firms' existing bank debt
     firm_ids = list(session.scalars(select(Firm.id)))
     session.execute(insert(FinancingRequest), [
         {"firm_id": rng.choice(firm_ids), "amount": rng.choice([20, 50, 100, 300, 500, 1000, 3000]) * 10000,

@@ -308,3 +308,46 @@ def test_two_sweeps_at_once_expire_and_reroute_nothing_twice(app, db, users, tow
     assert db.scalar(select(func.count()).select_from(LeadEscalation)) == 120  # 60 claimed x contact, decision
     assert sum(sum(r.escalated.values()) for r in results) == 120
     assert sweep.sweep(db, now).changed == 0
+
+
+# The set-based referral the sweep uses does what the per-request one does ------------------------------------------
+
+def _effects(db, req_id: int) -> dict:
+    def norm(text: str) -> str:
+        return text.replace(f"#{req_id}", "#N").replace(f"request={req_id}", "request=N").replace(
+            f"/requests/{req_id}", "/requests/N")
+    db.expire_all()
+    from matchmaker.models import Referral
+
+    return {
+        "state": db.get(FinancingRequest, req_id).state,
+        "referrals": sorted(db.execute(select(Referral.target, Referral.state, Referral.township_id)
+                                       .where(Referral.request_id == req_id)).all()),
+        "history": sorted((h.entity, h.from_state, h.to_state, h.actor_role, h.note) for h in db.scalars(
+            select(History).where(History.request_id == req_id))),
+        "notifications": sorted((n.user_id, n.kind, norm(n.title), norm(n.body), norm(n.link)) for n in db.scalars(
+            select(Notification).where(Notification.kind == "referral",
+                                       Notification.link.contains(str(req_id))))),
+    }
+
+
+def test_bulk_close_and_referral_match_the_per_request_ones(db, users, firm, bank):
+    from matchmaker.domain.financing import close_if_unmatched, close_many_if_unmatched
+
+    for renewal in (False, True):
+        pair = []
+        for _ in range(2):
+            req, lead = factories.routed_request(db, firm, bank, state="declined")
+            req.renewal = renewal
+            pair.append(req)
+        still_open, _ = factories.routed_request(db, firm, bank, state="claimed")
+        db.commit()
+        one, many = pair
+        assert close_if_unmatched(db, db.get(FinancingRequest, one.id)) is True
+        assert close_many_if_unmatched(db, [many.id, still_open.id]) == [many.id]
+        db.commit()
+        a, b = _effects(db, one.id), _effects(db, many.id)
+        assert a == b and a["state"] == "referred" and a["notifications"]
+        assert len(a["referrals"]) == (3 if renewal else 2)
+        assert db.get(FinancingRequest, still_open.id).state == "routed"
+        assert close_many_if_unmatched(db, [many.id]) == []  # nothing twice

@@ -175,3 +175,17 @@ def close_if_unmatched(session: Session, req: FinancingRequest) -> bool:
     return True
 
 
+def close_many_if_unmatched(session: Session, request_ids: list[int]) -> list[int]:
+    """Set-based form of close_if_unmatched for the sweep (keep the two in step): one conditional UPDATE moves
+    every routed request among `request_ids` with no open lead and no offer to unmatched; then the same follow-up.
+    Returns the ids moved."""
+    open_lead = select(Lead.id).where(Lead.request_id == FinancingRequest.id, Lead.state.in_(OPEN_LEAD_STATES))
+    offer = select(Offer.id).join(Lead, Lead.id == Offer.lead_id).where(Lead.request_id == FinancingRequest.id)
+    moved = [row[0] for row in lifecycle.transition_where(
+        session, "request", "routed", "unmatched", None,
+        [FinancingRequest.id.in_(request_ids), ~open_lead.exists(), ~offer.exists()], note="所有银行均未给出授信方案")]
+    if moved:
+        followups.requests_unmatched(session, moved)
+    return moved
+
+

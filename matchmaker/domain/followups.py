@@ -60,6 +60,11 @@ def request_unmatched(session: Session, req: FinancingRequest) -> None:
     referrals.refer(session, req)
 
 
+def requests_unmatched(session: Session, request_ids: list[int]) -> None:
+    """Bulk form of request_unmatched, for the sweep (keep the two in step)."""
+    referrals.refer_many(session, request_ids)
+
+
 def lead_claimed(session: Session, lead: Lead) -> None:
     req = lead.request
     manager = session.get(User, lead.manager_id) if lead.manager_id else None

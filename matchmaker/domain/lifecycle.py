@@ -133,7 +133,7 @@ def record_many(session: Session, entity: str, rows: Sequence[tuple[int, int | N
     if not rows:
         return 0
     at = utcnow()
-    session.execute(insert(History), [
+    session.execute(insert(History.__table__), [
         {"entity": entity, "entity_id": entity_id, "request_id": request_id,
          "actor_id": actor.id if actor is not None else None, "actor_role": role_of(actor), "at": at,
          "from_state": from_state, "to_state": to_state, "note": note}

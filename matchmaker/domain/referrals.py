@@ -3,14 +3,14 @@ emergency bridge fund (only to renew a maturing loan) and the township's counsel
 and the district track each referral to its outcome, like a lead."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
-from ..models import FinancingRequest, Referral, User, utcnow
+from ..models import Firm, FinancingRequest, Referral, User, utcnow
 from ..models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
-from .notifications import notify
+from .notifications import audience, notify, write
 
 TRANSITIONS = {
     "open": ("contacted", "resolved_funded", "resolved_not_funded"),
@@ -50,6 +50,66 @@ def refer(session: Session, req: FinancingRequest, actor: User | None = None) ->
     notify(session, "referral", f"您的融资需求 #{req.id} 暂未匹配到银行，已转介：{labels}",
            body="相关机构和镇街金融辅导队将与您联系。", link=f"/requests/{req.id}", firm_id=req.firm_id)
     return made
+
+
+def refer_many(session: Session, request_ids: list[int], actor: User | None = None) -> list[int]:
+    """Set-based form of `refer` for the sweep (the same referrals, history rows, state change and notices,
+    for thousands of unmatched requests at once; keep the two in step). Returns the ids of the requests referred
+    (only those still unmatched: a concurrent run's requests are left to it)."""
+    reqs = {r.id: r for r in session.execute(
+        select(FinancingRequest.id, FinancingRequest.firm_id, FinancingRequest.amount, FinancingRequest.term_months,
+               FinancingRequest.purpose, FinancingRequest.renewal, Firm.name, Firm.township_id)
+        .join(Firm, Firm.id == FinancingRequest.firm_id)
+        .where(FinancingRequest.id.in_(request_ids), FinancingRequest.state == "unmatched"))}
+    if not reqs:
+        return []
+    labels = {rid: "、".join(REFERRAL_TARGETS[t] for t in targets_for(r)) for rid, r in reqs.items()}
+    moved = [row[0] for row in lifecycle.transition_where(
+        session, "request", "unmatched", "referred", actor, [FinancingRequest.id.in_(list(reqs))],
+        note=lambda row: f"转介至：{labels[row[0]]}")]
+    existing = set(session.execute(select(Referral.request_id, Referral.target)
+                                   .where(Referral.request_id.in_(moved))).all())
+    now = utcnow()
+    new = [{"request_id": rid, "target": t, "township_id": reqs[rid].township_id, "state": "open", "note": "",
+            "created_at": now, "updated_at": now}
+           for rid in moved for t in targets_for(reqs[rid]) if (rid, t) not in existing]
+    if new:
+        session.execute(insert(Referral.__table__), new)
+        keys = {(row["request_id"], row["target"]) for row in new}
+        made = [(ref_id, rid, t) for ref_id, rid, t in session.execute(
+            select(Referral.id, Referral.request_id, Referral.target).where(Referral.request_id.in_(moved))
+            .order_by(Referral.id)) if (rid, t) in keys]
+        lifecycle.record_many(session, "referral", [(ref_id, rid, f"转介至{REFERRAL_TARGETS[t]}")
+                                                    for ref_id, rid, t in made], actor, None, "open")
+    _notify_referred(session, [reqs[rid] for rid in moved], labels)
+    return moved
+
+
+def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> None:
+    """The notices `refer` sends, for many requests: the township's officials and the district, and the firm."""
+    townships, firms = {r.township_id for r in reqs}, {r.firm_id for r in reqs}
+    district = audience(session, roles=("district",))
+    officials: dict[int, list[int]] = {}
+    for uid, township_id in session.execute(select(User.id, User.township_id).where(
+            User.active.is_(True), User.role == "township", User.township_id.in_(townships))):
+        officials.setdefault(township_id, []).append(uid)
+    firm_users: dict[int, list[int]] = {}
+    for uid, firm_id in session.execute(select(User.id, User.firm_id).where(
+            User.active.is_(True), User.role == "enterprise", User.firm_id.in_(firms))):
+        firm_users.setdefault(firm_id, []).append(uid)
+    entries = []
+    for r in reqs:
+        title = f"融资需求 #{r.id}（{r.name}）已转介：{labels[r.id]}"[:200]
+        body = f"申请 {r.amount / 10000:,.2f} 万元，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
+        for uid in sorted(set(officials.get(r.township_id, [])) | set(district)):
+            entries.append({"user_id": uid, "kind": "referral", "title": title, "body": body,
+                            "link": f"/referrals/?request={r.id}"})
+        for uid in sorted(firm_users.get(r.firm_id, [])):
+            entries.append({"user_id": uid, "kind": "referral",
+                            "title": f"您的融资需求 #{r.id} 暂未匹配到银行，已转介：{labels[r.id]}"[:200],
+                            "body": "相关机构和镇街金融辅导队将与您联系。", "link": f"/requests/{r.id}"})
+    if entries:
+        write(session, entries)
 
 
 def visible_referrals(actor: User) -> Select:

@@ -189,43 +189,53 @@ def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
             banks[bank_id].avg_claim_workdays = sum(days) / len(days)
 
 
+PARTS = tuple(WEIGHT_LABELS)  # product_fit, whitelist, target_gap, speed, workload, nearby
+
+
+def _fit(product: ProductRules, req: RequestFacts) -> float:
+    if not req.interests:
+        return 0.6
+    return 1.0 if product.kind_code in req.interests else 0.3
+
+
+def _whitelist(product: ProductRules, firm: FirmFacts) -> float:
+    if not firm.whitelist_kinds:
+        return 0.0
+    return 1.0 if firm.whitelist_kinds & product.preferred_whitelists else 0.7
+
+
+def _bank_values(bank: BankFacts, firm: FirmFacts) -> tuple[float, float, float, float]:
+    """target_gap, speed, workload and nearby: the parts that depend on the bank (and the firm's township)."""
+    speed = 0.5 if bank.avg_claim_workdays is None else 1.0 / (1.0 + bank.avg_claim_workdays)
+    load = max(0.0, 1.0 - bank.open_leads / bank.capacity) if bank.capacity else 0.0
+    near = 1.0 if (bank.township_id is not None and bank.township_id == firm.township_id) else 0.0
+    return bank.target_gap, speed, load, near
+
+
 def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: FirmFacts,
           req: RequestFacts) -> tuple[float, dict]:
     """Score one eligible pair; returns the total and its named parts (value 0–1, weight, points, reason)."""
     w = ctx.weights
     kind_name = ctx.kind_names.get(product.kind_code, product.kind_code)
-    if req.interests and product.kind_code in req.interests:
-        fit, fit_reason = 1.0, f"企业关注的产品：{kind_name}"
-    elif not req.interests:
-        fit, fit_reason = 0.6, f"符合{kind_name}的准入条件"
-    else:
-        fit, fit_reason = 0.3, f"可办理{kind_name}（非企业勾选产品）"
-    preferred = product.preferred_whitelists
+    fit = _fit(product, req)
+    fit_reason = (f"企业关注的产品：{kind_name}" if fit == 1.0 else f"符合{kind_name}的准入条件" if fit == 0.6
+                  else f"可办理{kind_name}（非企业勾选产品）")
+    wl = _whitelist(product, firm)
     kinds = firm.whitelist_kinds
     if kinds:
-        hit = sorted(kinds & preferred) if preferred else sorted(kinds)
-        wl = 1.0 if (preferred and hit) else 0.7
-        wl_reason = "白名单企业：" + "、".join(WHITELIST_LABELS.get(k, k) for k in (hit or sorted(kinds)))
+        hit = sorted(kinds & product.preferred_whitelists) or sorted(kinds)
+        wl_reason = "白名单企业：" + "、".join(WHITELIST_LABELS.get(k, k) for k in hit)
     else:
-        wl, wl_reason = 0.0, "不在白名单"
-    gap = bank.target_gap
-    gap_reason = f"距本年工业贷款目标尚差 {gap:.0%}" if gap > 0 else "已完成本年工业贷款目标"
-    if bank.avg_claim_workdays is None:
-        speed, speed_reason = 0.5, "暂无历史响应记录"
-    else:
-        speed = 1.0 / (1.0 + bank.avg_claim_workdays)
-        speed_reason = f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"
-    load = max(0.0, 1.0 - bank.open_leads / bank.capacity) if bank.capacity else 0.0
-    load_reason = f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"
-    near = 1.0 if (bank.township_id is not None and bank.township_id == firm.township_id) else 0.0
-    near_reason = "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"
+        wl_reason = "不在白名单"
+    gap, speed, load, near = _bank_values(bank, firm)
     values = {
         "product_fit": (fit, fit_reason),
         "whitelist": (wl, wl_reason),
-        "target_gap": (gap, gap_reason),
-        "speed": (speed, speed_reason),
-        "workload": (load, load_reason),
-        "nearby": (near, near_reason),
+        "target_gap": (gap, f"距本年工业贷款目标尚差 {gap:.0%}" if gap > 0 else "已完成本年工业贷款目标"),
+        "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
+                  else f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"),
+        "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),
+        "nearby": (near, "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"),
     }
     parts = {}
     total = 0.0
@@ -239,22 +249,36 @@ def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: Fir
 
 def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks: set[int] | None = None,
          limit: int | None = None) -> list[Match]:
-    """The best product per bank among eligible pairs, best banks first, at most `limit` (default fanout)."""
+    """The best product per bank among eligible pairs, best banks first, at most `limit` (default fanout).
+    Totals are computed without the reasons; the parts with reasons are built for the chosen matches only."""
     excluded = set(exclude_banks or ())
     excluded |= ctx.recent_declines.get(firm.id, set())
-    best: dict[int, Match] = {}
+    w_fit, w_wl, w_gap, w_speed, w_load, w_near = (ctx.weights.get(k, 0.0) for k in PARTS)
+    bank_points: dict[int, float] = {}
+    best: dict[int, tuple[float, ProductRules]] = {}
+    today = ctx.today
     for product in ctx.products:
-        bank = ctx.banks.get(product.bank_id)
-        if bank is None or product.bank_id in excluded or bank.open_leads >= bank.capacity:
+        bank_id = product.bank_id
+        bank = ctx.banks.get(bank_id)
+        if bank is None or bank_id in excluded or bank.open_leads >= bank.capacity:
             continue
-        if not is_eligible(product, firm, req, ctx.today):
+        if not is_eligible(product, firm, req, today):
             continue
-        total, parts = score(ctx, product, bank, firm, req)
-        current = best.get(product.bank_id)
-        if current is None or total > current.score:
-            best[product.bank_id] = Match(product.bank_id, product.id, total, parts)
-    ranked = sorted(best.values(), key=lambda m: (-m.score, m.bank_id))
-    return ranked[: (limit if limit is not None else ctx.fanout)]
+        points = bank_points.get(bank_id)
+        if points is None:
+            gap, speed, load, near = _bank_values(bank, firm)
+            points = bank_points[bank_id] = gap * w_gap + speed * w_speed + load * w_load + near * w_near
+        total = _fit(product, req) * w_fit + _whitelist(product, firm) * w_wl + points
+        current = best.get(bank_id)
+        if current is None or total > current[0]:
+            best[bank_id] = (total, product)
+    chosen = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[: (limit if limit is not None
+                                                                                else ctx.fanout)]
+    matches = []
+    for bank_id, (total, product) in chosen:
+        _, parts = score(ctx, product, ctx.banks[bank_id], firm, req)
+        matches.append(Match(bank_id, product.id, total, parts))
+    return matches
 
 
 def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset()):
@@ -297,15 +321,14 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
             close_if_unmatched(session, request)
         return []
     deadline = ctx.calendar.add_workdays(today, claim_workdays)
-    leads = []
     next_rank = max((lead.rank for lead in request.leads), default=0) + 1
-    for offset, m in enumerate(matches):
-        lead = Lead(request=request, **lead_values(ctx, request.id, m, next_rank + offset, deadline))
-        session.add(lead)
-        session.flush()
+    leads = [Lead(request=request, **lead_values(ctx, request.id, m, next_rank + offset, deadline))
+             for offset, m in enumerate(matches)]
+    session.add_all(leads)
+    session.flush()
+    for lead, m in zip(leads, matches):
         lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed", routed_note(ctx, m))
         ctx.banks[m.bank_id].open_leads += 1
-        leads.append(lead)
     if request.state != "routed":
         lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
     followups.leads_routed(session, request, leads)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+import time
 
 from sqlalchemy import Select, and_, exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..models import Bank, Firm, FinancingRequest, Lead, LeadEscalation, Offer, User, utcnow
 from ..models.clocks import ESCALATION_KINDS
 from ..models.requests import OPEN_LEAD_STATES
-from . import lifecycle, notifications, routing
+from . import followups, lifecycle, notifications, routing
 from .eligibility import FirmFacts, RequestFacts
 from .workdays import Calendar, load_calendar, local_date, local_midnight_utc
 
@@ -41,6 +42,10 @@ class SweepResult:
     escalated: dict[str, int] = field(default_factory=lambda: {k: 0 for k in ESCALATION_KINDS})
     notifications: int = 0
     calendar_fallback_days: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per step, for the log
+
+    def timed(self, step: str, started: float) -> None:
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + time.perf_counter() - started, 3)
 
     @property
     def changed(self) -> int:
@@ -64,9 +69,9 @@ class _Run:
     claim_workdays: int
     batch_size: int
     commit: bool
+    notify: bool
     result: SweepResult
     ctx: routing.RoutingContext | None = None
-    expired_by_bank: Counter = field(default_factory=Counter)
     new_by_bank: Counter = field(default_factory=Counter)
     escalations: list = field(default_factory=list)  # (kind, lead_id, firm name, bank name, township id, bank id)
     escalated_up_to: dict = field(default_factory=dict)  # kind -> last lead id looked at (keyset paging)
@@ -88,15 +93,19 @@ def sweep(session: Session, now: datetime | None = None, *, claim_workdays: int 
     calendar = load_calendar(session)
     result = SweepResult(now=now.isoformat(timespec="seconds"), today=today.isoformat(),
                          calendar_fallback_days=len(calendar.fallback_days(today)))
-    run = _Run(session, now, today, calendar, claim_workdays, batch_size, commit, result)
+    run = _Run(session, now, today, calendar, claim_workdays, batch_size, commit, notify, result)
     while _expire_batch(run):
         pass
+    started = time.perf_counter()
     for kind, days in (("contact", contact_workdays), ("decision", decision_workdays)):
         while _escalate_batch(run, kind, days):
             pass
+    result.timed("escalate", started)
+    started = time.perf_counter()
     if notify:
-        result.notifications = _notify(run)
+        result.notifications += _notify(run)
     run.done()
+    result.timed("notify", started)
     return result
 
 
@@ -106,7 +115,7 @@ def _expire_batch(run: _Run) -> bool:
     """Expire the overdue unclaimed leads of one batch of requests and route those requests on; False when no
     request is left. On PostgreSQL the requests are locked first (FOR NO KEY UPDATE SKIP LOCKED: a request another
     sweep holds is left to it, and the foreign-key checks of History and Lead inserts are not blocked)."""
-    session = run.session
+    session, started = run.session, time.perf_counter()
     if run.ctx is None:  # ranking snapshot taken before anything expires; open-lead counts adjusted below
         run.ctx = routing.load_context(session, run.today)
         run.ctx.calendar = run.calendar
@@ -126,28 +135,33 @@ def _expire_batch(run: _Run) -> bool:
         note=lambda row: f"超过认领时限（{row[3]}）未认领，已转派下一家银行",
         returning=(Lead.bank_id, Lead.claim_deadline))
     run.result.expired += len(rows)
+    if run.notify and rows:
+        run.result.notifications += followups.notify_expired(session, [row[0] for row in rows])
     replace: Counter = Counter()
     for _lead_id, request_id, bank_id, _deadline in rows:
         replace[request_id] += 1
-        run.expired_by_bank[bank_id] += 1
         bank = run.ctx.banks.get(bank_id)
         if bank is not None:
             bank.open_leads = max(0, bank.open_leads - 1)
+    run.result.timed("expire", started)
     if replace:
         _reroute(run, replace)
+    started = time.perf_counter()
     run.done()
+    run.result.timed("expire", started)
     return True
 
 
 def _reroute(run: _Run, replace: Counter) -> None:
     """Give each request as many new banks as it lost (best eligible banks it has not tried yet)."""
-    session, ctx = run.session, run.ctx
+    session, ctx, started = run.session, run.ctx, time.perf_counter()
     request_ids = sorted(replace)
     requests = session.execute(
         select(FinancingRequest.id, FinancingRequest.firm_id, FinancingRequest.amount, FinancingRequest.term_months,
                FinancingRequest.collateral, FinancingRequest.products_of_interest)
         .where(FinancingRequest.id.in_(request_ids), FinancingRequest.state == "routed")).all()
     if not requests:
+        run.result.timed("reroute", started)
         return
     live_ids = [r.id for r in requests]
     tried: dict[int, set[int]] = defaultdict(set)
@@ -187,17 +201,21 @@ def _reroute(run: _Run, replace: Counter) -> None:
         elif r.id not in still_open:
             unmatched.append(r.id)
     if new_rows:
-        ids = session.scalars(insert(Lead).returning(Lead.id, sort_by_parameter_order=True), new_rows).all()
-        lifecycle.record_many(session, "lead", [(lead_id, row["request_id"], note)
-                                                for lead_id, row, note in zip(ids, new_rows, notes)],
-                              None, None, "routed")
-        run.result.new_leads += len(ids)
+        session.execute(insert(Lead.__table__), new_rows)  # plain executemany; ids looked up below
+        new_keys = {(row["request_id"], row["bank_id"]) for row in new_rows}
+        ids = {(rid, bid): lead_id for lead_id, rid, bid in session.execute(
+            select(Lead.id, Lead.request_id, Lead.bank_id).where(Lead.request_id.in_(live_ids)))
+            if (rid, bid) in new_keys}  # a bank gets a request at most once, so (request, bank) names the lead
+        lifecycle.record_many(session, "lead", [(ids[(row["request_id"], row["bank_id"])], row["request_id"], note)
+                                                for row, note in zip(new_rows, notes)], None, None, "routed")
+        run.result.new_leads += len(new_rows)
+    run.result.timed("reroute", started)
+    started = time.perf_counter()
     if unmatched:
-        from .financing import close_if_unmatched  # the referral of unmatched requests hangs off it
+        from .financing import close_many_if_unmatched  # the referral of unmatched requests hangs off it
 
-        for req in session.scalars(select(FinancingRequest).where(FinancingRequest.id.in_(unmatched))):
-            if close_if_unmatched(session, req):
-                run.result.unmatched += 1
+        run.result.unmatched += len(close_many_if_unmatched(session, unmatched))
+        run.result.timed("unmatched_and_referral", started)
 
 
 # Escalation ------------------------------------------------------------------------------------------------------
@@ -241,25 +259,19 @@ def _escalate_batch(run: _Run, kind: str, days: int) -> bool:
 
 def _insert_escalations(session: Session, rows: list[dict]) -> set[int]:
     """Insert escalations, skipping any (lead, kind) that exists (also one a concurrent sweep just wrote);
-    returns the lead ids actually inserted. Multi-row VALUES in chunks, with ON CONFLICT DO NOTHING."""
+    returns the lead ids actually inserted (ON CONFLICT DO NOTHING ... RETURNING, sent as one executemany)."""
     dialect = postgresql if _is_postgres(session) else sqlite
-    inserted: set[int] = set()
-    for start in range(0, len(rows), 500):
-        stmt = (dialect.insert(LeadEscalation).values(rows[start:start + 500])
-                .on_conflict_do_nothing(index_elements=["lead_id", "kind"]).returning(LeadEscalation.lead_id))
-        inserted.update(session.scalars(stmt).all())
-    return inserted
+    stmt = (dialect.insert(LeadEscalation).on_conflict_do_nothing(index_elements=["lead_id", "kind"])
+            .returning(LeadEscalation.lead_id))
+    return set(session.scalars(stmt, rows).all()) if rows else set()
 
 
 # Notifications ---------------------------------------------------------------------------------------------------
 
 def _notify(run: _Run) -> int:
-    """One notice per bank for its expired and new leads, and per township / the district for escalations."""
+    """One notice per bank for its new leads, and per township / the district / the bank for escalations (each
+    expired lead's bank was told as it expired, by followups.notify_expired)."""
     session, sent = run.session, 0
-    for bank_id, n in sorted(run.expired_by_bank.items()):
-        sent += len(notifications.notify(session, "expiry", f"{n} 条线索超过认领时限，已转派其他银行",
-                                         body="请每天查看线索收件箱，在2个工作日内认领。", link="/bank/?tab=done",
-                                         bank_id=bank_id))
     for bank_id, n in sorted(run.new_by_bank.items()):
         sent += len(notifications.notify(session, "new_lead", f"新线索 {n} 条（其他银行超时未认领，转派本行）",
                                          link="/bank/?tab=new", bank_id=bank_id))
