@@ -52,8 +52,7 @@ _DROP = re.compile(r"[\s()·・.,，、:：;；\-—_/\\*#]+")
 
 def normalise(name: str) -> str:
     """Half-width, unified brackets, no whitespace, Latin letters upper-case."""
-    text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS)
-    return re.sub(r"\s+", "", text).upper()
+    return "".join(unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).split()).upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +149,19 @@ def score_names(a: str, b: str) -> float:
 def _grams(parts: NameParts) -> list[str]:
     core, sound = parts.core, parts.sound
     if len(core) < 3:
-        return [core, "~" + sound]
-    grams = [core[i:i + 2] for i in range(len(core) - 1)]
-    grams += ["~" + sound[i:i + 2] for i in range(len(sound) - 1)]
+        return [core, sound]
+    # sound bigrams (a homophone typo keeps them) and character skip-grams (another typo keeps some of them);
+    # sound codes are private-use characters, so the two kinds never collide
+    grams = [sound[i:i + 2] for i in range(len(sound) - 1)]
     grams += [core[i] + "_" + core[i + 2] for i in range(len(core) - 2)]
     return list(dict.fromkeys(grams))
+
+
+def _code(code: str | None) -> str:
+    """A USCC as compared (already clean codes, the common case, skip the normalisation)."""
+    if not code:
+        return ""
+    return code if code.isascii() and code.isalnum() and code == code.upper() else uscc_rules.normalise(code)
 
 
 @dataclass(slots=True)
@@ -194,8 +201,7 @@ class Resolver:
         self.usccs: list[str | None] = []
         self.by_uscc: dict[str, int] = {}
         for ref, code, name in records:
-            code = (code if code.isascii() and code.isalnum() and code.isupper() else uscc_rules.normalise(code)) \
-                if code else None
+            code = _code(code) or None
             if code:
                 self.by_uscc.setdefault(code, len(self.refs))
             self.refs.append(ref)
@@ -273,7 +279,7 @@ class Resolver:
         return [self._candidate(i, score) for _, (score, i) in top]
 
     def resolve(self, name: str, uscc: str | None = None) -> Resolution:
-        code = uscc_rules.normalise(uscc or "")
+        code = _code(uscc)
         if code and code in self.by_uscc:
             return Resolution(AUTO, "uscc", 100.0, [self._candidate(self.by_uscc[code], 100.0)])
         alias = self.aliases.get(name_key(name))

@@ -3,6 +3,7 @@ changed), stage the preview, take review decisions, commit everything in one tra
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -130,13 +131,13 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
         Firm.id.in_({k[0] for k in shown})))} if shown else {}
     gone = [{"name": firms[k[0]].name, "uscc": firms[k[0]].uscc or "", "project_name": before[k].project_name}
             for k in shown if k[0] in firms]
-    statuses = [r["status"] for r in rows]
+    counts = Counter(r["status"] for r in rows)
+    targets = Counter("review" if t is None else "new" if t == "new" else "firm" for t in map(target, rows))
+    methods = Counter(r["method"] for r in rows)
     return {
-        "rows": len(rows), "add": statuses.count("add"), "changed": statuses.count("changed"),
-        "same": statuses.count("same"), "gone": len(gone_keys), "gone_rows": gone,
-        "review": sum(1 for r in rows if target(r) is None),
-        "new_firms": sum(1 for r in rows if target(r) == "new"),
-        "by_method": {m: sum(1 for r in rows if r["method"] == m) for m in ("uscc", "alias", "name")},
+        "rows": len(rows), "add": counts["add"], "changed": counts["changed"], "same": counts["same"],
+        "gone": len(gone_keys), "gone_rows": gone, "review": targets["review"], "new_firms": targets["new"],
+        "by_method": {m: methods[m] for m in ("uscc", "alias", "name")},
         "previous_label": prev.label if prev else None,
     }
 
