@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ..models import Firm, FinancingRequest, Lead, Notification, Offer, User, utcnow
+from ..models import Firm, FinancingRequest, Lead, Notification, Offer, Product, User, utcnow
 from ..models.requests import DECLINE_REASONS
-from . import first_loans, outbox, referrals
+from . import first_loans, notifications, outbox, referrals
 from .notifications import notify
 
 BULK_CHUNK = 5000
@@ -44,13 +44,33 @@ def _bank_side(session: Session, lead: Lead, kind: str, title: str, body: str = 
         notify(session, kind, title, body=body, link=lead_link(lead.id), bank_id=lead.bank_id)
 
 
+def _bank_staff(session: Session, bank_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Active users of each bank, in one query (without flushing the caller's pending leads first)."""
+    staff: dict[int, list[int]] = defaultdict(list)
+    ids = set(bank_ids)
+    if ids:
+        with session.no_autoflush:
+            for uid, bank_id in session.execute(select(User.id, User.bank_id).where(
+                    User.active.is_(True), User.bank_id.in_(ids)).order_by(User.id)):
+                staff[bank_id].append(uid)
+    return staff
+
+
 def leads_routed(session: Session, req: FinancingRequest, leads: list[Lead]) -> None:
-    """New leads: each bank's staff hears of its own lead."""
+    """New leads: each bank's staff hears of its own lead (one query and one write for all of them)."""
+    staff = _bank_staff(session, (lead.bank_id for lead in leads))
+    product_ids = {lead.product_id for lead in leads if lead.product_id}
+    with session.no_autoflush:
+        names = dict(session.execute(select(Product.id, Product.name).where(Product.id.in_(product_ids))).all())
+    entries = []
     for lead in leads:
-        product = lead.product.name if lead.product is not None else "—"
-        notify(session, "new_lead", f"新线索：{req.firm.name} 申请 {_wan(req.amount)} 万元",
-               body=f"匹配产品：{product}；期限 {req.term_months} 个月。请在 {lead.claim_deadline} 前认领，认领后可查看联系方式。",
-               link=lead_link(lead.id), bank_id=lead.bank_id)
+        product = names.get(lead.product_id, "—")
+        title = f"新线索：{req.firm.name} 申请 {_wan(req.amount)} 万元"[:200]
+        body = f"匹配产品：{product}；期限 {req.term_months} 个月。请在 {lead.claim_deadline} 前认领，认领后可查看联系方式。"
+        entries += [{"user_id": uid, "kind": "new_lead", "title": title, "body": body, "link": lead_link(lead.id)}
+                    for uid in staff[lead.bank_id]]
+    if entries:
+        notifications.write(session, entries)
     if leads:
         first_loans.request_routed(session, req)
 
@@ -133,10 +153,7 @@ def notify_expired(session: Session, leads: Lead | int | Iterable[Lead | int]) -
             select(Lead.id, Lead.bank_id, Lead.claim_deadline, FinancingRequest.id, FinancingRequest.amount, Firm.name)
             .join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm, Firm.id == FinancingRequest.firm_id)
             .where(Lead.id.in_(chunk))).all()
-        staff: dict[int, list[int]] = defaultdict(list)
-        for uid, bank_id in session.execute(select(User.id, User.bank_id).where(
-                User.active.is_(True), User.bank_id.in_({r[1] for r in rows})).order_by(User.id)):
-            staff[bank_id].append(uid)
+        staff = _bank_staff(session, {r[1] for r in rows})
         now = utcnow()
         entries = [{"user_id": uid, "kind": "expiry", "created_at": now, "link": lead_link(lead_id),
                     "title": f"线索已超时转派：{firm_name} 申请 {_wan(amount)} 万元"[:200],
