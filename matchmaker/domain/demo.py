@@ -193,11 +193,11 @@ def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2
 # Feature modules add their demo data here: "module:function", each called as function(session, rng).
 EXTRA_BUILDERS: list[str] = [
     "matchmaker.domain.whitelists:build_demo",
-    "matchmaker.domain.report_demo:build_demo",
     "matchmaker.domain.products:build_demo",
     "matchmaker.domain.sweep:build_demo",
     "matchmaker.domain.event_demo:build_demo",
     "matchmaker.domain.outcomes_demo:build_demo",
+    "matchmaker.domain.report_demo:build_demo",  # last: its bulletins are issued from everyone's data
 ]
 
 
