@@ -13,8 +13,8 @@ from ..domain.errors import DomainError
 from ..domain.event_checkin import attendance_by_event
 from ..models import EventIntention, MatchmakingEvent, Township, User
 from . import nav
-from .common import Page, apply_domain_error, apply_sort, paginate, roles_required, session
-from .events import event_or_abort
+from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .events import event_or_abort, page_of
 from .forms.events import FollowupSettingForm
 
 bp = Blueprint("event_reports", __name__, url_prefix="/events")
@@ -82,20 +82,12 @@ def followups():
     order = {"idle": lambda f: f.idle_workdays, "amount": lambda f: f.intention.amount,
              "event": lambda f: f.intention.event.starts_at, "bank": lambda f: f.intention.bank.seq}
     items.sort(key=order.get(sort.lstrip("-"), order["idle"]), reverse=sort.startswith("-"))
-    page = _page_of(items)
+    page = page_of(items)
     manager_ids = {f.lead.manager_id for f in page.items if f.lead.manager_id}
     managers = {u.id: u for u in db.scalars(select(User).where(User.id.in_(manager_ids)))} if manager_ids else {}
     return render_template("events/followups.html", page=page, form=form, managers=managers,
                            stalled_events=sorted(stalled_events.values(), key=lambda e: e.starts_at, reverse=True),
                            workdays=intention_rules.followup_workdays(db)), (422 if form.errors else 200)
-
-
-def _page_of(items: list) -> Page:
-    """Page through a list computed in Python (same ?page= as `paginate`)."""
-    per_page = current_app.config["PAGE_SIZE"]
-    number = max(1, request.args.get("page", 1, type=int) or 1)
-    return Page(items=items[(number - 1) * per_page: number * per_page], page=number, per_page=per_page,
-                total=len(items))
 
 
 @bp.post("/followups/escalate")

@@ -13,14 +13,14 @@ from werkzeug.datastructures import MultiDict
 from ..domain import event_invitations as invitations
 from ..domain import events, financing
 from ..domain.errors import DomainError
-from ..domain.event_checkin import attendance, attendance_by_event
+from ..domain.event_checkin import attendance, attendance_by_event, search_walk_in
 from ..domain.event_intentions import visible_intentions
 from ..domain.event_report import OUTCOMES, summarise
 from ..domain.firms import search_clause
 from ..models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township
 from ..models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_STATES
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import Page, apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms.events import EventForm, InviteFilterForm, RespondForm
 from .forms.fields import township_choices
 
@@ -69,6 +69,14 @@ def run_action(action, back: str, success, category: str = "success", back_on_re
     db.commit()
     flash(success(result) if callable(success) else success, category)
     return redirect(back)
+
+
+def page_of(items: list, per_page: int | None = None) -> Page:
+    """Page through a list computed in Python (same ?page= as `paginate`)."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    return Page(items=items[(number - 1) * per_page: number * per_page], page=number, per_page=per_page,
+                total=len(items))
 
 
 def event_or_abort(event_id: int, manage: bool = False) -> MatchmakingEvent:
@@ -354,21 +362,12 @@ def invite(event_id: int):
     event = event_or_abort(event_id, manage=True)
     form, chosen, manual, dropped = _selection(db, event, request.args)
     add_q = (request.args.get("add_q") or "").strip()
-    found = []
-    if add_q:
-        chosen_ids = set(chosen)
-        on_list = select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id)
-        found = [f for f in db.scalars(invitations.invitable_firms(current_user).where(
-            search_clause(add_q), Firm.id.not_in(on_list)).order_by(Firm.name).limit(20)) if f.id not in chosen_ids]
-    try:
-        shown_page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        shown_page = 1
-    start = (shown_page - 1) * PREVIEW_ROWS
-    return render_template("events/invite.html", event=event, form=form, chosen=chosen,
-                           rows=invitations.load_firms(db, chosen[start:start + PREVIEW_ROWS]), shown_page=shown_page,
-                           pages=max(1, -(-len(chosen) // PREVIEW_ROWS)), manual=manual, dropped=dropped,
-                           found=found, add_q=add_q, attendance=attendance(db, event),
+    selected = set(chosen)
+    found = [f for f in search_walk_in(db, current_user, event, add_q, limit=20) if f.id not in selected]
+    page = page_of(chosen, PREVIEW_ROWS)
+    page.items = invitations.load_firms(db, page.items)
+    return render_template("events/invite.html", event=event, form=form, chosen=chosen, page=page, manual=manual,
+                           dropped=dropped, found=found, add_q=add_q, attendance=attendance(db, event),
                            previewing=bool(request.args.get("preview")))
 
 
