@@ -11,6 +11,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def driver(width: int, height: int):
@@ -39,6 +40,7 @@ def main() -> None:
                     d.find_element(By.NAME, "username").send_keys(user)
                     d.find_element(By.NAME, "password").send_keys("demo12345")
                     d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+                    WebDriverWait(d, 10).until(lambda drv: "/login" not in drv.current_url)
                 current = user
             d.get(base + path)
             total = d.execute_script("return document.body.scrollHeight")
