@@ -179,3 +179,25 @@ def test_district_sets_the_weights_with_validation_and_routing_uses_them(as_role
     lead = req.leads[0]
     assert lead.score_parts["product_fit"]["weight"] == 50 and lead.score_parts["whitelist"]["points"] == 0
     assert as_role("bank_admin").get("/district/weights/").status_code == 403
+
+
+def test_firm_declares_its_bank_debt_in_the_profile_and_the_debt_rule_reads_it(as_role, db, users, firm):
+    for p in db.scalars(select(Product)):
+        p.rules = {"max_existing_debt": 500_0000}
+    db.commit()
+    client = as_role("enterprise")
+    check = client.get("/products/check?amount_wan=300&term_months=12&collateral=property").get_json()
+    debt = [r for p in check["products"] for r in p["rules"] if r["rule"] == "debt"]
+    assert debt and all("未填写现有银行贷款余额" in r["reason"] and not r["passed"] for r in debt)
+    profile = {"name": firm.name, "township_id": firm.township_id, "industry": firm.industry, "size": firm.size,
+               "founded_year": "2015", "has_bank_loan": "y", "tax_credit_grade": "A", "contact_person": "张经理",
+               "contact_phone": "13800000000", "existing_debt_wan": "800"}
+    assert client.post("/enterprise/profile", data=profile).status_code == 302
+    db.expire_all()
+    assert db.get(type(firm), firm.id).existing_bank_debt == 800_0000
+    assert 'value="800' in client.get("/enterprise/profile").get_data(as_text=True)
+    check = client.get("/products/check?amount_wan=300&term_months=12&collateral=property").get_json()
+    reasons = {r["reason"] for p in check["products"] for r in p["rules"] if r["rule"] == "debt"}
+    assert reasons == {"现有银行贷款余额不超过 500万元；企业现有 800万元"} and check["eligible_count"] == 0
+    bad = client.post("/enterprise/profile", data={**profile, "existing_debt_wan": "-1"})
+    assert bad.status_code == 200 and "请填写不小于0的金额" in bad.get_data(as_text=True)

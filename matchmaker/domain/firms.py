@@ -76,7 +76,7 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
     if not (name or "").strip():
         raise DomainError("请填写企业名称", field="name")
     set_firm_name(firm, name)
-    for key in PROFILE_FIELDS:
+    for key in (*PROFILE_FIELDS, "existing_bank_debt"):  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])
     return firm

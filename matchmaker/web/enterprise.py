@@ -1,4 +1,6 @@
 """The enterprise's own pages: its start page and the firm profile."""
+from decimal import Decimal
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,10 +31,14 @@ def profile():
     firm = current_user.firm
     form = ProfileForm(obj=firm)
     form.township_id.choices = township_choices()
+    if not form.is_submitted() and firm.existing_bank_debt is not None:
+        form.existing_debt_wan.data = Decimal(firm.existing_bank_debt) / 10000
     if form.validate_on_submit():
         try:
             values = {k: getattr(form, k).data for k in firms.PROFILE_FIELDS}
             values["tax_credit_grade"] = values["tax_credit_grade"] or None
+            debt = form.existing_debt_wan.data
+            values["existing_bank_debt"] = financing.wan_to_yuan(debt) if debt is not None else None
             firms.update_profile(db, current_user, firm, form.name.data, **values)
         except DomainError as exc:
             db.rollback()

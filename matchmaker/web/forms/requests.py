@@ -28,5 +28,7 @@ class RequestForm(FlaskForm):
 
 
 class ProfileForm(FirmFieldsForm):
+    existing_debt_wan = DecimalField("现有银行贷款余额（万元）", places=4, validators=[
+        Optional(), NumberRange(min=0, max=10000000, message="请填写不小于0的金额")])
     address = StringField("地址", validators=[Optional(), Length(max=200)])
     description = TextAreaField("主营业务简介", validators=[Optional(), Length(max=2000)])
