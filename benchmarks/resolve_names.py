@@ -52,12 +52,16 @@ def ours(registry, queries):
 
 
 def naive_loop(registry, sample):
+    """Every pair with fuzz.ratio: the best-scoring firm for each name."""
+    found = []
     for name, _ in sample:
         best, best_score = None, -1.0
         for code, firm_name in registry:
             score = fuzz.ratio(name, firm_name)
             if score > best_score:
                 best, best_score = code, score
+        found.append(best)
+    return found
 
 
 def main() -> None:
