@@ -74,3 +74,19 @@ def test_export_xlsx_and_csv(app, db, firm, other_township, tmp_path, township):
     exported = list(csv.reader(io.StringIO(out_csv.read_text("utf-8-sig"))))
     assert len(exported) == 2 and exported[1][1] == firm.name
     assert db.scalar(select(WhiteListBatch.label)) == "2023"
+
+
+def test_unknown_headers_can_be_mapped_on_the_command_line(app, db, tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(xlsx([["主体", "联系人"], ["枣庄映射化工有限公司", "张三"]]))
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["import-whitelist", "above_scale", str(path), "--batch", "2023"])
+    assert refused.exit_code != 0 and "主体、联系人" in refused.output
+    done = runner.invoke(args=["import-whitelist", "above_scale", str(path), "--batch", "2023", "--map", "主体=name",
+                               "--map", "联系人=extra"])
+    assert done.exit_code == 0, done.output
+    db.expire_all()
+    entry = db.scalar(select(WhiteListEntry))
+    assert entry.written_name == "枣庄映射化工有限公司" and entry.extra == {"联系人": "张三"}
+    bad = runner.invoke(args=["import-whitelist", "high_tech", str(path), "--batch", "2023", "--map", "主体=nonsense"])
+    assert bad.exit_code != 0 and "对应字段不正确" in bad.output

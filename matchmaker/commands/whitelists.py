@@ -28,19 +28,27 @@ def _thresholds():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_label", required=True, help="batch label starting with the year, e.g. 2023")
 @click.option("--sheet", default=None, help="sheet name (default: the first sheet with a header row)")
+@click.option("--map", "mappings", multiple=True, metavar="HEADER=FIELD",
+              help="map an unknown header (remembered): FIELD is name, uscc, township, industry, project_name, "
+                   "investment_wan, remark, extra or ignore")
 @click.option("--dry-run", is_flag=True, help="check and compare only; write nothing")
 @with_appcontext
-def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str | None, dry_run: bool):
+def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str | None, mappings: tuple[str, ...],
+                             dry_run: bool):
     """Import a white list from .xlsx or .csv: check, resolve firms, compare with the previous batch, commit."""
     from ..domain import whitelist_batches as batches
     from ..domain.errors import DomainError
-    from ..domain.whitelist_import import check_file
+    from ..domain.whitelist_import import check_file, remember_mappings
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
+            if mappings:
+                remember_mappings(session, dict(m.split("=", 1) for m in mappings if "=" in m))
+                if not dry_run:
+                    session.commit()
             checked = check_file(session, file.read_bytes(), file.name, kind, sheet)
             if checked.unknown_headers:
-                raise DomainError("以下表头无法识别，请在网页“导入白名单”中指定对应字段（会被记住）："
+                raise DomainError("以下表头无法识别，请用 --map 表头=字段 指定，或在网页“导入白名单”中指定（会被记住）："
                                   + "、".join(checked.unknown_headers))
             rows, summary = batches.preview(session, checked, batch_label, _thresholds())
         except batches.ImportRejected as exc:
