@@ -92,7 +92,7 @@ def _form(product: Product | None = None) -> ProductForm:
 def _input(form: ProductForm) -> catalogue.ProductInput:
     return catalogue.ProductInput(
         name=form.name.data or "", kind_code=form.kind_code.data or "",
-        min_amount=financing.wan_to_yuan(form.min_amount_wan.data), max_amount=financing.wan_to_yuan(
+        min_amount=financing.wan_to_yuan(form.min_amount_wan.data or 0), max_amount=financing.wan_to_yuan(
             form.max_amount_wan.data), min_term=form.min_term_months.data, max_term=form.max_term_months.data,
         collateral=form.collateral.data or [], bank_id=form.bank_id.data if current_user.role == "district" else None,
         first_loan_only=form.first_loan_only.data, active=form.active.data, rate_note=form.rate_note.data or "",

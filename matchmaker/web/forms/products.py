@@ -17,8 +17,8 @@ class ProductForm(FlaskForm):
     bank_id = SelectField("银行", coerce=coerce_int_or_none, validators=[Optional()])
     name = StringField("产品名称", validators=[DataRequired("请填写产品名称"), Length(max=100)])
     kind_code = SelectField("产品类别", validators=[DataRequired("请选择产品类别")])
-    min_amount_wan = DecimalField("最低额度（万元）", default=0, validators=[
-        InputRequired("请填写最低额度"), NumberRange(min=0, max=1000000, message="额度应在0–1000000万元之间")], **WAN)
+    min_amount_wan = DecimalField("最低额度（万元，不填为0）", validators=[
+        Optional(), NumberRange(min=0, max=1000000, message="额度应在0–1000000万元之间")], **WAN)
     max_amount_wan = DecimalField("最高额度（万元）", validators=[
         InputRequired("请填写最高额度"), NumberRange(min=0.0001, max=1000000, message="额度应在0–1000000万元之间")], **WAN)
     min_term_months = IntegerField("最短期限（月）", default=1, validators=[
