@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,7 +204,7 @@ def remember_aliases(session: Session, aliases: dict[str, tuple[str, int, str]],
             written, firm_id, source = aliases.pop(alias.name_key)
             alias.firm_id, alias.source, alias.written_name = firm_id, source, written[:200]
     if aliases:
-        session.execute(insert(FirmAlias), [
+        session.execute(FirmAlias.__table__.insert(), [
             {"name_key": key, "written_name": written[:200], "firm_id": firm_id, "source": source,
              "created_by_id": actor.id if actor else None, "created_at": utcnow()}
             for key, (written, firm_id, source) in aliases.items()])
@@ -280,12 +280,12 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
             "match_score": Decimal(str(r["score"])) if method in ("name", "review") else None,
         })
         if len(entries) == 5000:
-            session.execute(insert(WhiteListEntry), entries)
+            session.execute(WhiteListEntry.__table__.insert(), entries)
             entries = []
         if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
             aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
     if entries:
-        session.execute(insert(WhiteListEntry), entries)
+        session.execute(WhiteListEntry.__table__.insert(), entries)
     remember_aliases(session, aliases, actor)
     batch.created_firm_ids = sorted(f.id for f in new_firms.values())
     lifecycle.record(session, "wl_batch", batch.id, None, actor, None, "committed",
