@@ -65,7 +65,8 @@ def build(session, rng: random.Random, n_firms: int, unclaimed: int, claimed: in
     while sum(len(p) for p in planned) < unclaimed:
         # the leads routing itself would have made (its best 3 banks), left unclaimed past the deadline
         req = request()
-        facts = RequestFacts(req["amount"], req["term_months"], req["collateral"], frozenset(req["products_of_interest"]))
+        facts = RequestFacts(req["amount"], req["term_months"], req["collateral"],
+                             frozenset(req["products_of_interest"]))
         matches = routing.rank(ctx, firms[req["firm_id"]], facts)[: unclaimed - sum(len(p) for p in planned)]
         if matches:
             requests.append(req)
@@ -120,7 +121,8 @@ def main() -> None:
         second_s = time.perf_counter() - t0
     print(json.dumps({
         "benchmark": "sweep", "overdue_leads": overdue, "leads_in_db": total_leads, "build_s": round(build_s, 1),
-        "sweep_s": round(first_s, 2), "sweep_cpu_s": round(first_cpu, 2), "expired": first.expired, "rerouted_requests": first.rerouted_requests,
+        "sweep_s": round(first_s, 2), "sweep_cpu_s": round(first_cpu, 2), "expired": first.expired,
+        "rerouted_requests": first.rerouted_requests,
         "new_leads": first.new_leads, "unmatched": first.unmatched, "escalated": first.escalated,
         "step_s": first.seconds,
         "rows_changed": first.changed, "overdue_leads_per_s": round(overdue / first_s),

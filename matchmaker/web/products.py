@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from ..domain.workdays import local_date
 from ..models import Bank, Firm, Product, ProductKind, Township
 from ..models.products import COLLATERAL_KINDS
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form_action, session
 from .forms.fields import bank_choices, product_kind_choices, township_choices
 from .forms.products import ProductForm
 
@@ -112,17 +112,17 @@ def _save(product: Product | None):
     db = session()
     form = _form(product)
     if form.validate_on_submit():
-        try:
-            saved = catalogue.save_product(db, current_user, _input(form), product)
-        except DomainError as exc:
-            db.rollback()
-            if exc.field == "amount_wan":  # from wan_to_yuan: fractions of a 元
-                exc.field = "max_amount_wan"
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"产品“{saved.name}”已保存，新的准入条件立即用于推荐", "success")
-            return redirect(_back())
+        def action():
+            try:
+                catalogue.save_product(db, current_user, _input(form), product)
+            except DomainError as exc:
+                if exc.field == "amount_wan":  # from wan_to_yuan: fractions of a 元
+                    exc.field = "max_amount_wan"
+                raise
+        done = run_form_action(db, form, action, f"产品“{(form.name.data or '').strip()}”已保存，新的准入条件立即用于推荐",
+                               _back())
+        if done:
+            return done
     status = 422 if request.method == "POST" else 200
     return render_template("products/form.html", form=form, product=product, back=_back()), status
 

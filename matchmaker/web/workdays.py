@@ -10,7 +10,7 @@ from ..domain import workdays
 from ..domain.errors import DomainError
 from ..models import WorkdayOverride
 from . import nav
-from .common import apply_domain_error, roles_required, session
+from .common import roles_required, run_form_action, session
 from .forms.clocks import WorkdayForm
 
 bp = Blueprint("workdays", __name__, url_prefix="/district/workdays")
@@ -48,22 +48,21 @@ def _page(form: WorkdayForm, editing: date | None = None, status: int = 200):
                            sources=workdays.SOURCE_LABELS), status
 
 
+def _save(form: WorkdayForm, original: date | None = None):
+    """Save the submitted override (a new one, or the one that was on `original`); None if it was refused."""
+    db = session()
+    day, working = form.day.data, form.is_workday.data == "1"
+    return run_form_action(
+        db, form, lambda: workdays.save_override(db, day, working, form.note.data or "", original=original),
+        f"已保存：{day} {'上班' if working else '放假'}", url_for("workdays.index", year=day.year))
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("district")
 def index():
     form = WorkdayForm()
-    if form.validate_on_submit():
-        db = session()
-        try:
-            row = workdays.save_override(db, form.day.data, form.is_workday.data == "1", form.note.data or "")
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"已保存：{row.day} {'上班' if row.is_workday else '放假'}", "success")
-            return redirect(url_for("workdays.index", year=row.day.year))
-    return _page(form, status=422 if request.method == "POST" else 200)
+    done = _save(form) if form.validate_on_submit() else None
+    return done or _page(form, status=422 if request.method == "POST" else 200)
 
 
 def _parse_day(text: str) -> date:
@@ -85,18 +84,8 @@ def edit(day: str):
         form = WorkdayForm(formdata=None, day=row.day, is_workday="1" if row.is_workday else "0", note=row.note)
         return _page(form, editing=original)
     form = WorkdayForm()
-    if form.validate_on_submit():
-        try:
-            saved = workdays.save_override(db, form.day.data, form.is_workday.data == "1", form.note.data or "",
-                                           original=original)
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"已修改：{saved.day} {'上班' if saved.is_workday else '放假'}", "success")
-            return redirect(url_for("workdays.index", year=saved.day.year))
-    return _page(form, editing=original, status=422)
+    done = _save(form, original) if form.validate_on_submit() else None
+    return done or _page(form, editing=original, status=422)
 
 
 @bp.post("/<day>/delete")
