@@ -1,14 +1,14 @@
 """The district finance office's pages: dashboard, firms, banks with targets, accounts."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .. import config
 from ..domain import accounts, reference
 from ..domain import dashboard as figures
 from ..domain import firms as firm_rules
 from ..domain.errors import DomainError
-from ..models import Bank, BankTarget, Township, User
+from ..models import Bank, BankTarget, Lead, Product, Township, User
+from ..models.requests import OPEN_LEAD_STATES
 from .common import apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms.auth import CreateUserForm
 from .forms.fields import bank_choices, township_choices
@@ -40,12 +40,19 @@ def firms():
 @bp.get("/banks")
 @roles_required("district")
 def banks():
+    """The bank directory: branch, staff, products, open leads and the appendix targets (progress and the
+    appendix's totals are on the 目标与进度 page)."""
     db = session()
     rows = db.scalars(select(Bank).order_by(Bank.seq)).all()
     targets = {(t.bank_id, t.year): t for t in db.scalars(select(BankTarget))}
-    appendix = reference.parse_appendix(config.SEED_DIR / "bank_targets_appendix.tsv")
+    staff = dict(db.execute(select(User.bank_id, func.count()).where(User.bank_id.is_not(None))
+                            .group_by(User.bank_id)).all())
+    products = dict(db.execute(select(Product.bank_id, func.count()).where(Product.active.is_(True))
+                               .group_by(Product.bank_id)).all())
+    open_leads = dict(db.execute(select(Lead.bank_id, func.count()).where(Lead.state.in_(OPEN_LEAD_STATES))
+                                 .group_by(Lead.bank_id)).all())
     return render_template("district/banks.html", banks=rows, targets=targets, years=reference.APPENDIX_YEARS,
-                           appendix=appendix, sums=appendix.row_sums())
+                           staff=staff, products=products, open_leads=open_leads)
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -29,7 +29,7 @@ NAV: dict[str, list[tuple[str, str, str]]] = {
         ("district.dashboard", "总览", "speedometer2"),
         ("requests.index", "融资需求", "list-task"),
         ("district.firms", "企业", "building"),
-        ("district.banks", "银行与目标", "bank"),
+        ("district.banks", "银行名录", "bank"),
         ("district.users", "账户管理", "person-gear"),
     ],
 }
