@@ -120,6 +120,10 @@ def test_check_endpoint_lists_products_with_the_same_verdicts_as_the_evaluator(a
 
     missing = as_role("enterprise").get("/products/check?amount_wan=&term_months=12").get_json()
     assert missing["ok"] is False and "金额" in missing["message"] and missing["products"] == []
+    client = as_role("enterprise")
+    for amount, term in (("Infinity", "12"), ("NaN", "12"), ("1e999", "12"), ("-5", "12"), ("100", "x"), ("100", "0")):
+        odd = client.get(f"/products/check?amount_wan={amount}&term_months={term}")
+        assert odd.status_code == 200 and odd.get_json()["ok"] is False, (amount, term)
 
 
 def test_check_for_another_townships_firm_is_forbidden(as_role, users, db):

@@ -178,6 +178,8 @@ def test_sweep_command_with_now_prints_json_and_second_run_changes_nothing(app, 
     assert text.exit_code == 0 and "[2025-09-30] 超时线索 0 条" in text.output
     bad = runner.invoke(args=["sweep", "--now", "next tuesday"])
     assert bad.exit_code != 0 and "不是 ISO 日期时间" in bad.output
+    far = runner.invoke(args=["sweep", "--now", "0001-01-01"])
+    assert far.exit_code != 0 and "超出 2000–2100 年" in far.output
 
 
 def test_time_travel_filing_and_sweeping_across_the_spring_festival(db, users, firm):

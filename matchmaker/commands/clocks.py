@@ -20,6 +20,8 @@ def parse_now(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"“{text}”不是 ISO 日期时间（如 2025-01-28T09:00 或 2025-01-28T09:00+08:00）") from None
+    if not 2000 <= value.year <= 2100:
+        raise click.BadParameter(f"“{text}”超出 2000–2100 年")
     if value.tzinfo is None:
         return value - CST_OFFSET
     return value.astimezone(timezone.utc).replace(tzinfo=None)

@@ -165,10 +165,10 @@ def run_check(db, firm: Firm | None, values) -> dict:
     try:
         amount = financing.wan_to_yuan(values.get("amount_wan") or "")
         term = int(str(values.get("term_months") or "").strip())
-    except (DomainError, ValueError):
+    except (DomainError, ValueError, ArithmeticError):  # ArithmeticError: "Infinity" and the like
         return {"ok": False, "message": "填写申请金额和期限后即可查看可申请的产品"}
-    if amount <= 0 or not 1 <= term <= financing.MAX_TERM_MONTHS:
-        return {"ok": False, "message": "申请金额须大于0，期限应在1–360个月之间"}
+    if not 0 < amount <= financing.MAX_AMOUNT_WAN * 10000 or not 1 <= term <= financing.MAX_TERM_MONTHS:
+        return {"ok": False, "message": f"申请金额应在0–{financing.MAX_AMOUNT_WAN:,.0f}万元之间，期限应在1–360个月之间"}
     collateral = values.get("collateral") or "none"
     if collateral not in COLLATERAL_KINDS:
         collateral = "none"
