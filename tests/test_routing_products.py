@@ -205,3 +205,27 @@ def test_firm_declares_its_bank_debt_in_the_profile_and_the_debt_rule_reads_it(a
     assert reasons == {"现有银行贷款余额不超过 500万元；企业现有 800万元"} and check["eligible_count"] == 0
     bad = client.post("/enterprise/profile", data={**profile, "existing_debt_wan": "-1"})
     assert bad.status_code == 200 and "请填写不小于0的金额" in bad.get_data(as_text=True)
+
+
+def test_not_a_number_in_any_money_or_weight_field_is_an_error_not_a_crash(as_role, db, users, firm, bank):
+    admin, district, enterprise = as_role("bank_admin"), as_role("district"), as_role("enterprise")
+    for value in ("NaN", "sNaN", "Infinity", "-Infinity"):
+        r = admin.post("/products/new", data={**NEW_PRODUCT, "max_amount_wan": value, "max_debt_wan": value})
+        assert r.status_code == 422 and "请填写数字" in r.get_data(as_text=True), value
+        r = district.post("/district/weights/", data={"product_fit": value, "whitelist": "1", "target_gap": "1",
+                                                      "speed": "1", "workload": "1", "nearby": "1"})
+        assert r.status_code == 422, value
+        r = enterprise.post("/requests/new", data={"amount_wan": value, "term_months": "12", "purpose": "x",
+                                                   "collateral": "none", "check": "1"})
+        assert r.status_code == 200 and "填写申请金额和期限后" in r.get_data(as_text=True), value
+        r = enterprise.post("/requests/new", data={"amount_wan": value, "term_months": "12", "purpose": "x",
+                                                   "collateral": "none"})
+        assert r.status_code < 500 and db.scalar(select(func.count()).select_from(FinancingRequest)) == 0, value
+    _, lead = factories.routed_request(db, firm, bank, state="in_review")
+    lead.manager_id = users["bank_manager"].id
+    db.commit()
+    r = as_role("bank_manager").post(f"/bank/leads/{lead.id}/approve",
+                                     data={"amount_wan": "sNaN", "rate_pct": "NaN", "term_months": "12"})
+    assert r.status_code == 422
+    db.expire_all()
+    assert db.get(Lead, lead.id).state == "in_review"

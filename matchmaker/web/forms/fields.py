@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from wtforms import DecimalField
 
 from ...db import get_session
 from ...models import Bank, ProductKind, Township
@@ -34,3 +35,13 @@ def coerce_int_or_none(value):
     if value in (None, "", "None"):
         return None
     return int(value)
+
+
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN and infinities as "not a number" (WTForms' NumberRange would fail on them)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("请填写数字")

@@ -1,10 +1,10 @@
 """Financing request form (firm side) and the firm's profile form."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, IntegerField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .fields import COLLATERAL_CHOICES, coerce_int_or_none
+from .fields import COLLATERAL_CHOICES, FiniteDecimalField, coerce_int_or_none
 from .firm import FirmFieldsForm
 
 
@@ -15,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RequestForm(FlaskForm):
     firm_id = SelectField("企业", coerce=coerce_int_or_none, validators=[Optional()])
-    amount_wan = DecimalField("申请金额（万元）", places=4, validators=[
+    amount_wan = FiniteDecimalField("申请金额（万元）", places=4, validators=[
         InputRequired("请填写申请金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
     term_months = IntegerField("期限（月）", validators=[
         InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
@@ -28,7 +28,7 @@ class RequestForm(FlaskForm):
 
 
 class ProfileForm(FirmFieldsForm):
-    existing_debt_wan = DecimalField("现有银行贷款余额（万元）", places=4, validators=[
+    existing_debt_wan = FiniteDecimalField("现有银行贷款余额（万元）", places=4, validators=[
         Optional(), NumberRange(min=0, max=10000000, message="请填写不小于0的金额")])
     address = StringField("地址", validators=[Optional(), Length(max=200)])
     description = TextAreaField("主营业务简介", validators=[Optional(), Length(max=2000)])
