@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import DataError
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import csrf, limiter, login_manager
@@ -89,6 +90,15 @@ def _register_errors(app: Flask) -> None:
 
     for status in messages:
         app.register_error_handler(status, handler(status))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(e):
+        # a number typed or put in a URL that the database cannot hold: the request was bad, not the server
+        from ..db import get_session
+
+        get_session().rollback()
+        return render_error(400, "请求有误", "输入的数值超出范围，请检查后重试。")
 
     @app.errorhandler(500)
     def _server(e):  # pragma: no cover - last resort

@@ -34,6 +34,18 @@ def session():
     return get_session()
 
 
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """A database id from user input, or None for anything that is not one (text, 0, negative, too large)."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def safe_next(target: str | None) -> str | None:
     """Only same-site paths are allowed as a `next` redirect."""
     if not target:

@@ -38,7 +38,7 @@ def local_time(value) -> str:
 def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
 def sort_url(column: str) -> str:
@@ -46,7 +46,7 @@ def sort_url(column: str) -> str:
     current = args.get("sort", "")
     args["sort"] = ("-" + column) if current == column else column
     args.pop("page", None)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
 
 
 def register(app: Flask) -> None:

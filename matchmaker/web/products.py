@@ -16,7 +16,7 @@ from ..domain.workdays import local_date
 from ..models import Bank, Firm, Product, ProductKind, Township
 from ..models.products import COLLATERAL_KINDS
 from . import nav
-from .common import apply_sort, paginate, roles_required, run_form_action, session
+from .common import apply_sort, paginate, parse_id, roles_required, run_form_action, session
 from .forms.fields import bank_choices, product_kind_choices, township_choices
 from .forms.products import ProductForm
 
@@ -149,10 +149,8 @@ def firm_for_check(db, firm_id) -> Firm | None:
     """The firm a request is being filled in for (the enterprise's own; else the chosen one, if allowed)."""
     if current_user.role == "enterprise":
         return current_user.firm
-    try:
-        firm = db.get(Firm, int(firm_id)) if firm_id not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
+    firm_key = parse_id(firm_id)
+    firm = db.get(Firm, firm_key) if firm_key is not None else None
     if firm is not None and not financing.can_file_for(current_user, firm):
         abort(403, "无权为该企业查询")
     return firm

@@ -39,6 +39,8 @@ def _special_days(calendar: workdays.Calendar, start: date, days: int = workdays
 def _page(form: WorkdayForm, editing: date | None = None, status: int = 200):
     db = session()
     year = request.args.get("year", type=int)
+    if year is not None and not 1900 <= year <= 2100:
+        year = None
     rows = workdays.list_overrides(db, year)
     calendar = workdays.load_calendar(db)
     today = workdays.local_date()

@@ -1,14 +1,14 @@
 """Forms of the matchmaking events: the event, the invitation filters, walk-in registration, the quick
 intention form, the firm's reply with a need, and the follow-up setting."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField,
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField,
                      TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ...domain.event_invitations import REQUEST_FILTERS
 from ...models.events import EVENT_KINDS, INTENTION_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
-from .fields import COLLATERAL_CHOICES, coerce_int_or_none
+from .fields import COLLATERAL_CHOICES, FiniteDecimalField, coerce_int_or_none
 from .requests import MultiCheckboxField
 
 LEADING_CHOICES = [(c, INDUSTRIES[c]) for c in LEADING_INDUSTRIES]
@@ -64,7 +64,7 @@ class IntentionForm(FlaskForm):
     bank_id = SelectField("银行", coerce=coerce_int_or_none, validators=[DataRequired("请选择银行")])
     product_id = SelectField("产品", coerce=coerce_int_or_none, validators=[DataRequired("请选择产品")])
     kind = SelectField("意向类型", choices=list(INTENTION_KINDS.items()), default="signing")
-    amount_wan = DecimalField("意向金额（万元）", places=4, validators=AMOUNT)
+    amount_wan = FiniteDecimalField("意向金额（万元）", places=4, validators=AMOUNT)
     term_months = IntegerField("期限（月）", default=12, validators=[
         InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
     manager_id = SelectField("负责客户经理", coerce=coerce_int_or_none, validators=[Optional()])
@@ -74,7 +74,7 @@ class IntentionForm(FlaskForm):
 class RespondForm(FlaskForm):
     """The firm's reply; the need is optional and becomes a draft financing request."""
 
-    amount_wan = DecimalField("需求金额（万元，选填）", places=4, validators=[
+    amount_wan = FiniteDecimalField("需求金额（万元，选填）", places=4, validators=[
         Optional(), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
     term_months = IntegerField("期限（月）", default=12, validators=[Optional(), NumberRange(1, 360, "期限应在1–360个月之间")])
     purpose = TextAreaField("资金用途", validators=[Optional(), Length(max=1000)])

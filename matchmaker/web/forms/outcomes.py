@@ -1,12 +1,12 @@
 """Forms after a lead's outcome: the firm's rating of a bank, the statement with a resubmitted decline,
 progress on a referral, and a first-loan case's stage and owner."""
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...models.first_loans import FIRST_LOAN_STAGES
 from ...models.ratings import SCORES
-from .fields import coerce_int_or_none
+from .fields import FiniteDecimalField, coerce_int_or_none
 
 SCORE_CHOICES = [(str(s), f"{s}分 {label}") for s, label in SCORES.items()]
 
@@ -23,7 +23,7 @@ class ResubmitForm(FlaskForm):
 
 class ReferralForm(FlaskForm):
     state = SelectField("办理进展", validators=[DataRequired("请选择办理进展")])
-    amount_wan = DecimalField("获得融资金额（万元，获得融资时填写）", places=4, validators=[
+    amount_wan = FiniteDecimalField("获得融资金额（万元，获得融资时填写）", places=4, validators=[
         Optional(), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
     note = TextAreaField("说明", validators=[Optional(), Length(max=1000)])
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField,
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ...domain import bulletins, listing, monthly_reports
 from ...models.firms import INDUSTRIES
+from .fields import FiniteDecimalField
 
 
 class _ReportBase(FlaskForm):
@@ -21,7 +22,7 @@ class _ReportBase(FlaskForm):
 def _add_figures(cls):
     for f in monthly_reports.FIGURES:
         unit = monthly_reports.UNITS[f.unit].label
-        setattr(cls, f.name, DecimalField(f"{f.label}（{unit}）", places=None, description=f.help,
+        setattr(cls, f.name, FiniteDecimalField(f"{f.label}（{unit}）", places=None, description=f.help,
                                           validators=[InputRequired(f"请填写{f.label}")]))
     return cls
 
