@@ -28,10 +28,11 @@ def form_field_names() -> set[str]:
     return names
 
 
-def post_routes(app) -> list[str]:
+def concrete_paths(app, method: str) -> list[str]:
+    """Every rule of the app that answers `method`, with its URL arguments filled in."""
     paths = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods:
+        if method not in rule.methods or rule.endpoint == "static":
             continue
         path = rule.rule
         for arg in rule.arguments:
@@ -39,7 +40,11 @@ def post_routes(app) -> list[str]:
             value = "1" if converter == "IntegerConverter" else ARG_VALUES.get(arg, "1")
             path = path.replace(f"<int:{arg}>", value).replace(f"<{arg}>", value).replace(f"<string:{arg}>", value)
         paths.append(path)
-    return sorted(set(paths) - {"/logout"})
+    return sorted(set(paths))
+
+
+def post_routes(app) -> list[str]:
+    return sorted(set(concrete_paths(app, "POST")) - {"/logout"})
 
 
 @pytest.mark.parametrize("role", ["enterprise", "bank_manager", "bank_admin", "township", "district"])
@@ -66,27 +71,13 @@ QUERY_NAMES = ["page", "sort", "state", "township", "bank", "q", "year", "month"
                "industry", "tab", "mine", "period", "metric", "role", "status", "firm_id", "open", "first_loan"]
 
 
-def get_routes(app) -> list[str]:
-    paths = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint == "static":
-            continue
-        path = rule.rule
-        for arg in rule.arguments:
-            converter = rule._converters[arg].__class__.__name__
-            value = "1" if converter == "IntegerConverter" else ARG_VALUES.get(arg, "1")
-            path = path.replace(f"<int:{arg}>", value).replace(f"<{arg}>", value).replace(f"<string:{arg}>", value)
-        paths.append(path)
-    return sorted(set(paths))
-
-
 @pytest.mark.parametrize("role", ["enterprise", "bank_manager", "bank_admin", "township", "district"])
 def test_junk_in_every_query_string_never_500(app, as_role, db, users, firm, bank, role):
     factories.routed_request(db, firm, bank)
     db.commit()
     client = as_role(role)
     failures = []
-    for path in get_routes(app):
+    for path in concrete_paths(app, "GET"):
         for junk in ["-5", "9" * 40, "sNaN", "2026-13", "'\"%_"]:
             response = client.get(path, query_string={name: junk for name in QUERY_NAMES})
             if response.status_code >= 500:

@@ -129,13 +129,19 @@ def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
         raise DomainError("该授信方案已不可接受")
     lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案")
     offer.state = "accepted"
-    released = [lead for lead in req.leads if lead.id != offer.lead_id and lead.state in OPEN_LEAD_STATES]
-    for lead in released:
-        lifecycle.transition(session, lead, "released", None, "企业已接受其他银行的方案")
-        if lead.offer is not None:
-            lead.offer.state = "released"
+    released = _release_open_leads(session, req, "企业已接受其他银行的方案", keep=offer.lead_id)
     followups.offer_accepted(session, offer, released)
     return offer
+
+
+def _release_open_leads(session: Session, req: FinancingRequest, note: str, keep: int | None = None) -> list[Lead]:
+    """Release every open lead of the request but `keep` (and void their offers); returns the released leads."""
+    released = [lead for lead in req.leads if lead.id != keep and lead.state in OPEN_LEAD_STATES]
+    for lead in released:
+        lifecycle.transition(session, lead, "released", None, note)
+        if lead.offer is not None:
+            lead.offer.state = "released"
+    return released
 
 
 def confirm_funded(session: Session, actor: User, request_id: int) -> FinancingRequest:
@@ -155,11 +161,7 @@ def withdraw(session: Session, actor: User, request_id: int, note: str = "") -> 
     if not can_file_for(actor, req.firm) or actor.role == "district":
         raise Forbidden("无权撤回该融资需求")
     lifecycle.transition(session, req, "withdrawn", actor, note or "企业撤回")
-    released = [lead for lead in req.leads if lead.state in OPEN_LEAD_STATES]
-    for lead in released:
-        lifecycle.transition(session, lead, "released", None, "企业已撤回需求")
-        if lead.offer is not None:
-            lead.offer.state = "released"
+    released = _release_open_leads(session, req, "企业已撤回需求")
     followups.request_withdrawn(session, req, released)
     return req
 

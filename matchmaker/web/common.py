@@ -118,3 +118,19 @@ def run_form_action(db, form, action, success: str, target: str):
     db.commit()
     flash(success, "success")
     return redirect(target)
+
+
+def run_form(form, action):
+    """Run `action(db)` for a validated form: commit and return its result (never None), or roll back and put
+    the refusal next to its field (403/404 abort) and return None."""
+    db = session()
+    try:
+        result = action(db)
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        apply_domain_error(exc, form)
+        return None
+    db.commit()
+    return result

@@ -20,7 +20,7 @@ from ..domain.firms import search_clause
 from ..models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township
 from ..models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_STATES
 from . import nav
-from .common import Page, apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import Page, apply_sort, paginate, roles_required, run_form, session
 from .forms.events import EventForm, InviteFilterForm, RespondForm
 from .forms.fields import township_choices
 
@@ -38,22 +38,6 @@ def fail(exc: DomainError):
     if exc.status in (403, 404):
         abort(exc.status, exc.message)
     flash(exc.message, "danger")
-
-
-def run_form(form, action):
-    """Run `action(db)` for a validated form: commit and return its result (never None), or roll back and put
-    the refusal next to its field (403/404 abort) and return None."""
-    db = session()
-    try:
-        result = action(db)
-    except DomainError as exc:
-        db.rollback()
-        if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-        apply_domain_error(exc, form)
-        return None
-    db.commit()
-    return result
 
 
 def run_action(action, back: str, success, category: str = "success", back_on_refusal: str | None = None):

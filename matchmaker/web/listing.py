@@ -8,7 +8,7 @@ from ..domain import listing, targets
 from ..domain.errors import DomainError
 from ..models.firms import INDUSTRIES
 from . import nav
-from .common import apply_domain_error, roles_required, session
+from .common import roles_required, run_form, session
 from .forms.reports import ActionForm, ListingForm
 from .report_helpers import fail
 
@@ -33,20 +33,11 @@ def index():
 
 
 def _save(form: ListingForm, candidate_id: int | None):
-    db = session()
-    try:
-        row = listing.save(db, current_user, name=form.name.data, tier=form.tier.data, stage=form.stage.data,
-                           industry=form.industry.data, market=form.market.data or "",
-                           joint_stock_on=form.joint_stock_on.data, listed_on=form.listed_on.data,
-                           owner=form.owner.data or "", note=form.note.data or "", candidate_id=candidate_id)
-    except DomainError as exc:
-        db.rollback()
-        if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-        apply_domain_error(exc, form)
-        return None
-    db.commit()
-    return row
+    return run_form(form, lambda db: listing.save(
+        db, current_user, name=form.name.data, tier=form.tier.data, stage=form.stage.data,
+        industry=form.industry.data, market=form.market.data or "", joint_stock_on=form.joint_stock_on.data,
+        listed_on=form.listed_on.data, owner=form.owner.data or "", note=form.note.data or "",
+        candidate_id=candidate_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
