@@ -15,6 +15,7 @@ from ..models import Firm, FinancingRequest, Product
 from ..models.firms import INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.whitelists import WHITELIST_KINDS as WHITELIST_LABELS
+from .money import wan_text
 
 GRADE_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}  # tax credit grades, best first
 RULE_KEYS = {
@@ -151,7 +152,7 @@ class RuleResult:
 
 
 def _wan(yuan: int) -> str:
-    return f"{yuan / 10000:,.0f}万元" if yuan % 10000 == 0 else f"{yuan / 10000:,.2f}万元"
+    return f"{wan_text(yuan, 0)}万元" if yuan % 10000 == 0 else f"{wan_text(yuan)}万元"
 
 
 def _labels(codes, labels: Mapping[str, str]) -> str:

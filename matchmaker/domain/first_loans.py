@@ -11,6 +11,7 @@ from ..models.first_loans import FIRST_LOAN_STAGES
 from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
 from .notifications import notify
+from .money import wan_text
 
 STAGES = list(FIRST_LOAN_STAGES)
 MANUAL_STAGES = ("identified", "counselled", "applied")  # first_loan is set only by a recorded disbursement
@@ -80,7 +81,7 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     before = case.stage
     case.stage, case.bank_id, case.lead_id = "first_loan", lead.bank_id, lead.id
     case.first_loan_amount, case.first_loan_on = lead.disbursed_amount, lead.disbursed_at
-    amount = f"{(lead.disbursed_amount or 0) / 10000:,.2f}"
+    amount = f"{wan_text(lead.disbursed_amount or 0)}"
     _record(session, case, None, before, f"{lead.bank.name}发放首笔贷款 {amount} 万元")
     notify(session, "first_loan", f"首贷落地：{firm.name} 获得{lead.bank.name}首笔贷款 {amount} 万元",
            link=f"/first-loans/{case.id}", township_id=firm.township_id,

@@ -12,6 +12,7 @@ from ..models import Lead, Offer, User, utcnow
 from ..models.requests import DECLINE_REASONS
 from . import financing, followups, lifecycle
 from .errors import Conflict, DomainError, Forbidden, NotFound
+from .money import wan_text
 
 
 def visible_leads(actor: User) -> Select:
@@ -102,7 +103,7 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
     lifecycle.transition(session, lead, "approved", actor,
-                         f"授信 {amount_yuan / 10000:,.2f}万元，年利率 {rate_pct}%，{term_months}个月")
+                         f"授信 {wan_text(amount_yuan)}万元，年利率 {rate_pct}%，{term_months}个月")
     lead.decided_at = utcnow()
     offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
                   conditions=conditions.strip())
@@ -145,7 +146,7 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
         raise DomainError("放款金额不能超过授信金额", field="amount_wan")
     if on > date.today():
         raise DomainError("放款日期不能晚于今天", field="disbursed_on")
-    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_yuan / 10000:,.2f}万元")
+    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {wan_text(amount_yuan)}万元")
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)

@@ -15,6 +15,7 @@ from . import financing, routing
 from .eligibility import (GRADE_RANK, WHITELIST_LABELS, ProductCheck, ProductRules, RequestFacts, FirmFacts,
                           evaluate)
 from .errors import DomainError, Forbidden, NotFound
+from .money import wan_text
 
 MAX_FIRM_AGE_YEARS = 100
 
@@ -196,7 +197,7 @@ def rules_summary(product: Product, township_names: dict[int, str] | None = None
     if r.min_tax_grade:
         out.append(f"纳税信用{r.min_tax_grade}级及以上")
     if r.max_existing_debt is not None:
-        out.append(f"现有贷款≤{r.max_existing_debt / 10000:,.0f}万元")
+        out.append(f"现有贷款≤{wan_text(r.max_existing_debt, 0)}万元")
     if r.preferred_whitelists:
         out.append("优先：" + "、".join(WHITELIST_LABELS[k] for k in sorted(r.preferred_whitelists)))
     return out

@@ -11,6 +11,7 @@ from ..models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
 from .notifications import audience, notify, write
+from .money import wan_text
 
 TRANSITIONS = {
     "open": ("contacted", "resolved_funded", "resolved_not_funded"),
@@ -44,7 +45,7 @@ def refer(session: Session, req: FinancingRequest, actor: User | None = None) ->
     labels = "、".join(REFERRAL_TARGETS[t] for t in targets_for(req))
     lifecycle.transition(session, req, "referred", actor, f"转介至：{labels}")
     title = f"融资需求 #{req.id}（{req.firm.name}）已转介：{labels}"
-    body = f"申请 {req.amount / 10000:,.2f} 万元，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
+    body = f"申请 {wan_text(req.amount)} 万元，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
     notify(session, "referral", title, body=body, link=f"/referrals/?request={req.id}",
            township_id=req.firm.township_id, roles=("district",))
     notify(session, "referral", f"您的融资需求 #{req.id} 暂未匹配到银行，已转介：{labels}",
@@ -100,7 +101,7 @@ def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> No
     entries = []
     for r in reqs:
         title = f"融资需求 #{r.id}（{r.name}）已转介：{labels[r.id]}"[:200]
-        body = f"申请 {r.amount / 10000:,.2f} 万元，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
+        body = f"申请 {wan_text(r.amount)} 万元，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
         for uid in sorted(set(officials.get(r.township_id, [])) | set(district)):
             entries.append({"user_id": uid, "kind": "referral", "title": title, "body": body,
                             "link": f"/referrals/?request={r.id}"})
@@ -169,7 +170,7 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
     if to_state.startswith("resolved"):
         ref.resolved_at = utcnow()
         ref.funded_amount = funded_amount
-    amount_text = f"，融资 {funded_amount / 10000:,.2f} 万元" if funded_amount else ""
+    amount_text = f"，融资 {wan_text(funded_amount)} 万元" if funded_amount else ""
     lifecycle.record(session, "referral", ref.id, ref.request_id, actor, from_state, to_state,
                      f"{ref.target_label}：{REFERRAL_STATES[to_state]}{amount_text}{('；' + note) if note else ''}")
     notify(session, "referral", f"转介进展：{ref.target_label}{REFERRAL_STATES[to_state]}",

@@ -1,6 +1,8 @@
 """The bank's pages: the lead inbox, a lead with its actions, the bank's managers (products: web/products.py)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -60,11 +62,12 @@ def _render_lead(db, item: Lead, **forms):
                          .order_by(History.at, History.id)).all()
     history = [h for h in history if h.entity == "request" or (h.entity == "lead" and h.entity_id == item.id)]
     approve_form = forms.get("approve_form") or ApproveForm(
-        amount_wan=item.request.amount / 10000, term_months=item.request.term_months, formdata=None)
+        amount_wan=Decimal(item.request.amount) / 10000, term_months=item.request.term_months, formdata=None)
     disburse_form = forms.get("disburse_form") or DisburseForm(
-        amount_wan=(item.offer.amount / 10000) if item.offer else None, formdata=None)
+        amount_wan=(Decimal(item.offer.amount) / 10000) if item.offer else None, formdata=None)
     return render_template(
         "bank/lead.html", lead=item, req=item.request, firm=item.request.firm, history=history,
+        lead_banks={item.id: item.bank.name},
         show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
         approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
         disburse_form=disburse_form,
