@@ -83,3 +83,15 @@ def test_junk_in_every_query_string_never_500(app, as_role, db, users, firm, ban
             if response.status_code >= 500:
                 failures.append((path, junk, response.status_code))
     assert failures == []
+
+
+def test_every_post_route_refuses_a_missing_csrf_token(app_config, users):
+    """With CSRF on (as in production), a POST without the token changes nothing: 400 on every route."""
+    from matchmaker import create_app
+
+    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    client = app.test_client()
+    statuses = {path: client.post(path, data={"username": "district1"}).status_code for path in post_routes(app)}
+    statuses["/logout"] = client.post("/logout").status_code
+    assert {path: s for path, s in statuses.items() if s != 400} == {}
+    app.extensions["db_engine"].dispose()
