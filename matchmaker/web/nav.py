@@ -93,5 +93,6 @@ def items_for(role: str) -> list[dict]:
             groups[group[0]] = {"label": group[0], "icon": group[1], "children": []}
             menu.append(groups[group[0]])
         groups[group[0]]["children"].append(link)
+    menu.sort(key=lambda m: m.get("label") == _SETTINGS[0])  # settings last (a stable sort keeps the rest)
     # a group of one is just a link
     return [m["children"][0] if "children" in m and len(m["children"]) == 1 else m for m in menu]
