@@ -12,6 +12,7 @@ from ..models.requests import DECLINE_REASONS
 from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
 from .financing import can_file_for
+from .money import wan_text
 from .notifications import notify
 from .workdays import load_calendar, local_date
 
@@ -80,7 +81,7 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
                      f"企业补正后重新提交（原线索#{lead.id}：{tip.label}）：{statement}")
     if req.state in ("unmatched", "referred"):
         lifecycle.transition(session, req, "routed", None, f"企业补正后重新提交至{lead.bank.name}")
-    notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {req.amount / 10000:,.2f} 万元",
+    notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {wan_text(req.amount)} 万元",
            body=f"原拒绝原因：{tip.label}。补正说明：{statement}。请在 {deadline} 前认领。",
            link=f"/bank/leads/{new.id}", bank_id=new.bank_id)
     return new

@@ -16,6 +16,7 @@ from ..models.firms import INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.whitelists import WHITELIST_KINDS as WHITELIST_LABELS
 from .money import wan_text
+from .workdays import local_date
 
 GRADE_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}  # tax credit grades, best first
 RULE_KEYS = {
@@ -179,7 +180,7 @@ def _age_ok(p: ProductRules, firm: FirmFacts, year: int) -> bool:
 def evaluate(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date | None = None) -> list[RuleResult]:
     """Every rule the product sets, passed or failed, with a reason a firm can read (requirement; the firm's
     own value)."""
-    year = (today or date.today()).year
+    year = (today or local_date()).year
     offered = COLLATERAL_KINDS.get(req.collateral, req.collateral)
     results = [
         RuleResult("amount", p.min_amount <= req.amount <= p.max_amount,
@@ -246,7 +247,7 @@ def is_eligible(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date
         return False
     if p.max_existing_debt is not None and not _debt_ok(p, firm):
         return False
-    if p.min_firm_age and not _age_ok(p, firm, (today or date.today()).year):
+    if p.min_firm_age and not _age_ok(p, firm, (today or local_date()).year):
         return False
     return True
 

@@ -12,6 +12,7 @@ from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
 from .notifications import notify
 from .money import wan_text
+from .visibility import visible_to
 
 STAGES = list(FIRST_LOAN_STAGES)
 MANUAL_STAGES = ("identified", "counselled", "applied")  # first_loan is set only by a recorded disbursement
@@ -91,14 +92,9 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
 
 def visible_cases(actor: User) -> Select:
     """Cases the actor may see: district all, a township its own, a bank those it cultivates."""
-    query = select(FirstLoanCase)
-    if actor.role == "district":
-        return query
-    if actor.role == "township":
-        return query.where(FirstLoanCase.township_id == actor.township_id)
-    if actor.is_bank:
-        return query.where(FirstLoanCase.bank_id == actor.bank_id)
-    return query.where(FirstLoanCase.id.is_(None))
+    return visible_to(actor, select(FirstLoanCase), FirstLoanCase.id,
+                      township=FirstLoanCase.township_id == actor.township_id,
+                      bank=FirstLoanCase.bank_id == actor.bank_id)
 
 
 def get_case_for(session: Session, actor: User, case_id: int) -> FirstLoanCase:

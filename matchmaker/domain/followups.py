@@ -14,13 +14,10 @@ from sqlalchemy.orm import Session
 from ..models import Firm, FinancingRequest, Lead, Notification, Offer, Product, User, utcnow
 from ..models.requests import DECLINE_REASONS
 from . import first_loans, notifications, outbox, referrals
+from .money import wan_text
 from .notifications import notify
 
 BULK_CHUNK = 5000
-
-
-def _wan(yuan) -> str:
-    return f"{(yuan or 0) / 10000:,.2f}"
 
 
 def lead_link(lead_id: int) -> str:
@@ -65,7 +62,7 @@ def leads_routed(session: Session, req: FinancingRequest, leads: list[Lead]) -> 
     entries = []
     for lead in leads:
         product = names.get(lead.product_id, "—")
-        title = f"新线索：{req.firm.name} 申请 {_wan(req.amount)} 万元"[:200]
+        title = f"新线索：{req.firm.name} 申请 {wan_text(req.amount)} 万元"[:200]
         body = f"匹配产品：{product}；期限 {req.term_months} 个月。请在 {lead.claim_deadline} 前认领，认领后可查看联系方式。"
         entries += [{"user_id": uid, "kind": "new_lead", "title": title, "body": body, "link": lead_link(lead.id)}
                     for uid in staff[lead.bank_id]]
@@ -99,7 +96,7 @@ def lead_decided(session: Session, lead: Lead) -> None:
     if lead.state == "approved" and lead.offer is not None:
         o = lead.offer
         _firm_side(session, req, "offer",
-                   f"{lead.bank.name}给出授信方案：{_wan(o.amount)} 万元，年利率 {o.rate_pct}%，{o.term_months} 个月",
+                   f"{lead.bank.name}给出授信方案：{wan_text(o.amount)} 万元，年利率 {o.rate_pct}%，{o.term_months} 个月",
                    "请在需求页面比较各家方案，选择一家接受。")
     elif lead.state == "declined":
         label, fixable, next_step = DECLINE_REASONS.get(lead.decline_code or "", ("其他原因", False, ""))
@@ -111,7 +108,7 @@ def lead_decided(session: Session, lead: Lead) -> None:
 
 def lead_disbursed(session: Session, lead: Lead) -> None:
     _firm_side(session, lead.request, "outcome",
-               f"{lead.bank.name}已登记放款 {_wan(lead.disbursed_amount)} 万元，请确认资金到账")
+               f"{lead.bank.name}已登记放款 {wan_text(lead.disbursed_amount)} 万元，请确认资金到账")
     first_loans.record_first_loan(session, lead)
 
 
@@ -125,7 +122,7 @@ def leads_released(session: Session, leads: Iterable[Lead], reason: str) -> None
 def offer_accepted(session: Session, offer: Offer, released: list[Lead]) -> None:
     lead = offer.lead
     _bank_side(session, lead, "outcome", f"{lead.request.firm.name}已接受贵行授信方案，请办理放款",
-               f"授信 {_wan(offer.amount)} 万元，年利率 {offer.rate_pct}%，{offer.term_months} 个月。")
+               f"授信 {wan_text(offer.amount)} 万元，年利率 {offer.rate_pct}%，{offer.term_months} 个月。")
     leads_released(session, released, "已接受其他银行的方案")
 
 
@@ -156,7 +153,7 @@ def notify_expired(session: Session, leads: Lead | int | Iterable[Lead | int]) -
         staff = _bank_staff(session, {r[1] for r in rows})
         now = utcnow()
         entries = [{"user_id": uid, "kind": "expiry", "created_at": now, "link": lead_link(lead_id),
-                    "title": f"线索已超时转派：{firm_name} 申请 {_wan(amount)} 万元"[:200],
+                    "title": f"线索已超时转派：{firm_name} 申请 {wan_text(amount)} 万元"[:200],
                     "body": f"认领期限 {deadline} 已过仍未认领，融资需求 #{request_id} 已转给其他银行。"}
                    for lead_id, bank_id, deadline, request_id, amount, firm_name in rows for uid in staff[bank_id]]
         if not entries:

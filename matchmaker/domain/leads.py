@@ -13,14 +13,12 @@ from ..models.requests import DECLINE_REASONS
 from . import financing, followups, lifecycle
 from .errors import Conflict, DomainError, Forbidden, NotFound
 from .money import wan_text
+from .visibility import visible_to
+from .workdays import local_date
 
 
 def visible_leads(actor: User) -> Select:
-    if actor.is_bank:
-        return select(Lead).where(Lead.bank_id == actor.bank_id)
-    if actor.role == "district":
-        return select(Lead)
-    return select(Lead).where(Lead.id.is_(None))
+    return visible_to(actor, select(Lead), Lead.id, bank=Lead.bank_id == actor.bank_id)
 
 
 def get_lead_for(session: Session, actor: User, lead_id: int) -> Lead:
@@ -144,7 +142,7 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
         raise DomainError("放款金额必须大于0", field="amount_wan")
     if amount_yuan > lead.offer.amount:
         raise DomainError("放款金额不能超过授信金额", field="amount_wan")
-    if on > date.today():
+    if on > local_date():  # today in China, not on the server's clock
         raise DomainError("放款日期不能晚于今天", field="disbursed_on")
     lifecycle.transition(session, lead, "disbursed", actor, f"放款 {wan_text(amount_yuan)}万元")
     lead.disbursed_amount = amount_yuan

@@ -16,6 +16,7 @@ from .eligibility import (GRADE_RANK, WHITELIST_LABELS, ProductCheck, ProductRul
                           evaluate)
 from .errors import DomainError, Forbidden, NotFound
 from .money import wan_text
+from .visibility import visible_to
 
 MAX_FIRM_AGE_YEARS = 100
 
@@ -77,12 +78,8 @@ class ProductInput:
 
 
 def visible_products(actor: User) -> Select:
-    query = select(Product).join(Bank, Bank.id == Product.bank_id)
-    if actor.role == "district":
-        return query
-    if actor.is_bank:
-        return query.where(Product.bank_id == actor.bank_id)
-    return query.where(Product.id.is_(None))
+    return visible_to(actor, select(Product).join(Bank, Bank.id == Product.bank_id), Product.id,
+                      bank=Product.bank_id == actor.bank_id)
 
 
 def can_edit(actor: User, product: Product | None = None) -> bool:

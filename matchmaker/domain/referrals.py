@@ -12,6 +12,7 @@ from . import lifecycle
 from .errors import DomainError, Forbidden, NotFound
 from .notifications import audience, notify, write
 from .money import wan_text
+from .visibility import visible_to
 
 TRANSITIONS = {
     "open": ("contacted", "resolved_funded", "resolved_not_funded"),
@@ -115,15 +116,9 @@ def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> No
 
 def visible_referrals(actor: User) -> Select:
     """Referrals the actor may list: district all, township its township's, a firm its own."""
-    query = select(Referral)
-    if actor.role == "district":
-        return query
-    if actor.role == "township":
-        return query.where(Referral.township_id == actor.township_id)
-    if actor.role == "enterprise":
-        return query.where(Referral.request_id.in_(
-            select(FinancingRequest.id).where(FinancingRequest.firm_id == actor.firm_id)))
-    return query.where(Referral.id.is_(None))
+    return visible_to(actor, select(Referral), Referral.id, township=Referral.township_id == actor.township_id,
+                      enterprise=Referral.request_id.in_(
+                          select(FinancingRequest.id).where(FinancingRequest.firm_id == actor.firm_id)))
 
 
 def can_handle(actor: User, ref: Referral) -> bool:

@@ -25,6 +25,7 @@ from ..models.clocks import ESCALATION_KINDS
 from ..models.requests import OPEN_LEAD_STATES
 from . import followups, lifecycle, notifications, routing
 from .eligibility import FirmFacts, RequestFacts
+from .visibility import visible_to
 from .workdays import Calendar, load_calendar, local_date, local_midnight_utc
 
 ESCALATION_STATES = {"contact": ("claimed",), "decision": ("claimed", "contacted", "in_review")}
@@ -310,13 +311,8 @@ def visible_escalations(actor: User) -> Select:
     query = (select(LeadEscalation).join(Lead, Lead.id == LeadEscalation.lead_id)
              .join(FinancingRequest, FinancingRequest.id == Lead.request_id)
              .join(Firm, Firm.id == FinancingRequest.firm_id))
-    if actor.role == "district":
-        return query
-    if actor.role == "township":
-        return query.where(Firm.township_id == actor.township_id)
-    if actor.is_bank:
-        return query.where(Lead.bank_id == actor.bank_id)
-    return query.where(LeadEscalation.id.is_(None))
+    return visible_to(actor, query, LeadEscalation.id, township=Firm.township_id == actor.township_id,
+                      bank=Lead.bank_id == actor.bank_id)
 
 
 def still_overdue_clause():

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..domain import accounts, financing, leads
 from ..domain.errors import DomainError
 from ..models import FinancingRequest, History, Lead, User
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
 from .forms.auth import CreateUserForm
 from .forms.bank import ApproveForm, DeclineForm, DisburseForm, NoteForm
 
@@ -42,10 +42,7 @@ def inbox():
 
 
 def _lead_or_abort(db, lead_id: int) -> Lead:
-    try:
-        return leads.get_lead_for(db, current_user, lead_id)
-    except DomainError as exc:
-        abort(exc.status, exc.message)
+    return found_or_abort(leads.get_lead_for, db, current_user, lead_id)
 
 
 @bp.get("/leads/<int:lead_id>")
@@ -57,10 +54,10 @@ def lead(lead_id: int):
 
 
 def _render_lead(db, item: Lead, **forms):
-    history = db.scalars(select(History).where(History.request_id == item.request_id,
-                                               ((History.entity == "request") | (History.entity_id == item.id)))
-                         .order_by(History.at, History.id)).all()
-    history = [h for h in history if h.entity == "request" or (h.entity == "lead" and h.entity_id == item.id)]
+    history = db.scalars(select(History).where(
+        History.request_id == item.request_id,
+        (History.entity == "request") | ((History.entity == "lead") & (History.entity_id == item.id)))
+        .order_by(History.at, History.id)).all()
     approve_form = forms.get("approve_form") or ApproveForm(
         amount_wan=Decimal(item.request.amount) / 10000, term_months=item.request.term_months, formdata=None)
     disburse_form = forms.get("disburse_form") or DisburseForm(
@@ -75,19 +72,8 @@ def _render_lead(db, item: Lead, **forms):
 
 
 def _act(lead_id: int, action, success: str):
-    db = session()
-    _lead_or_abort(db, lead_id)
-    try:
-        action(db)
-    except DomainError as exc:
-        db.rollback()
-        flash(exc.message, "danger")
-        if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-    else:
-        db.commit()
-        flash(success, "success")
-    return redirect(url_for("bank.lead", lead_id=lead_id))
+    _lead_or_abort(session(), lead_id)
+    return run_action(action, success, url_for("bank.lead", lead_id=lead_id))
 
 
 @bp.post("/leads/<int:lead_id>/claim")

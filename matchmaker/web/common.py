@@ -104,6 +104,31 @@ def apply_domain_error(exc: DomainError, form=None) -> None:
         flash(exc.message, "danger")
 
 
+def found_or_abort(getter, *args):
+    """`getter(*args)` (a domain `get_..._for`), or abort with the refusal's status (403/404)."""
+    try:
+        return getter(*args)
+    except DomainError as exc:
+        abort(exc.status, exc.message)
+
+
+def run_action(action, success: str, target: str):
+    """Run a form-less POST `action(db)`: commit and flash `success`, or roll back and flash the refusal (403/404
+    abort); then redirect to `target`."""
+    db = session()
+    try:
+        action(db)
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        flash(exc.message, "danger")
+    else:
+        db.commit()
+        flash(success, "success")
+    return redirect(target)
+
+
 def run_form_action(db, form, action, success: str, target: str):
     """Run `action()` for a submitted form: on success commit, flash and return a redirect to `target`; on a
     domain error roll back, abort for 403/404, else put the message next to its field and return None."""

@@ -6,9 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..domain import declines, financing, ratings, referrals
-from ..domain.errors import DomainError
 from ..models import FinancingRequest, Lead, User
-from .common import roles_required, run_form_action, session
+from .common import found_or_abort, roles_required, run_form_action, session
 from .forms.outcomes import ResubmitForm
 
 bp = Blueprint("declines", __name__, url_prefix="/requests")
@@ -33,10 +32,7 @@ def request_extras(db, actor: User, req: FinancingRequest) -> dict:
 @roles_required("enterprise", "township")
 def resubmit(request_id: int, lead_id: int):
     db = session()
-    try:
-        req = financing.get_request_for(db, current_user, request_id)
-    except DomainError as exc:
-        abort(exc.status)
+    req = found_or_abort(financing.get_request_for, db, current_user, request_id)
     lead = db.get(Lead, lead_id)
     if lead is None or lead.request_id != req.id:
         abort(404)

@@ -2,17 +2,16 @@
 all; each case has a stage and an owner; first loans are counted per bank."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain import first_loans
-from ..domain.errors import DomainError
 from ..domain.firms import search_clause
 from ..models import Bank, Firm, FinancingRequest, FirstLoanCase, History, Township
 from ..models.first_loans import FIRST_LOAN_STAGES
 from . import nav
-from .common import apply_sort, paginate, roles_required, run_form_action, session
+from .common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, session
 from .forms.fields import bank_choices
 from .forms.outcomes import FirstLoanCaseForm
 
@@ -79,10 +78,7 @@ def _owner_choices(db, case: FirstLoanCase, bank_id) -> list[tuple]:
 @roles_required(*first_loans.VIEW_ROLES)
 def show(case_id: int):
     db = session()
-    try:
-        case = first_loans.get_case_for(db, current_user, case_id)
-    except DomainError as exc:
-        abort(exc.status)
+    case = found_or_abort(first_loans.get_case_for, db, current_user, case_id)
     form = FirstLoanCaseForm(obj=case if request.method == "GET" else None)
     bank_for_owners = current_user.bank_id if current_user.is_bank else (
         form.bank_id.data if request.method == "POST" else case.bank_id)

@@ -2,15 +2,14 @@
 where to receive e-mail/SMS; the unread badge for the navbar; the district's view of the outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain import notifications, outbox
-from ..domain.errors import DomainError
 from ..models import OutboxMessage
 from ..models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES
-from .common import apply_sort, paginate, roles_required, run_form_action, safe_next, session
+from .common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, safe_next, session
 from .forms.notifications import PreferenceForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -43,10 +42,7 @@ def index():
 def read(notification_id: int):
     """Mark one of the user's notices read; with go=1, then open the page it links to."""
     db = session()
-    try:
-        row = notifications.open_notification(db, current_user.id, notification_id)
-    except DomainError as exc:
-        abort(exc.status)
+    row = found_or_abort(notifications.open_notification, db, current_user.id, notification_id)
     db.commit()
     target = row.link if request.form.get("go") == "1" else request.form.get("next")
     return redirect(safe_next(target) or url_for("notifications.index"))

@@ -16,7 +16,7 @@ from ..domain.workdays import local_date
 from ..models import Bank, Firm, Product, ProductKind, Township
 from ..models.products import COLLATERAL_KINDS
 from . import nav
-from .common import apply_sort, paginate, parse_id, roles_required, run_form_action, session
+from .common import apply_sort, found_or_abort, paginate, parse_id, roles_required, run_form_action, session
 from .forms.fields import bank_choices, product_kind_choices, township_choices
 from .forms.products import ProductForm
 
@@ -44,7 +44,7 @@ def _list(template_bank: Bank | None):
         query = query.where(Product.active.is_(request.args["active"] == "1"))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(Product.name.contains(q))
+        query = query.where(Product.name.contains(q, autoescape=True))
     page = paginate(apply_sort(query, SORTS, "bank" if template_bank is None else "name"),
                     current_app.config["PAGE_SIZE"])
     names = _townships(db)
@@ -136,11 +136,7 @@ def new():
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def edit(product_id: int):
-    try:
-        product = catalogue.get_product_for(session(), current_user, product_id)
-    except DomainError as exc:
-        abort(exc.status, exc.message)
-    return _save(product)
+    return _save(found_or_abort(catalogue.get_product_for, session(), current_user, product_id))
 
 
 # The firm's check while filling in a request --------------------------------------------------------------------

@@ -2,17 +2,16 @@
 referral with its progress form (contacted, resolved with or without financing) and history."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..domain import financing, referrals
-from ..domain.errors import DomainError
 from ..domain.firms import search_clause
 from ..models import Firm, FinancingRequest, History, Referral, Township
 from ..models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from . import nav
-from .common import apply_sort, paginate, roles_required, run_form_action, session
+from .common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, session
 from .forms.outcomes import ReferralForm
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -67,10 +66,7 @@ def _render(db, ref: Referral, form: ReferralForm, status: int = 200):
 @roles_required(*referrals.HANDLER_ROLES)
 def show(referral_id: int):
     db = session()
-    try:
-        ref = referrals.get_referral_for(db, current_user, referral_id)
-    except DomainError as exc:
-        abort(exc.status)
+    ref = found_or_abort(referrals.get_referral_for, db, current_user, referral_id)
     form = ReferralForm()
     form.state.choices = [("", "请选择")] + referrals.next_states(ref)
     if form.validate_on_submit():

@@ -2,7 +2,7 @@
 offers side by side and the history; accept an offer, confirm funds, withdraw."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -10,7 +10,7 @@ from ..domain import financing
 from ..domain.errors import DomainError
 from ..domain.firms import search_clause
 from ..models import Bank, Firm, FinancingRequest, History, Lead, Township
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
 from .declines import request_extras
 from .forms.fields import product_kind_choices
 from .forms.requests import RequestForm
@@ -19,12 +19,6 @@ from .products import firm_for_check, run_check
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
 FILERS = ("enterprise", "township", "district")
-
-
-def _fail(exc: DomainError):
-    flash(exc.message, "danger")
-    if exc.status in (403, 404):
-        abort(exc.status, exc.message)
 
 
 @bp.get("/")
@@ -113,10 +107,7 @@ def new():
 @roles_required(*ALL_ROLES)
 def show(request_id: int):
     db = session()
-    try:
-        req = financing.get_request_for(db, current_user, request_id)
-    except DomainError as exc:
-        abort(exc.status, exc.message)
+    req = found_or_abort(financing.get_request_for, db, current_user, request_id)
     if current_user.is_bank:
         lead = next(lead for lead in req.leads if lead.bank_id == current_user.bank_id)
         return redirect(url_for("bank.lead", lead_id=lead.id))
@@ -128,16 +119,7 @@ def show(request_id: int):
 
 
 def _post_action(request_id: int, action, success: str):
-    db = session()
-    try:
-        action(db)
-    except DomainError as exc:
-        db.rollback()
-        _fail(exc)
-    else:
-        db.commit()
-        flash(success, "success")
-    return redirect(url_for("requests.show", request_id=request_id))
+    return run_action(action, success, url_for("requests.show", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/submit")

@@ -1,10 +1,9 @@
 """Forms a bank manager fills in while working a lead."""
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ...domain.workdays import local_date
 from ...models.requests import DECLINE_REASONS
 from .fields import FiniteDecimalField
 
@@ -31,4 +30,4 @@ class DeclineForm(FlaskForm):
 class DisburseForm(FlaskForm):
     amount_wan = FiniteDecimalField("放款金额（万元）", places=4, validators=[
         InputRequired("请填写放款金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
-    disbursed_on = DateField("放款日期", default=date.today, validators=[DataRequired("请填写放款日期")])
+    disbursed_on = DateField("放款日期", default=local_date, validators=[DataRequired("请填写放款日期")])
