@@ -250,7 +250,8 @@ def test_odd_uploads_and_addresses_are_refused_cleanly(db, district):
     noise = bytes(random.Random(1).randrange(256) for _ in range(3000))
     before = _counts(db)
     for data, name in [(docx.getvalue(), "a.xlsx"), (docx.getvalue(), "a.docx"), (noise, "a.csv"),
-                       (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "a.png"), (b"\xff\xfe", "x.csv")]:
+                       (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "a.png"), (b"\xff\xfe", "x.csv"),
+                       (b"\xff\xfeA", "odd-utf16.csv"), ('企业名称\n"'.encode() + b"x" * 200_000, "quote.csv")]:
         for kind in ("above_scale", "bogus"):
             response = _upload(district, data, name, kind=kind)
             assert response.status_code in (422, 302), (name, kind, response.status_code)

@@ -115,9 +115,13 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
 
 
 def _read_table(path: Path) -> tuple[list[str], list[dict]]:
+    from ..domain.errors import DomainError
     from ..domain.whitelist_files import decode_text, read_csv_rows
 
-    rows = read_csv_rows(decode_text(path.read_bytes()))
+    try:
+        rows = read_csv_rows(decode_text(path.read_bytes()))
+    except DomainError as exc:
+        raise click.ClickException(f"{path}：{exc.message}") from None
     if not rows:
         raise click.ClickException(f"{path} 是空文件")
     header = [h.strip() for h in rows[0]]

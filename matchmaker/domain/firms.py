@@ -83,9 +83,7 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
 
 
 def memberships(session: Session, firm_id: int) -> list:
-    """The firm's white-list entries (empty until the white lists exist)."""
-    try:
-        from .whitelists import entries_for_firm  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """The firm's white-list entries in active batches."""
+    from .whitelists import entries_for_firm  # here: whitelists imports this module
+
     return entries_for_firm(session, firm_id)

@@ -44,14 +44,6 @@ def validate(code: str) -> str:
     return code
 
 
-def is_valid(code: str) -> bool:
-    try:
-        validate(code)
-    except InvalidUSCC:
-        return False
-    return True
-
-
 def make(first17: str) -> str:
     """Complete a 17-character body with its check digit (used by seed data and tests)."""
     return first17 + check_digit(first17)

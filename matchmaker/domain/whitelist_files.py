@@ -29,16 +29,13 @@ def decode_text(data: bytes) -> str:
     """Text of a CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GBK/GB18030."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx", field="file") from None
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx", field="file")
 
 
 def read_csv_rows(text: str) -> list[list[str]]:
@@ -47,7 +44,10 @@ def read_csv_rows(text: str) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error:  # e.g. a stray quote that swallows the rest of the file into one huge cell
+        raise DomainError("CSV 文件格式有误（引号不成对或单元格过长）：请检查后再导入", field="file") from None
 
 
 def _is_blank(data: bytes) -> bool:

@@ -14,18 +14,11 @@ from sqlalchemy.orm import Session
 
 from ..models import FinancingRequest, Firm, User
 from ..models.whitelists import PROJECT_KINDS, WHITELIST_KINDS, WhiteListBatch, WhiteListEntry
-from .errors import NotFound
 from .firms import search_clause
 
 OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted", "unmatched")
 VIEW_ROLES = ("district", "township", "bank_manager", "bank_admin")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def kind_or_404(kind: str) -> str:
-    if kind not in WHITELIST_KINDS:
-        raise NotFound("没有这个名单")
-    return kind
 
 
 def batches(session: Session, kind: str | None = None, active_only: bool = True) -> list[WhiteListBatch]:

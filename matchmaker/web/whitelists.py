@@ -197,12 +197,18 @@ def mapping(token: str):
     db = session()
     data, meta = _load_upload(token)
     form = ActionForm()
-    try:
-        checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None)
-    except DomainError as exc:
-        _drop_upload(token)
-        flash(exc.message, "danger")
-        return redirect(url_for("whitelists.upload"))
+
+    def recheck():
+        try:
+            return check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None), None
+        except DomainError as exc:
+            _drop_upload(token)
+            flash(exc.message, "danger")
+            return None, redirect(url_for("whitelists.upload"))
+
+    checked, refused = recheck()
+    if refused:
+        return refused
     errors = {}
     if form.validate_on_submit():
         chosen = {c.header: request.form.get(f"map-{c.index}", "") for c in checked.columns if c.field is None}
@@ -210,8 +216,8 @@ def mapping(token: str):
         if not errors:
             remember_mappings(db, chosen)
             db.commit()
-            checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None)
-            return _checked_to_preview(db, checked, meta, token)
+            checked, refused = recheck()  # with the new mappings the file may read differently
+            return refused or _checked_to_preview(db, checked, meta, token)
     return render_template("whitelists/mapping.html", checked=checked, meta=meta, form=form, choices=MAPPING_CHOICES,
                            errors=errors, kind_label=WHITELIST_KINDS[meta["kind"]]), (422 if errors else 200)
 
