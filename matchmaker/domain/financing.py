@@ -13,6 +13,7 @@ from ..models.products import COLLATERAL_KINDS
 from ..models.requests import OPEN_LEAD_STATES
 from . import followups, lifecycle, routing
 from .errors import DomainError, Forbidden, NotFound
+from .visibility import visible_to
 
 MAX_AMOUNT_WAN = Decimal("100000")  # 10 亿元: larger asks go to the district directly
 MAX_TERM_MONTHS = 360
@@ -87,15 +88,11 @@ def submit_request(session: Session, actor: User, req: FinancingRequest, today: 
 def visible_requests(actor: User) -> Select:
     """Requests the actor may list."""
     query = select(FinancingRequest)
-    if actor.role == "district":
-        return query
-    if actor.role == "enterprise":
-        return query.where(FinancingRequest.firm_id == actor.firm_id)
-    if actor.role == "township":
-        return query.join(Firm, Firm.id == FinancingRequest.firm_id).where(Firm.township_id == actor.township_id)
-    if actor.is_bank:
-        return query.where(FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == actor.bank_id)))
-    return query.where(FinancingRequest.id.is_(None))
+    if actor.role == "township":  # joined: the requests list filters and sorts on the firm's columns
+        query = query.join(Firm, Firm.id == FinancingRequest.firm_id)
+    return visible_to(actor, query, FinancingRequest.id, enterprise=FinancingRequest.firm_id == actor.firm_id,
+                      township=Firm.township_id == actor.township_id,
+                      bank=FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == actor.bank_id)))
 
 
 def get_request_for(session: Session, actor: User, request_id: int) -> FinancingRequest:

@@ -18,7 +18,7 @@ from ..models import Bank, BankTarget, Firm, FinancingRequest, Lead, Product, To
 from ..models.requests import OPEN_LEAD_STATES
 from . import followups, lifecycle, settings
 from .eligibility import WHITELIST_LABELS, FirmFacts, ProductRules, RequestFacts, is_eligible
-from .errors import DomainError
+from .errors import DomainError, Forbidden
 from .workdays import Calendar, load_calendar, local_date
 
 DECLINE_COOLDOWN_DAYS = 90
@@ -144,7 +144,7 @@ def validate_weights(values: dict) -> dict[str, float]:
 def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:
     """The district sets the score weights; routing reads them for every request from now on."""
     if actor.role != "district":
-        raise DomainError("只有区金融监管局可以调整推荐权重")
+        raise Forbidden("只有区金融监管局可以调整推荐权重")
     cleaned = validate_weights(values)
     settings.put(session, "routing_weights", cleaned)
     session.flush()

@@ -85,17 +85,20 @@ def claim(lead_id: int):
 @bp.post("/leads/<int:lead_id>/contact")
 @roles_required(*BANK_ROLES)
 def contact(lead_id: int):
-    form = NoteForm()
-    note = form.note.data if form.validate_on_submit() else ""
-    return _act(lead_id, lambda db: leads.record_contact(db, current_user, lead_id, note or ""), "已记录联系情况")
+    return _note_step(lead_id, leads.record_contact, "已记录联系情况")
 
 
 @bp.post("/leads/<int:lead_id>/review")
 @roles_required(*BANK_ROLES)
 def review(lead_id: int):
+    return _note_step(lead_id, leads.start_review, "已进入审查")
+
+
+def _note_step(lead_id: int, step, success: str):
+    """A step with an optional note (contact, review): `step(db, actor, lead_id, note)`."""
     form = NoteForm()
-    note = form.note.data if form.validate_on_submit() else ""
-    return _act(lead_id, lambda db: leads.start_review(db, current_user, lead_id, note or ""), "已进入审查")
+    note = (form.note.data if form.validate_on_submit() else "") or ""
+    return _act(lead_id, lambda db: step(db, current_user, lead_id, note), success)
 
 
 def _form_action(lead_id: int, form, form_key: str, action, success: str):
