@@ -333,3 +333,21 @@ def test_white_list_firms_served_count_distinct_approved_firms(db, as_role, know
     assert platform_figures.drill(db, MARCH.start, MARCH.end, "whitelist", p.id, today=TODAY) == [leads["p1"].id]
     evaluation = bulletins.quarterly(db, Q1, TODAY)
     assert _row(evaluation, p)["parts"]["whitelist"]["score"] == "100.00"
+
+
+def test_the_white_list_figure_links_to_as_many_rows_as_it_counts(db, as_role, known):
+    """Two approved leads of one white-listed firm: the figure is 1 firm, and its drill-down shows 1 row."""
+    whitelists = pytest.importorskip("matchmaker.models.whitelists")
+    p, first = known["p"], known["leads"]["p1"]
+    again = _lead(db, p, "approved", cst(2022, 3, 22, 9, 0), date(2022, 3, 24), cst(2022, 3, 22, 15, 0),
+                  cst(2022, 3, 25, 9, 0), firm=first.request.firm)
+    db.add(Offer(lead_id=again.id, amount=1_000_000, rate_pct=Decimal("3.85"), term_months=12, state="offered"))
+    batch = whitelists.WhiteListBatch(kind="above_scale", label="2022", state="active")
+    db.add(batch)
+    db.flush()
+    db.add(whitelists.WhiteListEntry(batch_id=batch.id, kind="above_scale", firm_id=first.request.firm_id))
+    db.commit()
+    data = bulletins.monthly(db, MARCH, TODAY)
+    assert _row(data, p)["platform"]["approved"] == 2 and _row(data, p)["platform"]["whitelist_firms"] == 1
+    for bank_id in (p.id, None):
+        assert platform_figures.drill(db, MARCH.start, MARCH.end, "whitelist", bank_id, today=TODAY) == [first.id]

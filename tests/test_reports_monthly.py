@@ -3,15 +3,16 @@ template refused whole on a bad cell, the working-day deadline, reminders and wh
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from matchmaker.domain import monthly_reports, settings
+from matchmaker.domain import monthly_reports, periods, settings
 from matchmaker.domain.monthly_reports import UploadRefused
-from matchmaker.models import MonthlyReport, Notification
+from matchmaker.models import MonthlyReport, Notification, utcnow
 
 from .factories import MonthlyReportFactory
 
@@ -52,6 +53,8 @@ def test_typed_report_is_stored_exactly_in_yuan(db, as_role, users, bank):
     ({"first_loan_count": "1.5"}, "户数应为整数"),
     ({"deposits": "abc"}, "各项存款余额"),
     ({"loans": ""}, "请填写各项贷款余额"),
+    ({"deposits": "100000000000", "loans": "100000000000"}, "数值过大，请核对单位（亿元）"),
+    ({"first_loan_count": "10000000000"}, "数值过大，请核对单位（户）"),
 ])
 def test_bad_figures_are_refused_next_to_the_field(db, as_role, users, override, message):
     response = post(as_role("bank_admin"), **override)
@@ -190,6 +193,20 @@ def test_a_file_that_is_not_xlsx_is_refused(db, as_role, users):
     assert reports(db) == []
 
 
+def test_an_xlsx_whose_sheet_is_broken_is_refused_not_a_500(db, as_role, users, bank):
+    """The sheet's XML is read lazily: a file that opens but whose rows cannot be read is refused whole."""
+    good = zipfile.ZipFile(io.BytesIO(filled(bank, date(2022, 3, 1))))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for item in good.infolist():
+            body = good.read(item.filename)
+            broken.writestr(item, body[:len(body) // 2] if item.filename.startswith("xl/worksheets/") else body)
+    response = upload(as_role("bank_admin"), out.getvalue())
+    assert response.status_code == 422
+    assert "不是有效的 Excel" in response.get_data(as_text=True)
+    assert reports(db) == []
+
+
 def test_an_upload_with_a_jump_asks_for_confirmation_on_the_form(db, as_role, users, bank):
     MonthlyReportFactory(bank_id=bank.id, month=date(2022, 2, 1), **{**STORED, "deposits": 5_000_000_000})
     db.commit()
@@ -240,6 +257,16 @@ def test_the_district_reminds_only_banks_that_have_not_reported(db, as_role, use
     assert "2022-04-08" in rows[0].body
     page = client.get("/reports/status?month=2022-03&state=overdue").get_data(as_text=True)
     assert bank.name in page and other_bank.name not in page.split("<tbody>")[1]
+
+
+def test_no_reminder_for_a_month_that_has_not_ended(db, as_role, users):
+    """The banks cannot report the current month yet, so they are not told to."""
+    client = as_role("district")
+    key = periods.month_key(periods.local_date(utcnow()))
+    assert "提醒未报送银行" not in client.get(f"/reports/status?month={key}").get_data(as_text=True)
+    response = client.post("/reports/remind", data={"month": key}, follow_redirects=True)
+    assert response.status_code == 200 and "尚未结束" in response.get_data(as_text=True)
+    assert db.scalars(select(Notification).where(Notification.kind == "report")).all() == []
 
 
 # Who sees what ---------------------------------------------------------------------------------------------------

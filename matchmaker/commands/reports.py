@@ -66,9 +66,9 @@ def remind_command(key: str):
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
             month = periods.parse_month(key)
+            banks = monthly_reports.remind(session, month, f"/reports/submit?month={periods.month_key(month)}")
         except DomainError as exc:
             raise click.BadParameter(exc.message) from None
-        banks = monthly_reports.remind(session, month, f"/reports/submit?month={periods.month_key(month)}")
         session.commit()
     click.echo(f"已提醒 {len(banks)} 家银行：" + ("、".join(b.name for b in banks) or "（全部已报送）"))
 

@@ -7,11 +7,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Bulletin, MonthlyReport, User, utcnow
 from . import monthly_reports, platform_figures, settings, targets
-from .errors import DomainError, Forbidden, NotFound
+from .errors import Conflict, DomainError, Forbidden, NotFound
 from .periods import KINDS, Period, add_months, local_date
 
 PARTS = {
@@ -234,7 +235,11 @@ def issue(session: Session, actor: User, period: Period, today: date | None = No
     row = Bulletin(kind=period.kind, period=period.key, edition=edition, title=data["title"], data=data,
                    issued_at=utcnow(), issued_by_id=actor.id)
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same edition issued a moment ago by someone else
+        session.rollback()
+        raise Conflict(f"{period.label}{KINDS[period.kind]}刚刚已由他人发布，请刷新页面查看") from None
     return row
 
 

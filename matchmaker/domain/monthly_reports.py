@@ -52,6 +52,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("supply_chain_bills", "供应链票据余额", "wan", True, "月末余额"),
 )
 FIGURE_BY_NAME = {f.name: f for f in FIGURES}
+MAX_YUAN = 10**16  # 1 亿亿元: far above any bank's balance, well inside a BigInteger column
+MAX_COUNT = 10**9  # inside an Integer column
 POLICY_PRODUCTS = ("ip_pledge_loans", "green_loans", "kechuang_loans", "zhengyinbao_loans", "supply_chain_bills")
 SOURCES = {"form": "网页填报", "upload": "Excel上传", "demo": "演示数据"}
 
@@ -125,6 +127,8 @@ def to_yuan(figure: Figure, value) -> int:
         if figure.unit == "count":
             raise DomainError("户数应为整数", field=figure.name)
         raise DomainError(f"最多精确到元（{unit.label}最多{unit.places}位小数）", field=figure.name)
+    if scaled > (MAX_COUNT if figure.unit == "count" else MAX_YUAN):
+        raise DomainError(f"数值过大，请核对单位（{unit.label}）", field=figure.name)
     return int(scaled)
 
 
@@ -285,7 +289,11 @@ def changed_fields(reports: list[MonthlyReport]) -> list[set[str]]:
 
 def deadline(session: Session, month: date) -> date:
     """The month's reporting deadline: the Nth working day of the following month (N is a setting)."""
-    return calendar(session).add_workdays(add_months(month, 1) - timedelta(days=1), deadline_workdays(session))
+    return _due(calendar(session), month, deadline_workdays(session))
+
+
+def _due(cal, month: date, workdays: int) -> date:
+    return cal.add_workdays(add_months(month, 1) - timedelta(days=1), workdays)
 
 
 STATUS_LABELS = {"on_time": "按时报送", "late": "逾期报送", "overdue": "逾期未报", "pending": "待报送"}
@@ -334,7 +342,10 @@ def last_reminders(session: Session, link: str) -> dict[int, datetime]:
 
 def remind(session: Session, month: date, link: str, bank_ids: list[int] | None = None,
            today: date | None = None) -> list[Bank]:
-    """Remind the administrators of every bank that has not reported `month` (or of `bank_ids` among them)."""
+    """Remind the administrators of every bank that has not reported `month` (or of `bank_ids` among them);
+    refuses a month that has not ended, which the banks cannot report yet."""
+    today = today or local_date(utcnow())
+    check_month(month, today)
     due, rows = status(session, month, today)
     missing = [r.bank for r in rows if r.report is None and (bank_ids is None or r.bank.id in bank_ids)]
     for bank in missing:
@@ -357,10 +368,10 @@ def bank_months(session: Session, bank_id: int, today: date, count: int = 24) ->
     firsts = {m: (n, at) for m, n, at in session.execute(
         select(MonthlyReport.month, func.count(), func.min(MonthlyReport.submitted_at))
         .where(MonthlyReport.bank_id == bank_id, MonthlyReport.month.in_(months)).group_by(MonthlyReport.month))}
-    cal = calendar(session)
+    cal, workdays = calendar(session), deadline_workdays(session)
     out = []
     for m in months:
-        due = cal.add_workdays(add_months(m, 1) - timedelta(days=1), deadline_workdays(session))
+        due = _due(cal, m, workdays)
         count_, first = firsts.get(m, (0, None))
         state = _state(first, due, today)
         out.append({"month": m, "key": month_key(m), "report": newest.get((bank_id, m)), "versions": count_,
@@ -462,23 +473,32 @@ def _cell_number(figure: Figure, value, where: str, errors: list[str]) -> Decima
     return amount
 
 
+def _rows_by_label(data: bytes) -> dict[str, tuple[int, tuple]]:
+    """The first four cells of each of the first 200 rows, by the text in column A (its first row only)."""
+    from openpyxl import load_workbook
+
+    by_label: dict[str, tuple[int, tuple]] = {}
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book[TEMPLATE_SHEET] if TEMPLATE_SHEET in book.sheetnames else book.worksheets[0]
+            for rowno, row in enumerate(sheet.iter_rows(min_row=1, max_row=200, max_col=4, values_only=True),
+                                        start=1):
+                row = tuple(row) + (None,) * (4 - len(row))
+                label = _cell_text(row[0])
+                if label and label not in by_label:
+                    by_label[label] = (rowno, row)
+        finally:
+            book.close()
+    except Exception:  # openpyxl raises many kinds (when opening or reading rows) for a file that is not .xlsx
+        raise UploadRefused(["文件不是有效的 Excel（.xlsx）文件，请使用本页提供的模板"]) from None
+    return by_label
+
+
 def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] | None = None) -> dict[str, Decimal]:
     """Read a filled-in template. Every bad cell (text in a number, negative, wrong month, another bank's name,
     missing row) is named by row and column; any error refuses the whole file."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not .xlsx
-        raise UploadRefused(["文件不是有效的 Excel（.xlsx）文件，请使用本页提供的模板"]) from None
-    sheet = book[TEMPLATE_SHEET] if TEMPLATE_SHEET in book.sheetnames else book.worksheets[0]
-    by_label: dict[str, tuple[int, tuple]] = {}
-    for rowno, row in enumerate(sheet.iter_rows(min_row=1, max_row=200, max_col=4, values_only=True), start=1):
-        row = tuple(row) + (None,) * (4 - len(row))
-        label = _cell_text(row[0])
-        if label and label not in by_label:
-            by_label[label] = (rowno, row)
-    book.close()
+    by_label = _rows_by_label(data)
     errors: list[str] = []
     bank_row = by_label.get("银行")
     if bank_row is None:

@@ -200,11 +200,16 @@ def figures(session: Session, period: Period, today: date | None = None,
 
 def drill(session: Session, start: date, end: date, metric: str, bank_id: int | None = None,
           reason: str | None = None, today: date | None = None) -> list[int]:
-    """Ids of the leads behind a figure (same rules as `figures`)."""
+    """Ids of the leads behind a figure (same rules as `figures`). The white-list figure counts firms, so it
+    lists each firm's first approved lead only: the number of rows is the figure."""
     today = today or local_date(utcnow())
-    out = []
+    out, firms = [], set()
     for f in load_facts(session, start, end, bank_id):
         if metric in f.metrics(today) and (not reason or f.decline_code == reason):
+            if metric == "whitelist":
+                if f.firm_id in firms:
+                    continue
+                firms.add(f.firm_id)
             out.append(f.id)
     return out
 

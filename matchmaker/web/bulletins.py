@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from ..domain import bulletin_xlsx, bulletins, monthly_reports, periods
 from ..domain.errors import DomainError
-from ..models import utcnow
 from . import nav
 from .common import apply_domain_error, roles_required, session
 from .forms.reports import ActionForm, RemindForm, SettingsForm, WeightsForm
 from .report_helpers import compliance_chart, fail, funnel_chart, period_from_args, register_filters, score_chart, \
     target_chart
+from .report_helpers import today as _today
 
 bp = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 register_filters(bp)
@@ -21,10 +21,6 @@ nav.add("district", "bulletins.quarterly", "季评价", "clipboard2-pulse")
 nav.add("district", "bulletins.annual", "年考核", "award")
 nav.add("district", "bulletins.settings_page", "报送与评价设置", "sliders")
 KIND_ARGS = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
-
-
-def _today():
-    return periods.local_date(utcnow())
 
 
 def _choices(kind: str, shown: periods.Period) -> list[periods.Period]:

@@ -2,6 +2,7 @@
 Chart.js, and turning a period or a domain error into a page."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, abort, flash, request
@@ -9,6 +10,7 @@ from flask import Blueprint, abort, flash, request
 from ..domain import monthly_reports, periods
 from ..domain.errors import DomainError
 from ..domain.periods import Period
+from ..models import utcnow
 
 YI = Decimal(10**8)
 
@@ -40,6 +42,11 @@ def dash(value) -> str:
 def register_filters(bp: Blueprint) -> None:
     for name, func in (("yi", yi), ("figure", figure), ("pct", pct), ("dash", dash)):
         bp.add_app_template_filter(func, name)
+
+
+def today() -> date:
+    """Today's date in Beijing."""
+    return periods.local_date(utcnow())
 
 
 def period_from_args(kind: str, default: Period) -> Period:

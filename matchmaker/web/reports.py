@@ -11,21 +11,18 @@ from sqlalchemy import select
 from ..domain import bulletins, monthly_reports, periods, platform_figures, targets
 from ..domain.errors import DomainError
 from ..domain.monthly_reports import NeedsConfirmation, ReportInvalid, UploadRefused
-from ..models import Bank, utcnow
+from ..models import Bank
 from ..models.requests import DECLINE_REASONS
 from . import nav
 from .common import Page, apply_domain_error, roles_required, session
 from .forms.reports import MonthlyReportForm, RemindForm, UploadForm
 from .report_helpers import fail, register_filters
+from .report_helpers import today as _today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 register_filters(bp)
 nav.add("bank_admin", "reports.index", "月度报送", "clipboard-data")
 nav.add("district", "reports.status", "报送情况", "clipboard-check")
-
-
-def _today() -> date:
-    return periods.local_date(utcnow())
 
 
 def _month(value: str | None) -> date:
@@ -213,7 +210,11 @@ def remind():
         abort(400)
     month = _month(form.month.data)
     key = periods.month_key(month)
-    banks = monthly_reports.remind(db, month, url_for("reports.submit", month=key))
+    try:
+        banks = monthly_reports.remind(db, month, url_for("reports.submit", month=key), today=_today())
+    except DomainError as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("reports.status", month=key))
     db.commit()
     if banks:
         flash(f"已提醒 {len(banks)} 家未报送银行：" + "、".join(b.name for b in banks), "success")
