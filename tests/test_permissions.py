@@ -124,3 +124,27 @@ def test_no_page_answers_500_for_any_role(app, clients):
     for path in paths:
         for role, client in clients.items():
             assert client.get(path).status_code < 500, (path, role)
+
+
+def test_bank_does_not_learn_which_other_bank_won(app, db, users, firm, bank, other_bank, as_role):
+    """The firm accepts another bank's offer: the released bank's lead page does not name the winner."""
+    from decimal import Decimal
+
+    from matchmaker.domain import financing, leads
+    from matchmaker.models import Lead
+
+    req, lead = factories.routed_request(db, firm, bank)
+    rival = Lead(request=req, bank_id=other_bank.id, state="routed", rank=2, score_parts={})
+    db.add(rival)
+    db.flush()
+    manager, rival_manager = users["bank_manager"], users["other_bank_manager"]
+    for who, item in ((manager, lead), (rival_manager, rival)):
+        leads.claim(db, who, item.id)
+        leads.record_contact(db, who, item.id)
+        leads.start_review(db, who, item.id)
+    offer = leads.approve(db, rival_manager, rival.id, amount_yuan=1_000_000, rate_pct=Decimal("3.5"),
+                          term_months=12)
+    financing.accept_offer(db, users["enterprise"], offer.id)
+    db.commit()
+    page = as_role("bank_manager").get(f"/bank/leads/{lead.id}").get_data(as_text=True)
+    assert "已释放" in page and other_bank.name not in page

@@ -64,7 +64,7 @@ def _render_lead(db, item: Lead, **forms):
         amount_wan=(Decimal(item.offer.amount) / 10000) if item.offer else None, formdata=None)
     return render_template(
         "bank/lead.html", lead=item, req=item.request, firm=item.request.firm, history=history,
-        lead_banks={item.id: item.bank.name},
+        lead_banks={item.id: item.bank.name}, hide_request_notes=True,  # notes may name other banks
         show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
         approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
         disburse_form=disburse_form,

@@ -135,10 +135,10 @@ def submit(request_id: int):
 @roles_required("enterprise", "township")
 def accept(request_id: int, offer_id: int):
     def act(db):
-        financing.get_request_for(db, current_user, request_id)
-        offer = financing.accept_offer(db, current_user, offer_id)
-        if offer.lead.request_id != request_id:
+        req = financing.get_request_for(db, current_user, request_id)
+        if offer_id not in {o.id for o in financing.offers_of(req)}:
             raise DomainError("授信方案与需求不符")
+        financing.accept_offer(db, current_user, offer_id)
     return _post_action(request_id, act, "已接受授信方案，请等待银行放款")
 
 
