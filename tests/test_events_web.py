@@ -308,3 +308,23 @@ def test_junk_input_never_gives_a_server_error(as_role, setup, role):
              "/events/followups": {"workdays": "abc"}}
     for path, data in posts.items():
         assert client.post(path, data=data).status_code < 500, path
+
+
+def test_event_list_figures_count_only_intentions_the_role_may_see(db, users, as_role, township, other_township,
+                                                                    bank):
+    """A district roadshow with firms of two townships: the township official sees the event (its firm is
+    invited) but not the figures of intentions it may not list; the district sees them."""
+    event = make_event(db, users["district"], banks=[bank], kind="roadshow", township_id=None, title="全区产品路演")
+    ours = factories.FirmFactory(township_id=township.id, name="枣庄本镇新材料有限公司")
+    theirs = factories.FirmFactory(township_id=other_township.id, name="枣庄外镇纺织有限公司")
+    for row in inv.send_invitations(db, users["district"], event, [ours.id, theirs.id]):
+        checkin.check_in(db, users["district"], event, row.id)
+    intentions.record_intention(db, users["district"], event, firm_id=theirs.id, bank_id=bank.id,
+                                product_id=product_of(db, bank).id, amount_yuan=321 * WAN,
+                                manager_id=users["bank_manager"].id)
+    db.commit()
+    district_page = as_role("district").get("/events/").get_data(as_text=True)
+    township_page = as_role("township").get("/events/").get_data(as_text=True)
+    assert "全区产品路演" in district_page and "1 / 321" in district_page
+    assert "全区产品路演" in township_page and "321" not in township_page
+    assert "1 / 321" in as_role("bank_manager").get("/events/").get_data(as_text=True)

@@ -30,12 +30,14 @@ def followup_workdays(session: Session) -> int:
     return int(value) if value else FOLLOWUP_DEFAULT
 
 
-def set_followup_workdays(session: Session, actor: User, days: int) -> None:
+def set_followup_workdays(session: Session, actor: User, days: int) -> int:
+    """Change the follow-up period; returns the new number of working days."""
     if actor.role != "district":
         raise Forbidden("只有区金融监管局可以修改跟进期限")
     if not 1 <= int(days) <= 60:
         raise DomainError("跟进期限应为1–60个工作日", field="workdays")
     settings.put(session, FOLLOWUP_SETTING, int(days))
+    return int(days)
 
 
 def bank_staff(session: Session, bank_id: int) -> list[User]:

@@ -9,7 +9,7 @@ from ..domain import firms as firm_rules
 from ..domain.errors import DomainError
 from ..models import Bank, BankTarget, Lead, Product, Township, User
 from ..models.requests import OPEN_LEAD_STATES
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form, session
 from .forms.auth import CreateUserForm
 from .forms.fields import bank_choices, township_choices
 from .township import filtered_firms
@@ -55,27 +55,23 @@ def banks():
                            staff=staff, products=products, open_leads=open_leads)
 
 
+def _create_user(db, form: CreateUserForm) -> User:
+    if form.role.data == "enterprise":
+        raise DomainError("企业账户请由企业自行注册", field="role")
+    return accounts.create_user(db, form.username.data, form.password.data, form.role.data,
+                                display_name=form.display_name.data or "", bank_id=form.bank_id.data,
+                                township_id=form.township_id.data, phone=form.phone.data or "")
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @roles_required("district")
 def users():
-    db = session()
     form = CreateUserForm()
     form.bank_id.choices = bank_choices("（银行用户必选）")
     form.township_id.choices = township_choices("（镇街用户必选）")
-    if form.validate_on_submit():
-        try:
-            if form.role.data == "enterprise":
-                raise DomainError("企业账户请由企业自行注册", field="role")
-            accounts.create_user(db, form.username.data, form.password.data, form.role.data,
-                                 display_name=form.display_name.data or "", bank_id=form.bank_id.data,
-                                 township_id=form.township_id.data, phone=form.phone.data or "")
-        except DomainError as exc:
-            db.rollback()
-            apply_domain_error(exc, form)
-        else:
-            db.commit()
-            flash(f"账户 {form.username.data} 已创建", "success")
-            return redirect(url_for("district.users"))
+    if form.validate_on_submit() and run_form(form, lambda db: _create_user(db, form)):
+        flash(f"账户 {form.username.data} 已创建", "success")
+        return redirect(url_for("district.users"))
     query = apply_sort(select(User), {"username": User.username, "role": User.role, "created": User.created_at},
                        "role")
     role = request.args.get("role")

@@ -9,11 +9,10 @@ from sqlalchemy import func, select
 from ..domain import event_intentions as intention_rules
 from ..domain import event_report as reports
 from ..domain import events
-from ..domain.errors import DomainError
 from ..domain.event_checkin import attendance_by_event
 from ..models import EventIntention, MatchmakingEvent, Township, User
 from . import nav
-from .common import apply_domain_error, apply_sort, paginate, roles_required, session
+from .common import apply_sort, paginate, roles_required, run_form, session
 from .events import event_or_abort, page_of
 from .forms.events import FollowupSettingForm
 
@@ -63,16 +62,10 @@ def followups():
     if request.method == "POST":
         if current_user.role != "district":
             abort(403)
-        if form.validate_on_submit():
-            try:
-                intention_rules.set_followup_workdays(db, current_user, form.workdays.data)
-            except DomainError as exc:
-                db.rollback()
-                apply_domain_error(exc, form)
-            else:
-                db.commit()
-                flash(f"跟进期限已改为 {form.workdays.data} 个工作日", "success")
-                return redirect(url_for("event_reports.followups"))
+        if form.validate_on_submit() and run_form(
+                form, lambda db: intention_rules.set_followup_workdays(db, current_user, form.workdays.data)):
+            flash(f"跟进期限已改为 {form.workdays.data} 个工作日", "success")
+            return redirect(url_for("event_reports.followups"))
     items = intention_rules.followups(db, current_user)
     stalled_events = {f.intention.event_id: f.intention.event for f in items}
     event_id = request.args.get("event", type=int)

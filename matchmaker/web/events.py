@@ -134,10 +134,9 @@ def index():
     page = paginate(query, current_app.config["PAGE_SIZE"])
     ids = [e.id for e in page.items]
     counts = attendance_by_event(db, ids)
-    figures = {f.key[0]: f for f in summarise(db, "event", EventIntention.event_id.in_(ids))} if ids else {}
-    if current_user.is_bank and ids:
-        figures = {f.key[0]: f for f in summarise(db, "event", EventIntention.event_id.in_(ids),
-                                                  EventIntention.bank_id == current_user.bank_id)}
+    visible = visible_intentions(current_user).with_only_columns(EventIntention.id)  # a bank: its own only
+    figures = {f.key[0]: f for f in summarise(db, "event", EventIntention.event_id.in_(ids),
+                                              EventIntention.id.in_(visible))} if ids else {}
     mine = {}
     if current_user.role == "enterprise" and ids:
         mine = {i.event_id: i for i in db.scalars(select(EventInvitation).where(
@@ -366,15 +365,9 @@ def send(event_id: int):
     if expected is not None and expected != len(chosen):
         flash(f"名单已变化（预览时 {expected} 家，现在 {len(chosen)} 家），请核对后再发送", "warning")
         return redirect(back)
-    try:
-        created = invitations.send_invitations(db, current_user, event, chosen, manual)
-    except DomainError as exc:
-        db.rollback()
-        fail(exc)
-        return redirect(back)
-    db.commit()
-    flash(f"已向 {len(created)} 家企业发送邀请", "success")
-    return redirect(url_for("events.show", event_id=event_id))
+    return run_action(lambda db: invitations.send_invitations(db, current_user, event, chosen, manual),
+                      url_for("events.show", event_id=event_id), lambda created: f"已向 {len(created)} 家企业发送邀请",
+                      back_on_refusal=back)
 
 
 @bp.post("/<int:event_id>/invitations/<int:invitation_id>/remove")
