@@ -64,6 +64,11 @@ def test_bad_figures_are_refused_next_to_the_field(db, as_role, users, override,
     assert reports(db) == []
 
 
+def test_a_submission_cannot_pass_itself_off_as_demo_data(db, as_role, users, bank):
+    assert post(as_role("bank_admin"), source="demo").status_code == 302
+    assert [r.source for r in reports(db)] == ["form"]
+
+
 def test_months_not_yet_ended_cannot_be_reported(db, as_role, users):
     response = post(as_role("bank_admin"), month="2099-01")
     assert response.status_code == 302 and reports(db) == []

@@ -56,6 +56,7 @@ MAX_YUAN = 10**16  # 1 亿亿元: far above any bank's balance, well inside a Bi
 MAX_COUNT = 10**9  # inside an Integer column
 POLICY_PRODUCTS = ("ip_pledge_loans", "green_loans", "kechuang_loans", "zhengyinbao_loans", "supply_chain_bills")
 SOURCES = {"form": "网页填报", "upload": "Excel上传", "demo": "演示数据"}
+TYPED_SOURCES = ("form", "upload")  # what a bank admin's submission may say; "demo" is only the demo builder's
 
 
 class ReportInvalid(DomainError):
@@ -264,7 +265,7 @@ def submit(session: Session, actor: User, bank_id: int, month: date, raw: dict[s
     if warnings and not confirm:
         raise NeedsConfirmation(warnings)
     report = MonthlyReport(bank_id=bank_id, month=month, version=(current.version + 1) if current else 1,
-                           source=source if source in SOURCES else "form", note=note,
+                           source=source if source in TYPED_SOURCES else "form", note=note,
                            jump_confirmed=bool(found), submitted_by_id=actor.id, submitted_at=utcnow(), **values)
     session.add(report)
     try:
