@@ -148,6 +148,10 @@ def test_review_queue_pick_a_firm_and_remember_the_spelling(db, district, named_
     page = district.get(f"/whitelists/imports/{import_id}/review").get_data(as_text=True)
     assert "枣庄鑫达新材料有限公司" in page and "枣庄鑫源新材料有限公司" in page and "新建企业" in page
     target = named_firms["枣庄鑫源新材料有限公司"]
+    for bogus in ("9" * 25, "-1", "x"):
+        response = district.post(f"/whitelists/imports/{import_id}/review", data={"choice-2": bogus})
+        assert response.status_code == 200 and "所选企业不存在" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(FirmAlias)) == 0
     response = district.post(f"/whitelists/imports/{import_id}/review", data={"choice-2": str(target.id),
                                                                                "choice-3": "new"})
     assert response.status_code == 302

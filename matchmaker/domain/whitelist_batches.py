@@ -224,9 +224,10 @@ def decide(session: Session, actor: User, imp: WhiteListImport, choices: dict[in
             row["chosen"] = "new"
         else:
             try:
-                firm = session.get(Firm, int(choice))
+                firm_id = int(choice)
             except (TypeError, ValueError):
-                firm = None
+                firm_id = 0
+            firm = session.get(Firm, firm_id) if 0 < firm_id < 2**31 else None  # beyond INTEGER: a 500 otherwise
             if firm is None:
                 raise DomainError(f"第{row_no}行：所选企业不存在", field="choice")
             row["chosen"] = firm.id
