@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Bulletin, MonthlyReport, User, utcnow
 from . import monthly_reports, platform_figures, settings, targets
-from .errors import Conflict, DomainError, Forbidden, NotFound
+from .errors import Conflict, DomainError, Forbidden
 from .periods import KINDS, Period, add_months, local_date
 
 PARTS = {
@@ -215,13 +215,6 @@ def editions(session: Session, kind: str, key: str) -> list[Bulletin]:
                                 .order_by(Bulletin.edition.desc())))
 
 
-def get_issued(session: Session, bulletin_id: int) -> Bulletin:
-    row = session.get(Bulletin, bulletin_id)
-    if row is None:
-        raise NotFound("该通报不存在")
-    return row
-
-
 def issue(session: Session, actor: User, period: Period, today: date | None = None) -> Bulletin:
     """Freeze the period's figures as published (a new edition if one was issued before)."""
     if actor.role != "district":
@@ -241,13 +234,6 @@ def issue(session: Session, actor: User, period: Period, today: date | None = No
         session.rollback()
         raise Conflict(f"{period.label}{KINDS[period.kind]}刚刚已由他人发布，请刷新页面查看") from None
     return row
-
-
-def issued_list(session: Session, kind: str | None = None) -> list[Bulletin]:
-    query = select(Bulletin).order_by(Bulletin.issued_at.desc(), Bulletin.id.desc())
-    if kind:
-        query = query.where(Bulletin.kind == kind)
-    return list(session.scalars(query))
 
 
 CHANGE_FIELDS = {

@@ -79,10 +79,6 @@ class Period:
             return f"{self.start.year}年{QUARTER_NAMES[(self.start.month - 1) // 3 + 1]}"
         return f"{self.start.year}年度"
 
-    @property
-    def utc_bounds(self) -> tuple[datetime, datetime]:
-        return utc_start(self.start), utc_start(self.end)
-
     def previous(self) -> "Period":
         step = {"monthly": 1, "quarterly": 3, "annual": 12}[self.kind]
         return _make(self.kind, add_months(self.start, -step))
