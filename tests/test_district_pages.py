@@ -36,3 +36,20 @@ def test_township_dashboard_only_counts_its_firms(as_role, db, users, firm, bank
     db.commit()
     page = as_role("township").get("/township/").get_data(as_text=True)
     assert '<div class="stat-label">融资需求</div><div class="stat-value">1</div>' in page
+
+
+def test_approved_counts_offers_even_when_released(db, users, firm, bank):
+    from decimal import Decimal
+
+    from matchmaker.domain import dashboard, leads
+
+    req, lead = factories.routed_request(db, firm, bank)
+    manager = users["bank_manager"]
+    leads.claim(db, manager, lead.id)
+    leads.record_contact(db, manager, lead.id)
+    leads.start_review(db, manager, lead.id)
+    leads.approve(db, manager, lead.id, amount_yuan=500_000, rate_pct=Decimal("3.6"), term_months=12)
+    financing.withdraw(db, users["enterprise"], req.id)  # the offer's lead is released
+    db.flush()
+    row = next(r for r in dashboard.by_bank(db) if r["bank_id"] == bank.id)
+    assert (row["received"], row["approved"], row["disbursed"]) == (1, 1, 0)

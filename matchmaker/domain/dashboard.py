@@ -42,12 +42,12 @@ def by_bank(session: Session) -> list[dict]:
             func.count(Lead.id),
             func.sum(case((Lead.claimed_at.is_not(None), 1), else_=0)),
             func.sum(case((Lead.state == "declined", 1), else_=0)),
-            func.sum(case((Lead.state.in_(("approved", "disbursed")), 1), else_=0)),
+            func.count(Offer.id),  # approved = gave an offer (as on the bulletins), even if later released
             func.sum(case((Lead.state == "disbursed", 1), else_=0)),
             func.coalesce(func.sum(Lead.disbursed_amount), 0),
             func.sum(case((Lead.state == "expired", 1), else_=0)),
         )
-        .select_from(Bank).outerjoin(Lead, Lead.bank_id == Bank.id)
+        .select_from(Bank).outerjoin(Lead, Lead.bank_id == Bank.id).outerjoin(Offer, Offer.lead_id == Lead.id)
         .group_by(Bank.id, Bank.name, Bank.seq).order_by(Bank.seq)
     )
     keys = ("bank_id", "bank", "received", "claimed", "declined", "approved", "disbursed", "disbursed_amount",
