@@ -78,29 +78,39 @@ def make_accounts(session: Session, firm: Firm) -> list[DemoAccount]:
     return out
 
 
+def work_lead(session: Session, manager: User, lead_id: int, stage: str, *, decline_code, offer_terms,
+              contact_note: str = ""):
+    """Work a claimed lead as its bank would, up to `stage` (claimed, contacted, in_review, declined, or anything
+    else = approved). `decline_code()` and `offer_terms()` are called only when needed. Returns the offer, if any."""
+    if stage == "claimed":
+        return None
+    leads.record_contact(session, manager, lead_id, contact_note)
+    if stage == "contacted":
+        return None
+    leads.start_review(session, manager, lead_id)
+    if stage == "in_review":
+        return None
+    if stage == "declined":
+        leads.decline(session, manager, lead_id, decline_code(), "")
+        return None
+    return leads.approve(session, manager, lead_id, **offer_terms())
+
+
 def _advance(session: Session, lead: Lead, stage: str, managers: dict[int, User], rng: random.Random) -> None:
     """Work a lead as its bank would, up to `stage` ("expired" leaves it unclaimed for the sweep)."""
     if stage == "expired":
         return
     manager = managers[lead.bank_id]
     leads.claim(session, manager, lead.id)
-    if stage == "claimed":
-        return
-    leads.record_contact(session, manager, lead.id)
-    if stage == "contacted":
-        return
-    leads.start_review(session, manager, lead.id)
-    if stage == "in_review":
-        return
-    if stage == "declined":
-        code = rng.choice(["collateral", "credit_record", "credit_policy", "over_capacity", "documents", "unreachable"])
-        leads.decline(session, manager, lead.id, code, "")
-        return
     req = lead.request
-    amount = int(req.amount * rng.choice([1, 1, Decimal("0.8"), Decimal("0.6")])) // 10000 * 10000
-    leads.approve(session, manager, lead.id, amount_yuan=max(amount, 10000),
-                  rate_pct=Decimal(rng.choice(["3.45", "3.65", "3.85", "4.10", "4.35"])),
-                  term_months=req.term_months)
+
+    def offer_terms():
+        amount = int(req.amount * rng.choice([1, 1, Decimal("0.8"), Decimal("0.6")])) // 10000 * 10000
+        return {"amount_yuan": max(amount, 10000), "term_months": req.term_months,
+                "rate_pct": Decimal(rng.choice(["3.45", "3.65", "3.85", "4.10", "4.35"]))}
+
+    work_lead(session, manager, lead.id, stage, offer_terms=offer_terms, decline_code=lambda: rng.choice(
+        ["collateral", "credit_record", "credit_policy", "over_capacity", "documents", "unreachable"]))
 
 
 def make_requests(session: Session, firms: list[Firm], count: int, rng: random.Random,

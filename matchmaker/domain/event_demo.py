@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township, User)
 from . import event_checkin, event_intentions, event_invitations, events, financing, leads
-from .demo import _spread_in_time
+from .demo import _spread_in_time, work_lead
 
 STAGES = ("disbursed", "approved", "declined", "in_review", "contacted", "claimed")
 
@@ -39,20 +39,15 @@ def _work(session: Session, intention: EventIntention, stage: str, officials: di
     """Move an intention's lead along as its bank would, up to `stage`."""
     lead = intention.lead
     manager = session.get(User, lead.manager_id)
-    if stage == "claimed":
-        return
-    leads.record_contact(session, manager, lead.id, "已电话联系企业，约定上门调查")
-    if stage == "contacted":
-        return
-    leads.start_review(session, manager, lead.id)
-    if stage == "in_review":
-        return
-    if stage == "declined":
-        leads.decline(session, manager, lead.id, rng.choice(["collateral", "credit_policy", "documents"]))
-        return
-    amount = max(10000, int(intention.amount * Decimal(rng.choice(["1", "0.8", "0.6"]))) // 10000 * 10000)
-    offer = leads.approve(session, manager, lead.id, amount_yuan=amount, rate_pct=Decimal("3.85"), term_months=12)
-    if stage == "disbursed":
+
+    def offer_terms():
+        amount = max(10000, int(intention.amount * Decimal(rng.choice(["1", "0.8", "0.6"]))) // 10000 * 10000)
+        return {"amount_yuan": amount, "rate_pct": Decimal("3.85"), "term_months": 12}
+
+    offer = work_lead(session, manager, lead.id, stage, contact_note="已电话联系企业，约定上门调查",
+                      offer_terms=offer_terms,
+                      decline_code=lambda: rng.choice(["collateral", "credit_policy", "documents"]))
+    if stage == "disbursed" and offer is not None:
         financing.accept_offer(session, officials[intention.firm.township_id], offer.id)
         leads.disburse(session, manager, lead.id, offer.amount, date.today())
 
