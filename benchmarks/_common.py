@@ -6,7 +6,7 @@ from pathlib import Path
 
 from matchmaker.config import SEED_DIR
 from matchmaker.db import make_engine, make_session_factory
-from matchmaker.domain import reference
+from matchmaker.domain.core import reference
 from matchmaker.models import Base
 
 

@@ -11,12 +11,12 @@ import random
 import time
 from datetime import date, datetime, timedelta
 
+from _common import seeded_database
 from sqlalchemy import insert, select
 
-from _common import seeded_database
-from matchmaker.domain import bulletin_xlsx, bulletins, periods, platform_figures
-from matchmaker.domain.periods import add_months, calendar
-from matchmaker.models import Bank, Firm, FinancingRequest, Lead, MonthlyReport, Offer
+from matchmaker.domain.banks import bulletin_xlsx, bulletins, periods, platform_figures
+from matchmaker.domain.banks.periods import add_months, calendar
+from matchmaker.models import Bank, FinancingRequest, Firm, Lead, MonthlyReport, Offer
 
 TODAY = date(2026, 2, 1)
 

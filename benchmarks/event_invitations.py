@@ -19,13 +19,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import seeded_database  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
-from _common import seeded_database  # noqa: E402
-from matchmaker.domain import event_invitations as inv  # noqa: E402
-from matchmaker.domain import event_report, events  # noqa: E402
-from matchmaker.models import (EventIntention, EventInvitation, Firm, FinancingRequest, Lead,  # noqa: E402
-                               MatchmakingEvent, Product, Township, User, utcnow)
+from matchmaker.domain.events import invitations as inv
+from matchmaker.domain.events import organising as events
+from matchmaker.domain.events import report as event_report
+from matchmaker.models import (  # noqa: E402
+    EventIntention,
+    EventInvitation,
+    FinancingRequest,
+    Firm,
+    Lead,
+    MatchmakingEvent,
+    Product,
+    Township,
+    User,
+    utcnow,
+)
 from matchmaker.models.events import LEADING_INDUSTRIES  # noqa: E402
 from matchmaker.models.firms import INDUSTRIES  # noqa: E402
 

@@ -29,10 +29,11 @@ def setup(folder: Path) -> tuple[str, Path]:
     from sqlalchemy import insert, select
 
     from matchmaker.config import SEED_DIR
-    from matchmaker.domain import names, reference
-    from matchmaker.domain.whitelist_batches import commit_rows
+    from matchmaker.demo import names
+    from matchmaker.domain.core import reference
+    from matchmaker.domain.firms.uscc import make as make_uscc
+    from matchmaker.domain.whitelists.batches import commit_rows
     from matchmaker.models import Base, Firm, Township
-    from matchmaker.domain.uscc import make as make_uscc
 
     url = f"sqlite:///{folder / 'bench.sqlite'}"
     app = _app(url)
@@ -81,8 +82,8 @@ def setup(folder: Path) -> tuple[str, Path]:
 
 
 def child(url: str, path: str) -> None:
-    from matchmaker.domain import whitelist_batches as batches
-    from matchmaker.domain.whitelist_import import check_file
+    from matchmaker.domain.whitelists import batches
+    from matchmaker.domain.whitelists.checking import check_file
 
     app = _app(url)
     with app.app_context(), app.extensions["db_sessionmaker"]() as session:

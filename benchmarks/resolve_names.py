@@ -9,9 +9,9 @@ import time
 
 from rapidfuzz import fuzz
 
-from matchmaker.domain import names
-from matchmaker.domain.entity_resolution import AUTO, Resolver, name_key
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.demo import names
+from matchmaker.domain.firms.entity_resolution import AUTO, Resolver, name_key
+from matchmaker.domain.firms.uscc import make as make_uscc
 
 FIRMS, NAMES, NAIVE_SAMPLE, SEED, RUNS = 50_000, 5_000, 20, 2023, 3
 

@@ -17,12 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import seeded_database  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
-from _common import seeded_database  # noqa: E402
-from matchmaker.domain import products, routing  # noqa: E402
-from matchmaker.domain.eligibility import FirmFacts, ProductRules, RequestFacts, is_eligible  # noqa: E402
-from matchmaker.models import Firm, FinancingRequest, Product, ProductKind, Township  # noqa: E402
+from matchmaker.demo import products
+from matchmaker.domain.requests import routing
+from matchmaker.domain.requests.eligibility import FirmFacts, ProductRules, RequestFacts, is_eligible
+from matchmaker.models import FinancingRequest, Firm, Product, ProductKind, Township  # noqa: E402
 
 
 def build(session, n_requests: int, n_firms: int, rng: random.Random) -> list[int]:

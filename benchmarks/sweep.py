@@ -22,12 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import seeded_database  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-from _common import seeded_database  # noqa: E402
-from matchmaker.domain import products, routing, sweep  # noqa: E402
-from matchmaker.domain.eligibility import FirmFacts, RequestFacts  # noqa: E402
-from matchmaker.models import Bank, Firm, FinancingRequest, Lead, ProductKind, Township  # noqa: E402
+from matchmaker.demo import products
+from matchmaker.domain.requests import routing, sweep
+from matchmaker.domain.requests.eligibility import FirmFacts, RequestFacts
+from matchmaker.models import Bank, FinancingRequest, Firm, Lead, ProductKind, Township  # noqa: E402
 from matchmaker.models.firms import INDUSTRIES  # noqa: E402
 
 CST = timedelta(hours=8)

@@ -33,14 +33,14 @@ def _session():
 @with_appcontext
 def init_command():
     """Create the database schema, or upgrade it to the newest migration."""
-    from .domain import schema
+    from .domain.core import schema
 
     schema.upgrade(_engine())
     click.echo(f"数据库已就绪：{_engine().url.render_as_string(hide_password=True)}")
 
 
 def _seed() -> list[str]:
-    from .domain import reference
+    from .domain.core import reference
 
     with _session() as session:
         warnings = reference.load_all(session, config.SEED_DIR)
@@ -64,7 +64,8 @@ def seed_command():
 @with_appcontext
 def demo_command(firms: int, request_count: int, yes: bool):
     """Start over: a fresh database with reference data, demo firms, requests and one account per role."""
-    from .domain import demo, schema
+    from .demo import core as demo
+    from .domain.core import schema
 
     engine = _engine()
     if engine.dialect.name != "sqlite" and not yes:
@@ -117,8 +118,8 @@ def create_user_command(username, role, password, bank_name, township_name, firm
     """Create an account of any role."""
     from sqlalchemy import select
 
-    from .domain import accounts
-    from .domain.errors import DomainError
+    from .domain.accounts import users as accounts
+    from .domain.core.errors import DomainError
     from .models import Bank, Firm, Township
 
     with _session() as session:

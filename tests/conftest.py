@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -13,8 +12,9 @@ from sqlalchemy import select, text
 from matchmaker import create_app
 from matchmaker.config import SEED_DIR
 from matchmaker.db import make_engine, make_session_factory
-from matchmaker.domain import accounts, reference
-from matchmaker.models import Base, Bank, Firm, Township, User
+from matchmaker.domain.accounts import users as accounts
+from matchmaker.domain.core import reference
+from matchmaker.models import Bank, Base, Firm, Township, User
 
 from . import factories
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from matchmaker.domain import events
+from matchmaker.domain.events import organising as events
 from matchmaker.models import EventInvitation, Product
 
 from . import factories

@@ -4,9 +4,9 @@ from __future__ import annotations
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from matchmaker.domain.firms import pinyin_forms
-from matchmaker.domain.uscc import make as make_uscc
-from matchmaker.models import Firm, FinancingRequest
+from matchmaker.domain.firms.records import pinyin_forms
+from matchmaker.domain.firms.uscc import make as make_uscc
+from matchmaker.models import FinancingRequest, Firm
 
 _FACTORIES: list[type[SQLAlchemyModelFactory]] = []
 

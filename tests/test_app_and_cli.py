@@ -1,13 +1,12 @@
 """App factory, configuration, /healthz, reference data loading and the CLI."""
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from matchmaker import create_app
 from matchmaker.config import SEED_DIR, ConfigError
-from matchmaker.domain import reference
+from matchmaker.domain.core import reference
 from matchmaker.models import Bank, BankTarget, Township, User
 
 
@@ -95,7 +94,7 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
     from alembic.migration import MigrationContext
 
     from matchmaker.db import make_engine
-    from matchmaker.domain import schema
+    from matchmaker.domain.core import schema
     from matchmaker.models import Base
 
     engine = make_engine(f"sqlite:///{tmp_path}/migrated.sqlite")

@@ -3,11 +3,11 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker import create_app
-from matchmaker.domain.uscc import make as make_uscc
-from matchmaker.models import Firm, FinancingRequest, History, Lead, Offer, User
+from matchmaker.domain.firms.uscc import make as make_uscc
+from matchmaker.models import FinancingRequest, Firm, History, Lead, Offer, User
 
 from . import factories
-from .conftest import PASSWORD, login
+from .conftest import PASSWORD
 
 
 def count(db, model):

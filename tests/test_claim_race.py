@@ -3,8 +3,9 @@ import threading
 
 from sqlalchemy import func, select
 
-from matchmaker.domain import accounts, leads
-from matchmaker.domain.errors import Conflict
+from matchmaker.domain.accounts import users as accounts
+from matchmaker.domain.core.errors import Conflict
+from matchmaker.domain.requests import leads
 from matchmaker.models import History, Lead, User
 
 from . import factories

@@ -1,6 +1,6 @@
 """The district's and the township's overview pages show the real figures."""
-from matchmaker.domain import financing
-from matchmaker.domain.leads import claim, decline
+from matchmaker.domain.requests import financing
+from matchmaker.domain.requests.leads import claim, decline
 
 from . import factories
 
@@ -41,7 +41,7 @@ def test_township_dashboard_only_counts_its_firms(as_role, db, users, firm, bank
 def test_approved_counts_offers_even_when_released(db, users, firm, bank):
     from decimal import Decimal
 
-    from matchmaker.domain import dashboard, leads
+    from matchmaker.domain.requests import dashboard, leads
 
     req, lead = factories.routed_request(db, firm, bank)
     manager = users["bank_manager"]

@@ -3,10 +3,10 @@ refused with a clear message, check-in only from the event day."""
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import event_checkin as checkin
-from matchmaker.domain import event_invitations as inv
-from matchmaker.domain.errors import Conflict, DomainError, Forbidden
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.domain.core.errors import Conflict, DomainError, Forbidden
+from matchmaker.domain.events import checkin
+from matchmaker.domain.events import invitations as inv
+from matchmaker.domain.firms.uscc import make as make_uscc
 from matchmaker.models import EventInvitation, Firm
 
 from . import factories

@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import event_checkin as checkin
-from matchmaker.domain import event_intentions as intentions
-from matchmaker.domain import event_invitations as inv
-from matchmaker.domain import event_report as reports
-from matchmaker.domain import events, financing, leads
-from matchmaker.domain.errors import DomainError, Forbidden
-from matchmaker.domain.workdays import add_workdays
+from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.core.workdays import add_workdays
+from matchmaker.domain.events import checkin, intentions
+from matchmaker.domain.events import invitations as inv
+from matchmaker.domain.events import organising as events
+from matchmaker.domain.events import report as reports
+from matchmaker.domain.requests import financing, leads
 from matchmaker.models import History, Notification, Product
 
 from . import factories

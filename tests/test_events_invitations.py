@@ -3,9 +3,9 @@ outside the official's township), sending, replying with a need, and notificatio
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker.domain import event_invitations as inv
-from matchmaker.domain import events
-from matchmaker.domain.errors import DomainError, Forbidden
+from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.events import invitations as inv
+from matchmaker.domain.events import organising as events
 from matchmaker.models import EventInvitation, FinancingRequest, Notification
 
 from .events_support import invite_directly, known_firms, make_event

@@ -7,9 +7,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker.domain import event_checkin as checkin
-from matchmaker.domain import event_intentions as intentions
-from matchmaker.domain import event_invitations as inv
+from matchmaker.domain.events import checkin, intentions
+from matchmaker.domain.events import invitations as inv
 from matchmaker.models import EventIntention, EventInvitation, FinancingRequest, MatchmakingEvent
 
 from . import factories
@@ -149,7 +148,7 @@ def test_check_in_page_messages(db, users, as_role, setup, township):
     walk = client.post(f"/events/{event.id}/walkin", data={"uscc": "91370402MA3C1234", "name": "新企业",
                                                             "industry": "other"})
     assert walk.status_code == 422 and "统一社会信用代码应为18位" in walk.get_data(as_text=True)
-    from matchmaker.domain.uscc import make as make_uscc
+    from matchmaker.domain.firms.uscc import make as make_uscc
 
     full = client.post(f"/events/{event.id}/walkin", data={"uscc": make_uscc("91370402MA3WK0001"), "name": "新企业",
                                                             "industry": "other"}, follow_redirects=True)

@@ -7,7 +7,7 @@ import pkgutil
 import pytest
 from flask_wtf import FlaskForm
 
-import matchmaker.web.forms as forms_pkg
+import matchmaker.web as web_pkg
 
 from . import factories
 
@@ -18,8 +18,8 @@ ARG_VALUES = {"kind": "high_tech", "day": "2026-01-01", "year": "2022", "month":
 
 def form_field_names() -> set[str]:
     names = {"csrf_token", "firm_id", "bank_id", "q", "note"}
-    for info in pkgutil.iter_modules(forms_pkg.__path__):
-        module = importlib.import_module(f"{forms_pkg.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(web_pkg.__path__, f"{web_pkg.__name__}."):
+        module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, FlaskForm):
                 names.update(name for name, value in vars(cls).items() if hasattr(value, "field_class"))

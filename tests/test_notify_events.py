@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker.domain import accounts, financing, followups, leads
+from matchmaker.domain.accounts import users as accounts
+from matchmaker.domain.requests import financing, followups, leads
 from matchmaker.models import Bank, FinancingRequest, Lead, Notification, User
 
 from . import factories

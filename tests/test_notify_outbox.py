@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from matchmaker import senders
-from matchmaker.domain import leads, notifications, outbox
+from matchmaker.domain.notify import notifications, outbox
+from matchmaker.domain.requests import leads
 from matchmaker.models import NotificationPreference, OutboxMessage, utcnow
 
 from . import factories

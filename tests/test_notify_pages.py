@@ -3,7 +3,7 @@ page; nobody can read or open someone else's notice; where to receive e-mail/SMS
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import notifications
+from matchmaker.domain.notify import notifications
 from matchmaker.models import Notification, NotificationPreference
 
 ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")

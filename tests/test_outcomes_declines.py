@@ -3,8 +3,8 @@ same bank (a new routed lead with a fresh deadline and the firm's statement), on
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import declines, leads
-from matchmaker.domain.errors import DomainError, Forbidden
+from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.requests import declines, leads
 from matchmaker.models import FinancingRequest, History, Lead, Notification, User
 
 from . import factories

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import financing, first_loans, leads
-from matchmaker.domain.errors import DomainError, Forbidden
+from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.outcomes import first_loans
+from matchmaker.domain.requests import financing, leads
 from matchmaker.models import FirstLoanCase, History
 
 from . import factories

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import financing, leads, ratings
-from matchmaker.domain.errors import Conflict, DomainError, Forbidden
+from matchmaker.domain.core.errors import Conflict, DomainError, Forbidden
+from matchmaker.domain.outcomes import ratings
+from matchmaker.domain.requests import financing, leads
 from matchmaker.models import FinancingRequest, Lead, Rating
 
 from . import factories

@@ -4,8 +4,9 @@ loan; township officials (their township) and the district track each referral t
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import financing, leads, referrals
-from matchmaker.domain.errors import DomainError, Forbidden
+from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.outcomes import referrals
+from matchmaker.domain.requests import financing, leads
 from matchmaker.models import Bank, FinancingRequest, History, Referral
 
 from . import factories

@@ -130,7 +130,7 @@ def test_bank_does_not_learn_which_other_bank_won(app, db, users, firm, bank, ot
     """The firm accepts another bank's offer: the released bank's lead page does not name the winner."""
     from decimal import Decimal
 
-    from matchmaker.domain import financing, leads
+    from matchmaker.domain.requests import financing, leads
     from matchmaker.models import Lead
 
     req, lead = factories.routed_request(db, firm, bank)

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from matchmaker.domain import bulletins, periods, platform_figures
+from matchmaker.domain.banks import bulletins, periods, platform_figures
 from matchmaker.models import Bank, Bulletin, Offer
 
 from .factories import FirmFactory, MonthlyReportFactory, routed_request

@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from matchmaker.domain import monthly_reports, periods, settings
-from matchmaker.domain.monthly_reports import UploadRefused
+from matchmaker.domain.banks import periods, report_deadlines, report_xlsx
+from matchmaker.domain.banks.monthly_reports import UploadRefused
+from matchmaker.domain.core import settings
 from matchmaker.models import MonthlyReport, Notification, utcnow
 
 from .factories import MonthlyReportFactory
@@ -125,8 +126,8 @@ def test_a_correction_is_a_new_version_and_the_old_one_stays(db, as_role, users,
 
 def filled(bank, month: date, cells: dict[str, object] | None = None) -> bytes:
     """The page's template with STORED filled in, then `cells` (e.g. {"C7": "abc"}) overwritten."""
-    book = load_workbook(io.BytesIO(monthly_reports.template_xlsx(bank, month, STORED)))
-    sheet = book[monthly_reports.TEMPLATE_SHEET]
+    book = load_workbook(io.BytesIO(report_xlsx.template_xlsx(bank, month, STORED)))
+    sheet = book[report_xlsx.TEMPLATE_SHEET]
     for ref, value in (cells or {}).items():
         sheet[ref] = value
     out = io.BytesIO()
@@ -140,7 +141,7 @@ def upload(client, data: bytes, month="2022-03", note=""):
 
 
 def test_the_template_names_bank_month_units_and_rows(bank):
-    sheet = load_workbook(io.BytesIO(monthly_reports.template_xlsx(bank, date(2022, 3, 1))))["月度报送"]
+    sheet = load_workbook(io.BytesIO(report_xlsx.template_xlsx(bank, date(2022, 3, 1))))["月度报送"]
     assert (sheet["A2"].value, sheet["B2"].value, sheet["A3"].value, sheet["B3"].value) == \
         ("银行", bank.name, "月份", "2022-03")
     assert [sheet[f"A{r}"].value for r in (5, 6, 7)] == ["各项存款余额", "各项贷款余额", "工业贷款余额"]
@@ -182,7 +183,7 @@ def test_an_upload_of_another_banks_report_is_refused(db, as_role, users, bank, 
 def test_every_bad_cell_is_named_at_once(bank, other_bank):
     data = filled(bank, date(2022, 3, 1), {"B2": other_bank.name, "B3": "2022-04", "C6": "abc", "C10": -3})
     with pytest.raises(UploadRefused) as caught:
-        monthly_reports.parse_xlsx(data, bank, date(2022, 3, 1), {other_bank.name: other_bank.id})
+        report_xlsx.parse_xlsx(data, bank, date(2022, 3, 1), {other_bank.name: other_bank.id})
     assert caught.value.errors == [
         f"第2行B列（银行）：“{other_bank.name}”不是本行“{bank.name}”，这是其他银行的报表",
         "第3行B列（月份）：文件中为 2022-04，与报送月份 2022-03 不符",
@@ -228,24 +229,24 @@ def test_an_upload_with_a_jump_asks_for_confirmation_on_the_form(db, as_role, us
 
 def test_the_deadline_is_the_fifth_working_day_of_the_next_month(db):
     # April 2022: Fri 1st, Sat 2nd is a swapped working day, 3rd–5th Qingming, then 6th, 7th, 8th.
-    assert monthly_reports.deadline(db, date(2022, 3, 1)) == date(2022, 4, 8)
+    assert report_deadlines.deadline(db, date(2022, 3, 1)) == date(2022, 4, 8)
     settings.put(db, "report_deadline_workdays", 3)
-    assert monthly_reports.deadline(db, date(2022, 3, 1)) == date(2022, 4, 6)
+    assert report_deadlines.deadline(db, date(2022, 3, 1)) == date(2022, 4, 6)
     # September 2022's figures: 1–7 October off, then Saturday 8th and Sunday 9th are swapped working days.
     settings.put(db, "report_deadline_workdays", 5)
-    assert monthly_reports.deadline(db, date(2022, 9, 1)) == date(2022, 10, 12)
+    assert report_deadlines.deadline(db, date(2022, 9, 1)) == date(2022, 10, 12)
 
 
 def test_status_separates_on_time_late_overdue_and_pending(db, bank, other_bank):
     MonthlyReportFactory(bank_id=bank.id, month=date(2022, 3, 1), submitted_at=datetime(2022, 4, 8, 9, 0))
     MonthlyReportFactory(bank_id=other_bank.id, month=date(2022, 3, 1), submitted_at=datetime(2022, 4, 8, 16, 30))
-    due, rows = monthly_reports.status(db, date(2022, 3, 1), today=date(2022, 4, 20))
+    due, rows = report_deadlines.status(db, date(2022, 3, 1), today=date(2022, 4, 20))
     states = {r.bank.id: r.state for r in rows}
     assert due == date(2022, 4, 8)
     assert states[bank.id] == "on_time"  # 17:00 Beijing time on the 8th
     assert states[other_bank.id] == "late"  # 00:30 Beijing time on the 9th
     assert sum(1 for s in states.values() if s == "overdue") == 20
-    _, early = monthly_reports.status(db, date(2022, 3, 1), today=date(2022, 4, 8))
+    _, early = report_deadlines.status(db, date(2022, 3, 1), today=date(2022, 4, 8))
     assert sum(1 for r in early if r.state == "pending") == 20
 
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from matchmaker.domain import listing, targets
-from matchmaker.domain.errors import DomainError
+from matchmaker.domain.banks import listing, targets
+from matchmaker.domain.core.errors import DomainError
 from matchmaker.models import History, ListingCandidate
 
 from .factories import FirmFactory, MonthlyReportFactory

@@ -17,7 +17,7 @@ def test_full_lifecycle_through_the_pages(app, as_role, db, users):
     lead = req.leads[0]
 
     # the routed bank's manager works the lead
-    from matchmaker.domain import accounts
+    from matchmaker.domain.accounts import users as accounts
 
     accounts.create_user(db, "routedmgr", "test-pass-123", "bank_manager", bank_id=lead.bank_id)
     db.commit()

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from matchmaker.domain import financing, routing
-from matchmaker.domain.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate, is_eligible
+from matchmaker.domain.requests import financing, routing
+from matchmaker.domain.requests.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate, is_eligible
 from matchmaker.models import Bank, History, Lead, Product
 
 from . import factories

@@ -10,8 +10,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from matchmaker.config import SEED_DIR
-from matchmaker.domain import workdays
-from matchmaker.domain.workdays import Calendar
+from matchmaker.domain.core import workdays
+from matchmaker.domain.core.workdays import Calendar
 from matchmaker.models import WorkdayOverride
 
 D = date.fromisoformat

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker.domain import lifecycle
+from matchmaker.domain.requests import lifecycle
 from matchmaker.models import History, Lead
 from matchmaker.models.requests import LEAD_STATES, REQUEST_STATES
 

@@ -3,8 +3,9 @@ sees all; the firm's eligibility check while filling in a request (JSON and no-J
 weights; and routing applying the stored rules."""
 from sqlalchemy import func, select
 
-from matchmaker.domain import financing, routing, settings
-from matchmaker.domain.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate
+from matchmaker.domain.core import settings
+from matchmaker.domain.requests import financing, routing
+from matchmaker.domain.requests.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate
 from matchmaker.models import FinancingRequest, Lead, Product
 
 from . import factories

@@ -5,8 +5,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matchmaker.domain import routing
-from matchmaker.domain.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate, is_eligible
+from matchmaker.domain.requests import routing
+from matchmaker.domain.requests.eligibility import FirmFacts, ProductRules, RequestFacts, evaluate, is_eligible
 from matchmaker.models.firms import INDUSTRIES
 from matchmaker.models.products import COLLATERAL_KINDS
 

@@ -11,10 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from matchmaker.domain import financing, routing, sweep
-from matchmaker.domain.eligibility import FirmFacts, RequestFacts
-from matchmaker.models import (Bank, FinancingRequest, History, Lead, LeadEscalation, Notification, Product,
-                               WorkdayOverride)
+from matchmaker.domain.requests import financing, routing, sweep
+from matchmaker.domain.requests.eligibility import FirmFacts, RequestFacts
+from matchmaker.models import (
+    Bank,
+    FinancingRequest,
+    History,
+    Lead,
+    LeadEscalation,
+    Notification,
+    Product,
+    WorkdayOverride,
+)
 
 from . import factories
 
@@ -334,7 +342,7 @@ def _effects(db, req_id: int) -> dict:
 
 
 def test_bulk_close_and_referral_match_the_per_request_ones(db, users, firm, bank):
-    from matchmaker.domain.financing import close_if_unmatched, close_many_if_unmatched
+    from matchmaker.domain.requests.unmatched import close_if_unmatched, close_many_if_unmatched
 
     for renewal in (False, True):
         pair = []

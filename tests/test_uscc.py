@@ -2,7 +2,7 @@
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
-from matchmaker.domain import uscc
+from matchmaker.domain.firms import uscc
 
 
 def test_valid_enterprise_code_agrees_with_stdnum():

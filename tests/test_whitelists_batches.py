@@ -3,11 +3,12 @@ import random
 
 from sqlalchemy import func, select
 
-from matchmaker.domain import whitelist_batches as batches
-from matchmaker.domain import whitelists
-from matchmaker.domain.whitelist_import import check_file
+from matchmaker.demo import whitelists as whitelists_demo
+from matchmaker.domain.whitelists import batches
+from matchmaker.domain.whitelists import lists as whitelists
+from matchmaker.domain.whitelists.checking import check_file
 from matchmaker.models import Firm, User
-from matchmaker.models.whitelists import WhiteListBatch, WhiteListEntry, WhiteListImport
+from matchmaker.models.whitelists import WHITELIST_KINDS, WhiteListBatch, WhiteListEntry, WhiteListImport
 
 from . import factories
 from .wl_files import xlsx
@@ -93,10 +94,10 @@ def test_demo_builds_batches_of_every_list_and_a_review(db, users):
     for n in range(30):
         factories.FirmFactory(name=f"枣庄演示{n}号新材料有限公司")
     db.commit()
-    whitelists.build_demo(db, random.Random(1))
+    whitelists_demo.build_demo(db, random.Random(1))
     db.commit()
     kinds = set(db.scalars(select(WhiteListBatch.kind).where(WhiteListBatch.state == "active")))
-    assert kinds == set(whitelists.WHITELIST_KINDS)
+    assert kinds == set(WHITELIST_KINDS)
     assert all(n >= 2 for n in db.scalars(select(func.count()).select_from(WhiteListBatch).group_by(WhiteListBatch.kind)))
     assert db.scalar(select(WhiteListImport).where(WhiteListImport.state == "preview")) is not None
     assert isinstance(users["district"], User)

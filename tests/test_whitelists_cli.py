@@ -5,7 +5,7 @@ import io
 import openpyxl
 from sqlalchemy import func, select
 
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.domain.firms.uscc import make as make_uscc
 from matchmaker.models.whitelists import WhiteListBatch, WhiteListEntry, WhiteListImport
 
 from . import factories

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from matchmaker.domain.errors import DomainError
-from matchmaker.domain.uscc import make as make_uscc
-from matchmaker.domain.whitelist_import import check_file, remember_mappings
+from matchmaker.domain.core.errors import DomainError
+from matchmaker.domain.firms.uscc import make as make_uscc
+from matchmaker.domain.whitelists.checking import check_file, remember_mappings
 
 from .wl_files import csv_bytes, xlsx
 

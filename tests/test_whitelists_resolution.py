@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from matchmaker.domain import entity_resolution as er
-from matchmaker.domain import names
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.demo import names
+from matchmaker.domain.firms import entity_resolution as er
+from matchmaker.domain.firms.uscc import make as make_uscc
 
 
 def _resolver(names_list, **kw):

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker.domain import routing
-from matchmaker.domain.entity_resolution import name_key
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.domain.firms.entity_resolution import name_key
+from matchmaker.domain.firms.uscc import make as make_uscc
+from matchmaker.domain.requests import routing
 from matchmaker.models import Base, Firm
 from matchmaker.models.whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport
 

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..domain.workdays import CST_OFFSET
+from ..domain.core.workdays import CST_OFFSET
 
 
 def parse_now(text: str | None) -> datetime | None:
@@ -35,7 +35,7 @@ def parse_now(text: str | None) -> datetime | None:
 def sweep_command(now_text: str | None, as_json: bool):
     """Expire unclaimed leads past their claim deadline (re-routing their requests), escalate claimed leads past
     the contact or decision deadline. Idempotent; safe to run every few minutes and concurrently."""
-    from ..domain import sweep
+    from ..domain.requests import sweep
 
     cfg = current_app.config
     with current_app.extensions["db_sessionmaker"]() as session:
@@ -57,8 +57,8 @@ def sweep_command(now_text: str | None, as_json: bool):
 @with_appcontext
 def load_workdays_command(path: Path):
     """Load working-day overrides from a CSV (date,is_workday,note; 1 = working day, 0 = day off)."""
-    from ..domain import workdays
-    from ..domain.errors import DomainError
+    from ..domain.core import workdays
+    from ..domain.core.errors import DomainError
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:

@@ -21,7 +21,7 @@ def _session():
 @with_appcontext
 def followups_command(escalate: bool, today, workdays: int | None):
     """List event intentions whose lead has not moved for N working days; optionally escalate them."""
-    from ..domain import event_intentions
+    from ..domain.events import intentions as event_intentions
 
     day: date | None = today.date() if today else None
     with _session() as session:
@@ -44,7 +44,7 @@ def followups_command(escalate: bool, today, workdays: int | None):
 @with_appcontext
 def report_command(event_id: int, output: Path):
     """Write an event's report (attendance, intentions and what became of them) as .xlsx."""
-    from ..domain import event_report
+    from ..domain.events import report as event_report
     from ..models import MatchmakingEvent
 
     with _session() as session:

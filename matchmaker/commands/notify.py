@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def send_outbox_command(limit: int):
     """Send pending outbox messages (and retry failed ones); safe to run repeatedly, e.g. every minute from cron."""
-    from ..domain import outbox
+    from ..domain.notify import outbox
 
     enabled = outbox.enabled_channels()
     unknown = [c for c in outbox.configured_channels() if c not in enabled]

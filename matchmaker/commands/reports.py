@@ -18,8 +18,8 @@ def report_group():
 
 
 def _export(kind: str, key: str, output: Path, live: bool) -> None:
-    from ..domain import bulletin_xlsx, bulletins, periods
-    from ..domain.errors import DomainError
+    from ..domain.banks import bulletin_xlsx, bulletins, periods
+    from ..domain.core.errors import DomainError
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
@@ -60,13 +60,13 @@ for _kind in OPTIONS:
 @with_appcontext
 def remind_command(key: str):
     """Notify the administrators of every bank that has not reported the month."""
-    from ..domain import monthly_reports, periods
-    from ..domain.errors import DomainError
+    from ..domain.banks import periods, report_deadlines
+    from ..domain.core.errors import DomainError
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
             month = periods.parse_month(key)
-            banks = monthly_reports.remind(session, month, f"/reports/submit?month={periods.month_key(month)}")
+            banks = report_deadlines.remind(session, month, f"/reports/submit?month={periods.month_key(month)}")
         except DomainError as exc:
             raise click.BadParameter(exc.message) from None
         session.commit()

@@ -18,7 +18,7 @@ USCC_HEADERS = ("uscc", "统一社会信用代码", "信用代码")
 
 
 def _thresholds():
-    from ..domain.whitelist_batches import Thresholds
+    from ..domain.whitelists.batches import Thresholds
 
     return Thresholds(current_app.config["RESOLVE_AUTO_THRESHOLD"], current_app.config["RESOLVE_REVIEW_THRESHOLD"])
 
@@ -36,9 +36,9 @@ def _thresholds():
 def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str | None, mappings: tuple[str, ...],
                              dry_run: bool):
     """Import a white list from .xlsx or .csv: check, resolve firms, compare with the previous batch, commit."""
-    from ..domain import whitelist_batches as batches
-    from ..domain.errors import DomainError
-    from ..domain.whitelist_import import check_file, remember_mappings
+    from ..domain.core.errors import DomainError
+    from ..domain.whitelists import batches
+    from ..domain.whitelists.checking import check_file, remember_mappings
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
@@ -88,7 +88,7 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
     """Export a white list (current batch by default) to .xlsx or .csv."""
     from sqlalchemy import select
 
-    from ..domain import whitelists
+    from ..domain.whitelists import lists as whitelists
     from ..models import Township, User
     from ..models.whitelists import WhiteListBatch, WhiteListEntry
 
@@ -115,8 +115,8 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
 
 
 def _read_table(path: Path) -> tuple[list[str], list[dict]]:
-    from ..domain.errors import DomainError
-    from ..domain.whitelist_files import decode_text, read_csv_rows
+    from ..domain.core.errors import DomainError
+    from ..domain.whitelists.files import decode_text, read_csv_rows
 
     try:
         rows = read_csv_rows(decode_text(path.read_bytes()))
@@ -150,7 +150,7 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     OUT.csv has the NAMES columns plus matched_uscc, matched_name, score (0-100) and decision (auto/review/new).
     """
     from ..config import resolve_thresholds
-    from ..domain.entity_resolution import AUTO, Resolver
+    from ..domain.firms.entity_resolution import AUTO, Resolver
 
     default_auto, default_review = resolve_thresholds()
     reg_header, reg_rows = _read_table(registry)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import DataError
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 from ..extensions import csrf, limiter, login_manager
 from . import filters
@@ -41,16 +41,23 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import auth, bank, district, enterprise, health, main, requests, township
-    from . import overdue, products, weights, workdays
-    from . import event_day, event_reports, events
-    from . import bulletins, listing, reports, targets
-    from . import whitelists
-    from . import declines, first_loans, notifications, ratings, referrals
+    from . import health, main
+    from .accounts import auth
+    from .banks import bulletins, listing, monthly, targets
+    from .core import workdays
+    from .events import day
+    from .events import pages as events
+    from .events import reports as event_reports
+    from .firms import enterprise
+    from .notify import pages as notifications
+    from .outcomes import first_loans, ratings, referrals
+    from .requests import bank, declines, district, overdue, products, township, weights
+    from .requests import pages as requests
+    from .whitelists import pages as whitelists
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
-                   products, weights, workdays, overdue, events, event_day, event_reports, whitelists,
-                   reports, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
+                   products, weights, workdays, overdue, events, day, event_reports, whitelists,
+                   monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
         app.register_blueprint(module.bp)
 
 

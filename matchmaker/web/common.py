@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
 from ..db import get_session
-from ..domain.errors import DomainError
+from ..domain.core.errors import DomainError
 
 
 def roles_required(*roles: str):

@@ -4,7 +4,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from matchmaker.domain import event_invitations as inv
+from matchmaker.domain.events import invitations as inv
 
 from .. import factories
 from ..conftest import PASSWORD

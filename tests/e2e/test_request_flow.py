@@ -5,12 +5,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
-from matchmaker.domain import accounts
-from matchmaker.domain.uscc import make as make_uscc
+from matchmaker.domain.accounts import users as accounts
+from matchmaker.domain.firms.uscc import make as make_uscc
 from matchmaker.models import FinancingRequest
 
 from ..conftest import PASSWORD
-from .conftest import click_and_wait, login, logout, screenshot, wait_for_text
+from .conftest import click_and_wait, login, logout, screenshot
 
 pytestmark = pytest.mark.e2e
 

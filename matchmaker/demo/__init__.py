@@ -1,0 +1,1 @@
+"""Demo and synthetic data: the builders behind `matchmaker demo` and realistic company names for tests and benchmarks. Built through the domain's own functions; no rule module imports this package."""

@@ -1,0 +1,1 @@
+"""Tracking the banks: monthly figures with versions and reminders, targets and goals, platform figures computed from leads, the bulletins (月通报 / 季评价 / 年考核) and their .xlsx, reporting periods and the listing reserve pool."""

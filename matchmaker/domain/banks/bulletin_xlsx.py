@@ -1,0 +1,172 @@
+"""A bulletin (月通报 / 季评价 / 年考核) as an .xlsx workbook (XlsxWriter), from its data dict — the frozen
+snapshot of an issued bulletin or today's figures. A4 landscape, one page wide, header rows repeated."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from ...models.requests import DECLINE_REASONS
+from .bulletins import PARTS
+
+YI = Decimal(10**8)
+WAN = Decimal(10**4)
+
+
+def _yi(yuan):
+    return None if yuan is None else Decimal(yuan) / YI
+
+
+def _wan(yuan):
+    return None if yuan is None else Decimal(yuan) / WAN
+
+
+def _num(text):
+    return None if text is None else Decimal(text)
+
+
+class _Book:
+    def __init__(self):
+        import xlsxwriter
+
+        self.buffer = io.BytesIO()
+        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        font = {"font_name": "宋体", "font_size": 10}
+        self.f = {
+            "title": self.book.add_format({**font, "bold": True, "font_size": 14}),
+            "head": self.book.add_format({**font, "bold": True, "bg_color": "#DDE7F3", "border": 1, "text_wrap": True,
+                                          "valign": "vcenter", "align": "center"}),
+            "text": self.book.add_format({**font, "border": 1, "text_wrap": True, "valign": "top"}),
+            "int": self.book.add_format({**font, "border": 1, "num_format": "#,##0"}),
+            "dec": self.book.add_format({**font, "border": 1, "num_format": "#,##0.00"}),
+            "yi": self.book.add_format({**font, "border": 1, "num_format": "#,##0.0000"}),
+            "muted": self.book.add_format({**font, "font_color": "#666666"}),
+        }
+
+    def sheet(self, name: str, title: str, subtitle: str, headers: list[tuple[str, int]]):
+        sheet = self.book.add_worksheet(name)
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(3)
+        sheet.write(0, 0, title, self.f["title"])
+        sheet.write(1, 0, subtitle, self.f["muted"])
+        for col, (text, width) in enumerate(headers):
+            sheet.set_column(col, col, width)
+            sheet.write(3, col, text, self.f["head"])
+        sheet.freeze_panes(4, 0)
+        return sheet
+
+    def row(self, sheet, rowno: int, cells: list[tuple[object, str]]):
+        for col, (value, kind) in enumerate(cells):
+            if value is None:
+                sheet.write_blank(rowno, col, None, self.f["text"])
+            elif kind == "text":
+                sheet.write_string(rowno, col, str(value), self.f["text"])
+            else:
+                sheet.write_number(rowno, col, value, self.f[kind])
+
+    def close(self) -> bytes:
+        self.book.close()
+        return self.buffer.getvalue()
+
+
+def _status(data: dict, status: str) -> str:
+    return f"{data['label']}　{status}　统计日 {data['computed_on']}　单位：余额 亿元，平台金额 万元"
+
+
+PROGRESS_HEADERS = [("排名", 7), ("序号", 5), ("银行", 22), ("存款", 11), ("贷款", 11), ("存贷比%", 9),
+                    ("目标存贷比%", 9), ("序时存贷比%", 9), ("工业贷款余额", 12), ("年度目标", 11), ("序时进度", 11),
+                    ("完成率%", 9), ("序时完成率%", 9), ("距年度目标", 11), ("报表版本", 7), ("未达进度原因", 36)]
+
+
+def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None:
+    sheet = b.sheet("目标进度", data["title"], _status(data, status), PROGRESS_HEADERS)
+    for i, r in enumerate(rows, start=4):
+        b.row(sheet, i, [(r.get("rank_target"), "int"), (r["seq"], "int"), (r["name"], "text"),
+                         (_yi(r["deposits"]), "yi"), (_yi(r["loans"]), "yi"), (_num(r["ldr_pct"]), "dec"),
+                         (_num(r["target_ldr_pct"]), "dec"), (_num(r["expected_ldr_pct"]), "dec"),
+                         (_yi(r["industrial_loans"]), "yi"), (_yi(r["target_industrial"]), "yi"),
+                         (_yi(r["expected_industrial"]), "yi"), (_num(r["completion_pct"]), "dec"),
+                         (_num(r["schedule_pct"]), "dec"), (_yi(r["industrial_gap"]), "yi"), (r["version"], "int"),
+                         ("；".join(r["behind"]), "text")])
+
+
+PLATFORM_HEADERS = [("平台排名", 7), ("银行", 22), ("推送线索", 8), ("已认领", 8), ("按时认领", 8), ("超时", 7),
+                    ("按时率%", 8), ("拒绝", 7), ("获批", 7), ("放款笔数", 8), ("放款金额", 12), ("白名单企业", 8),
+                    ("首贷", 7), ("平均认领工作日", 9), ("平均决定工作日", 9), ("满意度", 7), ("拒绝原因", 30)]
+
+
+def _platform_cells(p: dict) -> list[tuple[object, str]]:
+    reasons = "；".join(f"{DECLINE_REASONS.get(k, (k,))[0]} {v}" for k, v in p["declined_by_reason"].items())
+    return [(p["received"], "int"), (p["claimed"], "int"), (p["in_time"], "int"), (p["overdue"], "int"),
+            (_num(p["in_time_pct"]), "dec"), (p["declined"], "int"), (p["approved"], "int"), (p["disbursed"], "int"),
+            (_wan(p["disbursed_amount"]), "dec"), (p["whitelist_firms"], "int"), (p["first_loan"], "int"),
+            (_num(p["avg_claim_workdays"]), "dec"), (_num(p["avg_decision_workdays"]), "dec"),
+            (_num(p["satisfaction"]), "dec"), (reasons, "text")]
+
+
+def _platform_sheet(b: _Book, data: dict, rows: list[dict], status: str, rank_field: str | None) -> None:
+    sheet = b.sheet("平台数据", data["title"], _status(data, status) + "　（按线索推送日期归属期间）", PLATFORM_HEADERS)
+    i = 4
+    for i, r in enumerate(rows, start=4):
+        b.row(sheet, i, [(r.get(rank_field) if rank_field else None, "int"), (r["name"], "text"),
+                         *_platform_cells(r["platform"])])
+    b.row(sheet, i + 1, [(None, "text"), ("全区合计", "text"), *_platform_cells(data["platform_total"])])
+
+
+def _summary_sheet(b: _Book, data: dict, status: str) -> None:
+    sheet = b.sheet("概况", data["title"], _status(data, status), [("项目", 34), ("数值", 16), ("单位", 8),
+                                                                     ("上期", 16), ("说明", 40)])
+    d = data["district"]
+    prev = d.get("previous") or {}
+    lines = [("已报送银行", d["reported"], "int", "家", prev.get("reported"), f"共{d['banks']}家"),
+             ("各项存款余额", _yi(d["deposits"]), "yi", "亿元", _yi(prev.get("deposits")), ""),
+             ("各项贷款余额", _yi(d["loans"]), "yi", "亿元", _yi(prev.get("loans")), ""),
+             ("全区存贷比", _num(d["ldr_pct"]), "dec", "%", _num(prev.get("ldr_pct")), "贷款合计 ÷ 存款合计"),
+             ("工业贷款余额", _yi(d["industrial_loans"]), "yi", "亿元", _yi(prev.get("industrial_loans")), ""),
+             ("各行年度目标合计", _yi(d["target_industrial"]), "yi", "亿元", None, ""),
+             ("目标完成率", _num(d["completion_pct"]), "dec", "%", None, ""),
+             ("首贷户数", d["first_loan_count"], "int", "户", None, "期末月份报送数"),
+             ("推送线索", data["platform_total"]["received"], "int", "条", None, "平台数据"),
+             ("放款金额", _wan(data["platform_total"]["disbursed_amount"]), "dec", "万元", None, "平台数据")]
+    row = 4
+    for label, value, kind, unit, before, note in lines:
+        b.row(sheet, row, [(label, "text"), (value, kind), (unit, "text"), (before, kind), (note, "text")])
+        row += 1
+    for goal in data.get("goals") or []:
+        state = "已完成" if goal["met"] else f"完成 {goal['progress'] or '—'}%"
+        b.row(sheet, row, [(f"区定目标：{goal['label']}", "text"), (goal["actual"], "text"), (goal["unit"], "text"),
+                           (goal["goal"], "text"), (state, "text")])
+        row += 1
+    for item in data.get("behind") or []:
+        b.row(sheet, row, [("未达序时进度：" + item["name"], "text"), ("；".join(item["reasons"]), "text"),
+                           (None, "text"), (None, "text"), (None, "text")])
+        row += 1
+
+
+def _scores_sheet(b: _Book, data: dict, status: str) -> None:
+    headers = [("排名", 6), ("银行", 22), ("综合得分", 9)]
+    for key, label in PARTS.items():
+        headers += [(f"{label}（权重{data['weights'][key]}）", 11), ("依据", 18)]
+    sheet = b.sheet("评价得分", data["title"], _status(data, status), headers)
+    for i, r in enumerate(data["banks"], start=4):
+        cells = [(r["rank"], "int"), (r["name"], "text"), (_num(r["score"]), "dec")]
+        for key in PARTS:
+            cells += [(_num(r["parts"][key]["score"]), "dec"), (r["parts"][key]["raw"], "text")]
+        b.row(sheet, i, cells)
+
+
+def workbook(data: dict, status: str) -> bytes:
+    """The workbook of a bulletin's data; `status` says whether it is published (and which edition) or live."""
+    b = _Book()
+    _summary_sheet(b, data, status) if data["kind"] == "monthly" else _scores_sheet(b, data, status)
+    if data["kind"] == "monthly":
+        _progress_sheet(b, data, data["banks"], status)
+        _platform_sheet(b, data, data["banks"], status, "rank_platform")
+    else:
+        if data["kind"] == "annual":
+            _summary_sheet(b, data, status)
+        rows = [{**r["progress"], "platform": r["platform"], "rank_target": r["rank"]} for r in data["banks"]]
+        _progress_sheet(b, data, rows, status)
+        _platform_sheet(b, data, rows, status, None)
+    return b.close()

@@ -1,0 +1,284 @@
+"""月通报 / 季评价 / 年考核 computed from the data: the monthly bulletin (banks ranked on targets and platform
+figures, banks behind named, district totals), the quarterly evaluation (a weighted score per bank with its
+breakdown) and the annual assessment. Issuing freezes a bulletin as JSON; `changes` says what moved since."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...models import Bulletin, MonthlyReport, User, utcnow
+from ..core import settings
+from ..core.errors import Conflict, DomainError, Forbidden
+from . import monthly_reports, platform_figures, report_deadlines, targets
+from .periods import KINDS, Period, add_months, local_date
+
+PARTS = {
+    "target": "目标完成",
+    "whitelist": "服务白名单企业",
+    "speed": "按时认领",
+    "satisfaction": "企业满意度",
+    "first_loan": "首贷",
+    "policy": "知识产权质押等政策性产品",
+}
+PART_NOTES = {
+    "target": "工业贷款余额、存贷比对序时进度的完成率（各按100%封顶）的平均",
+    "whitelist": "获批的白名单企业户数，与最多的银行相比",
+    "speed": "按时认领线索的比例",
+    "satisfaction": "企业评价平均分（满分5分）",
+    "first_loan": "报送的首贷户数合计，与最多的银行相比",
+    "policy": "期末知识产权质押、绿色、科创贷、政银保贷、供应链票据余额合计，与最多的银行相比",
+}
+DEFAULT_WEIGHTS = {"target": 40, "whitelist": 15, "speed": 15, "satisfaction": 10, "first_loan": 10, "policy": 10}
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def weights(session: Session) -> dict[str, int]:
+    stored = settings.get(session, "evaluation_weights") or {}
+    return {k: int(stored.get(k, v)) for k, v in DEFAULT_WEIGHTS.items()}
+
+
+def save_weights(session: Session, actor: User, values: dict[str, int]) -> dict[str, int]:
+    if actor.role != "district":
+        raise Forbidden("只有区金融监管局可以设置评价权重")
+    clean = {}
+    for key, label in PARTS.items():
+        value = values.get(key)
+        if value is None or not 0 <= int(value) <= 100:
+            raise DomainError(f"{label}的权重应为0–100的整数", field=key)
+        clean[key] = int(value)
+    if sum(clean.values()) != 100:
+        raise DomainError(f"各项权重合计应为100，现为{sum(clean.values())}", field="target")
+    settings.put(session, "evaluation_weights", clean)
+    return clean
+
+
+def _competition_rank(rows: list[dict], key, field: str) -> None:
+    """Rank rows (1, 2, 2, 4 …) by `key` (a tuple; larger is better); rows whose key is None get no rank."""
+    ranked = sorted((r for r in rows if key(r) is not None), key=key, reverse=True)
+    previous, rank = None, 0
+    for i, row in enumerate(ranked, start=1):
+        if key(row) != previous:
+            rank, previous = i, key(row)
+        row[field] = rank
+    for row in rows:
+        row.setdefault(field, None)
+
+
+def _base(period: Period, today: date) -> dict:
+    return {"kind": period.kind, "kind_label": KINDS[period.kind], "period": period.key, "label": period.label,
+            "year": period.year, "computed_on": today.isoformat(),
+            "start": period.start.isoformat(), "end": period.end.isoformat()}
+
+
+def monthly(session: Session, period: Period, today: date | None = None) -> dict:
+    """The monthly bulletin for a month."""
+    today = today or local_date(utcnow())
+    month = period.start
+    rows = targets.progress(session, month)
+    first = add_months(month, -11)
+    year_facts = platform_figures.load_facts(session, first, period.end)
+    plat = platform_figures.figures(session, period, today, [f for f in year_facts if f.created_on >= month])
+    for row in rows:
+        row["platform"] = plat["banks"].get(row["bank_id"])
+    _competition_rank(rows, lambda r: (Decimal(r["schedule_pct"]),) if r["schedule_pct"] else None, "rank_target")
+    _competition_rank(rows, lambda r: (r["platform"]["disbursed_amount"], r["platform"]["approved"],
+                                       Decimal(r["platform"]["in_time_pct"] or -1)), "rank_platform")
+    district = targets.totals(rows)
+    district["previous"] = _previous(rows, targets.progress(session, period.previous().start))
+    due, status = report_deadlines.status(session, month, today)
+    return {
+        **_base(period, today),
+        "title": f"{period.label}全区银行业金融机构支持“工业强区、产业兴区”工作通报",
+        "deadline": due.isoformat(),
+        "district": district,
+        "platform_total": plat["total"],
+        "banks": rows,
+        "behind": [{"bank_id": r["bank_id"], "name": r["name"], "reasons": r["behind"]} for r in rows if r["behind"]],
+        "missing": [{"bank_id": s.bank.id, "name": s.bank.name, "state": s.state} for s in status if s.report is None],
+        "late": [{"bank_id": s.bank.id, "name": s.bank.name} for s in status if s.state == "late"],
+        "goals": targets.goals_panel(session, district),
+        "compliance": platform_figures.compliance_series(session, month, 12, today, year_facts),
+        "funnel": platform_figures.funnel(plat["total"]),
+    }
+
+
+def _previous(rows: list[dict], before: list[dict]) -> dict:
+    """Last period's totals, and the change of industrial loans over the banks that reported both times."""
+    totals = targets.totals(before)
+    out = {k: totals[k] for k in ("deposits", "loans", "industrial_loans", "ldr_pct", "reported")}
+    earlier = {r["bank_id"]: r["industrial_loans"] for r in before if r["report_id"] is not None}
+    both = [r for r in rows if r["report_id"] is not None and r["bank_id"] in earlier]
+    out["industrial_change"] = sum(r["industrial_loans"] - earlier[r["bank_id"]] for r in both)
+    out["compared_banks"] = len(both)
+    return out
+
+
+def _relative(value: int, best: int) -> Decimal:
+    return _q(Decimal(value) * HUNDRED / best) if best else Decimal(0)
+
+
+def _target_part(row: dict) -> tuple[Decimal, str]:
+    if row["report_id"] is None or row["expected_industrial"] is None:
+        return Decimal(0), "未报送" if row["report_id"] is None else "无目标"
+    ind = min(HUNDRED, Decimal(row["schedule_pct"])) if row["schedule_pct"] else HUNDRED
+    ldr = HUNDRED
+    if row["ldr_pct"] is not None and Decimal(row["expected_ldr_pct"]) > 0:
+        ldr = min(HUNDRED, Decimal(row["ldr_pct"]) * HUNDRED / Decimal(row["expected_ldr_pct"]))
+    text = f"工业贷款 {row['schedule_pct']}%，存贷比 {row['ldr_pct'] or '—'}%（序时 {row['expected_ldr_pct']}%）"
+    return _q((ind + ldr) / 2), text
+
+
+def evaluation(session: Session, period: Period, today: date | None = None,
+               facts: list[platform_figures.LeadFacts] | None = None) -> dict:
+    """A score per bank from weighted parts over the period (quarter or year), with the breakdown."""
+    today = today or local_date(utcnow())
+    rows = targets.progress(session, period.last_month)
+    plat = platform_figures.figures(session, period, today, facts)
+    reports = monthly_reports.latest(session, period.months)
+    w = weights(session)
+    total_w = sum(w.values()) or 1
+    raw = {}
+    for row in rows:
+        p = plat["banks"].get(row["bank_id"])
+        first = sum(r.first_loan_count for (b, _), r in reports.items() if b == row["bank_id"])
+        policy = sum(row[name] or 0 for name in monthly_reports.POLICY_PRODUCTS)
+        raw[row["bank_id"]] = {"whitelist": p["whitelist_firms"], "first_loan": first, "policy": policy}
+    best = {k: max((v[k] for v in raw.values()), default=0) for k in ("whitelist", "first_loan", "policy")}
+    out_rows = []
+    for row in rows:
+        p, r = plat["banks"].get(row["bank_id"]), raw[row["bank_id"]]
+        target_score, target_text = _target_part(row)
+        parts = {
+            "target": (target_score, target_text),
+            "whitelist": (_relative(r["whitelist"], best["whitelist"]), f"{r['whitelist']} 户"),
+            "speed": (Decimal(p["in_time_pct"]) if p["in_time_pct"] else Decimal(0),
+                      f"{p['in_time']}/{p['in_time'] + p['overdue']}" if p["in_time_pct"] else "无线索"),
+            "satisfaction": (_q(Decimal(p["satisfaction"]) * 20) if p["satisfaction"] else Decimal(0),
+                             f"{p['satisfaction']} 分（{p['rated']} 条评价）" if p["satisfaction"] else "无评价"),
+            "first_loan": (_relative(r["first_loan"], best["first_loan"]), f"{r['first_loan']} 户"),
+            "policy": (_relative(r["policy"], best["policy"]), f"{_q(Decimal(r['policy']) / 10000)} 万元"),
+        }
+        score = _q(sum(s * w[k] for k, (s, _) in parts.items()) / total_w)
+        out_rows.append({
+            "bank_id": row["bank_id"], "seq": row["seq"], "name": row["name"], "score": str(score),
+            "parts": {k: {"score": str(s), "weighted": str(_q(s * w[k] / total_w)), "raw": text}
+                      for k, (s, text) in parts.items()},
+            "raw": r, "progress": row, "platform": p,
+        })
+    _competition_rank(out_rows, lambda r: (Decimal(r["score"]),), "rank")
+    out_rows.sort(key=lambda r: (r["rank"], r["seq"]))
+    district = targets.totals(rows)
+    return {**_base(period, today), "weights": w, "parts": PARTS, "part_notes": PART_NOTES, "banks": out_rows,
+            "district": district, "platform_total": plat["total"], "best": best,
+            "funnel": platform_figures.funnel(plat["total"])}
+
+
+def quarterly(session: Session, period: Period, today: date | None = None) -> dict:
+    data = evaluation(session, period, today)
+    data["title"] = f"{period.label}全区银行业金融机构支持“工业强区、产业兴区”工作评价"
+    return data
+
+
+def annual(session: Session, period: Period, today: date | None = None) -> dict:
+    """The annual assessment: the year's evaluation plus the year's summary against last December."""
+    facts = platform_figures.load_facts(session, period.start, period.end)
+    data = evaluation(session, period, today, facts)
+    data["title"] = f"{period.year}年度全区银行业金融机构支持“工业强区、产业兴区”工作考核"
+    data["district"]["previous"] = _previous([r["progress"] for r in data["banks"]],
+                                             targets.progress(session, date(period.year - 1, 12, 1)))
+    data["goals"] = targets.goals_panel(session, data["district"])
+    data["targets_met"] = [r["name"] for r in data["banks"] if r["progress"]["completion_pct"]
+                           and Decimal(r["progress"]["completion_pct"]) >= HUNDRED]
+    data["compliance"] = platform_figures.compliance_series(session, period.last_month, 12, today, facts)
+    return data
+
+
+COMPUTE = {"monthly": monthly, "quarterly": quarterly, "annual": annual}
+
+
+def compute(session: Session, period: Period, today: date | None = None) -> dict:
+    return COMPUTE[period.kind](session, period, today)
+
+
+# Issuing and frozen snapshots ------------------------------------------------------------------------------------
+
+def editions(session: Session, kind: str, key: str) -> list[Bulletin]:
+    return list(session.scalars(select(Bulletin).where(Bulletin.kind == kind, Bulletin.period == key)
+                                .order_by(Bulletin.edition.desc())))
+
+
+def issue(session: Session, actor: User, period: Period, today: date | None = None) -> Bulletin:
+    """Freeze the period's figures as published (a new edition if one was issued before)."""
+    if actor.role != "district":
+        raise Forbidden("只有区金融监管局可以发布通报")
+    today = today or local_date(utcnow())
+    if period.end > today:
+        raise DomainError(f"{period.label}尚未结束，结束后才能发布{KINDS[period.kind]}")
+    data = compute(session, period, today)
+    edition = (session.scalar(select(func.max(Bulletin.edition)).where(
+        Bulletin.kind == period.kind, Bulletin.period == period.key)) or 0) + 1
+    row = Bulletin(kind=period.kind, period=period.key, edition=edition, title=data["title"], data=data,
+                   issued_at=utcnow(), issued_by_id=actor.id)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:  # the same edition issued a moment ago by someone else
+        session.rollback()
+        raise Conflict(f"{period.label}{KINDS[period.kind]}刚刚已由他人发布，请刷新页面查看") from None
+    return row
+
+
+CHANGE_FIELDS = {
+    "deposits": ("各项存款余额", "yi"), "loans": ("各项贷款余额", "yi"), "industrial_loans": ("工业贷款余额", "yi"),
+    "ldr_pct": ("存贷比", "pct"), "completion_pct": ("目标完成率", "pct"), "schedule_pct": ("序时完成率", "pct"),
+    "version": ("报表版本", "n"), "reported": ("已报送银行", "n"), "score": ("综合得分", "n"), "rank": ("排名", "n"),
+    "rank_target": ("目标排名", "n"), "rank_platform": ("平台排名", "n"),
+    "received": ("推送线索", "n"), "in_time": ("按时认领", "n"), "approved": ("获批", "n"),
+    "disbursed": ("放款笔数", "n"), "disbursed_amount": ("放款金额", "wan"), "satisfaction": ("满意度", "n"),
+}
+
+
+def _flat(data: dict) -> dict[tuple[str, str], object]:
+    out = {}
+    for key, value in (data.get("district") or {}).items():
+        if key in CHANGE_FIELDS:
+            out[("全区合计", key)] = value
+    for row in data.get("banks") or []:
+        sources = [row, row.get("progress") or {}, row.get("platform") or {}]
+        for source in sources:
+            for key, value in source.items():
+                if key in CHANGE_FIELDS and (row["name"], key) not in out:
+                    out[(row["name"], key)] = value
+    return out
+
+
+def changes(published: dict, live: dict) -> list[dict]:
+    """What differs between a published bulletin and today's figures, field by field."""
+    before, now = _flat(published), _flat(live)
+    out = []
+    for key in before.keys() | now.keys():
+        if before.get(key) != now.get(key):
+            label, unit = CHANGE_FIELDS[key[1]]
+            out.append({"who": key[0], "field": key[1], "label": label, "unit": unit,
+                        "published": before.get(key), "current": now.get(key)})
+    order = {row["name"]: i for i, row in enumerate(live.get("banks") or [])}
+    out.sort(key=lambda c: (-1 if c["who"] == "全区合计" else order.get(c["who"], 999), c["field"]))
+    return out
+
+
+def corrections_since(session: Session, bulletin: Bulletin) -> list[MonthlyReport]:
+    """Report versions for the bulletin's months submitted after it was issued."""
+    data = bulletin.data
+    start, end = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
+    return list(session.scalars(select(MonthlyReport).where(
+        MonthlyReport.month >= start, MonthlyReport.month < end, MonthlyReport.submitted_at > bulletin.issued_at)
+        .order_by(MonthlyReport.submitted_at)))

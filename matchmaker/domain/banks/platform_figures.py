@@ -1,0 +1,252 @@
+"""Platform figures per bank, computed from the leads themselves: received, claimed in time, overdue, declined
+by reason, approved, disbursed, white-list firms served, first loans, working days to claim and to decision, and
+the firms' satisfaction. A lead belongs to the period in which it was routed (its created_at, Beijing time).
+The same classification serves the figures and the drill-down lists, so a figure and its rows always agree."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import Bank, FinancingRequest, Firm, Lead, Offer, utcnow
+from ...models.requests import DECLINE_REASONS
+from ..requests import routing
+from .periods import Period, add_months, calendar, local_date, month_key, utc_start
+
+METRICS = {
+    "received": "推送线索",
+    "claimed": "已认领",
+    "in_time": "按时认领",
+    "overdue": "超时认领或未认领",
+    "declined": "拒绝",
+    "approved": "获批（给出授信方案）",
+    "disbursed": "放款",
+    "whitelist": "白名单企业获批",
+    "first_loan": "首贷放款",
+    "rated": "企业已评价",
+}
+COUNTED = ("received", "claimed", "in_time", "overdue", "declined", "approved", "disbursed", "first_loan", "rated")
+
+
+@dataclass(slots=True)
+class LeadFacts:
+    id: int
+    bank_id: int
+    firm_id: int
+    state: str
+    created_on: date
+    deadline: date | None
+    claimed_on: date | None
+    decided_on: date | None
+    decline_code: str | None
+    disbursed_amount: int
+    has_offer: bool
+    first_loan: bool = False
+    whitelist: bool = False
+    rating: int | None = None
+
+    def metrics(self, today: date) -> set[str]:
+        """Which figures this lead counts in, as of `today`."""
+        out = {"received"}
+        if self.claimed_on is not None:
+            out.add("claimed")
+            out.add("in_time" if self.deadline is None or self.claimed_on <= self.deadline else "overdue")
+        elif self.state == "expired" or (self.state == "routed" and self.deadline is not None
+                                         and self.deadline < today):
+            out.add("overdue")
+        if self.state == "declined":
+            out.add("declined")
+        if self.has_offer:
+            out.add("approved")
+            if self.whitelist:
+                out.add("whitelist")
+        if self.state == "disbursed":
+            out.add("disbursed")
+            if self.first_loan:
+                out.add("first_loan")
+        if self.rating is not None:
+            out.add("rated")
+        return out
+
+
+def _first_loan_leads(session: Session, where: list) -> set[int]:
+    """Leads recorded as a firm's first loan by the first-loan cultivation work, where it exists."""
+    try:
+        from ...models.first_loans import FirstLoanCase
+    except ImportError:
+        return set()
+    return set(session.scalars(select(FirstLoanCase.lead_id).join(Lead, Lead.id == FirstLoanCase.lead_id)
+                               .where(*where)))
+
+
+def _ratings(session: Session, where: list) -> dict[int, int]:
+    """The firm's 1–5 score of the bank on each lead, where the ratings work exists."""
+    try:
+        from ...models.ratings import Rating
+        score = next(getattr(Rating, name) for name in ("bank_score", "score", "stars") if hasattr(Rating, name))
+    except (ImportError, StopIteration):
+        return {}
+    return dict(session.execute(select(Rating.lead_id, score).join(Lead, Lead.id == Rating.lead_id)
+                                .where(*where)).all())
+
+
+def load_facts(session: Session, start: date, end: date, bank_id: int | None = None) -> list[LeadFacts]:
+    """Facts of every lead routed in [start, end) (Beijing dates), optionally of one bank."""
+    where = [Lead.created_at >= utc_start(start), Lead.created_at < utc_start(end)]
+    if bank_id is not None:
+        where.append(Lead.bank_id == bank_id)
+    query = (select(Lead.id, Lead.bank_id, FinancingRequest.firm_id, Lead.state, Lead.created_at, Lead.claim_deadline,
+                    Lead.claimed_at, Lead.decided_at, Lead.decline_code, Lead.disbursed_amount, Offer.id,
+                    Firm.has_bank_loan)
+             .join(FinancingRequest, FinancingRequest.id == Lead.request_id)
+             .join(Firm, Firm.id == FinancingRequest.firm_id)
+             .outerjoin(Offer, Offer.lead_id == Lead.id).where(*where).order_by(Lead.id))
+    facts, firm_had_loan = [], {}
+    for (lead_id, bank, firm_id, state, created, deadline, claimed, decided, code, amount, offer_id,
+         had_loan) in session.execute(query):
+        facts.append(LeadFacts(lead_id, bank, firm_id, state, local_date(created), deadline,
+                               local_date(claimed) if claimed else None, local_date(decided) if decided else None,
+                               code, int(amount or 0), offer_id is not None))
+        firm_had_loan[lead_id] = bool(had_loan)
+    first, ratings = _first_loan_leads(session, where), _ratings(session, where)
+    kinds = routing.firm_whitelist_kinds(session, sorted({f.firm_id for f in facts})) if facts else {}
+    for f in facts:
+        f.first_loan = f.id in first or not firm_had_loan[f.id]
+        f.whitelist = bool(kinds.get(f.firm_id))
+        f.rating = ratings.get(f.id)
+    return facts
+
+
+class _Memo:
+    """Working days between two dates, remembered: a year's leads share a few thousand (routed, claimed) pairs."""
+
+    def __init__(self, cal):
+        self.cal, self.seen = cal, {}
+
+    def workdays_between(self, start: date, end: date) -> int:
+        key = (start, end)
+        if key not in self.seen:
+            self.seen[key] = self.cal.workdays_between(start, end)
+        return self.seen[key]
+
+
+def _avg(total: int, count: int, places: str = "0.1") -> str | None:
+    if not count:
+        return None
+    return str((Decimal(total) / count).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
+def pct(part: int, whole: int) -> str | None:
+    """part / whole as a percentage with two decimals (text, exact rounding), None when whole is 0."""
+    if not whole:
+        return None
+    return str((Decimal(part) * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def summarise(facts: list[LeadFacts], today: date, cal) -> dict:
+    """The figures of a group of leads (JSON-ready: ints, and text for decimals)."""
+    counts = dict.fromkeys(COUNTED, 0)
+    by_reason: dict[str, int] = defaultdict(int)
+    disbursed_amount = claim_days = claim_n = decision_days = decision_n = rating_sum = 0
+    whitelist_firms: set[int] = set()
+    for f in facts:
+        metrics = f.metrics(today)
+        for m in metrics & set(COUNTED):
+            counts[m] += 1
+        if "declined" in metrics:
+            by_reason[f.decline_code or "other"] += 1
+        if "disbursed" in metrics:
+            disbursed_amount += f.disbursed_amount
+        if "whitelist" in metrics:
+            whitelist_firms.add(f.firm_id)
+        if f.claimed_on is not None:
+            claim_days += cal.workdays_between(f.created_on, f.claimed_on)
+            claim_n += 1
+        if f.decided_on is not None:
+            decision_days += cal.workdays_between(f.created_on, f.decided_on)
+            decision_n += 1
+        if f.rating is not None:
+            rating_sum += f.rating
+    return {
+        **counts,
+        "in_time_pct": pct(counts["in_time"], counts["in_time"] + counts["overdue"]),
+        "declined_by_reason": {code: by_reason[code] for code in DECLINE_REASONS if by_reason.get(code)},
+        "disbursed_amount": disbursed_amount,
+        "whitelist_firms": len(whitelist_firms),
+        "avg_claim_workdays": _avg(claim_days, claim_n),
+        "avg_decision_workdays": _avg(decision_days, decision_n),
+        "satisfaction": _avg(rating_sum, counts["rated"], "0.01"),
+    }
+
+
+def figures(session: Session, period: Period, today: date | None = None,
+            facts: list[LeadFacts] | None = None) -> dict:
+    """{"banks": {bank_id: figures}, "total": figures} for leads routed in the period (`facts` if loaded)."""
+    today = today or local_date(utcnow())
+    cal = _Memo(calendar(session))
+    if facts is None:
+        facts = load_facts(session, period.start, period.end)
+    grouped: dict[int, list[LeadFacts]] = defaultdict(list)
+    for f in facts:
+        grouped[f.bank_id].append(f)
+    bank_ids = list(session.scalars(select(Bank.id).order_by(Bank.seq)))
+    return {"banks": {b: summarise(grouped.get(b, []), today, cal) for b in bank_ids},
+            "total": summarise(facts, today, cal)}
+
+
+def drill(session: Session, start: date, end: date, metric: str, bank_id: int | None = None,
+          reason: str | None = None, today: date | None = None) -> list[int]:
+    """Ids of the leads behind a figure (same rules as `figures`). The white-list figure counts firms, so it
+    lists each firm's first approved lead only: the number of rows is the figure."""
+    today = today or local_date(utcnow())
+    out, firms = [], set()
+    for f in load_facts(session, start, end, bank_id):
+        if metric in f.metrics(today) and (not reason or f.decline_code == reason):
+            if metric == "whitelist":
+                if f.firm_id in firms:
+                    continue
+                firms.add(f.firm_id)
+            out.append(f.id)
+    return out
+
+
+def compliance_series(session: Session, last_month: date, months: int = 12, today: date | None = None,
+                      facts: list[LeadFacts] | None = None) -> list[dict]:
+    """Claim-time compliance per month for the `months` months ending with `last_month` (district-wide);
+    `facts`, if given, are those months' leads already loaded."""
+    today = today or local_date(utcnow())
+    first = add_months(last_month, -(months - 1))
+    grouped: dict[date, list[LeadFacts]] = defaultdict(list)
+    if facts is None:
+        facts = load_facts(session, first, add_months(last_month, 1))
+    for f in facts:
+        grouped[date(f.created_on.year, f.created_on.month, 1)].append(f)
+    out = []
+    for i in range(months):
+        m = add_months(first, i)
+        in_time = overdue = 0
+        for f in grouped.get(m, []):
+            metrics = f.metrics(today)
+            in_time += "in_time" in metrics
+            overdue += "overdue" in metrics
+        out.append({"month": month_key(m), "received": len(grouped.get(m, [])), "in_time": in_time,
+                    "overdue": overdue, "pct": pct(in_time, in_time + overdue)})
+    return out
+
+
+def funnel(total: dict) -> list[dict]:
+    """The request funnel from a figures dict: routed -> claimed -> approved -> disbursed."""
+    steps = [("received", "推送线索"), ("claimed", "已认领"), ("approved", "获批"), ("disbursed", "放款")]
+    return [{"key": k, "label": label, "value": total[k]} for k, label in steps]
+
+
+def leads_by_ids(session: Session, ids: list[int]) -> list[Lead]:
+    """The leads of a page of a drill-down, in the order of `ids`."""
+    if not ids:
+        return []
+    rows = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]

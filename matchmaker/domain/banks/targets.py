@@ -1,0 +1,226 @@
+"""Targets and goals: each bank's appendix targets next to its reported figures (progress, gap, 序时进度 — the
+straight line from last December to this year's target), the district's goals, and the appendix's own totals
+against the sums of its rows. Results are plain JSON-ready dicts (money in integer 元, decimals as text)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ... import config
+from ...models import Bank, BankTarget, MonthlyReport
+from ..core import reference, settings
+from . import monthly_reports
+
+YI = 10**8
+CENT = Decimal("0.01")
+DEFAULT_GOALS = {"ldr_pct": "83", "industrial_loans_yi": "109", "industrial_increase_yi": "53",
+                 "joint_stock_new": 24, "listed": 6, "start_year": 2021, "end_year": 2023}
+SUMMED = ("deposits", "loans", "industrial_loans", "new_industrial_loans", "first_loan_count", "first_loan_amount",
+          *monthly_reports.POLICY_PRODUCTS)
+
+
+def goals(session: Session) -> dict:
+    stored = settings.get(session, "district_goals") or {}
+    return {**DEFAULT_GOALS, **stored}
+
+
+def _q(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _amount_text(yuan: int) -> str:
+    """A gap in 亿元 (two decimals), or in 万元 when it is below 0.01 亿元."""
+    if yuan >= YI // 100:
+        return f"{_q(Decimal(yuan) / YI)} 亿元"
+    return f"{_q(Decimal(yuan) / 10**4)} 万元"
+
+
+def ldr(loans: int | None, deposits: int | None) -> Decimal | None:
+    """Loan-to-deposit ratio in % (None without deposits)."""
+    if loans is None or not deposits:
+        return None
+    return (Decimal(loans) * 100 / Decimal(deposits)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ratio_pct(part: int | Decimal | None, whole: int | Decimal | None) -> str | None:
+    if part is None or not whole:
+        return None
+    return _q(Decimal(part) * 100 / Decimal(whole))
+
+
+def targets_map(session: Session) -> dict[int, dict[int, BankTarget]]:
+    out: dict[int, dict[int, BankTarget]] = {}
+    for t in session.scalars(select(BankTarget)):
+        out.setdefault(t.bank_id, {})[t.year] = t
+    return out
+
+
+def target_for(tmap: dict[int, dict[int, BankTarget]], bank_id: int, year: int) -> tuple[BankTarget | None, bool]:
+    """The bank's target for `year`; after the appendix's last year the last target stays (inherited=True)."""
+    years = tmap.get(bank_id, {})
+    if year in years:
+        return years[year], False
+    earlier = [y for y in years if y < year]
+    return (years[max(earlier)], True) if earlier else (None, False)
+
+
+def _schedule(base, target, month_no: int, places: Decimal | None = None):
+    """Straight line from `base` (last December) to `target` (this December) at month `month_no`."""
+    if base is None:
+        return target
+    value = Decimal(base) + (Decimal(target) - Decimal(base)) * month_no / 12
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if places is None else value.quantize(
+        places, rounding=ROUND_HALF_UP)
+
+
+def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: MonthlyReport | None,
+                 tmap: dict[int, dict[int, BankTarget]]) -> dict:
+    """One bank at the end of `month`: figures, the year's target, 序时进度, completion, gaps, why it is behind."""
+    target, inherited = target_for(tmap, bank.id, month.year)
+    prior, prior_inherited = target_for(tmap, bank.id, month.year - 1)
+    row = {"bank_id": bank.id, "seq": bank.seq, "name": bank.name, "month": month.strftime("%Y-%m"),
+           "report_id": report.id if report else None, "version": report.version if report else None,
+           "target_year": target.year if target else None, "target_inherited": inherited,
+           "target_ldr_pct": str(target.ldr_pct) if target else None,
+           "target_industrial": int(target.industrial_loans_yi * YI) if target else None,
+           "behind": []}
+    for name in SUMMED:
+        row[name] = getattr(report, name) if report else None
+    actual_ldr = ldr(row["loans"], row["deposits"]) if report else None
+    row["ldr_pct"] = str(actual_ldr) if actual_ldr is not None else None
+    if target is None:
+        row.update(expected_industrial=None, expected_ldr_pct=None, completion_pct=None, schedule_pct=None,
+                   industrial_gap=None, schedule_gap=None, ldr_gap=None)
+        if report is None:
+            row["behind"].append("未报送")
+        return row
+    if base is not None:
+        base_ind, base_ldr = base.industrial_loans, ldr(base.loans, base.deposits)
+    elif prior is not None and not prior_inherited and not inherited:
+        base_ind, base_ldr = int(prior.industrial_loans_yi * YI), prior.ldr_pct
+    else:
+        base_ind = base_ldr = None
+    expected_ind = _schedule(base_ind, row["target_industrial"], month.month)
+    expected_ldr = _schedule(base_ldr, target.ldr_pct, month.month, CENT)
+    row["expected_industrial"] = int(expected_ind)
+    row["expected_ldr_pct"] = str(Decimal(expected_ldr).quantize(CENT))
+    if report is None:
+        row.update(completion_pct=None, schedule_pct=None, industrial_gap=None, schedule_gap=None, ldr_gap=None)
+        row["behind"].append("未报送")
+        return row
+    ind = report.industrial_loans
+    row["completion_pct"] = ratio_pct(ind, row["target_industrial"])
+    row["schedule_pct"] = ratio_pct(ind, expected_ind)
+    row["industrial_gap"] = max(0, row["target_industrial"] - ind)
+    row["schedule_gap"] = int(expected_ind) - ind
+    row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
+    if ind < expected_ind:
+        row["behind"].append(f"工业贷款余额低于序时进度 {_amount_text(int(expected_ind) - ind)}")
+    if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
+        row["behind"].append(f"存贷比低于序时进度 {_q(Decimal(expected_ldr) - actual_ldr)} 个百分点")
+    return row
+
+
+def progress(session: Session, month: date) -> list[dict]:
+    """Every bank's progress row at the end of `month` (its newest report version for that month)."""
+    december = date(month.year - 1, 12, 1)
+    reports = monthly_reports.latest(session, [month, december])
+    tmap = targets_map(session)
+    return [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap)
+            for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))]
+
+
+def latest_progress(session: Session, year: int) -> list[dict]:
+    """Each bank's progress at its latest reported month of `year` (December when the year has ended)."""
+    last = dict(session.execute(select(MonthlyReport.bank_id, func.max(MonthlyReport.month)).where(
+        MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1))
+        .group_by(MonthlyReport.bank_id)).all())
+    months = sorted(set(last.values()) | {date(year - 1, 12, 1)})
+    reports = monthly_reports.latest(session, months)
+    tmap = targets_map(session)
+    rows = []
+    for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq)):
+        month = last.get(b.id, date(year, 1, 1))
+        rows.append(progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, date(year - 1, 12, 1))),
+                                 tmap))
+    return rows
+
+
+def totals(rows: list[dict]) -> dict:
+    """District totals over the banks that reported, with the LDR of the sums and the targets' sums."""
+    reported = [r for r in rows if r["report_id"] is not None]
+    out = {name: sum(r[name] for r in reported) for name in SUMMED}
+    out["reported"] = len(reported)
+    out["banks"] = len(rows)
+    district_ldr = ldr(out["loans"], out["deposits"])
+    out["ldr_pct"] = str(district_ldr) if district_ldr is not None else None
+    out["target_industrial"] = sum(r["target_industrial"] or 0 for r in rows)
+    out["completion_pct"] = ratio_pct(out["industrial_loans"], out["target_industrial"])
+    return out
+
+
+def _goal(key: str, label: str, goal: str, shown, unit: str, value, target) -> dict:
+    met = value is not None and value >= target
+    return {"key": key, "label": label, "goal": goal, "actual": shown, "unit": unit, "met": met,
+            "progress": ratio_pct(value, target) if value is not None else None}
+
+
+def goals_panel(session: Session, district: dict) -> list[dict]:
+    """The district's goals against the figures: LDR, industrial loan balance and its growth, joint-stock firms
+    and listed firms (the last two from the listing reserve pool)."""
+    from . import listing
+
+    g = goals(session)
+    ind_goal = Decimal(g["industrial_loans_yi"]) * YI
+    increase_goal = Decimal(g["industrial_increase_yi"]) * YI
+    base = ind_goal - increase_goal
+    counts = listing.goal_counts(session, g["start_year"], g["end_year"])
+    ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
+    ind = district.get("industrial_loans")
+    increase = ind - base if ind is not None else None
+    return [
+        _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"])),
+        _goal("industrial", "工业贷款余额", f"≥ {g['industrial_loans_yi']} 亿元",
+              _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal),
+        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末 {_q(base / YI)} 亿元）",
+              f"+{g['industrial_increase_yi']} 亿元", _q(increase / YI) if increase is not None else None, "亿元",
+              increase, increase_goal),
+        _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",
+              counts["joint_stock_new"], "家", counts["joint_stock_new"], int(g["joint_stock_new"])),
+        _goal("listed", "境内外上市企业", f"{g['listed']} 家", counts["listed"], "家", counts["listed"], int(g["listed"])),
+    ]
+
+
+def appendix_check(session: Session) -> dict:
+    """The appendix as published: its stated totals, the sums of its rows, the loaded targets' sums, and
+    where they differ; also how the final year's total compares with the district goal."""
+    appendix = reference.parse_appendix(config.SEED_DIR / "bank_targets_appendix.tsv")
+    sums = appendix.row_sums()
+    loaded = dict(session.execute(select(BankTarget.year, func.sum(BankTarget.industrial_loans_yi))
+                                  .group_by(BankTarget.year)).all())
+    g = goals(session)
+    years = []
+    for year in reference.APPENDIX_YEARS:
+        stated = appendix.stated_totals.get(year)
+        years.append({"year": year, "stated": str(stated) if stated is not None else None, "row_sum": str(sums[year]),
+                      "difference": f"{stated - sums[year]:+}" if stated is not None else None,
+                      "differs": stated is not None and stated != sums[year],
+                      "loaded": str(Decimal(loaded[year]).quantize(CENT)) if loaded.get(year) is not None else None})
+    final = years[-1]
+    goal = Decimal(g["industrial_loans_yi"])
+    return {"years": years, "warnings": appendix.warnings, "banks": len(appendix.rows),
+            "goal_note": f"{final['year']}年各行目标相加 {final['row_sum']} 亿元，区定目标为 {goal} 亿元以上"
+                         f"（{'高于' if Decimal(final['row_sum']) >= goal else '低于'}区定目标 "
+                         f"{abs(Decimal(final['row_sum']) - goal)} 亿元）"}
+
+
+def report_years(session: Session) -> list[int]:
+    """Years that have targets or reports, newest first."""
+    years = set(session.scalars(select(BankTarget.year).distinct()))
+    first, last = session.execute(select(func.min(MonthlyReport.month), func.max(MonthlyReport.month))).one()
+    if first and last:
+        years |= set(range(first.year, last.year + 1))
+    return sorted(years, reverse=True)

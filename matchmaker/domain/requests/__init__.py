@@ -1,0 +1,1 @@
+"""Financing requests and their leads: filing, product eligibility, routing to banks with the reasons, the request and lead state machines, the bank's work on a lead (claim, contact, review, offer, decline, disbursement), the clock sweep, declines and resubmission, the product catalogue and the dashboard figures of requests."""

@@ -1,0 +1,152 @@
+"""The bank's side of a lead: claim (one manager wins), contact, review, approve with an offer, decline with
+a reason code, record disbursement; and what a bank user may see of a firm."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from ...models import Lead, Offer, User, utcnow
+from ...models.requests import DECLINE_REASONS
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.money import wan_text
+from ..core.visibility import visible_to
+from ..core.workdays import local_date
+from . import financing, followups, lifecycle
+from .unmatched import close_if_unmatched
+
+
+def visible_leads(actor: User) -> Select:
+    return visible_to(actor, select(Lead), Lead.id, bank=Lead.bank_id == actor.bank_id)
+
+
+def get_lead_for(session: Session, actor: User, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound("线索不存在")
+    if actor.role == "district" or (actor.is_bank and lead.bank_id == actor.bank_id):
+        return lead
+    raise Forbidden("无权查看该线索")
+
+
+def contact_visible(actor: User, lead: Lead) -> bool:
+    """A bank sees the firm's contact person and phone only once it has claimed the lead."""
+    if actor.role == "district":
+        return True
+    return actor.is_bank and lead.bank_id == actor.bank_id and lead.claimed_at is not None
+
+
+def claim(session: Session, actor: User, lead_id: int) -> Lead:
+    """Claim a routed lead for the actor. A single conditional UPDATE decides the race: exactly one wins."""
+    lead = get_lead_for(session, actor, lead_id)
+    if not actor.is_bank:
+        raise Forbidden("只有客户经理可以认领线索")
+    now = utcnow()
+    result = session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.state == "routed", Lead.bank_id == actor.bank_id)
+        .values(state="claimed", manager_id=actor.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict("该线索已被认领或已失效")
+    lifecycle.record(session, "lead", lead_id, lead.request_id, actor, "routed", "claimed")
+    session.refresh(lead)
+    followups.lead_claimed(session, lead)
+    return lead
+
+
+def _own(actor: User, lead: Lead) -> None:
+    if not actor.is_bank or lead.bank_id != actor.bank_id:
+        raise Forbidden("无权处理该线索")
+    if actor.role == "bank_manager" and lead.manager_id not in (None, actor.id):
+        raise Forbidden("该线索由其他客户经理负责")
+
+
+def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+    lead = get_lead_for(session, actor, lead_id)
+    _own(actor, lead)
+    lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系")
+    lead.contacted_at = utcnow()
+    return lead
+
+
+def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+    lead = get_lead_for(session, actor, lead_id)
+    _own(actor, lead)
+    lifecycle.transition(session, lead, "in_review", actor, note or "进入审查")
+    return lead
+
+
+def parse_rate(value) -> Decimal:
+    try:
+        rate = Decimal(str(value).strip())
+    except (InvalidOperation, AttributeError):
+        raise DomainError("年利率必须是数字", field="rate_pct") from None
+    if not Decimal("0") < rate <= Decimal("24"):
+        raise DomainError("年利率应在0–24%之间", field="rate_pct")
+    return rate
+
+
+def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, rate_pct: Decimal,
+            term_months: int, conditions: str = "") -> Offer:
+    """Approval is an offer to the firm; the request becomes `offered` on its first offer."""
+    lead = get_lead_for(session, actor, lead_id)
+    _own(actor, lead)
+    if amount_yuan <= 0:
+        raise DomainError("授信金额必须大于0", field="amount_wan")
+    if not 1 <= term_months <= financing.MAX_TERM_MONTHS:
+        raise DomainError("期限应在1–360个月之间", field="term_months")
+    rate_pct = parse_rate(rate_pct)
+    lifecycle.transition(session, lead, "approved", actor,
+                         f"授信 {wan_text(amount_yuan)}万元，年利率 {rate_pct}%，{term_months}个月")
+    lead.decided_at = utcnow()
+    offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
+                  conditions=conditions.strip())
+    session.add(offer)
+    session.flush()
+    req = lead.request
+    if req.state == "routed":
+        lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案")
+    followups.lead_decided(session, lead)
+    return offer
+
+
+def decline(session: Session, actor: User, lead_id: int, code: str, note: str = "") -> Lead:
+    """Decline with a reason code from the fixed list; 'other' needs a note. The firm always sees it."""
+    lead = get_lead_for(session, actor, lead_id)
+    _own(actor, lead)
+    if code not in DECLINE_REASONS:
+        raise DomainError("请选择拒绝原因", field="code")
+    if code == "other" and not (note or "").strip():
+        raise DomainError("选择“其他原因”时请填写说明", field="note")
+    label = DECLINE_REASONS[code][0]
+    lifecycle.transition(session, lead, "declined", actor, f"{label}：{note}".rstrip("："))
+    lead.decline_code = code
+    lead.decline_note = (note or "").strip()
+    lead.decided_at = utcnow()
+    followups.lead_decided(session, lead)
+    close_if_unmatched(session, lead.request)
+    return lead
+
+
+def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: date) -> Lead:
+    """Record the disbursement of an approved lead whose offer the firm has accepted."""
+    lead = get_lead_for(session, actor, lead_id)
+    _own(actor, lead)
+    if lead.offer is None or lead.offer.state != "accepted":
+        raise DomainError("企业尚未接受该授信方案，不能登记放款")
+    if amount_yuan <= 0:
+        raise DomainError("放款金额必须大于0", field="amount_wan")
+    if amount_yuan > lead.offer.amount:
+        raise DomainError("放款金额不能超过授信金额", field="amount_wan")
+    if on > local_date():  # today in China, not on the server's clock
+        raise DomainError("放款日期不能晚于今天", field="disbursed_on")
+    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {wan_text(amount_yuan)}万元")
+    lead.disbursed_amount = amount_yuan
+    lead.disbursed_at = on
+    followups.lead_disbursed(session, lead)
+    return lead

@@ -1,0 +1,332 @@
+"""Routing: rank (bank, product) pairs for a financing request and send it to the best few banks.
+
+Hard rules first (see `eligibility`), then a score whose named parts are stored on each lead so the firm
+can see "why this bank". Everything needed to rank is loaded once into a RoutingContext so that ranking a
+request is pure in-memory work (see benchmarks/route_requests.py).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...models import Bank, BankTarget, FinancingRequest, Firm, Lead, Product, Township, User, utcnow
+from ...models.requests import OPEN_LEAD_STATES
+from ..core import settings
+from ..core.errors import DomainError, Forbidden
+from ..core.workdays import Calendar, load_calendar, local_date
+from ..whitelists.lists import whitelist_kinds_by_firm
+from . import followups, lifecycle
+from .eligibility import WHITELIST_LABELS, FirmFacts, ProductRules, RequestFacts, is_eligible
+from .unmatched import close_if_unmatched
+
+DECLINE_COOLDOWN_DAYS = 90
+WEIGHT_LABELS = {
+    "product_fit": ("产品匹配", "企业勾选的产品种类与该行产品一致的程度"),
+    "whitelist": ("白名单优先", "企业列入区级白名单（尤其是产品优先支持的白名单）"),
+    "target_gap": ("目标差距", "该行距本年工业贷款目标还差多少（差得越多越优先）"),
+    "speed": ("响应速度", "该行以往认领线索的速度"),
+    "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
+    "nearby": ("就近服务", "该行网点与企业在同一镇街"),
+}
+MAX_WEIGHT = 100
+
+
+@dataclass(slots=True)
+class BankFacts:
+    id: int
+    name: str
+    township_id: int | None
+    capacity: int
+    open_leads: int = 0
+    target_gap: float = 1.0  # 0 = target met, 1 = nothing towards it yet
+    avg_claim_workdays: float | None = None
+
+
+@dataclass(slots=True)
+class Match:
+    bank_id: int
+    product_id: int
+    score: float
+    parts: dict
+
+
+@dataclass
+class RoutingContext:
+    products: list[ProductRules]
+    banks: dict[int, BankFacts]
+    weights: dict[str, float]
+    fanout: int = 3
+    recent_declines: dict[int, set[int]] = field(default_factory=dict)  # firm_id -> bank ids
+    kind_names: dict[str, str] = field(default_factory=dict)
+    whitelist_kinds: dict[int, frozenset[str]] = field(default_factory=dict)  # firm_id -> kinds
+    today: date = field(default_factory=local_date)  # Beijing date: firm ages and deadlines
+    calendar: Calendar = field(default_factory=Calendar)
+
+
+def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
+    """White-list kinds each firm belongs to (current batches)."""
+    return whitelist_kinds_by_firm(session, firm_ids)
+
+
+def load_context(session: Session, today: date | None = None) -> RoutingContext:
+    """Snapshot products, banks and their live figures for ranking."""
+    today = today or local_date()
+    kind_names = {}
+    products = []
+    township_names = dict(session.execute(select(Township.id, Township.name)).all())
+    for p in session.scalars(select(Product).join(Bank).where(Product.active.is_(True), Bank.active.is_(True))
+                             .order_by(Product.id)):
+        products.append(ProductRules.from_product(p, township_names))
+        kind_names[p.kind_code] = p.kind.name
+    banks = {
+        b.id: BankFacts(id=b.id, name=b.name, township_id=b.township_id, capacity=b.capacity)
+        for b in session.scalars(select(Bank).where(Bank.active.is_(True)))
+    }
+    for bank_id, n in session.execute(
+        select(Lead.bank_id, func.count()).where(Lead.state.in_(OPEN_LEAD_STATES)).group_by(Lead.bank_id)
+    ):
+        if bank_id in banks:
+            banks[bank_id].open_leads = n
+    _fill_target_gaps(session, banks, today.year)
+    _fill_claim_speed(session, banks)
+    since = utcnow() - timedelta(days=DECLINE_COOLDOWN_DAYS)
+    declines: dict[int, set[int]] = defaultdict(set)
+    for firm_id, bank_id in session.execute(
+        select(FinancingRequest.firm_id, Lead.bank_id)
+        .join(Lead, Lead.request_id == FinancingRequest.id)
+        .where(Lead.state == "declined", Lead.decided_at >= since)
+    ):
+        declines[firm_id].add(bank_id)
+    return RoutingContext(
+        products=products,
+        banks=banks,
+        weights=current_weights(session),
+        fanout=int(settings.get(session, "routing_fanout")),
+        recent_declines=dict(declines),
+        kind_names=kind_names,
+        today=today,
+        calendar=load_calendar(session),
+    )
+
+
+def current_weights(session: Session) -> dict[str, float]:
+    """The district's score weights (defaults for any part not set)."""
+    stored = settings.get(session, "routing_weights") or {}
+    defaults = settings.DEFAULTS["routing_weights"]
+    return {k: float(stored.get(k, defaults[k]) if isinstance(stored, dict) else defaults[k]) for k in WEIGHT_LABELS}
+
+
+def validate_weights(values: dict) -> dict[str, float]:
+    """Each part 0–100 (at most 2 decimals), not all zero. Errors name the part's field."""
+    cleaned: dict[str, float] = {}
+    for key in WEIGHT_LABELS:
+        raw = values.get(key)
+        try:
+            value = Decimal(str(raw).strip())
+        except Exception:
+            raise DomainError("请填写0–100之间的数字", field=key) from None
+        if not value.is_finite() or not Decimal(0) <= value <= MAX_WEIGHT:
+            raise DomainError("权重应在0–100之间", field=key)
+        if value != value.quantize(Decimal("0.01")):
+            raise DomainError("权重最多保留2位小数", field=key)
+        cleaned[key] = int(value) if value == value.to_integral_value() else float(value)
+    if not any(cleaned.values()):
+        raise DomainError("权重不能全部为0，否则无法排序", field="product_fit")
+    return cleaned
+
+
+def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:
+    """The district sets the score weights; routing reads them for every request from now on."""
+    if actor.role != "district":
+        raise Forbidden("只有区金融监管局可以调整推荐权重")
+    cleaned = validate_weights(values)
+    settings.put(session, "routing_weights", cleaned)
+    session.flush()
+    return cleaned
+
+
+def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) -> None:
+    """Gap to this year's industrial-loan target, measured by what the platform has disbursed this year."""
+    targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
+                                   .where(BankTarget.year == year)).all())
+    if not targets:  # outside the appendix years: use the latest year we have
+        latest = session.scalar(select(func.max(BankTarget.year)))
+        if latest is None:
+            return
+        targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
+                                       .where(BankTarget.year == latest)).all())
+    start = datetime(year, 1, 1)
+    disbursed = dict(session.execute(
+        select(Lead.bank_id, func.coalesce(func.sum(Lead.disbursed_amount), 0))
+        .where(Lead.state == "disbursed", Lead.disbursed_at >= start.date()).group_by(Lead.bank_id)
+    ).all())
+    for bank_id, facts in banks.items():
+        target = targets.get(bank_id)
+        if not target:
+            facts.target_gap = 0.0
+            continue
+        target_yuan = Decimal(target) * 100_000_000
+        done = Decimal(disbursed.get(bank_id, 0) or 0)
+        facts.target_gap = float(max(Decimal(0), 1 - done / target_yuan)) if target_yuan else 0.0
+
+
+def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
+    rows = session.execute(
+        select(Lead.bank_id, Lead.created_at, Lead.claimed_at).where(Lead.claimed_at.is_not(None))
+        .order_by(Lead.claimed_at.desc()).limit(5000)
+    ).all()
+    per_bank: dict[int, list[float]] = defaultdict(list)
+    for bank_id, created, claimed in rows:
+        per_bank[bank_id].append(max(0.0, (claimed - created).total_seconds() / 86400))
+    for bank_id, days in per_bank.items():
+        if bank_id in banks:
+            banks[bank_id].avg_claim_workdays = sum(days) / len(days)
+
+
+PARTS = tuple(WEIGHT_LABELS)  # product_fit, whitelist, target_gap, speed, workload, nearby
+
+
+def _fit(product: ProductRules, req: RequestFacts) -> float:
+    if not req.interests:
+        return 0.6
+    return 1.0 if product.kind_code in req.interests else 0.3
+
+
+def _whitelist(product: ProductRules, firm: FirmFacts) -> float:
+    if not firm.whitelist_kinds:
+        return 0.0
+    return 1.0 if firm.whitelist_kinds & product.preferred_whitelists else 0.7
+
+
+def _bank_values(bank: BankFacts, firm: FirmFacts) -> tuple[float, float, float, float]:
+    """target_gap, speed, workload and nearby: the parts that depend on the bank (and the firm's township)."""
+    speed = 0.5 if bank.avg_claim_workdays is None else 1.0 / (1.0 + bank.avg_claim_workdays)
+    load = max(0.0, 1.0 - bank.open_leads / bank.capacity) if bank.capacity else 0.0
+    near = 1.0 if (bank.township_id is not None and bank.township_id == firm.township_id) else 0.0
+    return bank.target_gap, speed, load, near
+
+
+def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: FirmFacts,
+          req: RequestFacts) -> tuple[float, dict]:
+    """Score one eligible pair; returns the total and its named parts (value 0–1, weight, points, reason)."""
+    w = ctx.weights
+    kind_name = ctx.kind_names.get(product.kind_code, product.kind_code)
+    fit = _fit(product, req)
+    fit_reason = (f"企业关注的产品：{kind_name}" if fit == 1.0 else f"符合{kind_name}的准入条件" if fit == 0.6
+                  else f"可办理{kind_name}（非企业勾选产品）")
+    wl = _whitelist(product, firm)
+    kinds = firm.whitelist_kinds
+    if kinds:
+        hit = sorted(kinds & product.preferred_whitelists) or sorted(kinds)
+        wl_reason = "白名单企业：" + "、".join(WHITELIST_LABELS.get(k, k) for k in hit)
+    else:
+        wl_reason = "不在白名单"
+    gap, speed, load, near = _bank_values(bank, firm)
+    values = {
+        "product_fit": (fit, fit_reason),
+        "whitelist": (wl, wl_reason),
+        "target_gap": (gap, f"距本年工业贷款目标尚差 {gap:.0%}" if gap > 0 else "已完成本年工业贷款目标"),
+        "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
+                  else f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"),
+        "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),
+        "nearby": (near, "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"),
+    }
+    parts = {}
+    total = 0.0
+    for name, (value, reason) in values.items():
+        points = value * w.get(name, 0.0)
+        total += points
+        parts[name] = {"value": round(value, 3), "weight": w.get(name, 0.0), "points": round(points, 2),
+                       "reason": reason}
+    return total, parts
+
+
+def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks: set[int] | None = None,
+         limit: int | None = None) -> list[Match]:
+    """The best product per bank among eligible pairs, best banks first, at most `limit` (default fanout).
+    Totals are computed without the reasons; the parts with reasons are built for the chosen matches only."""
+    excluded = set(exclude_banks or ())
+    excluded |= ctx.recent_declines.get(firm.id, set())
+    w_fit, w_wl, w_gap, w_speed, w_load, w_near = (ctx.weights.get(k, 0.0) for k in PARTS)
+    bank_points: dict[int, float] = {}
+    best: dict[int, tuple[float, ProductRules]] = {}
+    today = ctx.today
+    for product in ctx.products:
+        bank_id = product.bank_id
+        bank = ctx.banks.get(bank_id)
+        if bank is None or bank_id in excluded or bank.open_leads >= bank.capacity:
+            continue
+        if not is_eligible(product, firm, req, today):
+            continue
+        points = bank_points.get(bank_id)
+        if points is None:
+            gap, speed, load, near = _bank_values(bank, firm)
+            points = bank_points[bank_id] = gap * w_gap + speed * w_speed + load * w_load + near * w_near
+        total = _fit(product, req) * w_fit + _whitelist(product, firm) * w_wl + points
+        current = best.get(bank_id)
+        if current is None or total > current[0]:
+            best[bank_id] = (total, product)
+    chosen = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[: (limit if limit is not None
+                                                                                else ctx.fanout)]
+    matches = []
+    for bank_id, (total, product) in chosen:
+        _, parts = score(ctx, product, ctx.banks[bank_id], firm, req)
+        matches.append(Match(bank_id, product.id, total, parts))
+    return matches
+
+
+def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset()):
+    return FirmFacts.from_firm(firm, whitelist_kinds), RequestFacts.from_request(request)
+
+
+def lead_values(ctx: RoutingContext, request_id: int, m: Match, rank_no: int, deadline: date) -> dict:
+    """Column values of a new lead for a match (shared by route_request and the sweep's bulk re-routing)."""
+    return {"request_id": request_id, "bank_id": m.bank_id, "product_id": m.product_id, "state": "routed",
+            "rank": rank_no, "score": Decimal(str(round(m.score, 3))), "score_parts": m.parts,
+            "claim_deadline": deadline}
+
+
+def routed_note(ctx: RoutingContext, m: Match) -> str:
+    return f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}"
+
+
+def route_request(session: Session, request: FinancingRequest, actor: User | None = None,
+                  ctx: RoutingContext | None = None, today: date | None = None,
+                  claim_workdays: int = 2, exclude_banks: set[int] | None = None,
+                  limit: int | None = None) -> list[Lead]:
+    """Create leads for the best banks not tried yet (banks with a lead on the request, and `exclude_banks`,
+    are skipped) and move the request to `routed`. With no bank left: a new request becomes `unmatched`; a
+    re-routed one becomes `unmatched` only once none of its leads is open and it has no offer."""
+    ctx = ctx or load_context(session, today)
+    today = today or ctx.today
+    kinds = ctx.whitelist_kinds.get(request.firm_id)
+    if kinds is None:
+        kinds = firm_whitelist_kinds(session, [request.firm_id]).get(request.firm_id, frozenset())
+    firm_facts, req_facts = facts_for(request, request.firm, kinds)
+    already = {lead.bank_id for lead in request.leads} | set(exclude_banks or ())
+    matches = rank(ctx, firm_facts, req_facts, exclude_banks=already, limit=limit)
+    if not matches:
+        if request.state == "submitted":
+            lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+            followups.request_unmatched(session, request)
+        else:
+            close_if_unmatched(session, request)
+        return []
+    deadline = ctx.calendar.add_workdays(today, claim_workdays)
+    next_rank = max((lead.rank for lead in request.leads), default=0) + 1
+    leads = [Lead(request=request, **lead_values(ctx, request.id, m, next_rank + offset, deadline))
+             for offset, m in enumerate(matches)]
+    session.add_all(leads)
+    session.flush()
+    for lead, m in zip(leads, matches):
+        lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed", routed_note(ctx, m))
+        ctx.banks[m.bank_id].open_leads += 1
+    if request.state != "routed":
+        lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
+    followups.leads_routed(session, request, leads)
+    return leads

@@ -1,0 +1,394 @@
+"""Checking a white-list file: find the header row (under any title rows), map Chinese headers to fields
+(known synonyms, then mappings a user chose before), and check every row. Errors name the row and the field;
+a file with any error is refused whole."""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...models import Township
+from ...models.firms import INDUSTRIES
+from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
+from ..core import settings
+from ..core.errors import DomainError
+from ..firms import uscc as uscc_rules
+from ..firms.entity_resolution import name_key, normalise
+from .files import Grid, read_grid
+
+FIELDS = {
+    "name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "township": "所属镇街",
+    "industry": "所属行业",
+    "project_name": "项目名称",
+    "investment_wan": "总投资（万元）",
+    "remark": "备注",
+}
+EXTRA, IGNORE = "extra", "ignore"
+MAPPING_CHOICES = {**FIELDS, EXTRA: "保留为附加信息", IGNORE: "忽略此列"}
+SYNONYMS = {
+    "name": ["企业名称", "单位名称", "公司名称", "项目单位", "企业", "单位", "公司", "企业全称", "单位全称", "企业单位名称",
+             "项目业主", "业主单位", "建设单位", "项目建设单位", "申报单位", "实施主体", "项目实施主体", "项目主体",
+             "承担单位", "项目承担单位", "主体名称", "经营主体", "合作社名称", "纳税人名称", "市场主体名称"],
+    "uscc": ["统一社会信用代码", "信用代码", "社会信用代码", "统一代码", "统一社会信用代码证号", "纳税人识别号", "税号",
+             "企业信用代码", "统一社会信用代码或注册号"],
+    "township": ["所属镇街", "镇街", "街道", "镇", "所属镇", "所属街道", "镇街名称", "所在镇街", "属地镇街", "乡镇",
+                 "乡镇街道", "镇街道", "所属乡镇", "属地", "所在地", "所在镇"],
+    "industry": ["行业", "所属行业", "产业", "行业类别", "所属产业", "行业分类", "产业类别", "主导产业", "行业门类"],
+    "project_name": ["项目名称", "项目", "项目全称", "建设项目", "技改项目名称", "项目名", "建设项目名称"],
+    "investment_wan": ["总投资", "计划总投资", "投资额", "项目总投资", "总投资额", "计划投资", "投资总额", "投资规模",
+                       "计划总投资额", "项目投资"],
+    "remark": ["备注", "说明", "附注"],
+    IGNORE: ["序号", "编号", "序列", "排序"],
+}
+SETTING_KEY = "whitelist_header_map"
+FOOTER_WORDS = ("合计", "总计", "小计", "填表人", "制表人", "审核人", "注：", "注:", "说明：")
+HEADER_SCAN_ROWS = 20
+MAX_ERRORS = 200
+_HEADER_DROP = re.compile(r"[\s*※:：]+")
+
+
+def header_text(value) -> str:
+    """A header as compared: half-width, no spaces, markers or line breaks, brackets unified."""
+    text = unicodedata.normalize("NFKC", str(value or "")).replace("【", "(").replace("】", ")")
+    return _HEADER_DROP.sub("", text)
+
+
+def _base_and_factor(header: str) -> tuple[str, Decimal]:
+    """'总投资(亿元)' -> ('总投资', 10000): the header without its unit and the factor to 万元."""
+    unit = "".join(re.findall(r"\((.*?)\)", header))
+    base = re.sub(r"\(.*?\)", "", header)
+    if "亿" in unit or base.endswith("亿元"):
+        factor = Decimal(10000)
+    elif "万" in unit or base.endswith("万元"):
+        factor = Decimal(1)
+    elif unit.endswith("元") or base.endswith("元"):
+        factor = Decimal("0.0001")
+    else:
+        factor = Decimal(1)
+    return re.sub(r"[(（]?(亿元|万元|元)[)）]?$", "", base), factor
+
+
+_SYNONYM_INDEX = {word: fld for fld, words in SYNONYMS.items() for word in words}
+
+
+def known_field(header: str, remembered: dict[str, str]) -> str | None:
+    """The field a header means, or None if nobody has said."""
+    text = header_text(header)
+    if not text:
+        return None
+    if text in remembered:
+        return remembered[text]
+    base, _ = _base_and_factor(text)
+    if base in _SYNONYM_INDEX:
+        return _SYNONYM_INDEX[base]
+    if "信用代码" in base:
+        return "uscc"
+    if base.endswith("投资") or "投资额" in base:
+        return "investment_wan"
+    return None
+
+
+@dataclass(eq=False)
+class Column:
+    index: int
+    header: str
+    field: str | None       # None: unknown, needs a mapping
+    factor: Decimal = Decimal(1)
+
+
+@dataclass
+class RowError:
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else ""
+        what = FIELDS.get(self.field or "", "")
+        return " ".join(p for p in (where, f"{what}：" if what else "", self.message) if p).replace("： ", "：")
+
+
+@dataclass
+class CheckedFile:
+    kind: str
+    sheet: str
+    header_row: int                   # Excel row number
+    columns: list[Column]
+    rows: list[dict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    samples: dict[int, list[str]] = field(default_factory=dict)   # column index -> first values (mapping screen)
+
+    @property
+    def unknown_headers(self) -> list[str]:
+        return [c.header for c in self.columns if c.field is None]
+
+
+def remembered_mappings(session: Session) -> dict[str, str]:
+    return dict(settings.get(session, SETTING_KEY) or {})
+
+
+def remember_mappings(session: Session, mapping: dict[str, str]) -> None:
+    """Store header -> field choices so the next file with the same headers maps by itself."""
+    for header, fld in mapping.items():
+        if fld not in MAPPING_CHOICES:
+            raise DomainError(f"“{header}”的对应字段不正确", field="mapping")
+    current = remembered_mappings(session)
+    current.update({header_text(h): f for h, f in mapping.items() if header_text(h)})
+    settings.put(session, SETTING_KEY, current)
+
+
+def _cells(row) -> list:
+    return list(row) if row else []
+
+
+def find_header(rows: list[list], remembered: dict[str, str]) -> int | None:
+    """Index of the header row among the first rows: most known headers; else the first wide text row."""
+    best, best_count = None, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        fields = {known_field(v, remembered) for v in _cells(row) if isinstance(v, str)}
+        fields.discard(None)
+        fields.discard(IGNORE)
+        count = len(fields) + (1 if "name" in fields else 0)
+        if count > best_count and (len(fields) >= 2 or "name" in fields):
+            best, best_count = i, count
+    if best is not None:
+        return best
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        texts = [v for v in _cells(row) if isinstance(v, str) and v.strip()]
+        following = rows[i + 1] if i + 1 < len(rows) else []
+        if len(texts) >= 2 and len(texts) == sum(1 for v in _cells(row) if _text(v)) and any(_text(v) for v in following):
+            return i
+    return None
+
+
+def _text(value) -> str:
+    """A cell as text: integral floats without '.0', dates as ISO, everything stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()[:10]
+    return unicodedata.normalize("NFKC", str(value)).strip() if isinstance(value, str) else str(value).strip()
+
+
+def build_columns(header_cells: list, remembered: dict[str, str]) -> list[Column]:
+    columns, taken = [], set()
+    for index, value in enumerate(header_cells):
+        header = _text(value)
+        if not header:
+            continue
+        fld = known_field(header, remembered)
+        _, factor = _base_and_factor(header_text(header))
+        if fld in taken and fld not in (EXTRA, IGNORE):
+            fld = EXTRA  # a second column for the same field is kept as written, not merged
+        if fld:
+            taken.add(fld)
+        columns.append(Column(index, header, fld, factor))
+    return columns
+
+
+def has_header_for(remembered: dict[str, str]):
+    def check(rows: list[list]) -> bool:
+        index = find_header(rows, remembered)
+        return index is not None and any(
+            known_field(v, remembered) == "name" for v in _cells(rows[index]) if isinstance(v, str))
+    return check
+
+
+class Townships:
+    """Match a township as written (中心街, 中心街街道, 孟庄) to one of the district's townships."""
+
+    def __init__(self, session: Session):
+        self.by_name: dict[str, int] = {}
+        for t in session.scalars(select(Township)):
+            self.by_name[t.name] = t.id
+            for suffix in ("街道办事处", "街道", "镇"):
+                if t.name.endswith(suffix):
+                    self.by_name.setdefault(t.name[: -len(suffix)], t.id)
+        self.cache: dict[str, int | None] = {}
+
+    def find(self, text: str) -> int | None:
+        if text not in self.cache:
+            self.cache[text] = self._find(text)
+        return self.cache[text]
+
+    def _find(self, text: str) -> int | None:
+        text = re.sub(r"\s+", "", text).removeprefix("市中区").removesuffix("办事处")
+        if text in self.by_name:
+            return self.by_name[text]
+        for suffix in ("街道", "镇", "街"):
+            if text.endswith(suffix) and text[: -len(suffix)] in self.by_name:
+                return self.by_name[text[: -len(suffix)]]
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def industry_code(text: str) -> str | None:
+    """The industry code a written industry means (code, label or a label inside the text), or None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text in INDUSTRIES:
+        return text
+    for code, label in INDUSTRIES.items():
+        if text == label or label in text or (len(text) >= 2 and text in label):
+            return code
+    return None
+
+
+def parse_amount(text: str) -> Decimal:
+    """'1,200.5' / '1200万元' / '1.2亿元' -> Decimal 万元; raises ValueError when it is not a number."""
+    cleaned = text.replace(",", "").replace("，", "").replace(" ", "")
+    factor = Decimal(1)
+    if cleaned.endswith("亿元") or cleaned.endswith("亿"):
+        cleaned, factor = cleaned.rstrip("元").removesuffix("亿"), Decimal(10000)
+    elif cleaned.endswith("万元") or cleaned.endswith("万"):
+        cleaned = cleaned.rstrip("元").removesuffix("万")
+    try:
+        value = Decimal(cleaned) * factor
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list[RowError]:
+    by_index = {c.index: c for c in columns}
+    errors = []
+    for r1, c1, r2, c2 in grid.merged:
+        if r2 < header_index:
+            continue  # a merged title above the header is fine
+        col = next((by_index[c] for c in range(c1, c2 + 1) if c in by_index), None)
+        rows = f"{r1 + 1}–{r2 + 1}" if r2 > r1 else str(r1 + 1)
+        where = f"“{col.header}”列" if col else "表格中"
+        errors.append(RowError(None, None, f"第{rows}行{where}有合并单元格：请取消合并、在每一行填写完整后再导入"))
+    return errors
+
+
+def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, str] | None = None) -> CheckedFile:
+    """Locate the header, map columns and check every row (nothing is written)."""
+    if kind not in WHITELIST_KINDS:
+        raise DomainError("请选择名单类别", field="kind")
+    remembered = remembered if remembered is not None else remembered_mappings(session)
+    header_index = find_header(grid.rows, remembered)
+    if header_index is None:
+        where = f"工作表“{grid.sheet}”" if grid.sheet else "文件"
+        sheets = f"（本工作簿的工作表：{'、'.join(grid.sheets)}）" if len(grid.sheets) > 1 else ""
+        raise DomainError(f"{where}中没有找到表头行：应有“企业名称”“统一社会信用代码”等列{sheets}", field="sheet")
+    columns = build_columns(_cells(grid.rows[header_index]), remembered)
+    checked = CheckedFile(kind, grid.sheet, header_index + 1, columns)
+    if checked.unknown_headers:
+        body = [_cells(r) for r in grid.rows[header_index + 1: header_index + 8] if any(_text(v) for v in _cells(r))]
+        checked.samples = {c.index: [_text(r[c.index]) for r in body[:3] if c.index < len(r)] for c in columns}
+        return checked  # the caller asks for a mapping first
+    fields = {c.field for c in columns}
+    required = ["name"] + (["project_name"] if kind in PROJECT_KINDS else [])
+    missing = [FIELDS[f] for f in required if f not in fields]
+    if missing:
+        checked.errors.append(RowError(checked.header_row, None, f"表头中缺少“{'”“'.join(missing)}”列"))
+        return checked
+    checked.errors.extend(_merged_errors(grid, header_index, columns))
+    _check_rows(session, grid, header_index, checked)
+    return checked
+
+
+def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile) -> None:
+    townships = Townships(session)
+    project_list = checked.kind in PROJECT_KINDS
+    seen_uscc: dict[tuple, int] = {}
+    seen_key: dict[tuple, int] = {}
+    for offset, raw in enumerate(grid.rows[header_index + 1:]):
+        cells = _cells(raw)
+        shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
+        if not any(text for _, _, text in shown):
+            continue
+        texts = {c.field: text for c, _, text in shown if c.field in FIELDS}
+        name = texts.get("name", "")
+        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for _, _, t in shown)):
+            continue
+        row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
+               "project_name": texts.get("project_name", ""), "investment_wan": None,
+               "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
+        _check_fields(row, shown, texts, project_list, townships, checked.errors)
+        _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
+        checked.rows.append(row)
+    if not checked.rows and not checked.errors:
+        checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
+    del checked.errors[MAX_ERRORS:]
+
+
+def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
+                  errors: list[RowError]) -> None:
+    """Fill the row's typed values from its cells, adding an error for each value that is not right."""
+    row_no = row["row"]
+    if not row["name"]:
+        errors.append(RowError(row_no, "name", "不能为空"))
+    if project_list and not row["project_name"]:
+        errors.append(RowError(row_no, "project_name", "不能为空"))
+    for column, value, text in shown:
+        if column.field == "uscc" and isinstance(value, float) and text:
+            errors.append(RowError(row_no, "uscc", f"被存成了数字（{text}），可能已丢失位数：请把该列设为文本格式"))
+            texts["uscc"] = ""
+        if column.field == "investment_wan" and text:
+            try:
+                amount = (Decimal(repr(value)) if isinstance(value, (int, float)) and not isinstance(value, bool)
+                          else parse_amount(text)) * column.factor
+                if amount < 0:
+                    raise ValueError(text)
+                row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
+            except (ValueError, InvalidOperation):
+                errors.append(RowError(row_no, "investment_wan", f"“{text}”不是数字（单位：万元）"))
+    if texts.get("uscc"):
+        try:
+            row["uscc"] = uscc_rules.validate(texts["uscc"])
+        except uscc_rules.InvalidUSCC as exc:
+            errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}"))
+    if texts.get("township"):
+        row["township_id"] = townships.find(texts["township"])
+        if row["township_id"] is None:
+            errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街"))
+    if texts.get("industry"):
+        row["industry"] = industry_code(texts["industry"])
+        if row["industry"] is None:
+            row["extra"][FIELDS["industry"]] = texts["industry"]
+
+
+def project_key(project_name: str) -> str:
+    """Two project names that differ only in width, brackets or spacing are the same project."""
+    return normalise(project_name)
+
+
+def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: dict, errors: list) -> None:
+    """The same firm (or, in a project list, the same project of a firm) may appear once per file."""
+    project = project_key(row["project_name"]) if project_list else ""
+    what = "的同一项目" if project_list else ""
+    if row["uscc"]:
+        first = seen_uscc.setdefault((row["uscc"], project), row["row"])
+        if first != row["row"]:
+            errors.append(RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）"))
+            return
+    if row["name"]:
+        first = seen_key.setdefault((name_key(row["name"]), project), row["row"])
+        if first != row["row"]:
+            errors.append(RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）"))
+
+
+def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,
+               mapping: dict[str, str] | None = None) -> CheckedFile:
+    """Read and check an uploaded file; `mapping` adds header choices made on the mapping screen."""
+    remembered = remembered_mappings(session)
+    remembered.update({header_text(h): f for h, f in (mapping or {}).items()})
+    grid = read_grid(data, filename, sheet or None, has_header_for(remembered))
+    return check_grid(session, grid, kind, remembered)

@@ -1,0 +1,110 @@
+"""Read a white-list file into a grid of cells: .xlsx (python-calamine) or .csv in UTF-8 (with or without BOM),
+UTF-16 or GBK/GB18030, detected. Legacy .xls, empty files and missing sheets are refused with a clear message."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Callable
+
+from python_calamine import CalamineWorkbook
+
+from ..core.errors import DomainError
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+
+
+@dataclass
+class Grid:
+    """Cells of one sheet: rows[i] is Excel row i + 1; merged ranges as (r1, c1, r2, c2), 0-based, inclusive."""
+
+    sheet: str
+    rows: list[list]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a CSV: UTF-8 with or without BOM, UTF-16 with BOM, else GBK/GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    encodings = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx", field="file")
+
+
+def read_csv_rows(text: str) -> list[list[str]]:
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error:  # e.g. a stray quote that swallows the rest of the file into one huge cell
+        raise DomainError("CSV 文件格式有误（引号不成对或单元格过长）：请检查后再导入", field="file") from None
+
+
+def _is_blank(data: bytes) -> bool:
+    return not data.strip().lstrip(b"\xef\xbb\xbf").strip()
+
+
+def read_grid(data: bytes, filename: str, sheet: str | None = None,
+              has_header: Callable[[list[list]], bool] | None = None) -> Grid:
+    """The sheet to import. Without `sheet`, the first sheet where `has_header` finds a header row."""
+    name = (filename or "").lower()
+    if not data or _is_blank(data):
+        raise DomainError("文件为空：没有任何内容", field="file")
+    if data.startswith(OLE2_MAGIC) or name.endswith(".xls"):
+        raise DomainError("不支持旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再导入", field="file")
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data, sheet, has_header)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise DomainError("文件已损坏或不是有效的 Excel（.xlsx）文件", field="file")
+    if not name.endswith((".csv", ".txt", ".tsv")) and name:
+        raise DomainError("仅支持 .xlsx 和 .csv 文件", field="file")
+    if sheet:
+        raise DomainError("CSV 文件没有工作表，请不要填写工作表名称", field="sheet")
+    return Grid(sheet="", rows=read_csv_rows(decode_text(data)))
+
+
+def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(book.sheet_names)
+    except Exception:  # noqa: BLE001 - calamine raises its own error types for broken files
+        raise DomainError("文件已损坏或不是有效的 Excel（.xlsx）文件", field="file") from None
+    listed = "、".join(names)
+    if sheet and sheet not in names:
+        raise DomainError(f"工作簿中没有名为“{sheet}”的工作表；现有工作表：{listed}", field="sheet")
+    first_filled = None
+    for candidate in ([sheet] if sheet else names):
+        grid = _sheet_grid(book, candidate, names)
+        if not any(any(_filled(v) for v in row) for row in grid.rows):
+            continue
+        first_filled = first_filled or grid
+        if sheet or has_header is None or has_header(grid.rows):
+            return grid
+    if first_filled is None:
+        where = f"工作表“{sheet}”" if sheet else "工作簿"
+        raise DomainError(f"文件为空：{where}中没有任何数据", field="sheet" if sheet else "file")
+    return first_filled
+
+
+def _sheet_grid(book, name: str, names: list[str]) -> Grid:
+    try:
+        ws = book.get_sheet_by_name(name)
+        rows = ws.to_python(skip_empty_area=False)
+        merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
+    except Exception:  # noqa: BLE001
+        raise DomainError(f"无法读取工作表“{name}”", field="sheet") from None
+    return Grid(sheet=name, rows=rows, merged=merged, sheets=names)
+
+
+def _filled(value) -> bool:
+    return value is not None and str(value).strip() != ""

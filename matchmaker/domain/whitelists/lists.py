@@ -1,0 +1,153 @@
+"""The six white lists as the rest of the platform sees them: current batches, which lists a firm is on (for
+routing and the firm's profile), list queries with filters for each role, export to .xlsx / CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import xlsxwriter
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from ...models import FinancingRequest, Firm, User
+from ...models.whitelists import PROJECT_KINDS, WhiteListBatch, WhiteListEntry
+from ..firms.records import search_clause
+
+OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted", "unmatched")
+VIEW_ROLES = ("district", "township", "bank_manager", "bank_admin")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def batches(session: Session, kind: str | None = None, active_only: bool = True) -> list[WhiteListBatch]:
+    """Batches newest first (by label, which starts with the year)."""
+    query = select(WhiteListBatch)
+    if kind:
+        query = query.where(WhiteListBatch.kind == kind)
+    if active_only:
+        query = query.where(WhiteListBatch.state == "active")
+    return list(session.scalars(query.order_by(WhiteListBatch.kind, WhiteListBatch.label.desc(),
+                                               WhiteListBatch.id.desc())))
+
+
+def current_batches(session: Session) -> dict[str, WhiteListBatch]:
+    """The newest active batch of each kind: the list as it stands."""
+    current: dict[str, WhiteListBatch] = {}
+    for batch in batches(session):
+        current.setdefault(batch.kind, batch)
+    return current
+
+
+def whitelist_kinds_by_firm(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
+    """Kinds each firm is on in the current batch of each list (routing gives these firms priority)."""
+    batch_ids = [b.id for b in current_batches(session).values()]
+    if not batch_ids:
+        return {}
+    query = select(WhiteListEntry.firm_id, WhiteListEntry.kind).where(WhiteListEntry.batch_id.in_(batch_ids))
+    if firm_ids is not None:
+        if not firm_ids:
+            return {}
+        if len(firm_ids) <= 500:
+            query = query.where(WhiteListEntry.firm_id.in_(firm_ids))
+    wanted = set(firm_ids) if firm_ids is not None else None
+    kinds: dict[int, set[str]] = {}
+    for firm_id, kind in session.execute(query.distinct()):
+        if wanted is None or firm_id in wanted:
+            kinds.setdefault(firm_id, set()).add(kind)
+    return {firm_id: frozenset(k) for firm_id, k in kinds.items()}
+
+
+def entries_for_firm(session: Session, firm_id: int) -> list[WhiteListEntry]:
+    """The firm's memberships in active batches, newest batch first (each has a `.label`)."""
+    return list(session.scalars(
+        select(WhiteListEntry).join(WhiteListBatch, WhiteListBatch.id == WhiteListEntry.batch_id)
+        .where(WhiteListEntry.firm_id == firm_id, WhiteListBatch.state == "active")
+        .order_by(WhiteListBatch.label.desc(), WhiteListEntry.kind, WhiteListEntry.id)))
+
+
+@dataclass
+class ListFilters:
+    batch_id: int | None = None
+    township_id: int | None = None
+    industry: str = ""
+    open_request: bool = False
+    q: str = ""
+
+
+def visible_entries(actor: User, kind: str, filters: ListFilters, session: Session) -> Select:
+    """Entries of one list the actor may see (township: its own township's), filtered."""
+    batch_id = filters.batch_id
+    if batch_id is None:
+        current = current_batches(session).get(kind)
+        batch_id = current.id if current else -1
+    query = (select(WhiteListEntry).join(Firm, Firm.id == WhiteListEntry.firm_id)
+             .join(WhiteListBatch, WhiteListBatch.id == WhiteListEntry.batch_id)
+             .where(WhiteListEntry.kind == kind, WhiteListEntry.batch_id == batch_id,
+                    WhiteListBatch.state == "active"))
+    if actor.role == "township":
+        query = query.where((WhiteListEntry.township_id == actor.township_id)
+                            | (WhiteListEntry.township_id.is_(None) & (Firm.township_id == actor.township_id)))
+    elif actor.role not in VIEW_ROLES:
+        query = query.where(WhiteListEntry.id.is_(None))
+    if filters.township_id:
+        query = query.where(WhiteListEntry.township_id == filters.township_id)
+    if filters.industry:
+        query = query.where(Firm.industry == filters.industry)
+    if filters.open_request:
+        query = query.where(exists().where(FinancingRequest.firm_id == Firm.id,
+                                           FinancingRequest.state.in_(OPEN_REQUEST_STATES)))
+    clause = search_clause(filters.q)
+    if clause is not None:
+        query = query.where(clause)
+    return query
+
+
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula (= + - @) is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_table(kind: str, entries) -> tuple[list[str], list[list]]:
+    """Header and rows of a list as exported (amounts as numbers in 万元, texts neutralised)."""
+    project = kind in PROJECT_KINDS
+    header = ["序号", "企业名称", "统一社会信用代码"] + (["项目名称", "总投资（万元）"] if project else []) \
+        + ["所属镇街", "所属行业", "名单", "批次", "备注"]
+    rows = []
+    for n, e in enumerate(entries, start=1):
+        township = e.township.name if e.township else (e.firm.township.name if e.firm.township else "")
+        amount = [e.project_name, float(e.investment_wan) if e.investment_wan is not None else None] if project else []
+        rows.append([n, e.firm.name, e.firm.uscc or "", *amount, township, e.firm.industry_label, e.kind_label,
+                     e.batch.label, e.remark])
+    return header, [[neutralise(v) for v in row] for row in rows]
+
+
+def to_csv(header: list[str], rows: list[list]) -> bytes:
+    """UTF-8 with BOM so that Excel shows the Chinese correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                     "strings_to_numbers": False})
+    sheet = book.add_worksheet(title[:31])
+    bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    sheet.write_row(0, 0, header, bold)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                sheet.write_string(r, c, value)
+            elif value is not None:
+                sheet.write_number(r, c, value)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, len(header) - 1, 22)
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return out.getvalue()
+

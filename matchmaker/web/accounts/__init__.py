@@ -1,0 +1,1 @@
+"""Sign in and out, enterprise registration, and the account forms."""

@@ -1,0 +1,66 @@
+"""Sign in and out, and enterprise self-registration."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ...domain.accounts import users as accounts
+from ...domain.core.errors import DomainError
+from ...extensions import limiter
+from ..common import apply_domain_error, safe_next, session
+from ..fields import township_choices
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = session()
+        user = accounts.authenticate(db, form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append("用户名或密码错误")
+        else:
+            db.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"欢迎，{user.display_name}", "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.township_id.choices = township_choices()
+    if form.validate_on_submit():
+        db = session()
+        try:
+            user = accounts.register_enterprise(
+                db, username=form.username.data, password=form.password.data, uscc=form.uscc.data,
+                name=form.name.data, township_id=form.township_id.data, contact_person=form.contact_person.data,
+                contact_phone=form.contact_phone.data, industry=form.industry.data, size=form.size.data,
+                founded_year=form.founded_year.data, has_bank_loan=form.has_bank_loan.data,
+                tax_credit_grade=form.tax_credit_grade.data or None)
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            login_user(user)
+            flash("注册成功，现在可以发起融资需求", "success")
+            return redirect(url_for("enterprise.dashboard"))
+    return render_template("auth/register.html", form=form)

@@ -1,0 +1,31 @@
+"""Sign-in, enterprise registration and account creation forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ...models.users import ROLES
+from ..fields import coerce_int_or_none
+from ..firms.forms import FirmFieldsForm
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码")])
+    remember = BooleanField("记住我")
+
+
+class RegisterForm(FirmFieldsForm):
+    uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=30)])
+    username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
+    password = PasswordField("密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
+    password2 = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])
+
+
+class CreateUserForm(FlaskForm):
+    role = SelectField("角色", choices=list(ROLES.items()))
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 64)])
+    display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
+    phone = StringField("电话", validators=[Optional(), Length(max=30)])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
+    bank_id = SelectField("所属银行", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])
+    township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])

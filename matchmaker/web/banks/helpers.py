@@ -1,0 +1,128 @@
+"""Shared by the bank-tracking pages (reports, targets, bulletins, listing): number filters, chart configs for
+Chart.js, and turning a period or a domain error into a page."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Blueprint, abort, flash, request
+
+from ...domain.banks import monthly_reports, periods
+from ...domain.banks.periods import Period
+from ...domain.core.errors import DomainError
+from ...models import utcnow
+
+YI = Decimal(10**8)
+
+
+def yi(yuan, places: int = 2) -> str:
+    """元 -> 亿元 text with `places` decimals."""
+    if yuan is None:
+        return "—"
+    value = (Decimal(int(yuan)) / YI).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{value:,.{places}f}"
+
+
+def figure(yuan, name: str) -> str:
+    """A report figure in its own unit, exact (亿元 / 万元 / 户)."""
+    if yuan is None:
+        return "—"
+    value = monthly_reports.from_yuan(monthly_reports.FIGURE_BY_NAME[name], yuan)
+    return f"{value:,f}"
+
+
+def pct(text) -> str:
+    return "—" if text in (None, "") else f"{text}%"
+
+
+def dash(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def register_filters(bp: Blueprint) -> None:
+    for name, func in (("yi", yi), ("figure", figure), ("pct", pct), ("dash", dash)):
+        bp.add_app_template_filter(func, name)
+
+
+def today() -> date:
+    """Today's date in Beijing."""
+    return periods.local_date(utcnow())
+
+
+def period_from_args(kind: str, default: Period) -> Period:
+    """The period named in the query string (?month= / ?quarter= / ?year=), else `default`; 400 when malformed."""
+    arg = {"monthly": "month", "quarterly": "quarter", "annual": "year"}[kind]
+    key = request.args.get(arg)
+    if not key:
+        return default
+    try:
+        return periods.parse(kind, key)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        abort(400)
+
+
+def fail(exc: DomainError):
+    """A domain refusal as an HTTP error page (403/404) or a flash."""
+    if exc.status in (403, 404):
+        abort(exc.status, exc.message)
+    flash(exc.message, "danger")
+
+
+# Chart.js configurations (rendered as JSON; static/js/report-charts.js draws them) ----------------------------
+
+PALETTE = {"actual": "#0b5394", "target": "#f1a340", "schedule": "#999999", "line": "#2e7d32"}
+
+
+def target_chart(rows: list[dict]) -> dict:
+    """Each bank's industrial loan balance against its target and 序时进度 (亿元, horizontal bars)."""
+    def values(key):
+        return [float(Decimal(r[key]) / YI) if r.get(key) is not None else None for r in rows]
+
+    return {
+        "type": "bar",
+        "data": {"labels": [r["name"] for r in rows], "datasets": [
+            {"label": "工业贷款余额", "data": values("industrial_loans"), "backgroundColor": PALETTE["actual"]},
+            {"label": "序时进度", "data": values("expected_industrial"), "backgroundColor": PALETTE["schedule"]},
+            {"label": "年度目标", "data": values("target_industrial"), "backgroundColor": PALETTE["target"]},
+        ]},
+        "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "各行工业贷款余额与目标（亿元）"}},
+                    "scales": {"x": {"beginAtZero": True}, "y": {"ticks": {"autoSkip": False}}}},
+    }
+
+
+def funnel_chart(steps: list[dict]) -> dict:
+    return {
+        "type": "bar",
+        "data": {"labels": [s["label"] for s in steps],
+                 "datasets": [{"label": "线索数", "data": [s["value"] for s in steps],
+                               "backgroundColor": ["#0b5394", "#3d85c6", "#6fa8dc", "#2e7d32"]}]},
+        "options": {"indexAxis": "y", "plugins": {"legend": {"display": False},
+                                                  "title": {"display": True, "text": "对接漏斗"}},
+                    "scales": {"x": {"beginAtZero": True, "ticks": {"precision": 0}}}},
+    }
+
+
+def compliance_chart(series: list[dict]) -> dict:
+    return {
+        "type": "line",
+        "data": {"labels": [s["month"] for s in series],
+                 "datasets": [{"label": "按时认领率（%）", "data": [float(s["pct"]) if s["pct"] else None for s in series],
+                               "borderColor": PALETTE["line"], "backgroundColor": PALETTE["line"], "spanGaps": True}]},
+        "options": {"plugins": {"title": {"display": True, "text": "线索按时认领率（按月）"}},
+                    "scales": {"y": {"min": 0, "max": 100}}},
+    }
+
+
+def score_chart(rows: list[dict], parts: dict[str, str]) -> dict:
+    """Stacked weighted parts of each bank's score."""
+    colors = ["#0b5394", "#3d85c6", "#6fa8dc", "#2e7d32", "#f1a340", "#b45f06"]
+    return {
+        "type": "bar",
+        "data": {"labels": [r["name"] for r in rows], "datasets": [
+            {"label": label, "data": [float(r["parts"][key]["weighted"]) for r in rows],
+             "backgroundColor": colors[i % len(colors)]} for i, (key, label) in enumerate(parts.items())]},
+        "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "综合得分构成"}},
+                    "scales": {"x": {"stacked": True, "max": 100, "beginAtZero": True},
+                               "y": {"stacked": True, "ticks": {"autoSkip": False}}}},
+    }

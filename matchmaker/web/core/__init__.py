@@ -1,0 +1,1 @@
+"""Settings pages of shared rules: the district's working-day table."""

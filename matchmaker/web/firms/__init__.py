@@ -1,0 +1,1 @@
+"""The enterprise's own pages: start page and firm profile."""

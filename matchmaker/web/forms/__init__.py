@@ -1,1 +1,0 @@
-"""WTForms (Flask-WTF) forms, one module per area."""

@@ -1,0 +1,1 @@
+"""Pages after the banks: referrals, the first-loan board and ratings."""

@@ -1,0 +1,1 @@
+"""Pages of requests and leads: filing and the request page, the bank's lead inbox, township and district dashboards, overdue list, products and routing weights, resubmitting declines."""

@@ -1,0 +1,171 @@
+"""The bank's pages: the lead inbox, a lead with its actions, the bank's managers (products: web/requests/products.py)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ...domain.accounts import users as accounts
+from ...domain.core.errors import DomainError
+from ...domain.requests import financing, leads
+from ...models import FinancingRequest, History, Lead, User
+from ..accounts.forms import CreateUserForm
+from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
+from .lead_forms import ApproveForm, DeclineForm, DisburseForm, NoteForm
+
+bp = Blueprint("bank", __name__, url_prefix="/bank")
+BANK_ROLES = ("bank_manager", "bank_admin")
+TABS = {
+    "new": ("待认领", ("routed",)),
+    "open": ("在办", ("claimed", "contacted", "in_review", "approved")),
+    "done": ("已办结", ("disbursed", "declined", "expired", "released")),
+}
+
+
+@bp.get("/")
+@roles_required(*BANK_ROLES)
+def inbox():
+    tab = request.args.get("tab", "new")
+    if tab not in TABS:
+        tab = "new"
+    query = leads.visible_leads(current_user).join(FinancingRequest).where(Lead.state.in_(TABS[tab][1]))
+    if tab == "open" and current_user.role == "bank_manager" and request.args.get("mine", "1") == "1":
+        query = query.where(Lead.manager_id == current_user.id)
+    query = apply_sort(query, {"created": Lead.created_at, "amount": FinancingRequest.amount,
+                               "deadline": Lead.claim_deadline, "score": Lead.score}, "-created")
+    page = paginate(query, current_app.config["PAGE_SIZE"])
+    db = session()
+    counts = {key: db.scalar(select(func.count()).select_from(
+        leads.visible_leads(current_user).where(Lead.state.in_(states)).subquery())) for key, (_, states) in TABS.items()}
+    return render_template("bank/inbox.html", page=page, tab=tab, tabs=TABS, counts=counts)
+
+
+def _lead_or_abort(db, lead_id: int) -> Lead:
+    return found_or_abort(leads.get_lead_for, db, current_user, lead_id)
+
+
+@bp.get("/leads/<int:lead_id>")
+@roles_required(*BANK_ROLES)
+def lead(lead_id: int):
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    return _render_lead(db, item)
+
+
+def _render_lead(db, item: Lead, **forms):
+    history = db.scalars(select(History).where(
+        History.request_id == item.request_id,
+        (History.entity == "request") | ((History.entity == "lead") & (History.entity_id == item.id)))
+        .order_by(History.at, History.id)).all()
+    approve_form = forms.get("approve_form") or ApproveForm(
+        amount_wan=Decimal(item.request.amount) / 10000, term_months=item.request.term_months, formdata=None)
+    disburse_form = forms.get("disburse_form") or DisburseForm(
+        amount_wan=(Decimal(item.offer.amount) / 10000) if item.offer else None, formdata=None)
+    return render_template(
+        "bank/lead.html", lead=item, req=item.request, firm=item.request.firm, history=history,
+        lead_banks={item.id: item.bank.name}, hide_request_notes=True,  # notes may name other banks
+        show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
+        approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
+        disburse_form=disburse_form,
+    ), (422 if forms else 200)
+
+
+def _act(lead_id: int, action, success: str):
+    _lead_or_abort(session(), lead_id)
+    return run_action(action, success, url_for("bank.lead", lead_id=lead_id))
+
+
+@bp.post("/leads/<int:lead_id>/claim")
+@roles_required(*BANK_ROLES)
+def claim(lead_id: int):
+    return _act(lead_id, lambda db: leads.claim(db, current_user, lead_id), "认领成功，现在可以联系企业")
+
+
+@bp.post("/leads/<int:lead_id>/contact")
+@roles_required(*BANK_ROLES)
+def contact(lead_id: int):
+    return _note_step(lead_id, leads.record_contact, "已记录联系情况")
+
+
+@bp.post("/leads/<int:lead_id>/review")
+@roles_required(*BANK_ROLES)
+def review(lead_id: int):
+    return _note_step(lead_id, leads.start_review, "已进入审查")
+
+
+def _note_step(lead_id: int, step, success: str):
+    """A step with an optional note (contact, review): `step(db, actor, lead_id, note)`."""
+    form = NoteForm()
+    note = (form.note.data if form.validate_on_submit() else "") or ""
+    return _act(lead_id, lambda db: step(db, current_user, lead_id, note), success)
+
+
+def _form_action(lead_id: int, form, form_key: str, action, success: str):
+    """Validate `form`, run `action(db, form)`, and on a form or domain error show the lead page again with
+    the typed values and the error next to its field (422)."""
+    db = session()
+    item = _lead_or_abort(db, lead_id)
+    if form.validate_on_submit():
+        try:
+            action(db, form)
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash(success, "success")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
+    return _render_lead(db, db.get(Lead, item.id), **{form_key: form})
+
+
+@bp.post("/leads/<int:lead_id>/approve")
+@roles_required(*BANK_ROLES)
+def approve(lead_id: int):
+    def act(db, form):
+        leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+                      rate_pct=form.rate_pct.data, term_months=form.term_months.data,
+                      conditions=form.conditions.data or "")
+    return _form_action(lead_id, ApproveForm(), "approve_form", act, "已审批通过，授信方案已发送给企业")
+
+
+@bp.post("/leads/<int:lead_id>/decline")
+@roles_required(*BANK_ROLES)
+def decline(lead_id: int):
+    def act(db, form):
+        leads.decline(db, current_user, lead_id, form.code.data, form.note.data or "")
+    return _form_action(lead_id, DeclineForm(), "decline_form", act, "已记录拒绝原因，企业将看到原因和建议")
+
+
+@bp.post("/leads/<int:lead_id>/disburse")
+@roles_required(*BANK_ROLES)
+def disburse(lead_id: int):
+    def act(db, form):
+        leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
+                       form.disbursed_on.data)
+    return _form_action(lead_id, DisburseForm(), "disburse_form", act, "已登记放款")
+
+
+@bp.route("/managers", methods=["GET", "POST"])
+@roles_required("bank_admin")
+def managers():
+    db = session()
+    form = CreateUserForm()
+    form.role.choices = [("bank_manager", "客户经理"), ("bank_admin", "支行管理员")]
+    form.bank_id.choices = [(current_user.bank_id, current_user.bank.name)]
+    form.township_id.choices = [("", "—")]
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(db, form.username.data, form.password.data, form.role.data,
+                                 display_name=form.display_name.data or "", bank_id=current_user.bank_id,
+                                 phone=form.phone.data or "")
+        except DomainError as exc:
+            db.rollback()
+            apply_domain_error(exc, form)
+        else:
+            db.commit()
+            flash("账户已创建", "success")
+            return redirect(url_for("bank.managers"))
+    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id).order_by(User.username)).all()
+    return render_template("bank/managers.html", users=users, form=form)

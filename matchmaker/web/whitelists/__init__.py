@@ -1,0 +1,1 @@
+"""The white-list pages: lists, filters, exports and the district's import."""

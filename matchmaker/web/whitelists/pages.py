@@ -1,0 +1,330 @@
+"""The six white lists: overview, list pages with filters and export (district, township, banks), and the
+district's import: upload, header mapping, preview with add/gone/changed, name review, commit, undo."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ...domain.core.errors import DomainError
+from ...domain.whitelists import batches
+from ...domain.whitelists import lists as whitelists
+from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, check_file, remember_mappings
+from ...models import Township
+from ...models.whitelists import MATCH_METHODS, PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
+from .. import nav
+from ..common import Page, apply_domain_error, apply_sort, paginate, roles_required, session
+from .forms import ActionForm, ImportForm
+
+bp = Blueprint("whitelists", __name__, url_prefix="/whitelists")
+VIEW_ROLES = whitelists.VIEW_ROLES
+STATUS_TABS = {"all": "全部", "add": "新增", "changed": "变更", "same": "不变", "review": "待确认", "new": "新建企业"}
+UPLOAD_MAX_AGE = 24 * 3600
+
+for _role in VIEW_ROLES:
+    nav.add(_role, "whitelists.index", "白名单", "list-stars")
+nav.add("district", "whitelists.upload", "导入白名单", "upload")
+
+
+@bp.app_context_processor
+def _list_badges() -> dict:
+    """Firm lists elsewhere show which white lists each firm is on: firm_whitelists(firms) -> {id: kinds}."""
+    return {"WHITELIST_KINDS": WHITELIST_KINDS,
+            "firm_whitelists": lambda firms: whitelists.whitelist_kinds_by_firm(session(), [f.id for f in firms])}
+
+
+def _fail(exc: DomainError):
+    if exc.status in (403, 404):
+        abort(exc.status, exc.message)
+    flash(exc.message, "danger")
+
+
+def _thresholds() -> batches.Thresholds:
+    return batches.Thresholds(current_app.config["RESOLVE_AUTO_THRESHOLD"],
+                              current_app.config["RESOLVE_REVIEW_THRESHOLD"])
+
+
+@bp.get("/")
+@roles_required(*VIEW_ROLES)
+def index():
+    db = session()
+    current = whitelists.current_batches(db)
+    counts = {}
+    for kind in WHITELIST_KINDS:
+        query = whitelists.visible_entries(current_user, kind, whitelists.ListFilters(), db)
+        counts[kind] = db.scalar(select(func.count()).select_from(query.subquery()))
+    pending = db.scalars(select(WhiteListImport).where(WhiteListImport.state == "preview")
+                         .order_by(WhiteListImport.created_at.desc())).all() if current_user.role == "district" else []
+    return render_template("whitelists/index.html", kinds=WHITELIST_KINDS, current=current, counts=counts,
+                           batches=whitelists.batches(db, active_only=False), pending=pending,
+                           undo_form=ActionForm())
+
+
+def _filters() -> whitelists.ListFilters:
+    return whitelists.ListFilters(
+        batch_id=request.args.get("batch", type=int), township_id=request.args.get("township", type=int),
+        industry=request.args.get("industry", ""), q=request.args.get("q", ""),
+        open_request=request.args.get("open") == "1" and current_user.role in ("district", "township"))
+
+
+def _list_query(kind: str):
+    query = whitelists.visible_entries(current_user, kind, _filters(), session())
+    from ...models import Firm
+
+    return apply_sort(query, {"row": WhiteListEntry.row_no, "name": Firm.name, "amount": WhiteListEntry.investment_wan,
+                              "project": WhiteListEntry.project_name}, "row")
+
+
+@bp.get("/<kind>")
+@roles_required(*VIEW_ROLES)
+def entries(kind: str):
+    if kind not in WHITELIST_KINDS:
+        abort(404)
+    db = session()
+    page = paginate(_list_query(kind), current_app.config["PAGE_SIZE"])
+    kind_batches = whitelists.batches(db, kind)
+    return render_template("whitelists/list.html", kind=kind, kind_label=WHITELIST_KINDS[kind], page=page,
+                           project=kind in PROJECT_KINDS, batches=kind_batches,
+                           current=whitelists.current_batches(db).get(kind),
+                           townships=db.scalars(select(Township).order_by(Township.id)).all(),
+                           methods=MATCH_METHODS)
+
+
+@bp.get("/<kind>/export.<fmt>")
+@roles_required(*VIEW_ROLES)
+def export(kind: str, fmt: str):
+    if kind not in WHITELIST_KINDS or fmt not in ("xlsx", "csv"):
+        abort(404)
+    entries_ = session().scalars(_list_query(kind)).unique().all()
+    header, rows = whitelists.export_table(kind, entries_)
+    name = f"{WHITELIST_KINDS[kind]}.{fmt}"
+    if fmt == "xlsx":
+        data = whitelists.to_xlsx(header, rows, WHITELIST_KINDS[kind])
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data, mime = whitelists.to_csv(header, rows), "text/csv; charset=utf-8"
+    return Response(data, mimetype=mime, headers={
+        "Content-Disposition": f"attachment; filename=whitelist-{kind}.{fmt}; filename*=UTF-8''{quote(name)}"})
+
+
+# ------------------------------------------------------------------ import (district only)
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "whitelist_uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*"):
+        if old.stat().st_mtime < time.time() - UPLOAD_MAX_AGE:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def _save_upload(data: bytes, meta: dict) -> str:
+    token = secrets.token_hex(16)
+    folder = _upload_dir()
+    (folder / f"{token}.bin").write_bytes(data)
+    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def _load_upload(token: str) -> tuple[bytes, dict]:
+    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
+        abort(404)
+    folder = _upload_dir()
+    try:
+        return (folder / f"{token}.bin").read_bytes(), json.loads((folder / f"{token}.json").read_text("utf-8"))
+    except FileNotFoundError:
+        abort(404)
+
+
+def _drop_upload(token: str) -> None:
+    for suffix in (".bin", ".json"):
+        (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _checked_to_preview(db, checked, meta: dict, token: str | None, form=None):
+    """Unknown headers -> mapping screen; errors -> the list of errors (422); else stage and show the preview."""
+    if checked.unknown_headers:
+        token = token or _save_upload(meta.pop("data"), meta)
+        return redirect(url_for("whitelists.mapping", token=token))
+    try:
+        rows, summary = batches.preview(db, checked, meta["batch"], _thresholds())
+    except DomainError as exc:
+        db.rollback()
+        if token:
+            _drop_upload(token)
+        errors = [str(e) for e in exc.errors] if isinstance(exc, batches.ImportRejected) else [exc.message]
+        return render_template("whitelists/upload.html", form=form or ImportForm(formdata=None, **meta),
+                               errors=errors, filename=meta["filename"]), 422
+    imp = batches.stage(db, current_user, checked.kind, meta["batch"], meta["filename"], rows, summary)
+    db.commit()
+    if token:
+        _drop_upload(token)
+    return redirect(url_for("whitelists.preview", import_id=imp.id))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("district")
+def upload():
+    db = session()
+    form = ImportForm()
+    if request.method == "GET":
+        form.kind.data = form.kind.data or request.args.get("kind", "")
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        meta = {"kind": form.kind.data, "batch": form.batch.data.strip(), "sheet": (form.sheet.data or "").strip(),
+                "filename": form.file.data.filename or "upload"}
+        try:
+            batches.check_batch_label(db, meta["kind"], meta["batch"])
+            checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None)
+        except DomainError as exc:
+            db.rollback()
+            exc.field = exc.field if exc.field in ("batch", "sheet", "kind") else "file"
+            apply_domain_error(exc, form)
+        else:
+            return _checked_to_preview(db, checked, dict(meta, data=data), None, form)
+    return render_template("whitelists/upload.html", form=form, errors=[]), (422 if form.errors else 200)
+
+
+@bp.route("/import/mapping/<token>", methods=["GET", "POST"])
+@roles_required("district")
+def mapping(token: str):
+    db = session()
+    data, meta = _load_upload(token)
+    form = ActionForm()
+
+    def recheck():
+        try:
+            return check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None), None
+        except DomainError as exc:
+            _drop_upload(token)
+            flash(exc.message, "danger")
+            return None, redirect(url_for("whitelists.upload"))
+
+    checked, refused = recheck()
+    if refused:
+        return refused
+    errors = {}
+    if form.validate_on_submit():
+        chosen = {c.header: request.form.get(f"map-{c.index}", "") for c in checked.columns if c.field is None}
+        errors = {h: "请选择对应字段" for h, f in chosen.items() if f not in MAPPING_CHOICES}
+        if not errors:
+            remember_mappings(db, chosen)
+            db.commit()
+            checked, refused = recheck()  # with the new mappings the file may read differently
+            return refused or _checked_to_preview(db, checked, meta, token)
+    return render_template("whitelists/mapping.html", checked=checked, meta=meta, form=form, choices=MAPPING_CHOICES,
+                           errors=errors, kind_label=WHITELIST_KINDS[meta["kind"]]), (422 if errors else 200)
+
+
+def _import_or_abort(db, import_id: int, state: str | None = "preview") -> WhiteListImport:
+    try:
+        return batches.get_import(db, import_id, state)
+    except DomainError as exc:
+        abort(exc.status, exc.message)
+
+
+def _row_matches(row: dict, tab: str) -> bool:
+    target = batches.target(row)
+    return (tab == "all" or (tab == "review" and row["decision"] == "review")
+            or (tab == "new" and target == "new") or row.get("status") == tab)
+
+
+@bp.get("/imports/<int:import_id>")
+@roles_required("district")
+def preview(import_id: int):
+    db = session()
+    imp = _import_or_abort(db, import_id, state=None)
+    tab = request.args.get("tab", "all") if request.args.get("tab") in STATUS_TABS else "all"
+    rows = [r for r in imp.rows if _row_matches(r, tab)]
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    per_page = 50
+    page = Page(rows[(page_no - 1) * per_page: page_no * per_page], page_no, per_page, len(rows))
+    townships = dict(db.execute(select(Township.id, Township.name)).all())
+    return render_template("whitelists/preview.html", imp=imp, s=imp.summary, page=page, tab=tab, tabs=STATUS_TABS,
+                           townships=townships, project=imp.kind in PROJECT_KINDS, fields=FIELDS,
+                           target=batches.target, form=ActionForm())
+
+
+@bp.route("/imports/<int:import_id>/review", methods=["GET", "POST"])
+@roles_required("district")
+def review(import_id: int):
+    db = session()
+    imp = _import_or_abort(db, import_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        choices = {}
+        for key, value in request.form.items():
+            if key.startswith("choice-") and key[7:].isdigit():
+                choices[int(key[7:])] = value
+        try:
+            decided = batches.decide(db, current_user, imp, choices)
+        except DomainError as exc:
+            db.rollback()
+            flash(exc.message, "danger")
+            imp = _import_or_abort(db, import_id)
+        else:
+            db.commit()
+            flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+            if not imp.pending_reviews:
+                return redirect(url_for("whitelists.preview", import_id=imp.id))
+            return redirect(url_for("whitelists.review", import_id=imp.id))
+    rows = [r for r in imp.rows if r["decision"] == "review"]
+    rows.sort(key=lambda r: (r.get("chosen") is not None, r["row"]))
+    townships = dict(db.execute(select(Township.id, Township.name)).all())
+    return render_template("whitelists/review.html", imp=imp, rows=rows[:100], total=len(rows), form=form,
+                           townships=townships, project=imp.kind in PROJECT_KINDS)
+
+
+def _act(action, back: str):
+    """A POST action: CSRF check, the domain call, one commit; a refused action flashes and goes back."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = session()
+    try:
+        result = action(db)
+    except DomainError as exc:
+        db.rollback()
+        _fail(exc)
+        return None, redirect(back)
+    db.commit()
+    return result, None
+
+
+@bp.post("/imports/<int:import_id>/commit")
+@roles_required("district")
+def commit(import_id: int):
+    imp = _import_or_abort(session(), import_id)
+    batch, refused = _act(lambda db: batches.commit_import(db, current_user, imp),
+                          url_for("whitelists.preview", import_id=import_id))
+    if refused:
+        return refused
+    flash(f"已导入{batch.kind_label} {batch.label}：{batch.row_count} 行", "success")
+    return redirect(url_for("whitelists.entries", kind=batch.kind))
+
+
+@bp.post("/imports/<int:import_id>/discard")
+@roles_required("district")
+def discard(import_id: int):
+    imp = _import_or_abort(session(), import_id)
+    _, refused = _act(lambda db: batches.discard(db, current_user, imp), url_for("whitelists.index"))
+    if not refused:
+        flash("已放弃本次导入，名单未改变", "info")
+    return refused or redirect(url_for("whitelists.index"))
+
+
+@bp.post("/batches/<int:batch_id>/undo")
+@roles_required("district")
+def undo(batch_id: int):
+    batch, refused = _act(lambda db: batches.undo_batch(db, current_user, batch_id), url_for("whitelists.index"))
+    if not refused:
+        flash(f"已撤销{batch.kind_label} {batch.label}", "success")
+    return refused or redirect(url_for("whitelists.index"))
