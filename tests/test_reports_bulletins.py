@@ -104,7 +104,9 @@ def test_monthly_bulletin_from_a_known_data_set(db, known):
                               "completion_pct")} == {
         "deposits": 15_000_000_000, "loans": 14_500_000_000, "ldr_pct": "96.67", "industrial_loans": 1_860_000_000,
         "new_industrial_loans": 40_000_000, "first_loan_count": 3, "first_loan_amount": 2_000_000, "reported": 2,
-        "banks": 22, "target_industrial": 9_280_000_000, "completion_pct": "20.04"}
+        "banks": 22, "target_industrial": 2_066_000_000, "completion_pct": "90.03"}
+    # the two reporting banks' own targets (not all 22: that read 20.04 %), the others named
+    assert d["target_industrial_all"] == 9_280_000_000 and len(d["missing"]) == 20
     assert d["ip_pledge_loans"] == 15_000_000 and d["supply_chain_bills"] == 7_000_000
     assert (d["previous"]["reported"], d["previous"]["compared_banks"]) == (0, 0)
 

@@ -150,15 +150,34 @@ def latest_progress(session: Session, year: int) -> list[dict]:
 
 
 def totals(rows: list[dict]) -> dict:
-    """District totals over the banks that reported, with the LDR of the sums and the targets' sums."""
+    """District totals over the banks that reported: the sums, the LDR of the sums, and the targets of those same
+    banks (never a partial sum over all 22 targets). `missing` names the banks whose figures are not in it."""
     reported = [r for r in rows if r["report_id"] is not None]
     out = {name: sum(r[name] for r in reported) for name in SUMMED}
     out["reported"] = len(reported)
     out["banks"] = len(rows)
+    out["missing"] = [r["name"] for r in rows if r["report_id"] is None]
     district_ldr = ldr(out["loans"], out["deposits"])
     out["ldr_pct"] = str(district_ldr) if district_ldr is not None else None
-    out["target_industrial"] = sum(r["target_industrial"] or 0 for r in rows)
+    out["target_industrial"] = sum(r["target_industrial"] or 0 for r in reported)
+    out["target_industrial_all"] = sum(r["target_industrial"] or 0 for r in rows)
     out["completion_pct"] = ratio_pct(out["industrial_loans"], out["target_industrial"])
+    return out
+
+
+def industrial_completion(session: Session, year: int) -> dict[int, tuple[str | None, str]]:
+    """Per bank: its completion of this year's industrial-loan target (%, as text, the figure `/targets/` shows:
+    latest reported balance ÷ the year's target) and where it stands in words; None when it has not reported
+    this year or has no target."""
+    out = {}
+    for row in latest_progress(session, year):
+        pct = row["completion_pct"]
+        if row["target_industrial"] is None:
+            out[row["bank_id"]] = (None, f"{year}年未设定工业贷款目标")
+        elif pct is None:
+            out[row["bank_id"]] = (None, f"{year}年尚未报送工业贷款余额")
+        else:
+            out[row["bank_id"]] = (pct, f"{row['month']}工业贷款余额完成本年目标 {pct}%")
     return out
 
 

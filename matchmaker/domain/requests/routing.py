@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Bank, BankTarget, FinancingRequest, Firm, Lead, Product, Township, User, utcnow
+from ...models import Bank, FinancingRequest, Firm, Lead, Product, Township, User, utcnow
 from ...models.requests import OPEN_LEAD_STATES
+from ..banks.targets import industrial_completion
 from ..core import settings
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
@@ -43,7 +44,8 @@ class BankFacts:
     township_id: int | None
     capacity: int
     open_leads: int = 0
-    target_gap: float = 1.0  # 0 = target met, 1 = nothing towards it yet
+    target_gap: float = 0.5  # 0 = target met, 1 = nothing towards it yet
+    target_reason: str = ""
     avg_claim_workdays: float | None = None
 
 
@@ -151,28 +153,14 @@ def save_weights(session: Session, actor: User, values: dict) -> dict[str, float
 
 
 def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) -> None:
-    """Gap to this year's industrial-loan target, measured by what the platform has disbursed this year."""
-    targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
-                                   .where(BankTarget.year == year)).all())
-    if not targets:  # outside the appendix years: use the latest year we have
-        latest = session.scalar(select(func.max(BankTarget.year)))
-        if latest is None:
-            return
-        targets = dict(session.execute(select(BankTarget.bank_id, BankTarget.industrial_loans_yi)
-                                       .where(BankTarget.year == latest)).all())
-    start = datetime(year, 1, 1)
-    disbursed = dict(session.execute(
-        select(Lead.bank_id, func.coalesce(func.sum(Lead.disbursed_amount), 0))
-        .where(Lead.state == "disbursed", Lead.disbursed_at >= start.date()).group_by(Lead.bank_id)
-    ).all())
+    """Gap to this year's industrial-loan target: the bank's latest reported balance against the target, the same
+    figure `/targets/` shows (`targets.industrial_completion`). Without a report or a target the part is neutral
+    and the reason says why."""
+    completion = industrial_completion(session, year)
     for bank_id, facts in banks.items():
-        target = targets.get(bank_id)
-        if not target:
-            facts.target_gap = 0.0
-            continue
-        target_yuan = Decimal(target) * 100_000_000
-        done = Decimal(disbursed.get(bank_id, 0) or 0)
-        facts.target_gap = float(max(Decimal(0), 1 - done / target_yuan)) if target_yuan else 0.0
+        pct, reason = completion.get(bank_id, (None, f"{year}年未设定工业贷款目标"))
+        facts.target_reason = reason
+        facts.target_gap = NEUTRAL_GAP if pct is None else float(max(Decimal(0), 1 - Decimal(pct) / 100))
 
 
 def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
@@ -188,6 +176,7 @@ def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
             banks[bank_id].avg_claim_workdays = sum(days) / len(days)
 
 
+NEUTRAL_GAP = 0.5  # no report or no target this year: neither pushed nor held back
 PARTS = tuple(WEIGHT_LABELS)  # product_fit, whitelist, target_gap, speed, workload, nearby
 
 
@@ -230,7 +219,7 @@ def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: Fir
     values = {
         "product_fit": (fit, fit_reason),
         "whitelist": (wl, wl_reason),
-        "target_gap": (gap, f"距本年工业贷款目标尚差 {gap:.0%}" if gap > 0 else "已完成本年工业贷款目标"),
+        "target_gap": (gap, bank.target_reason or "暂无工业贷款目标进度"),
         "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
                   else f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"),
         "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),

@@ -1,0 +1,54 @@
+"""One figure, one number: routing's 目标差距 reason shows the completion `/targets/` shows for the same bank, and
+district totals are over the banks that reported (their sums against their own targets, the others named)."""
+from __future__ import annotations
+
+from datetime import date
+
+from matchmaker.domain.banks import targets
+from matchmaker.domain.requests import routing
+
+from .factories import MonthlyReportFactory
+
+
+def test_routing_target_gap_is_the_targets_page_completion(db, as_role, bank, other_bank):
+    # 邮储 (seq 17): 2022 target 15.92 亿; balance 14.40 亿 in March → 90.45 %
+    MonthlyReportFactory(bank_id=bank.id, month=date(2022, 3, 1), industrial_loans=1_440_000_000)
+    db.commit()
+    completion = next(r["completion_pct"] for r in targets.latest_progress(db, 2022) if r["bank_id"] == bank.id)
+    assert completion == "90.45"
+
+    ctx = routing.load_context(db, date(2022, 6, 15))
+    mine = ctx.banks[bank.id]
+    assert mine.target_reason == "2022-03工业贷款余额完成本年目标 90.45%"
+    assert abs(mine.target_gap - 0.0955) < 1e-9
+    page = as_role("district").get("/targets/?year=2022").get_data(as_text=True)
+    assert "90.45%" in page
+
+    # a bank with no report this year is neither pushed nor held back, and the reason says why
+    other = ctx.banks[other_bank.id]
+    assert (other.target_gap, other.target_reason) == (routing.NEUTRAL_GAP, "2022年尚未报送工业贷款余额")
+
+
+def test_a_bank_over_its_target_has_no_gap(db, bank):
+    MonthlyReportFactory(bank_id=bank.id, month=date(2022, 5, 1), industrial_loans=1_800_000_000)
+    db.commit()
+    ctx = routing.load_context(db, date(2022, 6, 15))
+    assert ctx.banks[bank.id].target_gap == 0.0
+    assert "完成本年目标 113.07%" in ctx.banks[bank.id].target_reason
+
+
+def test_district_totals_are_over_the_banks_that_reported(db, as_role, bank, other_bank):
+    MonthlyReportFactory(bank_id=bank.id, month=date(2022, 3, 1), industrial_loans=1_440_000_000)
+    MonthlyReportFactory(bank_id=other_bank.id, month=date(2022, 3, 1), industrial_loans=1_000_000_000)
+    db.commit()
+    rows = targets.progress(db, date(2022, 3, 1))
+    district = targets.totals(rows)
+    mine = {r["bank_id"]: r for r in rows}
+    assert district["reported"] == 2 and district["banks"] == 22 and len(district["missing"]) == 20
+    assert bank.name not in district["missing"] and other_bank.name not in district["missing"]
+    assert district["target_industrial"] == mine[bank.id]["target_industrial"] + mine[other_bank.id]["target_industrial"]
+    assert district["target_industrial_all"] > district["target_industrial"]
+    assert district["completion_pct"] == targets.ratio_pct(2_440_000_000, district["target_industrial"])
+
+    page = as_role("district").get("/targets/?year=2022").get_data(as_text=True)
+    assert "2 / 22 家已报送" in page and district["missing"][0] in page
