@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ...models import EventIntention, FinancingRequest, History, Lead, MatchmakingEvent, Product, User, utcnow
 from ...models.events import INTENTION_KINDS
@@ -165,7 +165,7 @@ def followups(session: Session, actor: User | None, today: date | None = None, w
     today = today or events.local_today()
     workdays = followup_workdays(session) if workdays is None else workdays
     query = visible_intentions(actor, event_id).join(Lead, Lead.id == EventIntention.lead_id).where(
-        Lead.state.in_(FOLLOWUP_STATES))
+        Lead.state.in_(FOLLOWUP_STATES)).options(joinedload(EventIntention.event))
     rows = list(session.scalars(query))
     last = _last_progress(session, [r.lead_id for r in rows])
     out = []

@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ...domain.accounts import users as accounts
 from ...domain.core.errors import DomainError
 from ...domain.requests import financing, leads
-from ...models import FinancingRequest, History, Lead, User
+from ...models import FinancingRequest, Firm, History, Lead, User
 from ..accounts.forms import CreateUserForm
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
 from .lead_forms import ApproveForm, DeclineForm, DisburseForm, NoteForm
@@ -30,15 +31,16 @@ def inbox():
     tab = request.args.get("tab", "new")
     if tab not in TABS:
         tab = "new"
-    query = leads.visible_leads(current_user).join(FinancingRequest).where(Lead.state.in_(TABS[tab][1]))
+    query = (leads.visible_leads(current_user).join(FinancingRequest).where(Lead.state.in_(TABS[tab][1]))
+             .options(contains_eager(Lead.request).joinedload(FinancingRequest.firm).joinedload(Firm.township),
+                      joinedload(Lead.product)))
     if tab == "open" and current_user.role == "bank_manager" and request.args.get("mine", "1") == "1":
         query = query.where(Lead.manager_id == current_user.id)
     query = apply_sort(query, {"created": Lead.created_at, "amount": FinancingRequest.amount,
                                "deadline": Lead.claim_deadline, "score": Lead.score}, "-created")
     page = paginate(query, current_app.config["PAGE_SIZE"])
     db = session()
-    counts = {key: db.scalar(select(func.count()).select_from(
-        leads.visible_leads(current_user).where(Lead.state.in_(states)).subquery())) for key, (_, states) in TABS.items()}
+    counts = leads.counts_by_state(db, current_user, {key: states for key, (_, states) in TABS.items()})
     return render_template("bank/inbox.html", page=page, tab=tab, tabs=TABS, counts=counts)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ...domain.requests import sweep
-from ...models import Bank, Firm, Lead, LeadEscalation, Township, User
+from ...models import Bank, FinancingRequest, Firm, Lead, LeadEscalation, Township, User
 from ...models.clocks import ESCALATION_KINDS
 from .. import nav
 from ..common import apply_sort, paginate, roles_required, session
@@ -22,7 +23,10 @@ for _role in ROLES:
 @roles_required(*ROLES)
 def index():
     db = session()
-    query = sweep.visible_escalations(current_user).join(Bank, Bank.id == Lead.bank_id)
+    query = (sweep.visible_escalations(current_user).join(Bank, Bank.id == Lead.bank_id)
+             .options(contains_eager(LeadEscalation.lead).contains_eager(Lead.bank),
+                      contains_eager(LeadEscalation.lead).contains_eager(Lead.request).contains_eager(
+                          FinancingRequest.firm).joinedload(Firm.township)))
     show = request.args.get("show", "open")
     if show != "all":
         query = query.where(sweep.still_overdue_clause())

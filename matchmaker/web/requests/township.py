@@ -2,11 +2,12 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...domain.firms import records as firm_rules
 from ...domain.requests import dashboard as figures
 from ...domain.requests import financing
-from ...models import FinancingRequest, Firm
+from ...models import FinancingRequest, Firm, Lead
 from ..common import apply_sort, paginate, roles_required, session
 
 bp = Blueprint("township", __name__, url_prefix="/township")
@@ -20,6 +21,8 @@ def dashboard():
     tid = current_user.township_id
     attention = db.scalars(financing.visible_requests(current_user)
                            .where(FinancingRequest.state.in_(("unmatched", "offered", "routed")))
+                           .options(joinedload(FinancingRequest.firm),
+                                    selectinload(FinancingRequest.leads).joinedload(Lead.bank))
                            .order_by(FinancingRequest.updated_at.desc()).limit(15)).all()
     firm_count = db.scalar(select(func.count(Firm.id)).where(Firm.township_id == tid))
     return render_template("township/dashboard.html", states=figures.requests_by_state(db, tid),
