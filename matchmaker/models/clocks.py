@@ -36,7 +36,7 @@ class LeadEscalation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # ESCALATION_KINDS
-    due_on: Mapped[date] = mapped_column(Date)  # the working-day deadline that was missed
+    due_on: Mapped[date] = mapped_column(Date, index=True)  # the working-day deadline that was missed
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     lead: Mapped[Lead] = relationship(lazy="joined")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, JSONType, utcnow
@@ -27,6 +27,12 @@ OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发
 
 class Notification(Base):
     __tablename__ = "notification"
+    __table_args__ = (
+        # the unread badge on every page, and each user's list newest first
+        Index("ix_notification_unread", "user_id", postgresql_where=text("read_at IS NULL"),
+              sqlite_where=text("read_at IS NULL")),
+        Index("ix_notification_user_created", "user_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

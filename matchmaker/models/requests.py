@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .banks import Bank
@@ -77,6 +77,7 @@ class Lead(Base):
     """One request routed to one bank (with the product it was matched on)."""
 
     __tablename__ = "lead"
+    __table_args__ = (Index("ix_lead_bank_state", "bank_id", "state"),)  # a bank's inbox tabs
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("financing_request.id"), index=True)
@@ -86,16 +87,16 @@ class Lead(Base):
     rank: Mapped[int] = mapped_column(Integer, default=1)
     score: Mapped[Decimal] = mapped_column(Numeric(8, 3), default=Decimal("0"))
     score_parts: Mapped[dict] = mapped_column(JSONType, default=dict)
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_deadline: Mapped[date | None] = mapped_column(Date)
-    claimed_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column(index=True)
     contacted_at: Mapped[datetime | None] = mapped_column()
-    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)
     decline_code: Mapped[str | None] = mapped_column(String(32))
     decline_note: Mapped[str] = mapped_column(Text, default="")
     disbursed_amount: Mapped[int | None] = mapped_column(BigInteger)  # 元
-    disbursed_at: Mapped[date | None] = mapped_column(Date)
+    disbursed_at: Mapped[date | None] = mapped_column(Date, index=True)
 
     request: Mapped[FinancingRequest] = relationship(back_populates="leads")
     bank: Mapped[Bank] = relationship(lazy="joined")
