@@ -16,7 +16,7 @@ def test_district_dashboard_counts_and_amounts(as_role, db, users, firm, bank, o
     db.commit()
     page = as_role("district").get("/district/").get_data(as_text=True)
     # requested counts submitted requests only (the draft's 50 万元 is not in it)
-    assert '<div class="stat-label">申请金额（万元）</div><div class="stat-value">300</div>' in page
+    assert '<div class="stat-label">申请金额</div><div class="stat-value">300 万元</div>' in page
     assert draft.state == "draft"
     row = page.split(bank.name)[1].split("</tr>")[0]
     cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]

@@ -117,7 +117,7 @@ def test_monthly_bulletin_from_a_known_data_set(db, known):
         "ldr_pct": "105.00", "target_ldr_pct": "108.00", "expected_ldr_pct": "102.00", "ldr_gap": "3.00",
         "industrial_loans": 1_440_000_000, "target_industrial": 1_592_000_000, "expected_industrial": 1_448_000_000,
         "completion_pct": "90.45", "schedule_pct": "99.45", "industrial_gap": 152_000_000, "schedule_gap": 8_000_000,
-        "version": 1, "behind": ["工业贷款余额低于序时进度 0.08 亿元"], "rank_target": 2}
+        "version": 1, "behind": ["工业贷款余额低于序时进度 800 万元"], "rank_target": 2}
     # G has no December report: its 序时进度 starts from its 2021 target (69 %, 3.70 亿元).
     assert {k: rg[k] for k in ("ldr_pct", "expected_ldr_pct", "ldr_gap", "expected_industrial", "completion_pct",
                                "schedule_pct", "industrial_gap", "schedule_gap", "behind", "rank_target")} == {
@@ -128,7 +128,7 @@ def test_monthly_bulletin_from_a_known_data_set(db, known):
     others = [r for r in data["banks"] if r["bank_id"] not in (p.id, g.id)]
     assert len(others) == 20 and all(r["behind"] == ["未报送"] and r["rank_target"] is None for r in others)
     behind = {b["name"]: b["reasons"] for b in data["behind"]}
-    assert len(behind) == 21 and behind[p.name] == ["工业贷款余额低于序时进度 0.08 亿元"] and g.name not in behind
+    assert len(behind) == 21 and behind[p.name] == ["工业贷款余额低于序时进度 800 万元"] and g.name not in behind
     assert len(data["missing"]) == 20 and data["late"] == [{"bank_id": g.id, "name": g.name}]
 
     assert rp["platform"] == {

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Flask, request, url_for
 
+from ..domain.core.money import amount_text
 from ..models.firms import FIRM_SIZES, INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
@@ -51,6 +52,7 @@ def sort_url(column: str) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["wan"] = wan
+    app.jinja_env.filters["money"] = amount_text
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(
         REQUEST_STATES=REQUEST_STATES, LEAD_STATES=LEAD_STATES, DECLINE_REASONS=DECLINE_REASONS,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ... import config
 from ...models import Bank, BankTarget, MonthlyReport
 from ..core import reference, settings
+from ..core.money import amount_text
 from . import monthly_reports
 
 YI = 10**8
@@ -29,13 +30,6 @@ def goals(session: Session) -> dict:
 
 def _q(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def _amount_text(yuan: int) -> str:
-    """A gap in 亿元 (two decimals), or in 万元 when it is below 0.01 亿元."""
-    if yuan >= YI // 100:
-        return f"{_q(Decimal(yuan) / YI)} 亿元"
-    return f"{_q(Decimal(yuan) / 10**4)} 万元"
 
 
 def ldr(loans: int | None, deposits: int | None) -> Decimal | None:
@@ -118,7 +112,7 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     row["schedule_gap"] = int(expected_ind) - ind
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
-        row["behind"].append(f"工业贷款余额低于序时进度 {_amount_text(int(expected_ind) - ind)}")
+        row["behind"].append(f"工业贷款余额低于序时进度 {amount_text(int(expected_ind) - ind)}")
     if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
         row["behind"].append(f"存贷比低于序时进度 {_q(Decimal(expected_ldr) - actual_ldr)} 个百分点")
     return row

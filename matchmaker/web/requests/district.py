@@ -11,8 +11,10 @@ from ...domain.requests import dashboard as figures
 from ...models import Bank, BankTarget, Lead, Product, Township, User
 from ...models.requests import OPEN_LEAD_STATES
 from ..accounts.forms import CreateUserForm
+from ..banks.helpers import today
 from ..common import apply_sort, paginate, roles_required, run_form, session
 from ..fields import bank_choices, township_choices
+from . import dashboard_charts
 from .township import filtered_firms
 
 bp = Blueprint("district", __name__, url_prefix="/district")
@@ -22,9 +24,24 @@ bp = Blueprint("district", __name__, url_prefix="/district")
 @roles_required("district")
 def dashboard():
     db = session()
-    return render_template("district/dashboard.html", states=figures.requests_by_state(db),
-                           amounts=figures.amounts(db), banks=figures.by_bank(db),
-                           townships=figures.by_township(db))
+    args = request.args
+    try:
+        window = figures.window_from(args.get("period"), args.get("key"), args.get("start"), args.get("end"))
+    except DomainError as exc:
+        flash(f"期间有误：{exc.message}，已显示全部时间", "warning")
+        window = figures.ALL_TIME
+    banks = figures.by_bank(db, window)
+    townships = figures.by_township(db, window)
+    steps = figures.funnel(db, window=window)
+    trend = figures.monthly_trend(db, figures.trend_months(window, today()))
+    active = [b for b in banks if b["active"]]
+    charts = {"funnel": dashboard_charts.funnel(steps), "trend": dashboard_charts.trend(trend),
+              "townships": dashboard_charts.by_township(townships), "banks": dashboard_charts.by_bank(active),
+              "claim": dashboard_charts.claim_days(active)}
+    return render_template("district/dashboard.html", window=window, kinds=figures.PERIOD_KINDS,
+                           states=figures.requests_by_state(db, window=window),
+                           amounts=figures.amounts(db, window=window), banks=banks, townships=townships,
+                           steps=steps, trend=trend, charts=charts)
 
 
 @bp.get("/firms")
