@@ -84,3 +84,32 @@ def test_dashboard_page_filters_charts_and_tables(as_role, db, users, firm, bank
     assert '<div class="stat-value">0 万元</div>' in empty
     bad = client.get("/district/?period=custom&start=2026-05-01&end=2026-04-01")
     assert bad.status_code == 200 and "结束日期不能早于开始日期" in bad.get_data(as_text=True)
+
+
+def test_the_demo_paces_bank_steps_in_order_and_never_in_the_future(db):
+    import random as _random
+
+    from sqlalchemy import select
+
+    from matchmaker.demo import core as demo
+    from matchmaker.models import History, Lead, utcnow
+
+    demo.make_accounts(db, factories.FirmFactory())
+    firms = demo.make_firms(db, 20, _random.Random(3))
+    db.flush()
+    from matchmaker.models import User
+    on_behalf = {u.township_id: u for u in db.scalars(select(User).where(User.role == "township"))}
+    demo.make_requests(db, firms, 60, _random.Random(3), on_behalf, db.scalar(select(User).where(
+        User.username == "firm")))
+    db.flush()
+    now = utcnow()
+    claimed = list(db.scalars(select(Lead).where(Lead.claimed_at.is_not(None))))
+    assert claimed
+    for lead in claimed:
+        steps = [t for t in (lead.created_at, lead.claimed_at, lead.contacted_at, lead.decided_at) if t]
+        assert steps == sorted(steps) and steps[-1] <= now, lead.id
+    lags = [(lead.claimed_at - lead.created_at).total_seconds() / 3600 for lead in claimed]
+    assert max(lags) >= 20 and sum(lags) / len(lags) > 2  # not every claim the same instant
+    assert max(db.scalars(select(History.at))) <= now
+    rows = [r for r in dashboard.by_bank(db) if r["claim_days"]]
+    assert rows and max(r["claim_days"] for r in rows) > 0.5

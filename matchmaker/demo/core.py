@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -156,30 +156,52 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
                                today - timedelta(days=rng.randint(0, 20)))
             if outcome == "funded":
                 financing.confirm_funded(session, actor, req.id)
-        _spread_in_time(session, req, rng.randint(0, 170))
+        _spread_in_time(session, req, rng.randint(0, 170), rng)
 
 
-def _spread_in_time(session: Session, req: FinancingRequest, days_ago: int) -> None:
-    """Move a request's timestamps back so the demo covers half a year (the story stays in order)."""
+def _spread_in_time(session: Session, req: FinancingRequest, days_ago: int,
+                    rng: random.Random | None = None) -> None:
+    """Move a request's timestamps back so the demo covers half a year, and give each bank step a realistic pace:
+    the claim hours to a few days after routing (now and then past the deadline), contact and the decision days
+    later. Each timestamp moves back by `days_ago` and on by the lags of the steps that came before it, so the
+    story, the history and the figures stay in order and nothing lands in the future."""
     if days_ago == 0:
         return
     delta = timedelta(days=days_ago)
     session.flush()
+    rng = rng or random.Random(req.id)
+    first = req.leads[0] if req.leads else None
+    steps = []  # (original time of a step, lag added to everything at or after it)
+    if first is not None and days_ago > 2:
+        budget = delta - timedelta(hours=2)
+        for original, lag in ((first.claimed_at, timedelta(hours=rng.choice([2, 4, 6, 20, 30, 44, 70, 100]))),
+                              (first.contacted_at, timedelta(hours=rng.choice([3, 8, 24, 48, 72]))),
+                              (first.decided_at, timedelta(days=rng.choice([1, 2, 3, 5, 8])))):
+            if original is None or lag > budget:
+                break
+            steps.append((original, lag))
+            budget -= lag
+
+    def moved(t: datetime) -> datetime:
+        return t - delta + sum((lag for original, lag in steps if t >= original), timedelta())
+
     for attr in ("created_at", "submitted_at", "updated_at"):
         if getattr(req, attr):
-            setattr(req, attr, getattr(req, attr) - delta)
+            setattr(req, attr, moved(getattr(req, attr)))
     for lead in req.leads:
         for attr in ("created_at", "claimed_at", "contacted_at", "decided_at"):
             if getattr(lead, attr):
-                setattr(lead, attr, getattr(lead, attr) - delta)
+                setattr(lead, attr, moved(getattr(lead, attr)))
         if lead.claim_deadline:
             lead.claim_deadline -= delta
-        if lead.disbursed_at:
-            lead.disbursed_at = min(lead.disbursed_at, date.today() - timedelta(days=max(0, days_ago - 10)))
         if lead.offer:
-            lead.offer.created_at -= delta
+            lead.offer.created_at = moved(lead.offer.created_at)
+        if lead.disbursed_at:
+            earliest = lead.decided_at.date() if lead.decided_at else lead.disbursed_at
+            latest = date.today() - timedelta(days=max(0, days_ago - 10))
+            lead.disbursed_at = max(earliest, min(lead.disbursed_at, latest))
     for h in session.scalars(select(History).where(History.request_id == req.id)):
-        h.at = h.at - delta
+        h.at = moved(h.at)
 
 
 def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2021,
