@@ -44,13 +44,44 @@ def test_targets_page_shows_latest_figures_progress_gap_and_appendix_check(db, a
     assert "全区存贷比" in html and "上市企业" in html
 
 
-def test_after_the_appendix_years_the_last_targets_stay(db, bank):
+def test_a_year_without_targets_says_so_and_never_borrows_another_years(db, as_role, bank):
     MonthlyReportFactory(bank_id=bank.id, month=date(2025, 6, 1), industrial_loans=2_000_000_000,
                          loans=9_000_000_000)
+    db.commit()
     row = next(r for r in targets.progress(db, date(2025, 6, 1)) if r["bank_id"] == bank.id)
-    assert (row["target_year"], row["target_inherited"], row["target_industrial"]) == (2023, True, 1_911_000_000)
-    # no December 2024 report and no 2024 target of its own: 序时进度 is the target itself
-    assert row["expected_industrial"] == 1_911_000_000 and row["completion_pct"] == "104.66"
+    assert (row["target_year"], row["target_industrial"], row["completion_pct"]) == (None, None, None)
+    page = as_role("district").get("/targets/?year=2025").get_data(as_text=True)
+    assert "2025年未设定目标" in page and "/targets/edit/2025" in page
+
+
+def test_the_district_sets_later_targets_with_history(db, as_role, users, bank, other_bank):
+    client = as_role("district")
+    form = client.get("/targets/edit/2025")
+    assert form.status_code == 200 and f'name="ind_{bank.id}"' in form.get_data(as_text=True)
+    bad = client.post("/targets/edit/2025", data={f"ind_{bank.id}": "12.345", f"ldr_{bank.id}": "80"})
+    assert bad.status_code == 422 and "最多两位小数" in bad.get_data(as_text=True)
+    assert 'value="12.345"' in bad.get_data(as_text=True)  # what was typed stays
+    for junk in ("NaN", "1e309", "-3", "abc"):
+        r = client.post("/targets/edit/2025", data={f"ind_{bank.id}": junk, f"ldr_{bank.id}": "80"})
+        assert r.status_code == 422, junk
+    ok = client.post("/targets/edit/2025", data={f"ind_{bank.id}": "20.50", f"ldr_{bank.id}": "85",
+                                                 f"ind_{other_bank.id}": "", f"ldr_{other_bank.id}": ""})
+    assert ok.status_code == 302
+    db.expire_all()
+    MonthlyReportFactory(bank_id=bank.id, month=date(2025, 6, 1), industrial_loans=2_050_000_000)
+    db.commit()
+    row = next(r for r in targets.progress(db, date(2025, 6, 1)) if r["bank_id"] == bank.id)
+    assert (row["target_industrial"], row["completion_pct"]) == (2_050_000_000, "100.00")
+    other = next(r for r in targets.progress(db, date(2025, 6, 1)) if r["bank_id"] == other_bank.id)
+    assert other["target_industrial"] is None
+    client.post("/targets/edit/2025", data={f"ind_{bank.id}": "21", f"ldr_{bank.id}": "85"})
+    notes = list(db.scalars(select(History.note).where(History.entity == "bank_target",
+                                                        History.entity_id == bank.id).order_by(History.id)))
+    assert notes == ["2025年目标：未设定 → 工业贷款 20.50 亿元、存贷比 85.00%",
+                     "2025年目标：工业贷款 20.50 亿元、存贷比 85.00% → 工业贷款 21.00 亿元、存贷比 85.00%"]
+    assert as_role("township").get("/targets/edit/2025").status_code == 403
+    with pytest.raises(DomainError):
+        targets.set_targets(db, users["bank_admin"], 2025, {bank.id: ("1", "1")})
 
 
 def test_goals_panel_counts_joint_stock_and_listed_firms_from_the_pool(db, users):
@@ -65,7 +96,20 @@ def test_goals_panel_counts_joint_stock_and_listed_firms_from_the_pool(db, users
     panel = {g["key"]: g for g in targets.goals_panel(db, {"ldr_pct": "84.00", "industrial_loans": 11_000_000_000})}
     assert (panel["joint_stock"]["actual"], panel["joint_stock"]["progress"]) == (2, "8.33")
     assert (panel["listed"]["actual"], panel["listed"]["progress"]) == (1, "16.67")
-    assert (panel["ldr"]["met"], panel["industrial"]["met"], panel["increase"]["actual"]) == (True, True, "54.00")
+    assert (panel["ldr"]["met"], panel["industrial"]["met"]) == (True, True)
+    # the +53 亿 goal is measured from the reported December 2020 figures: none reported yet, so no figure
+    assert panel["increase"]["actual"] is None and "基期未报送" in panel["increase"]["label"]
+
+
+def test_the_increase_goal_is_measured_from_the_reported_base(db, bank, other_bank):
+    MonthlyReportFactory(bank_id=bank.id, month=date(2020, 12, 1), industrial_loans=4_000_000_000)
+    MonthlyReportFactory(bank_id=other_bank.id, month=date(2020, 12, 1), industrial_loans=2_196_000_000)
+    db.commit()
+    assert targets.base_period(db, 2020)["industrial_loans"] == 6_196_000_000
+    panel = {g["key"]: g for g in targets.goals_panel(db, {"ldr_pct": "84.00", "industrial_loans": 11_000_000_000})}
+    # 110.00 − 61.96 = 48.04 亿元 (not 110 − (109 − 53) = 54, the old derived base)
+    assert panel["increase"]["actual"] == "48.04" and not panel["increase"]["met"]
+    assert "61.96 亿元，2 家实报" in panel["increase"]["label"]
 
 
 def test_the_district_keeps_the_listing_pool(db, as_role, users, township):

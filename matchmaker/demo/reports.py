@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.banks import bulletins, monthly_reports, periods, report_deadlines, targets
 from ..domain.banks.periods import add_months, local_date
-from ..models import Bank, MonthlyReport, User, utcnow
+from ..models import Bank, BankTarget, MonthlyReport, User, utcnow
 from . import listing
 
 BASELINE = date(2020, 12, 1)
@@ -45,8 +45,10 @@ def _bank_series(bank: Bank, tmap, months: list[date], rng: random.Random) -> li
     ldr_points[BASELINE] = float(t21.ldr_pct) * rng.uniform(0.88, 0.98)
     skill = rng.uniform(0.93, 1.07)  # some banks beat their targets, some fall behind
     for year in range(2021, last_year + 1):
-        t, inherited = targets.target_for(tmap, bank.id, year)
-        growth = 1.06 ** (year - 2023) if inherited else 1.0
+        t, _ = targets.target_for(tmap, bank.id, year)
+        growth = 1.0
+        if t is None:  # no target set for the year: grow on from the appendix's last
+            t, growth = targets.target_for(tmap, bank.id, 2023)[0], 1.06 ** (year - 2023)
         ind_points[date(year, 12, 1)] = float(t.industrial_loans_yi) * growth * skill * rng.uniform(0.97, 1.03)
         ldr_points[date(year, 12, 1)] = float(t.ldr_pct) * (0.5 + skill / 2) * rng.uniform(0.98, 1.02)
     tiny = float(t21.industrial_loans_yi) < 0.1
@@ -119,11 +121,24 @@ def _correct(session: Session, bank_id: int, month: date, at: datetime, factor: 
     session.flush()
 
 
+def set_later_targets(session: Session, district: User, today: date) -> None:
+    """The district's targets for the years after the appendix (2024 on): 8 % a year over 2023's, LDR unchanged,
+    entered through the same page rule as a real district would."""
+    last = {t.bank_id: t for t in session.scalars(select(BankTarget).where(BankTarget.year == 2023))}
+    for year in range(2024, today.year + 1):
+        growth = Decimal("1.08") ** (year - 2023)
+        targets.set_targets(session, district, year, {
+            bank_id: ((t.industrial_loans_yi * growth).quantize(Decimal("0.01")), t.ldr_pct)
+            for bank_id, t in last.items()})
+
+
 def build_demo(session: Session, rng: random.Random) -> None:
     today = local_date(utcnow())
+    district = session.scalar(select(User).where(User.role == "district").order_by(User.id))
+    if district is not None:
+        set_later_targets(session, district, today)
     months = build_reports(session, rng, today)
     listing.build_demo(session, rng)
-    district = session.scalar(select(User).where(User.role == "district").order_by(User.id))
     if district is None:
         return
     last = months[-1]

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import config
-from ...models import Bank, BankTarget, MonthlyReport
+from ...models import Bank, BankTarget, History, MonthlyReport, User
 from ..core import reference, settings
+from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text
 from . import monthly_reports
 
@@ -53,12 +54,65 @@ def targets_map(session: Session) -> dict[int, dict[int, BankTarget]]:
 
 
 def target_for(tmap: dict[int, dict[int, BankTarget]], bank_id: int, year: int) -> tuple[BankTarget | None, bool]:
-    """The bank's target for `year`; after the appendix's last year the last target stays (inherited=True)."""
-    years = tmap.get(bank_id, {})
-    if year in years:
-        return years[year], False
-    earlier = [y for y in years if y < year]
-    return (years[max(earlier)], True) if earlier else (None, False)
+    """The bank's target for `year`, or None: a year without targets shows "未设定目标", never another year's.
+    (The second value, `inherited`, stays for frozen bulletins that recorded it; it is always False now.)"""
+    return tmap.get(bank_id, {}).get(year), False
+
+
+MAX_TARGET_YI = Decimal(100_000)  # 10 万亿元: far above any branch, well inside Numeric(10, 2)
+MAX_LDR_PCT = Decimal(1000)
+
+
+def set_targets(session: Session, actor: User, year: int, values: dict[int, tuple[object, object]]) -> int:
+    """The district sets (or corrects) the banks' targets for a year: {bank_id: (industrial loans 亿元, LDR %)}.
+    Blank pairs are skipped; a half-filled or implausible pair is refused naming the bank's field. Every change
+    is written to the history (old → new). Returns how many banks changed."""
+    if actor.role != "district":
+        raise Forbidden("只有区金融监管局可以设定目标")
+    if not 2021 <= year <= 2100:
+        raise DomainError("年份应在2021–2100之间", field="year")
+    banks = {b.id: b for b in session.scalars(select(Bank))}
+    have = {t.bank_id: t for t in session.scalars(select(BankTarget).where(BankTarget.year == year)
+                                                  .with_for_update())}
+    clean: dict[int, tuple[Decimal, Decimal]] = {}
+    for bank_id, (ind, ldr_value) in values.items():
+        if bank_id not in banks:
+            raise DomainError("银行不存在", field=f"ind_{bank_id}")
+        texts = [str(v).strip() if v is not None else "" for v in (ind, ldr_value)]
+        if not any(texts):
+            continue
+        for text, field, limit, label in ((texts[0], f"ind_{bank_id}", MAX_TARGET_YI, "工业贷款目标"),
+                                          (texts[1], f"ldr_{bank_id}", MAX_LDR_PCT, "存贷比目标")):
+            try:
+                number = Decimal(text)
+            except ArithmeticError:
+                raise DomainError(f"{banks[bank_id].name}：{label}“{text[:20]}”不是有效的数字", field=field) from None
+            if not number.is_finite() or not 0 < number <= limit or number != number.quantize(CENT):
+                raise DomainError(f"{banks[bank_id].name}：{label}应大于 0、不超过 {limit}、最多两位小数",
+                                  field=field)
+        clean[bank_id] = (Decimal(texts[0]), Decimal(texts[1]))
+    changed = 0
+    for bank_id, (ind, ldr_value) in clean.items():
+        target = have.get(bank_id)
+        old = (target.industrial_loans_yi, target.ldr_pct) if target else None
+        if old == (ind, ldr_value):
+            continue
+        if target is None:
+            target = BankTarget(bank_id=bank_id, year=year)
+            session.add(target)
+        target.industrial_loans_yi, target.ldr_pct = ind, ldr_value
+        before = f"工业贷款 {_q(old[0])} 亿元、存贷比 {_q(old[1])}%" if old else "未设定"
+        session.add(History(entity="bank_target", entity_id=bank_id, actor_id=actor.id, actor_role=actor.role,
+                            from_state="set" if old else None, to_state="set",
+                            note=f"{year}年目标：{before} → 工业贷款 {_q(ind)} 亿元、存贷比 {_q(ldr_value)}%"))
+        changed += 1
+    session.flush()
+    return changed
+
+
+def target_years(session: Session) -> list[int]:
+    """Years that have any bank's target, newest first."""
+    return list(session.scalars(select(BankTarget.year).distinct().order_by(BankTarget.year.desc())))
 
 
 def _schedule(base, target, month_no: int, places: Decimal | None = None):
@@ -181,6 +235,15 @@ def _goal(key: str, label: str, goal: str, shown, unit: str, value, target) -> d
             "progress": ratio_pct(value, target) if value is not None else None}
 
 
+def base_period(session: Session, year: int) -> dict:
+    """The base of the three-year goals: each bank's reported December figures of `year` (the policy's 2020
+    年末), summed over the banks that reported them. Measured, never derived from the goal itself."""
+    month = date(year, 12, 1)
+    reports = [r for (_, m), r in monthly_reports.latest(session, [month]).items() if m == month]
+    return {"month": month, "reported": len(reports), "industrial_loans": sum(r.industrial_loans for r in reports),
+            "loans": sum(r.loans for r in reports)}
+
+
 def goals_panel(session: Session, district: dict) -> list[dict]:
     """The district's goals against the figures: LDR, industrial loan balance and its growth, joint-stock firms
     and listed firms (the last two from the listing reserve pool)."""
@@ -189,16 +252,18 @@ def goals_panel(session: Session, district: dict) -> list[dict]:
     g = goals(session)
     ind_goal = Decimal(g["industrial_loans_yi"]) * YI
     increase_goal = Decimal(g["industrial_increase_yi"]) * YI
-    base = ind_goal - increase_goal
+    base = base_period(session, int(g["start_year"]) - 1)
     counts = listing.goal_counts(session, g["start_year"], g["end_year"])
     ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
     ind = district.get("industrial_loans")
-    increase = ind - base if ind is not None else None
+    increase = Decimal(ind - base["industrial_loans"]) if ind is not None and base["reported"] else None
+    base_text = (f"{_q(Decimal(base['industrial_loans']) / YI)} 亿元，{base['reported']} 家实报" if base["reported"]
+                 else "基期未报送")
     return [
         _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"])),
         _goal("industrial", "工业贷款余额", f"≥ {g['industrial_loans_yi']} 亿元",
               _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal),
-        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末 {_q(base / YI)} 亿元）",
+        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末 {base_text}）",
               f"+{g['industrial_increase_yi']} 亿元", _q(increase / YI) if increase is not None else None, "亿元",
               increase, increase_goal),
         _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",

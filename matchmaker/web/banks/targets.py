@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
 from ...domain.banks import targets
+from ...domain.core.errors import DomainError
+from ...models import Bank, BankTarget
 from .. import nav
 from ..common import roles_required, session
+from .forms import ActionForm
 from .helpers import register_filters, target_chart, today
 
 bp = Blueprint("targets", __name__, url_prefix="/targets")
@@ -20,7 +25,7 @@ nav.add("district", "targets.index", "目标与进度", "bullseye")
 @roles_required("district")
 def index():
     db = session()
-    years = targets.report_years(db) or [today().year]
+    years = sorted(set(targets.report_years(db)) | set(targets.target_years(db)) | {today().year}, reverse=True)
     year = request.args.get("year", type=int) or years[0]
     if not 2000 <= year <= 2100:
         abort(404)
@@ -31,5 +36,36 @@ def index():
     rows.sort(key=keys.get(sort, keys["seq"]))
     district = targets.totals(rows)
     return render_template("targets/index.html", rows=rows, year=year, years=years, district=district, sort=sort,
+                           has_targets=any(r["target_industrial"] is not None for r in rows),
                            goals=targets.goals_panel(db, district), appendix=targets.appendix_check(db),
                            charts={"targets": target_chart(sorted(rows, key=lambda r: r["seq"]))})
+
+
+@bp.route("/edit/<int:year>", methods=["GET", "POST"])
+@roles_required("district")
+def edit(year: int):
+    """The district enters (or corrects) every bank's targets for a year: industrial loans (亿元) and LDR (%)."""
+    if not 2021 <= year <= 2100:
+        abort(404)
+    db = session()
+    form = ActionForm()
+    banks = db.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq)).all()
+    have = {t.bank_id: t for t in db.scalars(select(BankTarget).where(BankTarget.year == year))}
+    if request.method == "POST":
+        values = {b.id: (request.form.get(f"ind_{b.id}", ""), request.form.get(f"ldr_{b.id}", "")) for b in banks}
+    else:
+        values = {b.id: (have[b.id].industrial_loans_yi, have[b.id].ldr_pct) if b.id in have else ("", "")
+                  for b in banks}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            changed = targets.set_targets(db, current_user, year, values)
+            db.commit()
+        except DomainError as exc:
+            db.rollback()
+            errors[exc.field or "year"] = exc.message
+        else:
+            flash(f"已保存{year}年目标（{changed} 家银行有变化）", "success")
+            return redirect(url_for("targets.index", year=year))
+    return render_template("targets/edit.html", year=year, banks=banks, values=values, errors=errors, form=form), \
+        (422 if errors else 200)
