@@ -52,3 +52,30 @@ def test_district_totals_are_over_the_banks_that_reported(db, as_role, bank, oth
 
     page = as_role("district").get("/targets/?year=2022").get_data(as_text=True)
     assert "2 / 22 家已报送" in page and district["missing"][0] in page
+
+
+def test_growth_goal_per_bank_district_page_bulletin_and_score(db, as_role, bank, other_bank):
+    from matchmaker.domain.banks import bulletins, periods
+
+    # bank: industrial +20 %, loans +10 % → met; other: industrial +5 %, loans +10 % → not met
+    for b, ind, loans in ((bank, (1_000_000_000, 1_200_000_000), (5_000_000_000, 5_500_000_000)),
+                          (other_bank, (1_000_000_000, 1_050_000_000), (5_000_000_000, 5_500_000_000))):
+        MonthlyReportFactory(bank_id=b.id, month=date(2021, 3, 1), industrial_loans=ind[0], loans=loans[0])
+        MonthlyReportFactory(bank_id=b.id, month=date(2022, 3, 1), industrial_loans=ind[1], loans=loans[1])
+    db.commit()
+    rows = {r["bank_id"]: r for r in targets.progress(db, date(2022, 3, 1))}
+    assert rows[bank.id]["growth_yoy"] == {"industrial": "20.00", "loans": "10.00", "met": True}
+    assert rows[other_bank.id]["growth_yoy"] == {"industrial": "5.00", "loans": "10.00", "met": False}
+    district = targets.totals(list(rows.values()))
+    assert district["growth_yoy"] == {"industrial": "12.50", "loans": "10.00", "met": True, "banks": 2}
+    card = next(g for g in targets.goals_panel(db, district) if g["key"] == "growth")
+    assert card["actual"] == "12.50% / 10.00%" and card["met"]
+
+    data = bulletins.quarterly(db, periods.parse("quarterly", "2022Q1"), date(2022, 4, 20))
+    scores = {r["bank_id"]: r["parts"]["growth"] for r in data["banks"]}
+    assert scores[bank.id]["score"] == "100.00" and scores[other_bank.id]["score"] == "50.00"  # 5 points behind
+
+    page = as_role("district").get("/bulletins/monthly?month=2022-03").get_data(as_text=True)
+    table = page.split('id="target-table"')[1].split("</table>")[0]
+    assert "工业贷款同比" in table and "20.00%" in table and "✗" in table
+    assert "12.50%" in as_role("district").get("/targets/?year=2022").get_data(as_text=True)

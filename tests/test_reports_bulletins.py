@@ -162,22 +162,23 @@ def test_monthly_bulletin_from_a_known_data_set(db, known):
 def test_quarterly_evaluation_from_a_known_data_set(db, known):
     p, g, rated = known["p"], known["g"], known["rated"]
     data = bulletins.quarterly(db, Q1, TODAY)
-    assert data["weights"] == {"target": 40, "whitelist": 15, "speed": 15, "satisfaction": 10, "first_loan": 10,
-                               "policy": 10}
+    assert data["weights"] == {"target": 30, "growth": 10, "whitelist": 15, "speed": 15, "satisfaction": 10,
+                               "first_loan": 10, "policy": 10}
     rp, rg = _row(data, p), _row(data, g)
     assert {k: v["score"] for k, v in rp["parts"].items()} == {
-        "target": "99.73", "whitelist": "0", "speed": "25.00", "satisfaction": "80.00" if rated else "0",
-        "first_loan": "100.00", "policy": "100.00"}
+        "target": "99.73", "growth": "0", "whitelist": "0", "speed": "25.00",
+        "satisfaction": "80.00" if rated else "0", "first_loan": "100.00", "policy": "100.00"}
+    assert rp["parts"]["growth"]["raw"] == "缺少上年同期数据"  # no March 2021 figures in this data set
     assert rp["parts"]["target"]["raw"] == "工业贷款 99.45%，存贷比 105.00%（序时 102.00%）"
-    assert rp["parts"]["target"]["weighted"] == "39.89"
+    assert rp["parts"]["target"]["weighted"] == "29.92"
     # the quarter also holds P's lead of 28 February, unclaimed past its deadline: 1 in time of 4
     assert (rp["parts"]["speed"]["raw"], rp["parts"]["policy"]["raw"]) == ("1/4", "5000.00 万元")
-    # (99.73×40 + 0×15 + 25×15 + 80×10 + 100×10 + 100×10) ÷ 100 = 71.642
-    assert rp["score"] == ("71.64" if rated else "63.64")
+    # (99.73×30 + 0×10 + 0×15 + 25×15 + 80×10 + 100×10 + 100×10) ÷ 100 = 61.669
+    assert rp["score"] == ("61.67" if rated else "53.67")
     assert {k: v["score"] for k, v in rg["parts"].items()} == {
-        "target": "100.00", "whitelist": "0", "speed": "50.00", "satisfaction": "0", "first_loan": "50.00",
-        "policy": "40.00"}
-    assert rg["score"] == "56.50"
+        "target": "100.00", "growth": "0", "whitelist": "0", "speed": "50.00", "satisfaction": "0",
+        "first_loan": "50.00", "policy": "40.00"}
+    assert rg["score"] == "46.50"
     assert (rp["rank"], rg["rank"]) == (1, 2)
     assert [r["name"] for r in data["banks"][:2]] == [p.name, g.name]
     others = data["banks"][2:]
@@ -187,12 +188,12 @@ def test_quarterly_evaluation_from_a_known_data_set(db, known):
 
 def test_weights_set_by_the_district_change_the_scores(db, as_role, known):
     client = as_role("district")
-    bad = client.post("/bulletins/settings", data={"which": "weights", "target": 50, "whitelist": 10, "speed": 10,
-                                                   "satisfaction": 10, "first_loan": 10, "policy": 0})
+    bad = client.post("/bulletins/settings", data={"which": "weights", "target": 50, "growth": 0, "whitelist": 10,
+                                                   "speed": 10, "satisfaction": 10, "first_loan": 10, "policy": 0})
     assert bad.status_code == 422 and "合计应为100，现为90" in bad.get_data(as_text=True)
     assert bulletins.weights(db) == bulletins.DEFAULT_WEIGHTS
-    ok = client.post("/bulletins/settings", data={"which": "weights", "target": 100, "whitelist": 0, "speed": 0,
-                                                  "satisfaction": 0, "first_loan": 0, "policy": 0})
+    ok = client.post("/bulletins/settings", data={"which": "weights", "target": 100, "growth": 0, "whitelist": 0,
+                                                  "speed": 0, "satisfaction": 0, "first_loan": 0, "policy": 0})
     assert ok.status_code == 302
     db.expire_all()
     data = bulletins.quarterly(db, Q1, TODAY)

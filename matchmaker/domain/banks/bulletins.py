@@ -18,6 +18,7 @@ from .periods import KINDS, Period, add_months, local_date
 
 PARTS = {
     "target": "目标完成",
+    "growth": "工业贷款增速高于贷款平均增速",
     "whitelist": "服务白名单企业",
     "speed": "按时认领",
     "satisfaction": "企业满意度",
@@ -26,13 +27,15 @@ PARTS = {
 }
 PART_NOTES = {
     "target": "工业贷款余额、存贷比对序时进度的完成率（各按100%封顶）的平均",
+    "growth": "期末工业贷款同比增速高于各项贷款同比增速得满分，每低1个百分点扣10分",
     "whitelist": "获批的白名单企业户数，与最多的银行相比",
     "speed": "按时认领线索的比例",
     "satisfaction": "企业评价平均分（满分5分）",
     "first_loan": "报送的首贷户数合计，与最多的银行相比",
     "policy": "期末知识产权质押、绿色、科创贷、政银保贷、供应链票据余额合计，与最多的银行相比",
 }
-DEFAULT_WEIGHTS = {"target": 40, "whitelist": 15, "speed": 15, "satisfaction": 10, "first_loan": 10, "policy": 10}
+DEFAULT_WEIGHTS = {"target": 30, "growth": 10, "whitelist": 15, "speed": 15, "satisfaction": 10, "first_loan": 10,
+                   "policy": 10}
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -137,6 +140,17 @@ def _target_part(row: dict) -> tuple[Decimal, str]:
     return _q((ind + ldr) / 2), text
 
 
+def _growth_part(row: dict) -> tuple[Decimal, str]:
+    """确保工业贷款增速高于贷款平均增速, year on year at the period's end."""
+    g = row["growth_yoy"]
+    if g["met"] is None:
+        return Decimal(0), "缺少上年同期数据"
+    text = f"工业贷款 {g['industrial']}%，各项贷款 {g['loans']}%"
+    if g["met"]:
+        return _q(HUNDRED), text
+    return _q(max(Decimal(0), HUNDRED - (Decimal(g["loans"]) - Decimal(g["industrial"])) * 10)), text
+
+
 def evaluation(session: Session, period: Period, today: date | None = None,
                facts: list[platform_figures.LeadFacts] | None = None) -> dict:
     """A score per bank from weighted parts over the period (quarter or year), with the breakdown."""
@@ -159,6 +173,7 @@ def evaluation(session: Session, period: Period, today: date | None = None,
         target_score, target_text = _target_part(row)
         parts = {
             "target": (target_score, target_text),
+            "growth": _growth_part(row),
             "whitelist": (_relative(r["whitelist"], best["whitelist"]), f"{r['whitelist']} 户"),
             "speed": (Decimal(p["in_time_pct"]) if p["in_time_pct"] else Decimal(0),
                       f"{p['in_time']}/{p['in_time'] + p['overdue']}" if p["in_time_pct"] else "无线索"),

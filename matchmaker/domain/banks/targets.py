@@ -15,6 +15,7 @@ from ..core import reference, settings
 from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text
 from . import monthly_reports
+from .periods import add_months
 
 YI = 10**8
 CENT = Decimal("0.01")
@@ -172,13 +173,45 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     return row
 
 
+def growth_pct(now: int | None, before: int | None) -> str | None:
+    """Growth from `before` to `now` in % (two decimals), None without both or from zero."""
+    if now is None or not before:
+        return None
+    return _q((Decimal(now) - Decimal(before)) * 100 / Decimal(before))
+
+
+def growth_goal(industrial_now, industrial_before, loans_now, loans_before) -> dict:
+    """确保工业贷款增速高于贷款平均增速: industrial-loan growth against total-loan growth over the same span;
+    `met` is None when either growth cannot be computed."""
+    ind, loans = growth_pct(industrial_now, industrial_before), growth_pct(loans_now, loans_before)
+    met = None if ind is None or loans is None else Decimal(ind) > Decimal(loans)
+    return {"industrial": ind, "loans": loans, "met": met}
+
+
+def add_growth(session: Session, rows: list[dict]) -> list[dict]:
+    """Put on each progress row its growth goal year on year (`growth_yoy`) and since the policy's base
+    December (`growth_base`), with the raw figures of those months for the district totals."""
+    base_month = date(int(goals(session)["start_year"]) - 1, 12, 1)
+    months = {base_month} | {add_months(date.fromisoformat(r["month"] + "-01"), -12) for r in rows}
+    reports = monthly_reports.latest(session, sorted(months))
+    for r in rows:
+        month = date.fromisoformat(r["month"] + "-01")
+        ago, base = reports.get((r["bank_id"], add_months(month, -12))), reports.get((r["bank_id"], base_month))
+        r["year_ago"] = {"industrial_loans": ago.industrial_loans, "loans": ago.loans} if ago else None
+        r["base"] = {"industrial_loans": base.industrial_loans, "loans": base.loans} if base else None
+        for key, before in (("growth_yoy", r["year_ago"]), ("growth_base", r["base"])):
+            r[key] = growth_goal(r["industrial_loans"], before and before["industrial_loans"], r["loans"],
+                                 before and before["loans"]) if r["report_id"] else growth_goal(None, None, None, None)
+    return rows
+
+
 def progress(session: Session, month: date) -> list[dict]:
     """Every bank's progress row at the end of `month` (its newest report version for that month)."""
     december = date(month.year - 1, 12, 1)
     reports = monthly_reports.latest(session, [month, december])
     tmap = targets_map(session)
-    return [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap)
-            for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))]
+    return add_growth(session, [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap)
+                                for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))])
 
 
 def latest_progress(session: Session, year: int) -> list[dict]:
@@ -194,7 +227,7 @@ def latest_progress(session: Session, year: int) -> list[dict]:
         month = last.get(b.id, date(year, 1, 1))
         rows.append(progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, date(year - 1, 12, 1))),
                                  tmap))
-    return rows
+    return add_growth(session, rows)
 
 
 def totals(rows: list[dict]) -> dict:
@@ -210,6 +243,11 @@ def totals(rows: list[dict]) -> dict:
     out["target_industrial"] = sum(r["target_industrial"] or 0 for r in reported)
     out["target_industrial_all"] = sum(r["target_industrial"] or 0 for r in rows)
     out["completion_pct"] = ratio_pct(out["industrial_loans"], out["target_industrial"])
+    for key, before in (("growth_yoy", "year_ago"), ("growth_base", "base")):
+        both = [r for r in reported if r.get(before)]  # the same banks at both ends
+        out[key] = growth_goal(sum(r["industrial_loans"] for r in both), sum(r[before]["industrial_loans"] for r in both),
+                               sum(r["loans"] for r in both), sum(r[before]["loans"] for r in both))
+        out[key]["banks"] = len(both)
     return out
 
 
@@ -269,7 +307,17 @@ def goals_panel(session: Session, district: dict) -> list[dict]:
         _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",
               counts["joint_stock_new"], "家", counts["joint_stock_new"], int(g["joint_stock_new"])),
         _goal("listed", "境内外上市企业", f"{g['listed']} 家", counts["listed"], "家", counts["listed"], int(g["listed"])),
+        _growth_goal_card(district.get("growth_yoy")),
     ]
+
+
+def _growth_goal_card(growth: dict | None) -> dict:
+    """确保工业贷款增速高于贷款平均增速, district-wide, year on year over the banks reported at both ends."""
+    growth = growth or {"industrial": None, "loans": None, "met": None, "banks": 0}
+    shown = (f"{growth['industrial']}% / {growth['loans']}%" if growth["met"] is not None else None)
+    return {"key": "growth", "label": f"工业贷款增速 / 各项贷款增速（同比，{growth.get('banks', 0)} 家同口径）",
+            "goal": "工业贷款增速高于贷款平均增速", "actual": shown, "unit": "", "met": bool(growth["met"]),
+            "progress": None}
 
 
 def appendix_check(session: Session) -> dict:
