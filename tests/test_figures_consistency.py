@@ -79,3 +79,19 @@ def test_growth_goal_per_bank_district_page_bulletin_and_score(db, as_role, bank
     table = page.split('id="target-table"')[1].split("</table>")[0]
     assert "工业贷款同比" in table and "20.00%" in table and "✗" in table
     assert "12.50%" in as_role("district").get("/targets/?year=2022").get_data(as_text=True)
+
+
+def test_the_bulletin_xlsx_carries_the_growth_goal(db, as_role, bank):
+    import io
+
+    from openpyxl import load_workbook
+
+    MonthlyReportFactory(bank_id=bank.id, month=date(2021, 3, 1), industrial_loans=1_000_000_000, loans=5_000_000_000)
+    MonthlyReportFactory(bank_id=bank.id, month=date(2022, 3, 1), industrial_loans=1_200_000_000, loans=5_500_000_000)
+    db.commit()
+    book = load_workbook(io.BytesIO(as_role("district").get("/bulletins/monthly/2022-03.xlsx").data))
+    sheet = book["目标进度"]
+    header = [c.value for c in sheet[4]]
+    row = next(r for r in sheet.iter_rows(min_row=5, values_only=True) if r[2] == bank.name)
+    at = header.index("工业贷款同比%")
+    assert (row[at], row[at + 1], row[at + 2]) == (20.0, 10.0, "是")

@@ -76,7 +76,8 @@ def _status(data: dict, status: str) -> str:
 
 PROGRESS_HEADERS = [("排名", 7), ("序号", 5), ("银行", 22), ("存款", 11), ("贷款", 11), ("存贷比%", 9),
                     ("目标存贷比%", 9), ("序时存贷比%", 9), ("工业贷款余额", 12), ("年度目标", 11), ("序时进度", 11),
-                    ("完成率%", 9), ("序时完成率%", 9), ("距年度目标", 11), ("报表版本", 7), ("未达进度原因", 36)]
+                    ("完成率%", 9), ("序时完成率%", 9), ("距年度目标", 11), ("工业贷款同比%", 9), ("各项贷款同比%", 9),
+                    ("增速达标", 7), ("报表版本", 7), ("未达进度原因", 36)]
 
 
 def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None:
@@ -87,8 +88,17 @@ def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None
                          (_num(r["target_ldr_pct"]), "dec"), (_num(r["expected_ldr_pct"]), "dec"),
                          (_yi(r["industrial_loans"]), "yi"), (_yi(r["target_industrial"]), "yi"),
                          (_yi(r["expected_industrial"]), "yi"), (_num(r["completion_pct"]), "dec"),
-                         (_num(r["schedule_pct"]), "dec"), (_yi(r["industrial_gap"]), "yi"), (r["version"], "int"),
-                         ("；".join(r["behind"]), "text")])
+                         (_num(r["schedule_pct"]), "dec"), (_yi(r["industrial_gap"]), "yi"),
+                         *_growth_cells(r.get("growth_yoy")), (r["version"], "int"), ("；".join(r["behind"]), "text")])
+
+
+def _growth_cells(g: dict | None) -> list[tuple[object, str]]:
+    """Industrial and total loan growth (%) and whether the growth goal is met; frozen bulletins from before the
+    growth goal have none."""
+    g = g or {}
+    met = g.get("met")
+    return [(_num(g.get("industrial")), "dec"), (_num(g.get("loans")), "dec"),
+            ("" if met is None else ("是" if met else "否"), "text")]
 
 
 PLATFORM_HEADERS = [("平台排名", 7), ("银行", 22), ("推送线索", 8), ("已认领", 8), ("按时认领", 8), ("超时", 7),
