@@ -170,7 +170,7 @@ def test_intention_form_creates_claimed_lead_seen_by_manager(db, users, as_role,
     row = db.scalar(select(EventIntention).where(EventIntention.event_id == event.id))
     assert row.amount == 500 * WAN and row.lead.state == "claimed" and row.lead.manager_id == users["bank_manager"].id
     inbox = as_role("bank_manager").get("/bank/?tab=open").get_data(as_text=True)
-    assert firm.name in inbox and f"#{row.lead_id}" in inbox
+    assert firm.name in inbox and f"L-{row.lead_id}" in inbox
     assert as_role("bank_manager").get(f"/bank/leads/{row.lead_id}").status_code == 200
     assert as_role("other_bank_manager").get(f"/bank/leads/{row.lead_id}").status_code == 403
 
@@ -186,7 +186,7 @@ def test_bank_sees_only_its_own_intentions(db, users, as_role, setup, bank, othe
                                          amount_yuan=700 * WAN)
     db.commit()
     page = as_role("bank_manager").get(f"/events/{event.id}").get_data(as_text=True)
-    assert f"#{mine.lead_id}" in page and f"#{theirs.lead_id}" not in page
+    assert f"L-{mine.lead_id}" in page and f"L-{theirs.lead_id}" not in page
     report = as_role("bank_manager").get(f"/events/{event.id}/report").get_data(as_text=True)
     assert "300" in report and "700" not in report
     full = as_role("township").get(f"/events/{event.id}/report").get_data(as_text=True)

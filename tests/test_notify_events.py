@@ -147,7 +147,7 @@ def test_expiry_notice_goes_to_the_expired_banks_staff(db, users, three_leads, t
     assert written == 5  # bank 3: manager3 + bankadmin3; bank 17: manager1, manager1b, bankadmin1
     assert recipients(db, "expiry", mark) == {"manager3", "bankadmin3", "manager1", "manager1b", "bankadmin1"}
     note = db.scalar(select(Notification).where(Notification.kind == "expiry", Notification.link == f"/bank/leads/{lead_c.id}"))
-    assert req.firm.name in note.title and f"#{req.id}" in note.body
+    assert req.firm.name in note.title and f"R-{req.id}" in note.body
     assert followups.notify_expired(db, []) == 0
 
 

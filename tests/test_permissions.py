@@ -83,15 +83,15 @@ def test_lists_show_only_own_data(clients, db, users, case, other_bank, other_to
     assert firm_name not in clients["other_bank_manager"].get("/bank/").get_data(as_text=True)
     assert "枣庄外镇街纺织有限公司" in clients["other_bank_manager"].get("/bank/").get_data(as_text=True)
 
-    assert f"#{req.id}<" in clients["enterprise"].get("/requests/").get_data(as_text=True)
-    assert f"#{other_req.id}<" not in clients["enterprise"].get("/requests/").get_data(as_text=True)
+    assert f"R-{req.id}<" in clients["enterprise"].get("/requests/").get_data(as_text=True)
+    assert f"R-{other_req.id}<" not in clients["enterprise"].get("/requests/").get_data(as_text=True)
 
     township_list = clients["township"].get("/requests/").get_data(as_text=True)
-    assert f"#{req.id}<" in township_list and f"#{other_req.id}<" not in township_list
+    assert f"R-{req.id}<" in township_list and f"R-{other_req.id}<" not in township_list
     assert "枣庄外镇街纺织有限公司" not in clients["township"].get("/township/firms").get_data(as_text=True)
 
     district_list = clients["district"].get("/requests/").get_data(as_text=True)
-    assert f"#{req.id}<" in district_list and f"#{other_req.id}<" in district_list
+    assert f"R-{req.id}<" in district_list and f"R-{other_req.id}<" in district_list
 
 
 def test_contact_hidden_until_claimed(clients, db, case):

@@ -215,16 +215,16 @@ def test_every_platform_figure_links_to_its_leads(db, as_role, known):
     assert f"/reports/{p.id}/2022-03" in page
     listing = client.get(f"/reports/leads?period=2022-03&metric=overdue&bank={p.id}").get_data(as_text=True)
     assert "超时认领或未认领：2 条" in listing
-    assert f"#{leads['p2'].id}<" in listing and f"#{leads['p3'].id}<" in listing
-    assert f"#{leads['p1'].id}<" not in listing
+    assert f"L-{leads['p2'].id}<" in listing and f"L-{leads['p3'].id}<" in listing
+    assert f"L-{leads['p1'].id}<" not in listing
     newest_first = client.get(f"/reports/leads?period=2022-03&metric=overdue&bank={p.id}&sort=-created")
     html = newest_first.get_data(as_text=True)
-    assert html.index(f"#{leads['p3'].id}<") < html.index(f"#{leads['p2'].id}<")
-    assert listing.index(f"#{leads['p2'].id}<") < listing.index(f"#{leads['p3'].id}<")
+    assert html.index(f"L-{leads['p3'].id}<") < html.index(f"L-{leads['p2'].id}<")
+    assert listing.index(f"L-{leads['p2'].id}<") < listing.index(f"L-{leads['p3'].id}<")
     declined = client.get("/reports/leads?period=2022-03&metric=declined&reason=collateral").get_data(as_text=True)
-    assert "：1 条" in declined and f"#{leads['p2'].id}<" in declined
+    assert "：1 条" in declined and f"L-{leads['p2'].id}<" in declined
     own = as_role("bank_admin").get("/reports/leads?period=2022-03&metric=received").get_data(as_text=True)
-    assert "：3 条" in own and f"#{leads['g4'].id}<" not in own
+    assert "：3 条" in own and f"L-{leads['g4'].id}<" not in own
 
 
 def _snapshot(db, kind, key) -> Bulletin:

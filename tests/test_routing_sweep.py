@@ -324,7 +324,7 @@ def test_two_sweeps_at_once_expire_and_reroute_nothing_twice(app, db, users, tow
 
 def _effects(db, req_id: int) -> dict:
     def norm(text: str) -> str:
-        return text.replace(f"#{req_id}", "#N").replace(f"request={req_id}", "request=N").replace(
+        return text.replace(f"R-{req_id}", "R-N").replace(f"request={req_id}", "request=N").replace(
             f"/requests/{req_id}", "/requests/N")
     db.expire_all()
     from matchmaker.models import Referral

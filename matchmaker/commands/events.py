@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.requests.labels import lead_no
+
 
 def _session():
     return current_app.extensions["db_sessionmaker"]()
@@ -29,7 +31,7 @@ def followups_command(escalate: bool, today, workdays: int | None):
         for f in items:
             row = f.intention
             click.echo(f"意向#{row.id}\t{row.event.title}\t{row.firm.name}\t{row.bank.name}\t"
-                       f"线索#{row.lead_id} {f.lead.state_label}\t{f.idle_workdays}个工作日无进展")
+                       f"线索 {lead_no(row.lead_id)} {f.lead.state_label}\t{f.idle_workdays}个工作日无进展")
         click.echo(f"共 {len(items)} 条超期未推进的意向")
         if escalate:
             n = event_intentions.escalate(session, today=day, workdays=workdays)

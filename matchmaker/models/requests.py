@@ -104,6 +104,15 @@ class Lead(Base):
     offer: Mapped["Offer | None"] = relationship(back_populates="lead", uselist=False)
 
     @property
+    def is_intention(self) -> bool:
+        """A lead made from an intention recorded at a matchmaking event (not routed, so it has no score)."""
+        return "event" in (self.score_parts or {})
+
+    @property
+    def offer_accepted(self) -> bool:
+        return self.offer is not None and self.offer.state == "accepted"
+
+    @property
     def state_label(self) -> str:
         return LEAD_STATES.get(self.state, self.state)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import Flask, request, url_for
 
 from ..domain.core.money import amount_text
+from ..domain.requests.labels import lead_no, req_no
 from ..models.firms import FIRM_SIZES, INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
@@ -53,6 +54,8 @@ def sort_url(column: str) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["wan"] = wan
     app.jinja_env.filters["money"] = amount_text
+    app.jinja_env.filters["req_no"] = req_no
+    app.jinja_env.filters["lead_no"] = lead_no
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(
         REQUEST_STATES=REQUEST_STATES, LEAD_STATES=LEAD_STATES, DECLINE_REASONS=DECLINE_REASONS,

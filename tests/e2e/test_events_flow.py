@@ -63,7 +63,7 @@ def test_check_in_two_firms_and_record_an_intention(live_server, make_browser, d
     inbox = b.find_element(By.TAG_NAME, "main").text
     assert second.name in inbox and "已认领" in inbox
     b.find_element(By.XPATH, f"//tr[contains(., '{second.name}')]//a").click()
-    wait_for_text(b, "线索 #")
+    wait_for_text(b, "线索 L-")
     assert second.contact_phone in b.find_element(By.ID, "contact").text  # claimed: contact visible
     assert "浏览器测试银企对接会" in b.page_source
     screenshot(b, "event-lead-claimed")

@@ -18,6 +18,7 @@ from ..core.errors import DomainError, Forbidden
 from ..core.workdays import workdays_between
 from ..notify import notifications
 from ..requests import financing, lifecycle
+from ..requests.labels import lead_no
 from . import organising as events
 from .invitations import invitation_of
 
@@ -189,7 +190,7 @@ def escalate(session: Session, today: date | None = None, workdays: int | None =
             continue
         event = row.event
         title = f"对接活动意向超期未推进：{row.firm.name} × {row.bank.name}"
-        body = (f"「{event.title}」意向 {Decimal(row.amount) / 10000:,.2f} 万元，线索#{lead.id}（{lead.state_label}）"
+        body = (f"「{event.title}」意向 {Decimal(row.amount) / 10000:,.2f} 万元，线索 {lead_no(lead.id)}（{lead.state_label}）"
                 f"已 {item.idle_workdays} 个工作日无进展。")
         notifications.notify(session, "escalation", title, body=body, link="/events/followups",
                              township_id=event.township_id or row.firm.township_id, roles=["district"])

@@ -13,6 +13,7 @@ from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import notify
 from ..requests import lifecycle
+from ..requests.labels import req_no
 
 STAGES = list(FIRST_LOAN_STAGES)
 MANUAL_STAGES = ("identified", "counselled", "applied")  # first_loan is set only by a recorded disbursement
@@ -58,7 +59,7 @@ def request_routed(session: Session, req: FinancingRequest) -> None:
     """A first-loan firm's request went to banks: its case is at least `applied`."""
     if req.firm.has_bank_loan:
         return
-    _advance(session, case_for_firm(session, req.firm), "applied", None, f"已发起融资需求 #{req.id}")
+    _advance(session, case_for_firm(session, req.firm), "applied", None, f"已发起融资需求 {req_no(req.id)}")
 
 
 def lead_claimed(session: Session, lead: Lead) -> None:

@@ -13,6 +13,7 @@ from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import audience, notify, write
 from ..requests import lifecycle
+from ..requests.labels import req_no
 
 TRANSITIONS = {
     "open": ("contacted", "resolved_funded", "resolved_not_funded"),
@@ -45,11 +46,11 @@ def refer(session: Session, req: FinancingRequest, actor: User | None = None) ->
     made = open_referrals(session, req, actor)
     labels = "、".join(REFERRAL_TARGETS[t] for t in targets_for(req))
     lifecycle.transition(session, req, "referred", actor, f"转介至：{labels}")
-    title = f"融资需求 #{req.id}（{req.firm.name}）已转介：{labels}"
+    title = f"融资需求 {req_no(req.id)}（{req.firm.name}）已转介：{labels}"
     body = f"申请 {wan_text(req.amount)} 万元，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
     notify(session, "referral", title, body=body, link=f"/referrals/?request={req.id}",
            township_id=req.firm.township_id, roles=("district",))
-    notify(session, "referral", f"您的融资需求 #{req.id} 暂未匹配到银行，已转介：{labels}",
+    notify(session, "referral", f"您的融资需求 {req_no(req.id)} 暂未匹配到银行，已转介：{labels}",
            body="相关机构和镇街金融辅导队将与您联系。", link=f"/requests/{req.id}", firm_id=req.firm_id)
     return made
 
@@ -101,14 +102,14 @@ def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> No
         firm_users.setdefault(firm_id, []).append(uid)
     entries = []
     for r in reqs:
-        title = f"融资需求 #{r.id}（{r.name}）已转介：{labels[r.id]}"[:200]
+        title = f"融资需求 {req_no(r.id)}（{r.name}）已转介：{labels[r.id]}"[:200]
         body = f"申请 {wan_text(r.amount)} 万元，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
         for uid in sorted(set(officials.get(r.township_id, [])) | set(district)):
             entries.append({"user_id": uid, "kind": "referral", "title": title, "body": body,
                             "link": f"/referrals/?request={r.id}"})
         for uid in sorted(firm_users.get(r.firm_id, [])):
             entries.append({"user_id": uid, "kind": "referral",
-                            "title": f"您的融资需求 #{r.id} 暂未匹配到银行，已转介：{labels[r.id]}"[:200],
+                            "title": f"您的融资需求 {req_no(r.id)} 暂未匹配到银行，已转介：{labels[r.id]}"[:200],
                             "body": "相关机构和镇街金融辅导队将与您联系。", "link": f"/requests/{r.id}"})
     if entries:
         write(session, entries)

@@ -15,6 +15,7 @@ from ..core.workdays import load_calendar, local_date
 from ..notify.notifications import notify
 from . import lifecycle
 from .financing import can_file_for
+from .labels import lead_no
 
 RESUBMIT_REQUEST_STATES = ("routed", "offered", "unmatched", "referred")
 
@@ -78,7 +79,7 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
     session.add(new)
     session.flush()
     lifecycle.record(session, "lead", new.id, req.id, actor, None, "routed",
-                     f"企业补正后重新提交（原线索#{lead.id}：{tip.label}）：{statement}")
+                     f"企业补正后重新提交（原线索 {lead_no(lead.id)}：{tip.label}）：{statement}")
     if req.state in ("unmatched", "referred"):
         lifecycle.transition(session, req, "routed", None, f"企业补正后重新提交至{lead.bank.name}")
     notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {wan_text(req.amount)} 万元",

@@ -17,6 +17,7 @@ from ..core.money import wan_text
 from ..notify import notifications, outbox
 from ..notify.notifications import notify
 from ..outcomes import first_loans, referrals
+from .labels import req_no
 
 BULK_CHUNK = 5000
 
@@ -87,7 +88,7 @@ def lead_claimed(session: Session, lead: Lead) -> None:
     req = lead.request
     manager = session.get(User, lead.manager_id) if lead.manager_id else None
     who = f"（{manager.display_name or manager.username}）" if manager else ""
-    _firm_side(session, req, "claim", f"{lead.bank.name}已认领您的融资需求 #{req.id}", f"负责的客户经理{who}将与您联系。")
+    _firm_side(session, req, "claim", f"{lead.bank.name}已认领您的融资需求 {req_no(req.id)}", f"负责的客户经理{who}将与您联系。")
     first_loans.lead_claimed(session, lead)
 
 
@@ -103,7 +104,7 @@ def lead_decided(session: Session, lead: Lead) -> None:
         label, fixable, next_step = DECLINE_REASONS.get(lead.decline_code or "", ("其他原因", False, ""))
         note = f"（{lead.decline_note}）" if lead.decline_note else ""
         fix = "可由企业补正后重新提交" if fixable else "不可补正"
-        _firm_side(session, req, "decision", f"{lead.bank.name}未能批准融资需求 #{req.id}：{label}",
+        _firm_side(session, req, "decision", f"{lead.bank.name}未能批准融资需求 {req_no(req.id)}：{label}",
                    f"{label}{note}。{fix}。建议：{next_step}")
 
 
@@ -155,7 +156,7 @@ def notify_expired(session: Session, leads: Lead | int | Iterable[Lead | int]) -
         now = utcnow()
         entries = [{"user_id": uid, "kind": "expiry", "created_at": now, "link": lead_link(lead_id),
                     "title": f"线索已超时转派：{firm_name} 申请 {wan_text(amount)} 万元"[:200],
-                    "body": f"认领期限 {deadline} 已过仍未认领，融资需求 #{request_id} 已转给其他银行。"}
+                    "body": f"认领期限 {deadline} 已过仍未认领，融资需求 {req_no(request_id)} 已转给其他银行。"}
                    for lead_id, bank_id, deadline, request_id, amount, firm_name in rows for uid in staff[bank_id]]
         if not entries:
             continue

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
-from ..core.money import wan_text
+from ..core.money import amount_text, wan_text
 from ..core.visibility import visible_to
 from ..core.workdays import local_date
 from . import financing, followups, lifecycle
@@ -27,6 +27,14 @@ def counts_by_state(session: Session, actor: User, groups: dict[str, tuple[str, 
     sub = visible_leads(actor).subquery()
     per_state = dict(session.execute(select(sub.c.state, func.count()).group_by(sub.c.state)).all())
     return {key: sum(per_state.get(state, 0) for state in states) for key, states in groups.items()}
+
+
+def check_offer_amount(lead: Lead | None, amount_yuan: int, confirmed: bool) -> None:
+    """An offer above what the firm asked for is allowed, but only once the bank confirms it (a typo in 万元 is
+    the usual cause)."""
+    if lead is not None and amount_yuan > lead.request.amount and not confirmed:
+        raise DomainError(f"授信金额高于企业申请金额（{amount_text(lead.request.amount)}）。如确需超额授信，"
+                          "请勾选下方确认后再提交", field="amount_wan")
 
 
 def get_lead_for(session: Session, actor: User, lead_id: int) -> Lead:

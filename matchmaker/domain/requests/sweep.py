@@ -28,6 +28,7 @@ from ..core.workdays import Calendar, load_calendar, local_date, local_midnight_
 from ..notify import notifications
 from . import followups, lifecycle, routing
 from .eligibility import FirmFacts, RequestFacts
+from .labels import lead_no
 from .unmatched import close_many_if_unmatched
 
 ESCALATION_STATES = {"contact": ("claimed",), "decision": ("claimed", "contacted", "in_review")}
@@ -300,7 +301,7 @@ def _escalation_title(kind: str, items: list) -> str:
     label = ESCALATION_KINDS[kind]
     if len(items) == 1:
         _, lead_id, firm_name, bank_name, *_ = items[0]
-        return f"{bank_name}：{firm_name}的线索#{lead_id}{label}"
+        return f"{bank_name}：{firm_name}的线索 {lead_no(lead_id)}{label}"
     return f"{len(items)} 条线索{label}"
 
 

@@ -11,6 +11,7 @@ from ...domain.events import intentions as intention_rules
 from ...domain.events import organising as events
 from ...domain.firms import uscc as uscc_rules
 from ...domain.requests import financing
+from ...domain.requests.labels import lead_no
 from ...models import EventIntention, EventInvitation, Firm, Product
 from ..common import roles_required, session
 from ..fields import township_choices
@@ -143,7 +144,7 @@ def intentions(event_id: int):
             note=form.note.data or ""))
         if row is not None:
             flash(f"已登记：{row.firm.name} × {row.bank.name}「{row.product.name}」{form.amount_wan.data:g} 万元，"
-                  f"已生成线索 #{row.lead_id}（{row.bank.name}已认领）", "success")
+                  f"已生成线索 {lead_no(row.lead_id)}（{row.bank.name}已认领）", "success")
             return redirect(url_for("event_day.intentions", event_id=event_id, bank_id=row.bank_id))
     rows = db.scalars(intention_rules.visible_intentions(current_user, event.id).order_by(EventIntention.id.desc())).all()
     return render_template("events/intentions.html", event=event, form=form, rows=rows,

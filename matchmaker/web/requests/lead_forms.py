@@ -1,6 +1,6 @@
 """Forms a bank manager fills in while working a lead."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.core.workdays import local_date
@@ -19,6 +19,7 @@ class ApproveForm(FlaskForm):
         InputRequired("请填写年利率"), NumberRange(min=0.001, max=24, message="年利率应在0–24%%之间")])
     term_months = IntegerField("期限（月）", validators=[InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
     conditions = TextAreaField("附加条件", validators=[Optional(), Length(max=1000)])
+    confirm_over = BooleanField("确认授信金额高于企业申请金额")
 
 
 class DeclineForm(FlaskForm):
