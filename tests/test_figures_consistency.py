@@ -95,3 +95,20 @@ def test_the_bulletin_xlsx_carries_the_growth_goal(db, as_role, bank):
     row = next(r for r in sheet.iter_rows(min_row=5, values_only=True) if r[2] == bank.name)
     at = header.index("工业贷款同比%")
     assert (row[at], row[at + 1], row[at + 2]) == (20.0, 10.0, "是")
+
+
+def test_the_first_loan_figure_of_an_evaluation_links_to_the_whole_period(db, as_role, bank):
+    for month, count in ((1, 2), (2, 0), (3, 3)):
+        MonthlyReportFactory(bank_id=bank.id, month=date(2022, month, 1), first_loan_count=count,
+                             first_loan_amount=count * 1_000_000)
+    db.commit()
+    client = as_role("district")
+    page = client.get("/bulletins/quarterly?quarter=2022Q1").get_data(as_text=True)
+    link = f"/reports/{bank.id}/period/2022Q1"
+    assert link in page
+    period = client.get(link).get_data(as_text=True)
+    table = period.split('id="period-table"')[1].split("</table>")[0]
+    assert all(f"2022-0{m}" in table for m in (1, 2, 3))
+    assert table.split("<tfoot>")[1].count(">5<") == 1  # 2 + 0 + 3 first loans over the quarter
+    assert client.get(f"/reports/{bank.id}/period/2022Q9").status_code in (400, 404)
+    assert as_role("township").get(link).status_code == 403

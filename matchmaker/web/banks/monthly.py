@@ -192,6 +192,25 @@ def history(bank_id: int, month_key: str):
     )
 
 
+@bp.get("/<int:bank_id>/period/<period_key>")
+@roles_required("district", "bank_admin")
+def period_reports(bank_id: int, period_key: str):
+    """A bank's reports over every month of a quarter or year (the drill-down of a period's summed figures such as
+    首贷户数), with the period's totals."""
+    db = session()
+    try:
+        bank = report_deadlines.get_bank(db, current_user, bank_id)
+        period = periods.parse_any(period_key)
+    except DomainError as exc:
+        fail(exc)
+        abort(404)
+    reports = monthly_reports.latest(db, period.months, [bank_id])
+    rows = [(m, reports.get((bank_id, m))) for m in period.months]
+    totals = {name: sum(getattr(r, name) for _, r in rows if r) for name in ("first_loan_count", "first_loan_amount")}
+    return render_template("reports/period.html", bank=bank, period=period, rows=rows, totals=totals,
+                           month_key=periods.month_key)
+
+
 @bp.get("/status")
 @roles_required("district")
 def status():
