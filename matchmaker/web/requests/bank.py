@@ -33,7 +33,7 @@ def inbox():
         tab = "new"
     query = (leads.visible_leads(current_user).join(FinancingRequest).where(Lead.state.in_(TABS[tab][1]))
              .options(contains_eager(Lead.request).joinedload(FinancingRequest.firm).joinedload(Firm.township),
-                      joinedload(Lead.product)))
+                      joinedload(Lead.product), joinedload(Lead.offer)))
     if tab == "open" and current_user.role == "bank_manager" and request.args.get("mine", "1") == "1":
         query = query.where(Lead.manager_id == current_user.id)
     query = apply_sort(query, {"created": Lead.created_at, "amount": FinancingRequest.amount,
