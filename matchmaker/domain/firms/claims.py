@@ -35,7 +35,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over
 CODE_LENGTH = 12
 CODE_DAYS = 14
 MAX_REASON = 500
-TAKEN = "该企业已有账户，不能再认领；请联系本企业的管理员为您添加账户"
+TAKEN = "该企业已注册账户，不能再认领；请联系本企业的管理员为您添加账户"
 
 
 @dataclass

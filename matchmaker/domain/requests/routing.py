@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, BankTarget, FinancingRequest, Firm, Lead, Product, Township, User, utcnow
 from ...models.requests import OPEN_LEAD_STATES
 from ..core import settings
+from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.lists import whitelist_kinds_by_firm
@@ -145,8 +146,10 @@ def save_weights(session: Session, actor: User, values: dict) -> dict[str, float
     if actor.role != "district":
         raise Forbidden("只有区金融监管局可以调整推荐权重")
     cleaned = validate_weights(values)
+    before = current_weights(session)
     settings.put(session, "routing_weights", cleaned)
     session.flush()
+    record_changes(session, actor, "weights", 0, before, cleaned)
     return cleaned
 
 
