@@ -20,7 +20,8 @@ from .forms import ClaimCodeForm, ColleagueForm, RejectForm
 bp = Blueprint("firms", __name__, url_prefix="/firms")
 nav.add("township", "firms.queue", "认领与变更审核", "patch-check")
 nav.add("district", "firms.queue", "认领与变更审核", "patch-check")
-nav.add("enterprise", "firms.colleagues", "同事账户", "people")
+nav.GROUPS["district"].setdefault("firms", nav.GROUPS["district"]["district.firms"])
+nav.GROUPS["township"].setdefault("firms", nav.GROUPS["township"]["township.firms"])
 
 # what a claimant may open before the claim is approved
 WAITING_ENDPOINTS = {"firms.claim", "auth.logout", "static", "health.healthz"}
