@@ -24,6 +24,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"x" * 100
 
 
+@pytest.fixture
+def app_config(app_config, tmp_path) -> dict:
+    """Licences of this test in its own folder, not the checkout's instance folder."""
+    return {**app_config, "CLAIM_LICENCE_DIR": str(tmp_path / "claim_licences")}
+
+
 def registration(firm: Firm, **overrides) -> dict:
     data = {"uscc": firm.uscc, "name": "冒名顶替有限公司", "township_id": "7", "industry": "other",
             "size": "small", "founded_year": "2020", "contact_person": "李冒名", "contact_phone": "13900009999",
@@ -99,7 +105,7 @@ def test_licence_type_by_magic_bytes_and_size_before_writing(app, client, db, un
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and ("JPG、PNG" in page or "不能超过5MB" in page)
     assert user_named(db, "claimant") is None
-    folder = Path(app.instance_path) / "claim_licences"
+    folder = Path(app.config["CLAIM_LICENCE_DIR"])
     assert not folder.exists() or not any(f.stat().st_size == len(content) for f in folder.iterdir())
 
 
@@ -115,8 +121,16 @@ def _claim(app, db, firm, username="claimant", content=PNG, filename="licence.pn
 def test_licence_is_outside_static_and_served_only_to_reviewers(app, db, users, unclaimed, as_role):
     firm, *_ = unclaimed
     _client, _user, claim = _claim(app, db, firm, content=PDF, filename="执照.pdf")
-    stored = Path(app.instance_path) / "claim_licences" / claim.licence_file
+    stored = Path(app.config["CLAIM_LICENCE_DIR"]) / claim.licence_file
     assert stored.read_bytes() == PDF and "static" not in stored.parts
+    with app.app_context():
+        from matchmaker.web.firms.pages import claims_dir
+
+        assert claims_dir() == stored.parent
+    app.config["CLAIM_LICENCE_DIR"] = None
+    with app.app_context():
+        assert claims_dir() == Path(app.instance_path) / "claim_licences"  # the default: the instance folder
+    app.config["CLAIM_LICENCE_DIR"] = str(stored.parent)
     path = f"/firms/claims/{claim.id}/licence"
     ok = as_role("township").get(path)
     assert ok.status_code == 200 and ok.data == PDF and ok.mimetype == "application/pdf"

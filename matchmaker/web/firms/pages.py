@@ -28,8 +28,10 @@ WAITING_ENDPOINTS = {"firms.claim", "auth.logout", "static", "health.healthz"}
 
 
 def claims_dir() -> Path:
-    """Licences live in the instance folder, never under static/: only `licence` below serves them."""
-    return Path(current_app.instance_path) / "claim_licences"
+    """Licences live in the instance folder (or CLAIM_LICENCE_DIR), never under static/: only `licence` below
+    serves them."""
+    configured = current_app.config.get("CLAIM_LICENCE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "claim_licences"
 
 
 @bp.before_app_request
