@@ -2,6 +2,7 @@
 from .audit import History  # noqa: F401
 from .banks import Bank, BankTarget  # noqa: F401
 from .base import Base, utcnow  # noqa: F401
+from .claims import ClaimCode, FirmClaim, TownshipMove  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
 from .events import EventBank, EventIntention, EventInvitation, EventProduct, MatchmakingEvent  # noqa: F401
 from .firms import Firm  # noqa: F401

@@ -1,4 +1,5 @@
-"""Append-only history of every state change (who, role, when, from, to, note)."""
+"""Append-only history of every state change (who, role, when, from, to, note) and of every change of a
+record's fields (which field, old → new)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,5 +24,9 @@ class History(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # a change of one field of a record (to_state "changed"): which field, and its value before and after
+    field: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

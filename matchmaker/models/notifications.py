@@ -20,6 +20,7 @@ NOTIFICATION_KINDS = {
     "report": "统计报送",
     "outcome": "放款与评价",
     "first_loan": "首贷培植",
+    "firm": "企业认领与变更",
     "other": "通知",
 }
 OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}

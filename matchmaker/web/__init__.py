@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from .events import pages as events
     from .events import reports as event_reports
     from .firms import enterprise
+    from .firms import pages as firm_pages
     from .notify import pages as notifications
     from .outcomes import first_loans, ratings, referrals
     from .requests import bank, declines, district, overdue, products, township, weights
@@ -57,7 +58,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (main, health, auth, enterprise, requests, bank, township, district,
                    products, weights, workdays, overdue, events, day, event_reports, whitelists,
-                   monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
+                   monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans,
+                   firm_pages):
         app.register_blueprint(module.bp)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Bank, Firm, Township, User, utcnow
 from ...models.users import ROLES
+from ..core.changes import record_event
 from ..core.errors import DomainError
 from ..firms import uscc as uscc_rules
 from ..firms.records import set_firm_name
@@ -55,8 +56,9 @@ def _check_credentials(session: Session, username: str, password: str) -> str:
 
 def create_user(session: Session, username: str, password: str, role: str, *, display_name: str = "",
                 bank_id: int | None = None, township_id: int | None = None, firm_id: int | None = None,
-                phone: str = "") -> User:
-    """Create an account of any role; bank roles need a bank, township a township, enterprise a firm."""
+                phone: str = "", actor: User | None = None, claimant: bool = False) -> User:
+    """Create an account of any role; bank roles need a bank, township a township, enterprise a firm (except a
+    claimant's, which gets its firm when the claim is approved: firms/claims.py). Written to the history."""
     if role not in ROLES:
         raise DomainError(f"未知角色：{role}", field="role")
     username = _check_credentials(session, username, password)
@@ -64,15 +66,18 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
         raise DomainError("银行用户必须选择所属银行", field="bank_id")
     if role == "township" and not (township_id and session.get(Township, township_id)):
         raise DomainError("镇街用户必须选择所属镇街", field="township_id")
-    if role == "enterprise" and not (firm_id and session.get(Firm, firm_id)):
+    if role == "enterprise" and not claimant and not (firm_id and session.get(Firm, firm_id)):
         raise DomainError("企业用户必须关联企业", field="firm_id")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name or username, phone=phone,
                 bank_id=bank_id if role in ("bank_manager", "bank_admin") else None,
                 township_id=township_id if role == "township" else None,
-                firm_id=firm_id if role == "enterprise" else None)
+                firm_id=firm_id if role == "enterprise" and not claimant else None)
     session.add(user)
     session.flush()
+    where = user.bank or user.township or user.firm
+    record_event(session, actor, "user", user.id, "created",
+                 f"{username}：{ROLES[role]}" + (f"（{where.name}）" if where else "") + ("，待认领企业" if claimant else ""))
     return user
 
 
@@ -80,8 +85,8 @@ def register_enterprise(session: Session, *, username: str, password: str, uscc:
                         township_id: int | None, contact_person: str, contact_phone: str,
                         industry: str = "other", size: str = "small", founded_year: int | None = None,
                         has_bank_loan: bool = False, tax_credit_grade: str | None = None) -> User:
-    """An enterprise registers itself by its USCC. A firm already known (e.g. from a white list) but without
-    an account is taken over; a firm that already has an account is refused."""
+    """An enterprise registers itself with a new USCC: the firm and its first account (the firm's admin). A firm
+    already known (e.g. from a white list) is never changed here: it is claimed (firms/claims.py)."""
     try:
         code = uscc_rules.validate(uscc)
     except uscc_rules.InvalidUSCC as exc:
@@ -92,12 +97,9 @@ def register_enterprise(session: Session, *, username: str, password: str, uscc:
     username = _check_credentials(session, username, password)
     firm = session.scalar(select(Firm).where(Firm.uscc == code))
     if firm is not None:
-        taken = session.scalar(select(User.id).where(User.firm_id == firm.id, User.role == "enterprise"))
-        if taken:
-            raise DomainError("该统一社会信用代码已注册，请直接登录或联系镇街工作人员", field="uscc")
-    else:
-        firm = Firm(uscc=code)
-        session.add(firm)
+        raise DomainError("该统一社会信用代码已在平台登记，请通过企业认领办理", field="uscc")
+    firm = Firm(uscc=code)
+    session.add(firm)
     set_firm_name(firm, name)
     firm.township_id = township_id
     firm.contact_person = contact_person.strip()
@@ -108,5 +110,7 @@ def register_enterprise(session: Session, *, username: str, password: str, uscc:
     firm.has_bank_loan = has_bank_loan
     firm.tax_credit_grade = tax_credit_grade or None
     session.flush()
-    return create_user(session, username, password, "enterprise", display_name=name, firm_id=firm.id,
+    user = create_user(session, username, password, "enterprise", display_name=name, firm_id=firm.id,
                        phone=contact_phone)
+    record_event(session, user, "firm", firm.id, "created", f"企业自行注册（账户 {user.username}）")
+    return user

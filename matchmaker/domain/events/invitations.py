@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from ...models import EventInvitation, FinancingRequest, Firm, MatchmakingEvent, User, utcnow
+from ..core.changes import record_event
 from ..core.errors import DomainError, Forbidden, NotFound
 from ..notify import notifications
 from ..requests import financing
@@ -214,6 +215,7 @@ def remove_invitation(session: Session, actor: User, invitation_id: int) -> None
         raise DomainError(f"{inv.firm.name} 已签到，不能移出名单")
     if events.is_past(inv.event):
         raise DomainError("活动已举办，名单不能再修改")
+    record_event(session, actor, "invitation", inv.id, "removed", f"{inv.event.title}：{inv.firm.name}")
     session.delete(inv)
     session.flush()
 

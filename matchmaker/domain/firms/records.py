@@ -1,13 +1,15 @@
-"""Firm records: names with their pinyin forms for search, profile updates, and who may see a firm."""
+"""Firm records: names with their pinyin forms for search, profile updates (in the history), who may see a
+firm, and who acts for it."""
 from __future__ import annotations
 
 import unicodedata
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ...models import Firm, User
+from ...models import Firm, FirmClaim, History, Township, TownshipMove, User
+from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden, NotFound
 from . import uscc as uscc_rules
 
@@ -68,15 +70,82 @@ def get_firm_for(session: Session, actor: User, firm_id: int) -> Firm:
 
 PROFILE_FIELDS = ("township_id", "industry", "size", "founded_year", "has_bank_loan", "tax_credit_grade",
                   "contact_person", "contact_phone", "address", "description")
+# what a firm changes on its own; its township changes only through a move request (township_moves.py)
+SELF_SERVICE_FIELDS = tuple(f for f in PROFILE_FIELDS if f != "township_id") + ("existing_bank_debt",)
+
+
+def snapshot(firm: Firm) -> dict:
+    """The firm's data as its history shows it (township by name, codes by label)."""
+    return {"name": firm.name, "uscc": firm.uscc, "township": firm.township.name if firm.township else None,
+            "industry": firm.industry_label, "size": firm.size_label, "founded_year": firm.founded_year,
+            "has_bank_loan": bool(firm.has_bank_loan), "tax_credit_grade": firm.tax_credit_grade,
+            "existing_bank_debt": firm.existing_bank_debt, "contact_person": firm.contact_person,
+            "contact_phone": firm.contact_phone, "address": firm.address, "description": firm.description}
+
+
+def record_firm_changes(session: Session, actor: User | None, firm: Firm, before: dict, note: str = "") -> None:
+    """Write what changed in the firm since `before` (a `snapshot`) to its history."""
+    after = snapshot(firm)
+    # the relationship may still hold the old township when only the id was set
+    township = session.get(Township, firm.township_id) if firm.township_id is not None else None
+    after["township"] = township.name if township else None
+    record_changes(session, actor, "firm", firm.id, before, after, note)
+
+
+def lock_firm(session: Session, firm_id: int) -> None:
+    """Serialise decisions about one firm until commit: a no-op UPDATE takes the row lock on PostgreSQL and the
+    write lock on SQLite, so what is read after it is fresh."""
+    session.execute(update(Firm).where(Firm.id == firm_id).values(id=Firm.id)
+                    .execution_options(synchronize_session=False))
+
+
+def firm_users(session: Session, firm_id: int) -> list[User]:
+    """The firm's enterprise accounts, the admin (the first approved) first."""
+    return list(session.scalars(select(User).where(User.firm_id == firm_id, User.role == "enterprise")
+                                .order_by(User.id)))
+
+
+def has_account(session: Session, firm_id: int) -> bool:
+    return session.scalar(select(func.count(User.id)).where(User.firm_id == firm_id,
+                                                            User.role == "enterprise")) > 0
+
+
+def firm_admin_id(session: Session, firm_id: int) -> int | None:
+    """The firm's admin: its first approved enterprise account still active."""
+    return session.scalar(select(func.min(User.id)).where(User.firm_id == firm_id, User.role == "enterprise",
+                                                          User.active.is_(True)))
+
+
+def may_review(actor: User, firm: Firm) -> bool:
+    """The firm's own township or the district decides on claims and changes a firm cannot make alone."""
+    return actor.role == "district" or (actor.role == "township" and actor.township_id is not None
+                                        and firm.township_id == actor.township_id)
 
 
 def update_profile(session: Session, actor: User, firm: Firm, name: str, **values) -> Firm:
-    """Update a firm's profile (the USCC is fixed once set)."""
+    """Update a firm's profile (the USCC is fixed once set; the township is not changed here) and write each
+    changed field to the history."""
     get_firm_for(session, actor, firm.id)
     if not (name or "").strip():
         raise DomainError("请填写企业名称", field="name")
+    before = snapshot(firm)
     set_firm_name(firm, name)
-    for key in (*PROFILE_FIELDS, "existing_bank_debt"):  # debt in 元, used by products' debt ceilings
+    for key in SELF_SERVICE_FIELDS:  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])
+    record_firm_changes(session, actor, firm, before)
     return firm
+
+
+def firm_history(session: Session, firm_id: int) -> list[History]:
+    """Everything that happened to a firm, newest first: its data, claims on it, its township moves, its
+    accounts."""
+    claim_ids = select(FirmClaim.id).where(FirmClaim.firm_id == firm_id)
+    move_ids = select(TownshipMove.id).where(TownshipMove.firm_id == firm_id)
+    user_ids = select(User.id).where(User.firm_id == firm_id)
+    return list(session.scalars(select(History).where(or_(
+        (History.entity == "firm") & (History.entity_id == firm_id),
+        (History.entity == "firm_claim") & History.entity_id.in_(claim_ids),
+        (History.entity == "township_move") & History.entity_id.in_(move_ids),
+        (History.entity == "user") & History.entity_id.in_(user_ids),
+    )).order_by(History.at.desc(), History.id.desc())))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, Firm, Product, ProductKind, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.products import COLLATERAL_KINDS
+from ..core.changes import record_changes, record_event
 from ..core.errors import DomainError, Forbidden, NotFound
 from ..core.money import wan_text
 from ..core.visibility import visible_to
@@ -156,6 +157,7 @@ def save_product(session: Session, actor: User, data: ProductInput, product: Pro
     else:
         bank_id = actor.bank_id
     validate(session, data, product, bank_id)
+    before = snapshot(session, product) if product is not None else None
     if product is None:
         product = Product(bank_id=bank_id)
         session.add(product)
@@ -171,7 +173,22 @@ def save_product(session: Session, actor: User, data: ProductInput, product: Pro
     product.description = (data.description or "").strip()
     product.rules = data.rules_json()
     session.flush()
+    if before is None:
+        record_event(session, actor, "product", product.id, "created", product.name)
+    else:
+        record_changes(session, actor, "product", product.id, before, snapshot(session, product))
     return product
+
+
+def snapshot(session: Session, product: Product) -> dict:
+    """A product's terms and rules as its history shows them."""
+    bank = session.get(Bank, product.bank_id)
+    return {"bank": bank.name if bank else None, "name": product.name, "kind_code": product.kind_code,
+            "min_amount": product.min_amount, "max_amount": product.max_amount,
+            "min_term_months": product.min_term_months, "max_term_months": product.max_term_months,
+            "collateral": sorted(product.collateral or []), "first_loan_only": bool(product.first_loan_only),
+            "active": bool(product.active), "rate_note": product.rate_note or "",
+            "description": product.description or "", "rules": product.rules or {}}
 
 
 def rules_summary(product: Product, township_names: dict[int, str] | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from ...models import Bank, FinancingRequest, Firm, Lead, Product, Township, Use
 from ...models.requests import OPEN_LEAD_STATES
 from ..banks.targets import industrial_completion
 from ..core import settings
+from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.lists import whitelist_kinds_by_firm
@@ -147,8 +148,10 @@ def save_weights(session: Session, actor: User, values: dict) -> dict[str, float
     if actor.role != "district":
         raise Forbidden("只有区金融监管局可以调整推荐权重")
     cleaned = validate_weights(values)
+    before = current_weights(session)
     settings.put(session, "routing_weights", cleaned)
     session.flush()
+    record_changes(session, actor, "weights", 0, before, cleaned)
     return cleaned
 
 

@@ -4,8 +4,10 @@ from flask_login import current_user, login_user, logout_user
 
 from ...domain.accounts import users as accounts
 from ...domain.core.errors import DomainError
+from ...domain.firms import claims
 from ...extensions import limiter
 from ..common import apply_domain_error, safe_next, session
+from ..firms.pages import claims_dir
 from ..fields import township_choices
 from .forms import LoginForm, RegisterForm
 
@@ -49,8 +51,9 @@ def register():
     if form.validate_on_submit():
         db = session()
         try:
-            user = accounts.register_enterprise(
-                db, username=form.username.data, password=form.password.data, uscc=form.uscc.data,
+            user = claims.register(
+                db, licence_dir=claims_dir(), licence=form.licence.data.stream if form.licence.data else None,
+                claim_code=form.claim_code.data or "", username=form.username.data, password=form.password.data, uscc=form.uscc.data,
                 name=form.name.data, township_id=form.township_id.data, contact_person=form.contact_person.data,
                 contact_phone=form.contact_phone.data, industry=form.industry.data, size=form.size.data,
                 founded_year=form.founded_year.data, has_bank_loan=form.has_bank_loan.data,
@@ -61,6 +64,7 @@ def register():
         else:
             db.commit()
             login_user(user)
-            flash("注册成功，现在可以发起融资需求", "success")
+            flash("注册成功，现在可以发起融资需求" if user.firm_id else "注册成功。该企业已在平台登记，认领申请待镇街审核",
+                  "success")
             return redirect(url_for("enterprise.dashboard"))
     return render_template("auth/register.html", form=form)

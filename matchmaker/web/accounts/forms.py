@@ -1,5 +1,6 @@
 """Sign-in, enterprise registration and account creation forms."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
@@ -19,6 +20,9 @@ class RegisterForm(FirmFieldsForm):
     username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
     password = PasswordField("密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
     password2 = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])
+    # only for a firm already on the platform (filed by a township, on a white list…): see firms/claims.py
+    licence = FileField("营业执照（JPG、PNG 或 PDF，不超过5MB）")
+    claim_code = StringField("认领码", validators=[Optional(), Length(max=30)])
 
 
 class CreateUserForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ...domain.core.errors import DomainError
 from ...domain.firms import records as firms
+from ...domain.firms import township_moves
 from ...domain.requests import financing
 from ...domain.whitelists.lists import entries_for_firm
 from ...models import FinancingRequest
@@ -32,6 +33,9 @@ def profile():
     firm = current_user.firm
     form = ProfileForm(obj=firm)
     form.township_id.choices = township_choices()
+    pending = township_moves.pending_move(db, firm.id)
+    if not form.is_submitted() and pending is not None:
+        form.township_id.data = pending.to_township_id  # saving again keeps the request; the old township withdraws it
     if not form.is_submitted() and firm.existing_bank_debt is not None:
         form.existing_debt_wan.data = Decimal(firm.existing_bank_debt) / 10000
     if form.validate_on_submit():
@@ -40,13 +44,15 @@ def profile():
             values["tax_credit_grade"] = values["tax_credit_grade"] or None
             debt = form.existing_debt_wan.data
             values["existing_bank_debt"] = financing.wan_to_yuan(debt) if debt is not None else None
-            firms.update_profile(db, current_user, firm, form.name.data, **values)
+            move = township_moves.save_profile(db, current_user, firm, form.name.data, **values)
         except DomainError as exc:
             db.rollback()
             apply_domain_error(exc, form)
         else:
             db.commit()
-            flash("企业资料已保存", "success")
+            flash("企业资料已保存" + (f"；迁至{move.to_township.name}的申请待该镇街审核，审核通过前所属镇街不变"
+                                       if move else ""), "success")
             return redirect(url_for("enterprise.profile"))
     memberships = entries_for_firm(db, firm.id)
-    return render_template("enterprise/profile.html", form=form, firm=firm, memberships=memberships)
+    return render_template("enterprise/profile.html", form=form, firm=firm, memberships=memberships,
+                           move=township_moves.pending_move(db, firm.id))

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, coerce_int_or_none
@@ -20,3 +20,18 @@ class FirmFieldsForm(FlaskForm):
     contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
     contact_phone = StringField("联系电话", validators=[
         DataRequired("请填写联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
+
+
+class ClaimCodeForm(FlaskForm):
+    claim_code = StringField("认领码", validators=[DataRequired("请填写认领码"), Length(max=30)])
+
+
+class RejectForm(FlaskForm):
+    reason = StringField("驳回理由", validators=[DataRequired("请填写驳回理由"), Length(max=500)])
+
+
+class ColleagueForm(FlaskForm):
+    username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
+    display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
+    phone = StringField("电话", validators=[Optional(), Length(max=30)])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置密码")])

@@ -163,7 +163,7 @@ def managers():
         try:
             accounts.create_user(db, form.username.data, form.password.data, form.role.data,
                                  display_name=form.display_name.data or "", bank_id=current_user.bank_id,
-                                 phone=form.phone.data or "")
+                                 phone=form.phone.data or "", actor=current_user)
         except DomainError as exc:
             db.rollback()
             apply_domain_error(exc, form)

@@ -78,7 +78,7 @@ def _create_user(db, form: CreateUserForm) -> User:
         raise DomainError("企业账户请由企业自行注册", field="role")
     return accounts.create_user(db, form.username.data, form.password.data, form.role.data,
                                 display_name=form.display_name.data or "", bank_id=form.bank_id.data,
-                                township_id=form.township_id.data, phone=form.phone.data or "")
+                                township_id=form.township_id.data, phone=form.phone.data or "", actor=current_user)
 
 
 @bp.route("/users", methods=["GET", "POST"])
