@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_claims"
-down_revision = "0001"
+down_revision = "0007_indexes"
 branch_labels = None
 depends_on = None
 
