@@ -186,3 +186,14 @@ def test_concurrent_deactivations_one_wins_one_history_row(app, db, users):
     assert sorted(results) == ["lost"] * (len(actors) - 1) + ["won"]
     assert db.scalar(select(func.count()).select_from(History).where(
         History.entity == "user", History.entity_id == target, History.to_state == "inactive")) == 1
+
+
+def test_the_account_history_page(app, db, users):
+    district = login(app.test_client(), "district1")
+    district.post(f"/accounts/{users['bank_manager'].id}/deactivate")
+    district.post(f"/accounts/{users['other_bank_manager'].id}/deactivate")
+    page = district.get("/accounts/history").get_data(as_text=True)
+    assert "停用账户 manager1" in page and "停用账户 manager2" in page
+    own_bank = login(app.test_client(), "bankadmin1").get("/accounts/history").get_data(as_text=True)
+    assert "停用账户 manager1" in own_bank and "停用账户 manager2" not in own_bank
+    assert login(app.test_client(), "township1").get("/accounts/history").status_code == 403

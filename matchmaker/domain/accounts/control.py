@@ -4,10 +4,10 @@ account but its own; a bank admin manages the managers of its own bank. Each cha
 (a concurrent change makes the loser's rowcount 0: 409, no second history row) and one History row."""
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ...models import User, utcnow
+from ...models import History, User, utcnow
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..requests.lifecycle import record
 from . import passwords
@@ -90,3 +90,16 @@ def change_password(session: Session, user_id: int, old: str, new: str) -> User:
     record(session, "user", user.id, None, user, None, "password_changed", "修改了自己的密码")
     session.refresh(user)
     return user
+
+
+ACCOUNT_EVENTS = {"inactive": "停用", "active": "启用", "password_reset": "重置密码", "password_changed": "修改密码"}
+
+
+def account_history(session: Session, actor: User, limit: int = 100) -> list:
+    """The latest account changes the actor may see: all for the district, its own bank's for a bank admin."""
+    query = select(History).where(History.entity == "user").order_by(History.id.desc()).limit(limit)
+    if actor.role == "bank_admin":
+        query = query.where(History.entity_id.in_(select(User.id).where(User.bank_id == actor.bank_id)))
+    elif actor.role != "district":
+        raise Forbidden("无权查看账户操作记录")
+    return list(session.scalars(query).unique())

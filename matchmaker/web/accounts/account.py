@@ -39,6 +39,13 @@ def password():
     return render_template("account/password.html", form=form, min_length=policy.MIN_LENGTH)
 
 
+@bp.get("/accounts/history")
+@roles_required(*MANAGERS)
+def history():
+    rows = control.account_history(session(), current_user)
+    return render_template("account/history.html", rows=rows, events=control.ACCOUNT_EVENTS)
+
+
 @bp.post("/accounts/<int:user_id>/deactivate")
 @roles_required(*MANAGERS)
 def deactivate(user_id: int):
