@@ -5,7 +5,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from ..conftest import PASSWORD
-from .conftest import login, screenshot
+from .conftest import login, logout, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +57,7 @@ def test_logout_in_the_browser_ends_the_session(live_server, browser, users):
     b = browser
     login(b, live_server, users["township"].username, PASSWORD)
     cookies = b.get_cookies()
-    b.find_element(By.XPATH, "//button[normalize-space()='退出']").click()
+    logout(b)
     assert "/login" in b.current_url
     for cookie in cookies:  # put the old cookies back, as a thief who copied them would
         b.add_cookie({k: v for k, v in cookie.items() if k in ("name", "value", "path")})

@@ -23,16 +23,15 @@ def new_login_id(user: User, now: datetime) -> str:
 
 
 def user_for_login_id(session: Session, login_id: str | None, now: datetime, lifetime: timedelta) -> User | None:
-    """The user a cookie's login id signs in, or None when it is malformed, of an older version, too old, issued
-    in the future, or the user is deactivated."""
+    """The user a cookie's login id signs in, or None when it is malformed, of an older version, too old, or the
+    user is deactivated."""
     parts = (login_id or "").split(":")
     if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
         return None
     user_id, version, issued = (int(p) for p in parts[:3])
     if user_id > 2**63 - 1:
         return None
-    age = _epoch(now) - issued
-    if age < -60 or age > lifetime.total_seconds():
+    if _epoch(now) - issued > lifetime.total_seconds():
         return None
     user = session.get(User, user_id)
     if user is None or not user.active or user.session_version != version:
