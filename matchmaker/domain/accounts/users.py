@@ -17,9 +17,8 @@ from . import passwords
 
 _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
-
-
-# One answer for a name that is taken and one that is reserved: registration says no more than it must.
+# A taken name gets this, checked only after the password policy and answered in the time an account takes
+# to create: registration says no more than it must (and is throttled, web/accounts/auth.py).
 USERNAME_UNAVAILABLE = "该用户名不可用，请换一个用户名"
 
 
@@ -52,7 +51,7 @@ def _check_credentials(session: Session, username: str, password: str) -> str:
         raise DomainError("用户名为3–64位字母、数字或 _ . @ -", field="username")
     passwords.check(password, username)
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        _hasher.hash(password)  # as long as creating the account, so the answer's timing tells nothing either
+        _hasher.hash(password)
         raise DomainError(USERNAME_UNAVAILABLE, field="username")
     return username
 

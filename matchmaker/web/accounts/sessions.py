@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
     app.before_request(_watch_session)
 
 
-def sign_out(reason: str | None = None) -> None:
+def sign_out() -> None:
     """End the current user's sign-in on every device (their session version goes up) and here."""
     if current_user.is_authenticated:
         db = get_session()
@@ -39,8 +39,6 @@ def sign_out(reason: str | None = None) -> None:
         db.commit()
     logout_user()
     session.pop("_last_seen", None)
-    if reason:
-        flash(reason, "warning")
 
 
 def _watch_session():
