@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,65 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_BYTES = 32
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def workers() -> int:
+    """How many processes serve the app: MATCHMAKER_WORKERS, else WEB_CONCURRENCY (gunicorn's), else 1."""
+    if os.environ.get("MATCHMAKER_WORKERS", "").strip():
+        return _int("MATCHMAKER_WORKERS", 1, minimum=1)
+    return _int("WEB_CONCURRENCY", 1, minimum=1)
+
+
+def session_settings(env: str) -> dict:
+    """Sign-in cookies, login lifetime, idle timeout and the throttles of the account pages."""
+    secure = _bool("MATCHMAKER_SECURE_COOKIES", env == "production")
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        # also the longest a sign-in lasts, checked on the server (domain/accounts/sessions.py)
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("MATCHMAKER_REMEMBER_DAYS", 14, minimum=1)),
+        "IDLE_MINUTES": _int("MATCHMAKER_IDLE_MINUTES", 120),
+        "WORKERS": workers(),
+        "REGISTER_RATE_LIMIT": os.environ.get("MATCHMAKER_REGISTER_RATE_LIMIT", "5 per minute;30 per hour"),
+        "PASSWORD_RATE_LIMIT": os.environ.get("MATCHMAKER_PASSWORD_RATE_LIMIT", "10 per minute;50 per hour"),
+    }
+
+
+def check_production(cfg: dict) -> None:
+    """Refuse to start with settings that are unsafe, or wrong, in production."""
+    if cfg["ENV_NAME"] not in ENVIRONMENTS:
+        raise ConfigError(f"MATCHMAKER_ENV must be exactly 'development' or 'production', got {cfg['ENV_NAME']!r}")
+    if cfg["ENV_NAME"] != "production":
+        return
+    if not cfg["SECRET_KEY"]:
+        raise ConfigError("MATCHMAKER_SECRET_KEY must be set when MATCHMAKER_ENV=production")
+    if len(str(cfg["SECRET_KEY"]).encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"MATCHMAKER_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production "
+                          "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    if str(cfg["RATELIMIT_STORAGE_URI"]).startswith("memory://") and cfg["WORKERS"] > 1:
+        raise ConfigError(f"MATCHMAKER_RATELIMIT_STORAGE_URI=memory:// counts per process; with {cfg['WORKERS']} "
+                          "workers set it to a shared store, e.g. redis://127.0.0.1:6379/1")
 
 
 def default_database_url(instance_path: str) -> str:
@@ -43,9 +103,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("MATCHMAKER_RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MATCHMAKER_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("MATCHMAKER_SECURE_COOKIES", env == "production"),
+        **session_settings(env),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         # routing
         "ROUTING_FANOUT": int(os.environ.get("MATCHMAKER_ROUTING_FANOUT", "3")),
@@ -60,8 +118,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         cfg.update(overrides)
+    check_production(cfg)
     if not cfg["SECRET_KEY"]:
-        if cfg["ENV_NAME"] == "production":
-            raise ConfigError("MATCHMAKER_SECRET_KEY must be set when MATCHMAKER_ENV=production")
         cfg["SECRET_KEY"] = secrets.token_hex(32)
     return cfg

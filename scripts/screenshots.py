@@ -1,7 +1,7 @@
 """Take screenshots of pages as each demo user (desktop and phone widths) with headless chromium.
 
 Usage: python scripts/screenshots.py BASE_URL OUTDIR user:/path [user:/path ...]
-       (demo password demo12345; user "-" means not logged in)
+       (demo password demo-2026-pass; user "-" means not logged in)
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def main() -> None:
                 if user != "-":
                     d.get(base + "/login")
                     d.find_element(By.NAME, "username").send_keys(user)
-                    d.find_element(By.NAME, "password").send_keys("demo12345")
+                    d.find_element(By.NAME, "password").send_keys("demo-2026-pass")
                     d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
                     WebDriverWait(d, 10).until(lambda drv: "/login" not in drv.current_url)
                 current = user

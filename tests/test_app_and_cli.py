@@ -110,7 +110,7 @@ def test_demo_builds_every_state(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite", "TESTING": True, "SECRET_KEY": "x"})
     result = app.test_cli_runner().invoke(args=["demo", "--firms", "60", "--requests", "120"])
     assert result.exit_code == 0, result.output
-    assert "demo12345" in result.output and "district" in result.output
+    assert "demo-2026-pass" in result.output and "district" in result.output
     from matchmaker.models import FinancingRequest
 
     with app.extensions["db_sessionmaker"]() as session:

@@ -137,8 +137,8 @@ def test_district_page_adds_edits_and_deletes_overrides(as_role, db):
 
 
 def test_district_sees_a_warning_when_the_next_60_days_leave_the_calendars(as_role, db):
-    client = as_role("district")
     with time_machine.travel(datetime(2026, 12, 1, 2, 0), tick=False):
+        client = as_role("district")  # signed in at that time: a session idle for hours would have ended
         assert "超出 chinese_calendar 的数据范围" in client.get("/district/").get_data(as_text=True)
         assert "2027年" in client.get("/district/workdays/").get_data(as_text=True)
         workdays.save_override(db, D("2027-01-01"), False, "元旦")

@@ -18,7 +18,7 @@ from ..domain.requests.sweep import sweep
 from ..models import Bank, FinancingRequest, Firm, History, Lead, ProductKind, Township, User
 from .names import unique_company_names
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo-2026-pass"
 PURPOSES = ["购买原材料", "设备更新改造", "技术改造项目建设", "到期贷款续贷", "扩大生产线", "支付工程款",
             "研发投入", "补充流动资金", "新建厂房", "土地整治项目", "采购环保设备", "拓展销售渠道"]
 

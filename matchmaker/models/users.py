@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .banks import Bank
@@ -36,6 +36,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Sign-in cookies carry this number; raising it (logout, password change, deactivation) voids them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[datetime | None] = mapped_column()
 
     firm: Mapped[Firm | None] = relationship(lazy="joined")
     bank: Mapped[Bank | None] = relationship(lazy="joined")
@@ -55,7 +59,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login's alternative id (domain/accounts/sessions.py): set per sign-in, checked on every request.
+        return getattr(self, "login_id", None) or f"{self.id}:{self.session_version}"
 
     @property
     def role_label(self) -> str:

@@ -27,22 +27,16 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
+    from . import security
+    from .accounts import sessions
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        from ..db import get_session
-        from ..models import User
-
-        try:
-            user = get_session().get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
+    sessions.register(app)
+    security.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from . import health, main
-    from .accounts import auth
+    from .accounts import account, auth
     from .banks import bulletins, listing, monthly, targets
     from .core import workdays
     from .events import day
@@ -56,7 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from .requests import pages as requests
     from .whitelists import pages as whitelists
 
-    for module in (main, health, auth, enterprise, requests, bank, township, district,
+    for module in (main, health, auth, account, enterprise, requests, bank, township, district,
                    products, weights, workdays, overdue, events, day, event_reports, whitelists,
                    monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans,
                    firm_pages):
@@ -83,7 +77,7 @@ def _register_errors(app: Flask) -> None:
         404: ("页面不存在", "您访问的页面或记录不存在。"),
         405: ("操作不允许", "该页面不支持此操作。"),
         413: ("文件过大", "上传的文件超过大小限制。"),
-        429: ("尝试次数过多", "登录尝试过于频繁，请稍后再试。"),
+        429: ("尝试次数过多", "操作过于频繁，请稍后再试。"),
     }
 
     def handler(status: int):

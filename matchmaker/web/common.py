@@ -47,11 +47,19 @@ def parse_id(value) -> int | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are allowed as a `next` redirect."""
-    if not target:
+    """Only same-site paths are allowed as a `next` redirect: anything else (another site, a scheme, a
+    backslash, CR/LF or any other control character or space) is ignored."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
         return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if any(ch <= " " or ch == "\x7f" for ch in target) or "\\" in target:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc:
         return None
     return target
 

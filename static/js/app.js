@@ -11,6 +11,13 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (e) => { if (!window.confirm(el.dataset.confirm)) e.preventDefault(); });
   });
+  // Print and back buttons (listeners, not onclick attributes: the CSP allows no inline script).
+  document.querySelectorAll("[data-print]").forEach((el) => {
+    el.addEventListener("click", () => window.print());
+  });
+  document.querySelectorAll("[data-back]").forEach((el) => {
+    el.addEventListener("click", () => window.history.back());
+  });
   // Auto-submit filter selects.
   document.querySelectorAll("form.filter-bar select").forEach((sel) => {
     sel.addEventListener("change", () => sel.form.submit());

@@ -1,6 +1,6 @@
 """Sign in and out, and enterprise self-registration."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from ...domain.accounts import users as accounts
 from ...domain.core.errors import DomainError
@@ -10,6 +10,7 @@ from ..common import apply_domain_error, safe_next, session
 from ..firms.pages import claims_dir
 from ..fields import township_choices
 from .forms import LoginForm, RegisterForm
+from .sessions import sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -39,12 +40,17 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
-    flash("已退出登录", "info")
+    sign_out()
+    flash("已退出登录（本账户在其他设备上的登录也已结束）", "info")
     return redirect(url_for("auth.login"))
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
 def register():
     form = RegisterForm()
     form.township_id.choices = township_choices()

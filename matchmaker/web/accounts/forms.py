@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
 class RegisterForm(FirmFieldsForm):
     uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=30)])
     username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
-    password = PasswordField("密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
+    password = PasswordField("密码", validators=[DataRequired("请设置密码")])  # the policy: domain/accounts/passwords.py
     password2 = PasswordField("确认密码", validators=[EqualTo("password", "两次输入的密码不一致")])
     # only for a firm already on the platform (filed by a township, on a white list…): see firms/claims.py
     licence = FileField("营业执照（JPG、PNG 或 PDF，不超过5MB）")
@@ -30,6 +30,12 @@ class CreateUserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 64)])
     display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
     phone = StringField("电话", validators=[Optional(), Length(max=30)])
-    password = PasswordField("初始密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置密码")])
     bank_id = SelectField("所属银行", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])
     township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])
+
+
+class PasswordChangeForm(FlaskForm):
+    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码")])
+    new_password = PasswordField("新密码", validators=[DataRequired("请设置新密码")])
+    new_password2 = PasswordField("确认新密码", validators=[EqualTo("new_password", "两次输入的新密码不一致")])
