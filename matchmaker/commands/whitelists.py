@@ -37,6 +37,7 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
                              dry_run: bool):
     """Import a white list from .xlsx or .csv: check, resolve firms, compare with the previous batch, commit."""
     from ..domain.core.errors import DomainError
+    from ..domain.core.sheets import limits_from
     from ..domain.whitelists import batches
     from ..domain.whitelists.checking import check_file, remember_mappings
 
@@ -46,7 +47,8 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
                 remember_mappings(session, dict(m.split("=", 1) for m in mappings if "=" in m))
                 if not dry_run:
                     session.commit()
-            checked = check_file(session, file.read_bytes(), file.name, kind, sheet)
+            checked = check_file(session, file.read_bytes(), file.name, kind, sheet,
+                                 limits=limits_from(current_app.config))
             if checked.unknown_headers:
                 raise DomainError("以下表头无法识别，请用 --map 表头=字段 指定，或在网页“导入白名单”中指定（会被记住）："
                                   + "、".join(checked.unknown_headers))
@@ -116,10 +118,10 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
 
 def _read_table(path: Path) -> tuple[list[str], list[dict]]:
     from ..domain.core.errors import DomainError
-    from ..domain.whitelists.files import decode_text, read_csv_rows
+    from ..domain.whitelists.files import read_csv_bytes
 
     try:
-        rows = read_csv_rows(decode_text(path.read_bytes()))
+        rows = read_csv_bytes(path.read_bytes())
     except DomainError as exc:
         raise click.ClickException(f"{path}：{exc.message}") from None
     if not rows:

@@ -20,6 +20,7 @@ from ..core import settings
 from ..core.errors import DomainError
 from ..firms import uscc as uscc_rules
 from ..firms.entity_resolution import name_key, normalise
+from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from .files import Grid, read_grid
 
 FIELDS = {
@@ -386,9 +387,9 @@ def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: d
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,
-               mapping: dict[str, str] | None = None) -> CheckedFile:
-    """Read and check an uploaded file; `mapping` adds header choices made on the mapping screen."""
+               mapping: dict[str, str] | None = None, limits: SheetLimits = DEFAULT_LIMITS) -> CheckedFile:
+    """Read and check an uploaded file within `limits`; `mapping` adds header choices made on the mapping screen."""
     remembered = remembered_mappings(session)
     remembered.update({header_text(h): f for h, f in (mapping or {}).items()})
-    grid = read_grid(data, filename, sheet or None, has_header_for(remembered))
+    grid = read_grid(data, filename, sheet or None, has_header_for(remembered), limits)
     return check_grid(session, grid, kind, remembered)
