@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from xml.parsers import expat
 
 from .errors import DomainError
+from .limits import quote
 
 MIB = 1024 * 1024
 CHUNK = 64 * 1024
-QUOTE_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,6 @@ def limits_from(config: Mapping | None) -> SheetLimits:
     if not config:
         return DEFAULT_LIMITS
     return SheetLimits(**{name: int(config[key]) for key, name in SETTINGS.items() if config.get(key)})
-
-
-def quote(value, limit: int = QUOTE_CHARS) -> str:
-    """A cell's text for a message: never the whole of a long cell."""
-    text = "" if value is None else str(value)
-    text = text.replace("\x00", "")
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _size(n: int) -> str:

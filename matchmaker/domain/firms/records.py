@@ -7,6 +7,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from ..core.limits import contains
 from ...models import Firm, User
 from ..core.errors import DomainError, Forbidden, NotFound
 from . import uscc as uscc_rules
@@ -43,13 +44,13 @@ def search_clause(term: str):
         return None
     compact = "".join(term.split())
     lowered = compact.lower()
-    clauses = [Firm.name.contains(term, autoescape=True), Firm.name_pinyin.contains(lowered, autoescape=True),
-               Firm.name_initials.contains(lowered, autoescape=True)]
+    clauses = [contains(Firm.name, term), contains(Firm.name_pinyin, lowered),
+               contains(Firm.name_initials, lowered)]
     if compact != term:
-        clauses.append(Firm.name.contains(compact, autoescape=True))
+        clauses.append(contains(Firm.name, compact))
     code = uscc_rules.normalise(compact)
     if code.isalnum() and code.isascii():
-        clauses.append(Firm.uscc.contains(code, autoescape=True))
+        clauses.append(contains(Firm.uscc, code))
     return or_(*clauses)
 
 

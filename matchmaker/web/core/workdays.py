@@ -115,10 +115,19 @@ def delete(day: str):
     return redirect(url_for("workdays.index"))
 
 
-@bp.post("/years/<int:year>/<any(complete, incomplete):mark>")
+@bp.post("/years/<int:year>/complete")
 @roles_required("district")
-def mark_year(year: int, mark: str):
-    complete = mark == "complete"
+def mark_year_complete(year: int):
+    return _mark_year(year, True)
+
+
+@bp.post("/years/<int:year>/incomplete")
+@roles_required("district")
+def mark_year_incomplete(year: int):
+    return _mark_year(year, False)
+
+
+def _mark_year(year: int, complete: bool):
     message = (f"已将{year}年标记为“全年已录入”：表中未列的日期按周一至周五计算" if complete
                else f"已取消{year}年的“全年已录入”标记：表中未列的日期重新按估算处理并提示")
     return run_action(lambda db: workdays.mark_year(db, year, complete), message, url_for("workdays.index"))

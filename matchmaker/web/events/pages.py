@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ...domain.core.limits import contains
 from ...domain.core.errors import DomainError
 from ...domain.events import invitations
 from ...domain.events import organising as events
@@ -129,7 +130,7 @@ def index():
         query = query.where(MatchmakingEvent.township_id == request.args.get("township", type=int))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(MatchmakingEvent.title.contains(q) | MatchmakingEvent.venue.contains(q))
+        query = query.where(contains(MatchmakingEvent.title, q) | contains(MatchmakingEvent.venue, q))
     query = apply_sort(query, {"date": MatchmakingEvent.starts_at, "title": MatchmakingEvent.title,
                                "capacity": MatchmakingEvent.capacity}, default_sort)
     page = paginate(query, current_app.config["PAGE_SIZE"])
@@ -187,7 +188,8 @@ def _event_form(event: MatchmakingEvent | None):
     if form.validate_on_submit():
         if event is None:
             saved = run_form(form, lambda db: events.create_event(db, current_user, **_values(form)))
-            message = "活动已创建，参会银行已收到通知。下一步：邀请企业"
+            message = ("活动已创建，参会银行已收到通知。下一步：邀请企业" if form.bank_ids.data
+                       else "活动已创建（尚未选择参会银行）。下一步：邀请企业")
         else:
             saved = run_form(form, lambda db: events.update_event(db, current_user, event, **_values(form)))
             message = "活动已保存"

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, coerce_int_or_none
+from ..fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, Phone, coerce_int_or_none
 
 
 class FirmFieldsForm(FlaskForm):
@@ -19,4 +19,4 @@ class FirmFieldsForm(FlaskForm):
     tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES, default="")
     contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
     contact_phone = StringField("联系电话", validators=[
-        DataRequired("请填写联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
+        DataRequired("请填写联系电话"), Phone()])

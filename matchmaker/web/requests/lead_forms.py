@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...domain.core.workdays import local_date
 from ...models.requests import DECLINE_REASONS
-from ..fields import FiniteDecimalField
+from ..fields import AmountRange, FiniteDecimalField
 
 
 class NoteForm(FlaskForm):
@@ -14,7 +14,7 @@ class NoteForm(FlaskForm):
 
 class ApproveForm(FlaskForm):
     amount_wan = FiniteDecimalField("授信金额（万元）", places=4, validators=[
-        InputRequired("请填写授信金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
+        InputRequired("请填写授信金额"), AmountRange(100000, "授信金额")])
     rate_pct = FiniteDecimalField("年利率（%）", places=3, validators=[
         InputRequired("请填写年利率"), NumberRange(min=0.001, max=24, message="年利率应在0–24%%之间")])
     term_months = IntegerField("期限（月）", validators=[InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
