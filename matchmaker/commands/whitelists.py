@@ -153,6 +153,7 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     """
     from ..config import resolve_thresholds
     from ..domain.firms.entity_resolution import AUTO, Resolver
+    from ..domain.whitelists.lists import neutralise
 
     default_auto, default_review = resolve_thresholds()
     reg_header, reg_rows = _read_table(registry)
@@ -166,15 +167,15 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     columns = [h for h in header if h not in OUT_COLUMNS] + list(OUT_COLUMNS)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+    writer.writerow({c: neutralise(c) for c in columns})
     counts = {"auto": 0, "review": 0, "new": 0}
     for row in rows:
         res = resolver.resolve(row[name_col], row[code_col] if code_col else None)
         shown = res.best if res.decision != "new" else None
         counts[res.decision] += 1
-        writer.writerow({**row, "matched_uscc": (shown.uscc or "") if shown else "",
-                         "matched_name": shown.name if shown else "", "score": f"{res.score:.1f}",
-                         "decision": res.decision})
+        written = {**row, "matched_uscc": (shown.uscc or "") if shown else "",
+                   "matched_name": shown.name if shown else "", "score": f"{res.score:.1f}", "decision": res.decision}
+        writer.writerow({key: neutralise(value) for key, value in written.items()})
     output.write_text(out.getvalue(), encoding="utf-8")
     click.echo(f"{len(rows)} 个名称：自动匹配 {counts[AUTO]}，待确认 {counts['review']}，新企业 {counts['new']} -> {output}",
                err=True)

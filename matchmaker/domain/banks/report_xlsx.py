@@ -32,7 +32,7 @@ def template_xlsx(bank: Bank, month: date, values: dict[str, int] | None = None)
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     font = {"font_name": "宋体", "font_size": 11}
     title = book.add_format({**font, "bold": True, "font_size": 14})
     head = book.add_format({**font, "bold": True, "bg_color": "#DDE7F3", "border": 1})

@@ -7,7 +7,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..core.limits import contains
+from ..core.limits import check_column, check_phone, contains
 from ...models import Firm, User
 from ..core.errors import DomainError, Forbidden, NotFound
 from . import uscc as uscc_rules
@@ -21,7 +21,8 @@ def pinyin_forms(name: str) -> tuple[str, str]:
 
 
 def set_firm_name(firm: Firm, name: str) -> None:
-    firm.name = name.strip()
+    """The firm's name (held to the column's length, never cut) and its pinyin forms for search."""
+    firm.name = check_column(name, Firm.name, "企业名称", "name")
     firm.name_pinyin, firm.name_initials = pinyin_forms(firm.name)
 
 
@@ -77,6 +78,8 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
     if not (name or "").strip():
         raise DomainError("请填写企业名称", field="name")
     set_firm_name(firm, name)
+    if "contact_phone" in values:
+        values["contact_phone"] = check_phone(values["contact_phone"], "联系电话", "contact_phone", required=True)
     for key in (*PROFILE_FIELDS, "existing_bank_debt"):  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])

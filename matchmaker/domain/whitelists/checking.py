@@ -13,13 +13,14 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Township
+from ...models import Firm, Township, WhiteListEntry
 from ...models.firms import INDUSTRIES
 from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
 from ..core import settings
 from ..core.errors import DomainError
 from ..firms import uscc as uscc_rules
 from ..firms.entity_resolution import name_key, normalise
+from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from .files import Grid, read_grid
 
@@ -115,6 +116,12 @@ class RowError:
         where = f"第{self.row}行" if self.row else ""
         what = FIELDS.get(self.field or "", "")
         return " ".join(p for p in (where, f"{what}：" if what else "", self.message) if p).replace("： ", "：")
+
+
+# Text that goes into a column is held to that column's length (a firm's name into Firm.name); never cut.
+TEXT_LIMITS = {"name": min(max_length(Firm.name), max_length(WhiteListEntry.written_name)),
+               "project_name": max_length(WhiteListEntry.project_name),
+               "remark": 1000}
 
 
 @dataclass
@@ -336,6 +343,9 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
     row_no = row["row"]
     if not row["name"]:
         errors.append(RowError(row_no, "name", "不能为空"))
+    for key, limit in TEXT_LIMITS.items():
+        if len(row[key]) > limit:
+            errors.append(RowError(row_no, key, f"不能超过{limit}字（现为{len(row[key])}字）"))
     if project_list and not row["project_name"]:
         errors.append(RowError(row_no, "project_name", "不能为空"))
     for column, value, text in shown:

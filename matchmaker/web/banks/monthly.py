@@ -140,6 +140,8 @@ def upload():
     db = session()
     upload_form = UploadForm()
     form = MonthlyReportForm(formdata=None)
+    # a refused upload shows the figures as they stand (not an empty form) and keeps the note typed
+    _prefill(form, monthly_reports.values_of(monthly_reports.latest_one(db, current_user.bank_id, month)))
     if not upload_form.validate_on_submit():
         return _render_submit(month, form, upload_form, status=422)
     bank = db.get(Bank, current_user.bank_id)

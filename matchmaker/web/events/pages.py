@@ -362,9 +362,13 @@ def invite(event_id: int):
 def send(event_id: int):
     db = session()
     event = event_or_abort(event_id, manage=True)
-    _form, chosen, manual, _dropped = _selection(db, event, request.form)
+    form, chosen, manual, _dropped = _selection(db, event, request.form)
     expected = request.form.get("expected", type=int)
     back = url_for("events.invite", event_id=event_id) + "?" + request.form.get("query", "")
+    if form.errors:  # the list would ignore the bad filter: send nothing until it is corrected
+        wrong = "；".join(f"{getattr(form, name).label.text}：{'，'.join(errors)}" for name, errors in form.errors.items())
+        flash(f"筛选条件有误（{wrong}），未发送任何邀请：请改正后重新预览", "danger")
+        return redirect(back)
     if expected is not None and expected != len(chosen):
         flash(f"名单已变化（预览时 {expected} 家，现在 {len(chosen)} 家），请核对后再发送", "warning")
         return redirect(back)

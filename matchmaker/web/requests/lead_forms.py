@@ -3,13 +3,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ...domain.core.limits import NOTE_MAX
 from ...domain.core.workdays import local_date
 from ...models.requests import DECLINE_REASONS
 from ..fields import AmountRange, FiniteDecimalField
 
 
 class NoteForm(FlaskForm):
-    note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
+    note = TextAreaField("备注", validators=[Optional(), Length(max=NOTE_MAX, message=f"备注不能超过{NOTE_MAX}字")])
 
 
 class ApproveForm(FlaskForm):

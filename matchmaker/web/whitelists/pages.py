@@ -276,7 +276,11 @@ def review(import_id: int):
             imp = _import_or_abort(db, import_id)
         else:
             db.commit()
-            flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+            if decided:
+                flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+            else:
+                flash("没有选择任何名称的对应企业，未做任何确认：请在每行选择对应的企业或“新企业”后再保存", "warning")
+                return redirect(url_for("whitelists.review", import_id=imp.id))
             if not imp.pending_reviews:
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
             return redirect(url_for("whitelists.review", import_id=imp.id))
