@@ -227,3 +227,16 @@ def test_resolve_names_writes_no_formula(app, tmp_path: Path):
     for line in text.splitlines():
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@")), cell
+
+
+def test_the_profile_rule_holds_for_every_caller_not_only_the_form(db, users, firm):
+    from matchmaker.domain.firms import records
+
+    for key, value, message in (("contact_person", "李" * 51, "联系人不能超过50字"),
+                                ("address", "路" * 201, "地址不能超过200字"),
+                                ("description", "业" * 2001, "主营业务简介不能超过2000字")):
+        with pytest.raises(DomainError, match=message) as caught:
+            records.update_profile(db, users["enterprise"], firm, firm.name, **{key: value})
+        assert caught.value.field == key
+    with pytest.raises(DomainError, match="企业名称不能超过200字"):
+        records.update_profile(db, users["enterprise"], firm, "企" * 201)

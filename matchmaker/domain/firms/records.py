@@ -7,7 +7,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..core.limits import check_column, check_phone, contains
+from ..core.limits import check_column, check_length, check_phone, contains
 from ...models import Firm, User
 from ..core.errors import DomainError, Forbidden, NotFound
 from . import uscc as uscc_rules
@@ -68,6 +68,7 @@ def get_firm_for(session: Session, actor: User, firm_id: int) -> Firm:
     raise Forbidden("无权查看该企业")
 
 
+DESCRIPTION_MAX = 2000
 PROFILE_FIELDS = ("township_id", "industry", "size", "founded_year", "has_bank_loan", "tax_credit_grade",
                   "contact_person", "contact_phone", "address", "description")
 
@@ -80,6 +81,11 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
     set_firm_name(firm, name)
     if "contact_phone" in values:
         values["contact_phone"] = check_phone(values["contact_phone"], "联系电话", "contact_phone", required=True)
+    for key, label in (("contact_person", "联系人"), ("address", "地址")):
+        if key in values:
+            values[key] = check_column(values[key], getattr(Firm, key), label)
+    if "description" in values:
+        values["description"] = check_length(values["description"], DESCRIPTION_MAX, "主营业务简介", "description")
     for key in (*PROFILE_FIELDS, "existing_bank_debt"):  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])

@@ -5,10 +5,11 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.events.invitations import REQUEST_FILTERS
+from ...models import MatchmakingEvent
 from ...models.events import EVENT_KINDS, INTENTION_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
 from ..fields import (COLLATERAL_CHOICES, AmountRange, DateRequired, FiniteDecimalField, Phone, PlainDateField,
-                      coerce_int_or_none)
+                      coerce_int_or_none, column_length)
 from ..requests.forms import MultiCheckboxField
 
 LEADING_CHOICES = [(c, INDUSTRIES[c]) for c in LEADING_INDUSTRIES]
@@ -17,14 +18,16 @@ AMOUNT = [InputRequired("请填写金额"), AmountRange(100000)]
 
 
 class EventForm(FlaskForm):
-    title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=200)])
+    title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(
+        max=column_length(MatchmakingEvent.title), message=f"活动名称不能超过{column_length(MatchmakingEvent.title)}字")])
     kind = SelectField("活动类型", choices=[("", "请选择")] + list(EVENT_KINDS.items()),
                        validators=[DataRequired("请选择活动类型")])
     industry = SelectField("主导产业（产业专场必选）", choices=[("", "—")] + LEADING_CHOICES, validators=[Optional()])
     township_id = SelectField("主办镇街", coerce=coerce_int_or_none, validators=[Optional()])
     starts_on = PlainDateField("日期", validators=[DateRequired("请填写活动日期")])
     starts_time = TimeField("开始时间", validators=[DataRequired("请填写开始时间")])
-    venue = StringField("地点", validators=[DataRequired("请填写活动地点"), Length(max=200)])
+    venue = StringField("地点", validators=[DataRequired("请填写活动地点"), Length(
+        max=column_length(MatchmakingEvent.venue), message=f"活动地点不能超过{column_length(MatchmakingEvent.venue)}字")])
     capacity = IntegerField("容量（家企业）", validators=[InputRequired("请填写容量"),
                                                     NumberRange(1, 5000, "容量应为1–5000家企业")])
     description = TextAreaField("活动说明", validators=[Optional(), Length(max=2000)])
