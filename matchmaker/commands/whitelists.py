@@ -116,12 +116,15 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
     click.echo(f"已导出 {len(rows)} 行到 {output}")
 
 
-def _read_table(path: Path) -> tuple[list[str], list[dict]]:
+def _read_table(path: Path, registry: bool = False) -> tuple[list[str], list[dict]]:
     from ..domain.core.errors import DomainError
+    from ..domain.core.sheets import DEFAULT_LIMITS, MIB, SheetLimits
     from ..domain.whitelists.files import read_csv_bytes
 
+    # a registry of every firm may be far longer than an uploaded list; a local file, still read within limits
+    limits = SheetLimits(max_rows=2_000_000, max_file_bytes=512 * MIB) if registry else DEFAULT_LIMITS
     try:
-        rows = read_csv_bytes(path.read_bytes())
+        rows = read_csv_bytes(path.read_bytes(), limits)
     except DomainError as exc:
         raise click.ClickException(f"{path}：{exc.message}") from None
     if not rows:
@@ -156,7 +159,7 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     from ..domain.whitelists.lists import neutralise
 
     default_auto, default_review = resolve_thresholds()
-    reg_header, reg_rows = _read_table(registry)
+    reg_header, reg_rows = _read_table(registry, registry=True)
     reg_name, reg_code = _column(reg_header, NAME_HEADERS, registry), _column(reg_header, USCC_HEADERS, registry)
     resolver = Resolver(((r[reg_code].strip() or f"#{i}", r[reg_code], r[reg_name]) for i, r in enumerate(reg_rows)),
                         auto_threshold=auto_threshold if auto_threshold is not None else default_auto,
