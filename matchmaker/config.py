@@ -115,6 +115,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "CONTACT_WORKDAYS": int(os.environ.get("MATCHMAKER_CONTACT_WORKDAYS", "3")),
         "DECISION_WORKDAYS": int(os.environ.get("MATCHMAKER_DECISION_WORKDAYS", "10")),
         "PAGE_SIZE": 25,
+        # uploaded spreadsheets (white lists, monthly figures): checked before they are read
+        "SHEET_MAX_ROWS": int(os.environ.get("MATCHMAKER_SHEET_MAX_ROWS", "200000")),
+        "SHEET_MAX_COLS": int(os.environ.get("MATCHMAKER_SHEET_MAX_COLS", "200")),
+        "SHEET_MAX_CELL_CHARS": int(os.environ.get("MATCHMAKER_SHEET_MAX_CELL_CHARS", "2000")),
     }
     if overrides:
         cfg.update(overrides)

@@ -54,9 +54,11 @@ def create_app_client(client):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("amount_wan", "-5", "金额应在"),
-    ("amount_wan", "99999999", "金额应在"),
-    ("amount_wan", "abc", "不是有效的小数"),
+    ("amount_wan", "-5", "申请金额须大于 0"),
+    ("amount_wan", "0", "申请金额须大于 0"),
+    ("amount_wan", "99999999", "申请金额不能超过 100000 万元"),
+    ("amount_wan", "abc", "申请金额“abc”不是有效的数字"),
+    ("amount_wan", "1e309", "申请金额“1e309”不是有效的数字"),
     ("amount_wan", "", "请填写申请金额"),
     ("term_months", "0", "期限应在"),
     ("term_months", "", "请填写期限"),

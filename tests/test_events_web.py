@@ -2,12 +2,14 @@
 errors, the invitation builder, check-in messages, the intention form, report page and .xlsx."""
 import io
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from matchmaker.domain.events import checkin, intentions
+from matchmaker.domain.events import organising as events
 from matchmaker.domain.events import invitations as inv
 from matchmaker.models import EventIntention, EventInvitation, FinancingRequest, MatchmakingEvent
 
@@ -84,7 +86,8 @@ def test_calendar_lists_each_roles_events(db, users, as_role, setup, other_bank)
 def test_create_event_form(db, as_role, users, bank, township):
     client = as_role("township")
     product = product_of(db, bank)
-    data = {"title": "", "kind": "industry", "industry": "", "starts_on": "2031-05-20", "starts_time": "09:30",
+    day = (events.local_today() + timedelta(days=40)).isoformat()
+    data = {"title": "", "kind": "industry", "industry": "", "starts_on": day, "starts_time": "09:30",
             "venue": "便民服务中心", "capacity": "40", "bank_ids": [str(bank.id)], "product_ids": [str(product.id)]}
     response = client.post("/events/new", data=data)
     page = response.get_data(as_text=True)
@@ -97,7 +100,7 @@ def test_create_event_form(db, as_role, users, bank, township):
     assert response.status_code == 302
     event = db.scalar(select(MatchmakingEvent).where(MatchmakingEvent.title == "新材料产业银企对接会"))
     assert event.township_id == township.id and event.bank_ids == [bank.id] and event.product_ids == [product.id]
-    assert event.starts_at.strftime("%Y-%m-%d %H:%M") == "2031-05-20 09:30"
+    assert event.starts_at.strftime("%Y-%m-%d %H:%M") == f"{day} 09:30"
     shown = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert product.name in shown and bank.name in shown
 

@@ -69,7 +69,7 @@ def test_preferences_form_saves_and_shows_errors_next_to_the_field(as_role, db, 
     bad = client.post("/notifications/settings", data={"email": "no-at-sign", "sms_phone": "abc"})
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "请填写正确的手机号码" in text and 'value="no-at-sign"' in text
+    assert "手机号“abc”不是有效的号码" in text and 'value="no-at-sign"' in text
     ok = client.post("/notifications/settings", data={"email": "m@example.com", "sms_phone": "13800000000",
                                                       "sms_enabled": "y"})
     assert ok.status_code == 302

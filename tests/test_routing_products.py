@@ -205,14 +205,20 @@ def test_firm_declares_its_bank_debt_in_the_profile_and_the_debt_rule_reads_it(a
     reasons = {r["reason"] for p in check["products"] for r in p["rules"] if r["rule"] == "debt"}
     assert reasons == {"现有银行贷款余额不超过 500万元；企业现有 800万元"} and check["eligible_count"] == 0
     bad = client.post("/enterprise/profile", data={**profile, "existing_debt_wan": "-1"})
-    assert bad.status_code == 200 and "请填写不小于0的金额" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "现有银行贷款余额不能小于 0" in bad.get_data(as_text=True)
+    for value in ("1e309", "abc"):  # not a number: said so, and the stored 800万元 stays
+        bad = client.post("/enterprise/profile", data={**profile, "existing_debt_wan": value})
+        html = bad.get_data(as_text=True)
+        assert bad.status_code == 200 and f"现有银行贷款余额“{value}”不是有效的数字" in html and "已保存" not in html
+        db.expire_all()
+        assert db.get(type(firm), firm.id).existing_bank_debt == 800_0000
 
 
 def test_not_a_number_in_any_money_or_weight_field_is_an_error_not_a_crash(as_role, db, users, firm, bank):
     admin, district, enterprise = as_role("bank_admin"), as_role("district"), as_role("enterprise")
     for value in ("NaN", "sNaN", "Infinity", "-Infinity"):
         r = admin.post("/products/new", data={**NEW_PRODUCT, "max_amount_wan": value, "max_debt_wan": value})
-        assert r.status_code == 422 and "请填写数字" in r.get_data(as_text=True), value
+        assert r.status_code == 422 and "不是有效的数字" in r.get_data(as_text=True), value
         r = district.post("/district/weights/", data={"product_fit": value, "whitelist": "1", "target_gap": "1",
                                                       "speed": "1", "workload": "1", "nearby": "1"})
         assert r.status_code == 422, value

@@ -54,19 +54,26 @@ def sweep_command(now_text: str | None, as_json: bool):
 
 @click.command("load-workdays")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--complete", is_flag=True, help="the file is a whole year's schedule: mark its years as fully "
+                                               "entered (their unlisted days are plain Monday-Friday)")
 @with_appcontext
-def load_workdays_command(path: Path):
+def load_workdays_command(path: Path, complete: bool):
     """Load working-day overrides from a CSV (date,is_workday,note; 1 = working day, 0 = day off)."""
     from ..domain.core import workdays
     from ..domain.core.errors import DomainError
 
     with current_app.extensions["db_sessionmaker"]() as session:
         try:
-            count = workdays.load_overrides_csv(session, path)
+            count = workdays.load_overrides_csv(session, path, complete=complete)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
         session.commit()
+        marked = sorted(workdays.complete_years(session))
     click.echo(f"已载入 {count} 个调休日期（{path.name}）")
+    if complete:
+        click.echo("已标记为全年已录入的年份：" + "、".join(str(y) for y in marked))
+    else:
+        click.echo("提示：若该文件是整年安排，请加 --complete 或在“工作日调休”页标记该年“全年已录入”，否则仍会提示。")
 
 
 COMMANDS = [sweep_command, load_workdays_command]

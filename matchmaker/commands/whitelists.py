@@ -37,6 +37,7 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
                              dry_run: bool):
     """Import a white list from .xlsx or .csv: check, resolve firms, compare with the previous batch, commit."""
     from ..domain.core.errors import DomainError
+    from ..domain.core.sheets import limits_from
     from ..domain.whitelists import batches
     from ..domain.whitelists.checking import check_file, remember_mappings
 
@@ -46,7 +47,8 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
                 remember_mappings(session, dict(m.split("=", 1) for m in mappings if "=" in m))
                 if not dry_run:
                     session.commit()
-            checked = check_file(session, file.read_bytes(), file.name, kind, sheet)
+            checked = check_file(session, file.read_bytes(), file.name, kind, sheet,
+                                 limits=limits_from(current_app.config))
             if checked.unknown_headers:
                 raise DomainError("以下表头无法识别，请用 --map 表头=字段 指定，或在网页“导入白名单”中指定（会被记住）："
                                   + "、".join(checked.unknown_headers))
@@ -114,12 +116,15 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
     click.echo(f"已导出 {len(rows)} 行到 {output}")
 
 
-def _read_table(path: Path) -> tuple[list[str], list[dict]]:
+def _read_table(path: Path, registry: bool = False) -> tuple[list[str], list[dict]]:
     from ..domain.core.errors import DomainError
-    from ..domain.whitelists.files import decode_text, read_csv_rows
+    from ..domain.core.sheets import DEFAULT_LIMITS, MIB, SheetLimits
+    from ..domain.whitelists.files import read_csv_bytes
 
+    # a registry of every firm may be far longer than an uploaded list; a local file, still read within limits
+    limits = SheetLimits(max_rows=2_000_000, max_file_bytes=512 * MIB) if registry else DEFAULT_LIMITS
     try:
-        rows = read_csv_rows(decode_text(path.read_bytes()))
+        rows = read_csv_bytes(path.read_bytes(), limits)
     except DomainError as exc:
         raise click.ClickException(f"{path}：{exc.message}") from None
     if not rows:
@@ -151,9 +156,10 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     """
     from ..config import resolve_thresholds
     from ..domain.firms.entity_resolution import AUTO, Resolver
+    from ..domain.whitelists.lists import neutralise
 
     default_auto, default_review = resolve_thresholds()
-    reg_header, reg_rows = _read_table(registry)
+    reg_header, reg_rows = _read_table(registry, registry=True)
     reg_name, reg_code = _column(reg_header, NAME_HEADERS, registry), _column(reg_header, USCC_HEADERS, registry)
     resolver = Resolver(((r[reg_code].strip() or f"#{i}", r[reg_code], r[reg_name]) for i, r in enumerate(reg_rows)),
                         auto_threshold=auto_threshold if auto_threshold is not None else default_auto,
@@ -164,15 +170,15 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     columns = [h for h in header if h not in OUT_COLUMNS] + list(OUT_COLUMNS)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+    writer.writerow({c: neutralise(c) for c in columns})
     counts = {"auto": 0, "review": 0, "new": 0}
     for row in rows:
         res = resolver.resolve(row[name_col], row[code_col] if code_col else None)
         shown = res.best if res.decision != "new" else None
         counts[res.decision] += 1
-        writer.writerow({**row, "matched_uscc": (shown.uscc or "") if shown else "",
-                         "matched_name": shown.name if shown else "", "score": f"{res.score:.1f}",
-                         "decision": res.decision})
+        written = {**row, "matched_uscc": (shown.uscc or "") if shown else "",
+                   "matched_name": shown.name if shown else "", "score": f"{res.score:.1f}", "decision": res.decision}
+        writer.writerow({key: neutralise(value) for key, value in written.items()})
     output.write_text(out.getvalue(), encoding="utf-8")
     click.echo(f"{len(rows)} 个名称：自动匹配 {counts[AUTO]}，待确认 {counts['review']}，新企业 {counts['new']} -> {output}",
                err=True)

@@ -1,10 +1,16 @@
-"""Shared form pieces: choices built from the database and the glossary."""
+"""Shared form pieces: choices built from the database and the glossary, and the fields and validators that
+apply the domain's input limits (`domain.core.limits`) the same way in every form."""
 from __future__ import annotations
 
+import datetime
+
 from sqlalchemy import select
-from wtforms import DecimalField
+from wtforms import DateField, DecimalField
+from wtforms.validators import StopValidation, ValidationError
 
 from ..db import get_session
+from ..domain.core import limits
+from ..domain.core.errors import DomainError
 from ..models import Bank, ProductKind, Township
 from ..models.firms import FIRM_SIZES, INDUSTRIES, TAX_CREDIT_GRADES
 from ..models.products import COLLATERAL_KINDS
@@ -38,10 +44,78 @@ def coerce_int_or_none(value):
 
 
 class FiniteDecimalField(DecimalField):
-    """A DecimalField that refuses NaN and infinities as "not a number" (WTForms' NumberRange would fail on them)."""
+    """A DecimalField that reads only plain decimals ("1,234.5"): exponents ("1e309"), NaN and infinities are
+    "not a valid number" next to the field, never an empty value or a range message."""
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
+        if not valuelist:
+            return
+        self.raw_data = valuelist
+        try:
+            self.data = limits.parse_decimal(valuelist[0], self.label.text.split("（")[0])
+        except DomainError as exc:
             self.data = None
-            raise ValueError("请填写数字")
+            raise ValueError(exc.message) from None
+
+
+class AmountRange:
+    """An amount above 0 (or at least 0 with `allow_zero`) and at most `maximum`, with the domain's messages
+    ("金额须大于 0")."""
+
+    def __init__(self, maximum, label: str = "金额", unit: str = "万元", allow_zero: bool = False):
+        self.maximum, self.label, self.unit, self.allow_zero = maximum, label, unit, allow_zero
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        try:
+            limits.check_amount(field.data, self.maximum, self.label, self.unit, allow_zero=self.allow_zero)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
+
+
+class PlainDateField(DateField):
+    """A date typed as YYYY-MM-DD; one that does not exist (2026-02-30) says so instead of "please fill in"."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not " ".join(valuelist).strip():
+            self.data = None
+            return
+        text = " ".join(valuelist).strip()
+        try:
+            self.data = datetime.date.fromisoformat(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"日期“{limits.quote(text)}”无效：请按 YYYY-MM-DD 填写存在的日期") from None
+
+
+class DateRequired:
+    """A date must be given; unlike DataRequired it keeps the "invalid date" message of an unparsable one."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None and not field.errors:
+            raise StopValidation(self.message)
+        if field.data is None:
+            raise StopValidation()
+
+
+class Phone:
+    """A mainland mobile or a landline with area code (`limits.check_phone`)."""
+
+    def __init__(self, label: str = "联系电话"):
+        self.label = label
+
+    def __call__(self, form, field):
+        try:
+            field.data = limits.check_phone(field.data, self.label)
+        except DomainError as exc:
+            raise ValidationError(exc.message) from None
+
+
+def column_length(column) -> int:
+    """The length of the model column a form field fills (`column_length(Firm.name)` -> 200)."""
+    return limits.max_length(column)
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+
 from ...config import SEED_DIR
 from ..core.errors import DomainError
 

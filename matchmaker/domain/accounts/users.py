@@ -12,6 +12,7 @@ from ...models import Bank, Firm, Township, User, utcnow
 from ...models.users import ROLES
 from ..core.changes import record_event
 from ..core.errors import DomainError
+from ..core.limits import check_phone
 from ..firms import uscc as uscc_rules
 from ..firms.records import set_firm_name
 from . import passwords
@@ -71,6 +72,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
         raise DomainError("镇街用户必须选择所属镇街", field="township_id")
     if role == "enterprise" and not claimant and not (firm_id and session.get(Firm, firm_id)):
         raise DomainError("企业用户必须关联企业", field="firm_id")
+    phone = check_phone(phone, "电话", "phone")
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name or username, phone=phone,
                 bank_id=bank_id if role in ("bank_manager", "bank_admin") else None,
@@ -97,6 +99,7 @@ def register_enterprise(session: Session, *, username: str, password: str, uscc:
     name = (name or "").strip()
     if not name:
         raise DomainError("请填写企业名称", field="name")
+    contact_phone = check_phone(contact_phone, "联系电话", "contact_phone", required=True)
     username = _check_credentials(session, username, password)
     firm = session.scalar(select(Firm).where(Firm.uscc == code))
     if firm is not None:
@@ -106,7 +109,7 @@ def register_enterprise(session: Session, *, username: str, password: str, uscc:
     set_firm_name(firm, name)
     firm.township_id = township_id
     firm.contact_person = contact_person.strip()
-    firm.contact_phone = contact_phone.strip()
+    firm.contact_phone = contact_phone
     firm.industry = industry
     firm.size = size
     firm.founded_year = founded_year

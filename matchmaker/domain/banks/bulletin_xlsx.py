@@ -29,7 +29,7 @@ class _Book:
         import xlsxwriter
 
         self.buffer = io.BytesIO()
-        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True})
+        self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True, "strings_to_formulas": False})
         font = {"font_name": "宋体", "font_size": 10}
         self.f = {
             "title": self.book.add_format({**font, "bold": True, "font_size": 14}),

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from ...models import Bank
 from ..core.errors import DomainError
+from ..core.sheets import DEFAULT_LIMITS, SheetLimits, check_xlsx, quote
 from .monthly_reports import (
     FIGURE_BY_NAME,
     FIGURES,
@@ -31,7 +32,7 @@ def template_xlsx(bank: Bank, month: date, values: dict[str, int] | None = None)
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     font = {"font_name": "宋体", "font_size": 11}
     title = book.add_format({**font, "bold": True, "font_size": 14})
     head = book.add_format({**font, "bold": True, "bg_color": "#DDE7F3", "border": 1})
@@ -85,13 +86,13 @@ def _cell_number(figure: Figure, value, where: str, errors: list[str]) -> Decima
         errors.append(f"{label}：未填写")
         return None
     if isinstance(value, bool) or isinstance(value, datetime | date):
-        errors.append(f"{label}：“{_cell_text(value)}”不是数字")
+        errors.append(f"{label}：“{quote(_cell_text(value))}”不是数字")
         return None
     try:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip().replace(",", ""))
         to_yuan(figure, amount)
     except InvalidOperation:
-        errors.append(f"{label}：“{value}”不是数字")
+        errors.append(f"{label}：“{quote(value)}”不是数字")
         return None
     except DomainError as exc:
         errors.append(f"{label}：{exc.message}")
@@ -99,10 +100,15 @@ def _cell_number(figure: Figure, value, where: str, errors: list[str]) -> Decima
     return amount
 
 
-def _rows_by_label(data: bytes) -> dict[str, tuple[int, tuple]]:
-    """The first four cells of each of the first 200 rows, by the text in column A (its first row only)."""
+def _rows_by_label(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, tuple]]:
+    """The first four cells of each of the first 200 rows, by the text in column A (its first row only).
+    The file is checked against `limits` before openpyxl opens it."""
     from openpyxl import load_workbook
 
+    try:
+        check_xlsx(data, limits)
+    except DomainError as exc:
+        raise UploadRefused([exc.message]) from None
     by_label: dict[str, tuple[int, tuple]] = {}
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -121,10 +127,11 @@ def _rows_by_label(data: bytes) -> dict[str, tuple[int, tuple]]:
     return by_label
 
 
-def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] | None = None) -> dict[str, Decimal]:
+def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] | None = None,
+               limits: SheetLimits = DEFAULT_LIMITS) -> dict[str, Decimal]:
     """Read a filled-in template. Every bad cell (text in a number, negative, wrong month, another bank's name,
     missing row) is named by row and column; any error refuses the whole file."""
-    by_label = _rows_by_label(data)
+    by_label = _rows_by_label(data, limits)
     errors: list[str] = []
     bank_row = by_label.get("银行")
     if bank_row is None:
@@ -133,7 +140,7 @@ def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] 
         named = _cell_text(bank_row[1][1])
         if named != bank.name:
             other = "，这是其他银行的报表" if bank_names and named in bank_names else ""
-            errors.append(f"第{bank_row[0]}行B列（银行）：“{named}”不是本行“{bank.name}”{other}")
+            errors.append(f"第{bank_row[0]}行B列（银行）：“{quote(named)}”不是本行“{bank.name}”{other}")
     month_row = by_label.get("月份")
     if month_row is None:
         errors.append("缺少“月份”一行（A列应为“月份”，B列为 YYYY-MM）")
@@ -142,7 +149,7 @@ def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] 
         try:
             found = parse_month(text)
         except DomainError:
-            errors.append(f"第{month_row[0]}行B列（月份）：“{text}”不是 YYYY-MM 格式的月份")
+            errors.append(f"第{month_row[0]}行B列（月份）：“{quote(text)}”不是 YYYY-MM 格式的月份")
         else:
             if found != month:
                 errors.append(f"第{month_row[0]}行B列（月份）：文件中为 {month_key(found)}，与报送月份 "

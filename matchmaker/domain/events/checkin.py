@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import EventInvitation, Firm, MatchmakingEvent, User, utcnow
 from ...models.firms import INDUSTRIES
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.limits import check_phone
 from ..firms import uscc as uscc_rules
 from ..firms.records import search_clause, set_firm_name
 from . import organising as events
@@ -160,7 +161,8 @@ def walk_in_new_firm(session: Session, actor: User, event: MatchmakingEvent, *, 
         if industry not in INDUSTRIES:
             raise DomainError("行业不正确", field="industry")
         firm = Firm(uscc=code, township_id=township_id, industry=industry, has_bank_loan=bool(has_bank_loan),
-                    contact_person=(contact_person or "").strip(), contact_phone=(contact_phone or "").strip())
+                    contact_person=(contact_person or "").strip(),
+                    contact_phone=check_phone(contact_phone, "联系电话", "contact_phone"))
         set_firm_name(firm, name)
         session.add(firm)
         session.flush()

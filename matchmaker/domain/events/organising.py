@@ -11,10 +11,13 @@ from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, Matc
 from ...models.events import EVENT_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.limits import add_years, check_column, check_date_between, check_length
 from ..notify import notifications
 
 CST = timezone(timedelta(hours=8))
 MAX_CAPACITY = 5000
+DESCRIPTION_MAX = 2000
+EVENT_YEARS_AHEAD = 2  # an event is set from today to two years ahead
 
 
 def local_now() -> datetime:
@@ -92,11 +95,9 @@ def get_event_for(session: Session, actor: User, event_id: int, manage: bool = F
 
 def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent | None) -> dict:
     """Check an event's fields; returns them cleaned. Errors name the form field."""
-    title = (values.get("title") or "").strip()
+    title = check_column(values.get("title"), MatchmakingEvent.title, "活动名称")
     if not title:
         raise DomainError("请填写活动名称", field="title")
-    if len(title) > 200:
-        raise DomainError("活动名称不超过200字", field="title")
     kind = values.get("kind")
     if kind not in EVENT_KINDS:
         raise DomainError("请选择活动类型", field="kind")
@@ -118,7 +119,10 @@ def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent 
     starts_at = values.get("starts_at")
     if not isinstance(starts_at, datetime):
         raise DomainError("请填写活动日期和时间", field="starts_on")
-    venue = (values.get("venue") or "").strip()
+    if event is None or starts_at.replace(second=0, microsecond=0) != event.starts_at:
+        today = local_today()
+        check_date_between(starts_at.date(), today, add_years(today, EVENT_YEARS_AHEAD), "活动日期", "starts_on")
+    venue = check_column(values.get("venue"), MatchmakingEvent.venue, "活动地点")
     if not venue:
         raise DomainError("请填写活动地点", field="venue")
     capacity = values.get("capacity")
@@ -144,7 +148,8 @@ def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent 
         raise DomainError("所选产品的银行未勾选参加：" + "、".join(stray), field="product_ids")
     return {"title": title, "kind": kind, "industry": industry, "township_id": township_id,
             "starts_at": starts_at.replace(second=0, microsecond=0), "venue": venue, "capacity": capacity,
-            "description": (values.get("description") or "").strip(), "bank_ids": bank_ids,
+            "description": check_length(values.get("description"), DESCRIPTION_MAX, "活动说明", "description"),
+            "bank_ids": bank_ids,
             "product_ids": product_ids}
 
 

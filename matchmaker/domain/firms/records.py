@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import Firm, FirmClaim, History, Township, TownshipMove, User
 from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden, NotFound
+from ..core.limits import check_column, check_length, check_phone, contains
 from . import uscc as uscc_rules
 
 
@@ -22,7 +23,8 @@ def pinyin_forms(name: str) -> tuple[str, str]:
 
 
 def set_firm_name(firm: Firm, name: str) -> None:
-    firm.name = name.strip()
+    """The firm's name (held to the column's length, never cut) and its pinyin forms for search."""
+    firm.name = check_column(name, Firm.name, "企业名称", "name")
     firm.name_pinyin, firm.name_initials = pinyin_forms(firm.name)
 
 
@@ -45,13 +47,13 @@ def search_clause(term: str):
         return None
     compact = "".join(term.split())
     lowered = compact.lower()
-    clauses = [Firm.name.contains(term, autoescape=True), Firm.name_pinyin.contains(lowered, autoescape=True),
-               Firm.name_initials.contains(lowered, autoescape=True)]
+    clauses = [contains(Firm.name, term), contains(Firm.name_pinyin, lowered),
+               contains(Firm.name_initials, lowered)]
     if compact != term:
-        clauses.append(Firm.name.contains(compact, autoescape=True))
+        clauses.append(contains(Firm.name, compact))
     code = uscc_rules.normalise(compact)
     if code.isalnum() and code.isascii():
-        clauses.append(Firm.uscc.contains(code, autoescape=True))
+        clauses.append(contains(Firm.uscc, code))
     return or_(*clauses)
 
 
@@ -68,6 +70,7 @@ def get_firm_for(session: Session, actor: User, firm_id: int) -> Firm:
     raise Forbidden("无权查看该企业")
 
 
+DESCRIPTION_MAX = 2000
 PROFILE_FIELDS = ("township_id", "industry", "size", "founded_year", "has_bank_loan", "tax_credit_grade",
                   "contact_person", "contact_phone", "address", "description")
 # what a firm changes on its own; its township changes only through a move request (township_moves.py)
@@ -130,6 +133,13 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
         raise DomainError("请填写企业名称", field="name")
     before = snapshot(firm)
     set_firm_name(firm, name)
+    if "contact_phone" in values:
+        values["contact_phone"] = check_phone(values["contact_phone"], "联系电话", "contact_phone", required=True)
+    for key, label in (("contact_person", "联系人"), ("address", "地址")):
+        if key in values:
+            values[key] = check_column(values[key], getattr(Firm, key), label)
+    if "description" in values:
+        values["description"] = check_length(values["description"], DESCRIPTION_MAX, "主营业务简介", "description")
     for key in SELF_SERVICE_FIELDS:  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])

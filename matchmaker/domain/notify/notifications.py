@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Notification, NotificationPreference, User, utcnow
 from ..core.errors import DomainError, NotFound
+from ..core.limits import check_phone
 from . import outbox
 
 
@@ -104,8 +105,7 @@ def save_preference(session: Session, user: User, *, email: str = "", sms_phone:
     sms_phone = (sms_phone or "").strip()
     if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
         raise DomainError("邮箱地址格式不正确", field="email")
-    if sms_phone and not all(c.isdigit() or c in "+- " for c in sms_phone):
-        raise DomainError("手机号码格式不正确", field="sms_phone")
+    sms_phone = check_phone(sms_phone, "手机号", "sms_phone")
     row = session.get(NotificationPreference, user.id)
     if row is None:
         row = NotificationPreference(user_id=user.id)

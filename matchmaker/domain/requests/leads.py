@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.limits import NOTE_MAX, check_length
 from ..core.money import amount_text, wan_text
 from ..core.visibility import visible_to
 from ..core.workdays import local_date
@@ -82,6 +83,7 @@ def _own(actor: User, lead: Lead) -> None:
 
 
 def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+    note = check_length(note, NOTE_MAX, "备注", "note")
     lead = get_lead_for(session, actor, lead_id)
     _own(actor, lead)
     lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系")
@@ -90,6 +92,7 @@ def record_contact(session: Session, actor: User, lead_id: int, note: str = "") 
 
 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+    note = check_length(note, NOTE_MAX, "备注", "note")
     lead = get_lead_for(session, actor, lead_id)
     _own(actor, lead)
     lifecycle.transition(session, lead, "in_review", actor, note or "进入审查")
@@ -136,6 +139,7 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     _own(actor, lead)
     if code not in DECLINE_REASONS:
         raise DomainError("请选择拒绝原因", field="code")
+    note = check_length(note, NOTE_MAX, "说明", "note")
     if code == "other" and not (note or "").strip():
         raise DomainError("选择“其他原因”时请填写说明", field="note")
     label = DECLINE_REASONS[code][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, select
@@ -21,12 +22,15 @@ from ...models.whitelists import (
     WhiteListImport,
 )
 from ..core.errors import Conflict, DomainError, NotFound
+from ..core.limits import quote
+from ..core.workdays import local_date
 from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key
 from ..firms.records import set_firm_name
 from ..requests import lifecycle
 from .checking import FIELDS, CheckedFile, RowError, project_key
 
-BATCH_LABEL = re.compile(r"^\d{4}[\w\-（）()·. ]{0,28}$")
+BATCH_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?P<rest>[^\d\-][\w\-（）()·. ]{0,24})?$")
+FIRST_BATCH_YEAR = 2000
 COMPARED = ("township_id", "investment_wan", "project_name", "remark")
 GONE_SHOWN = 500
 
@@ -47,10 +51,17 @@ class Thresholds:
     review: float
 
 
-def check_batch_label(session: Session, kind: str, label: str) -> str:
+def check_batch_label(session: Session, kind: str, label: str, today: date | None = None) -> str:
+    """A batch is named by a real year (2000 to next year), a year-month, or a year with words after it."""
     label = (label or "").strip()
-    if not BATCH_LABEL.match(label):
+    match = BATCH_LABEL.match(label)
+    if not match:
         raise DomainError("批次请以年份开头，如 2023、2023-06 或 2023年第二批", field="batch")
+    last_year = (today or local_date()).year + 1
+    if not FIRST_BATCH_YEAR <= int(match["year"]) <= last_year:
+        raise DomainError(f"批次的年份应在{FIRST_BATCH_YEAR}–{last_year}年之间（“{quote(label)}”）", field="batch")
+    if match["month"] is not None and not 1 <= int(match["month"]) <= 12:
+        raise DomainError(f"批次“{quote(label)}”的月份不正确：应为 01–12，如 2023-06", field="batch")
     taken = session.scalar(select(WhiteListBatch.id).where(WhiteListBatch.kind == kind, WhiteListBatch.label == label,
                                                            WhiteListBatch.state == "active"))
     if taken:

@@ -13,11 +13,13 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Township
+from ...models import Firm, Township, WhiteListEntry
 from ...models.firms import INDUSTRIES
 from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
 from ..core import settings
 from ..core.errors import DomainError
+from ..core.limits import max_length
+from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from ..firms import uscc as uscc_rules
 from ..firms.entity_resolution import name_key, normalise
 from .files import Grid, read_grid
@@ -114,6 +116,12 @@ class RowError:
         where = f"第{self.row}行" if self.row else ""
         what = FIELDS.get(self.field or "", "")
         return " ".join(p for p in (where, f"{what}：" if what else "", self.message) if p).replace("： ", "：")
+
+
+# Text that goes into a column is held to that column's length (a firm's name into Firm.name); never cut.
+TEXT_LIMITS = {"name": min(max_length(Firm.name), max_length(WhiteListEntry.written_name)),
+               "project_name": max_length(WhiteListEntry.project_name),
+               "remark": 1000}
 
 
 @dataclass
@@ -335,6 +343,9 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
     row_no = row["row"]
     if not row["name"]:
         errors.append(RowError(row_no, "name", "不能为空"))
+    for key, limit in TEXT_LIMITS.items():
+        if len(row[key]) > limit:
+            errors.append(RowError(row_no, key, f"不能超过{limit}字（现为{len(row[key])}字）"))
     if project_list and not row["project_name"]:
         errors.append(RowError(row_no, "project_name", "不能为空"))
     for column, value, text in shown:
@@ -386,9 +397,9 @@ def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: d
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,
-               mapping: dict[str, str] | None = None) -> CheckedFile:
-    """Read and check an uploaded file; `mapping` adds header choices made on the mapping screen."""
+               mapping: dict[str, str] | None = None, limits: SheetLimits = DEFAULT_LIMITS) -> CheckedFile:
+    """Read and check an uploaded file within `limits`; `mapping` adds header choices made on the mapping screen."""
     remembered = remembered_mappings(session)
     remembered.update({header_text(h): f for h, f in (mapping or {}).items()})
-    grid = read_grid(data, filename, sheet or None, has_header_for(remembered))
+    grid = read_grid(data, filename, sheet or None, has_header_for(remembered), limits)
     return check_grid(session, grid, kind, remembered)

@@ -1,15 +1,18 @@
 """Read a white-list file into a grid of cells: .xlsx (python-calamine) or .csv in UTF-8 (with or without BOM),
-UTF-16 or GBK/GB18030, detected. Legacy .xls, empty files and missing sheets are refused with a clear message."""
+UTF-16 or GBK/GB18030, detected. Legacy .xls, empty files, missing sheets and files over the limits of
+`core.sheets` (checked before calamine opens anything) are refused with a clear message."""
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from python_calamine import CalamineWorkbook
 
 from ..core.errors import DomainError
+from ..core.sheets import DEFAULT_LIMITS, SheetLimits, check_csv_bytes, check_xlsx, read_csv
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
@@ -38,31 +41,40 @@ def decode_text(data: bytes) -> str:
     raise DomainError("无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 .xlsx", field="file")
 
 
-def read_csv_rows(text: str) -> list[list[str]]:
+def read_csv_rows(text: str, limits: SheetLimits = DEFAULT_LIMITS) -> list[list[str]]:
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
     try:
-        return list(csv.reader(io.StringIO(text), dialect))
+        return read_csv(text, dialect, limits)
     except csv.Error:  # e.g. a stray quote that swallows the rest of the file into one huge cell
         raise DomainError("CSV 文件格式有误（引号不成对或单元格过长）：请检查后再导入", field="file") from None
 
 
 def _is_blank(data: bytes) -> bool:
-    return not data.strip().lstrip(b"\xef\xbb\xbf").strip()
+    return re.match(rb"(?:\xef\xbb\xbf)?\s*\Z", data) is not None  # a match copies nothing of a large file
+
+
+def read_csv_bytes(data: bytes, limits: SheetLimits = DEFAULT_LIMITS) -> list[list[str]]:
+    """The rows of a CSV file, within the limits."""
+    check_csv_bytes(data, limits)
+    return read_csv_rows(decode_text(data), limits)
 
 
 def read_grid(data: bytes, filename: str, sheet: str | None = None,
-              has_header: Callable[[list[list]], bool] | None = None) -> Grid:
-    """The sheet to import. Without `sheet`, the first sheet where `has_header` finds a header row."""
+              has_header: Callable[[list[list]], bool] | None = None,
+              limits: SheetLimits = DEFAULT_LIMITS) -> Grid:
+    """The sheet to import. Without `sheet`, the first sheet where `has_header` finds a header row.
+    The file is checked against `limits` before it is read."""
     name = (filename or "").lower()
     if not data or _is_blank(data):
         raise DomainError("文件为空：没有任何内容", field="file")
     if data.startswith(OLE2_MAGIC) or name.endswith(".xls"):
         raise DomainError("不支持旧版 Excel（.xls）文件：请在 Excel 中“另存为” .xlsx 格式后再导入", field="file")
     if data.startswith(XLSX_MAGIC):
+        check_xlsx(data, limits)
         return _read_xlsx(data, sheet, has_header)
     if name.endswith((".xlsx", ".xlsm")):
         raise DomainError("文件已损坏或不是有效的 Excel（.xlsx）文件", field="file")
@@ -70,7 +82,7 @@ def read_grid(data: bytes, filename: str, sheet: str | None = None,
         raise DomainError("仅支持 .xlsx 和 .csv 文件", field="file")
     if sheet:
         raise DomainError("CSV 文件没有工作表，请不要填写工作表名称", field="sheet")
-    return Grid(sheet="", rows=read_csv_rows(decode_text(data)))
+    return Grid(sheet="", rows=read_csv_bytes(data, limits))
 
 
 def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:

@@ -7,8 +7,8 @@ from ...domain.core.errors import DomainError
 from ...domain.firms import claims
 from ...extensions import limiter
 from ..common import apply_domain_error, safe_next, session
-from ..firms.pages import claims_dir
 from ..fields import township_choices
+from ..firms.pages import claims_dir
 from .forms import LoginForm, RegisterForm
 from .sessions import sign_out
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ...models.users import ROLES
-from ..fields import coerce_int_or_none
+from ..fields import Phone, coerce_int_or_none
 from ..firms.forms import FirmFieldsForm
 
 
@@ -29,7 +29,7 @@ class CreateUserForm(FlaskForm):
     role = SelectField("角色", choices=list(ROLES.items()))
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(3, 64)])
     display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
-    phone = StringField("电话", validators=[Optional(), Length(max=30)])
+    phone = StringField("电话", validators=[Optional(), Phone("电话")])
     password = PasswordField("初始密码", validators=[DataRequired("请设置密码")])
     bank_id = SelectField("所属银行", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])
     township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validate_choice=False, validators=[Optional()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from ...domain.banks import (
 )
 from ...domain.banks.monthly_reports import NeedsConfirmation, ReportInvalid, UploadRefused
 from ...domain.core.errors import DomainError
+from ...domain.core.sheets import limits_from
 from ...models import Bank
 from ...models.requests import DECLINE_REASONS
 from .. import nav
@@ -139,12 +140,15 @@ def upload():
     db = session()
     upload_form = UploadForm()
     form = MonthlyReportForm(formdata=None)
+    # a refused upload shows the figures as they stand (not an empty form) and keeps the note typed
+    _prefill(form, monthly_reports.values_of(monthly_reports.latest_one(db, current_user.bank_id, month)))
     if not upload_form.validate_on_submit():
         return _render_submit(month, form, upload_form, status=422)
     bank = db.get(Bank, current_user.bank_id)
     names = {b.name: b.id for b in db.scalars(select(Bank))}
     try:
-        values = report_xlsx.parse_xlsx(upload_form.file.data.read(), bank, month, names)
+        values = report_xlsx.parse_xlsx(upload_form.file.data.read(), bank, month, names,
+                                        limits=limits_from(current_app.config))
     except UploadRefused as exc:
         return _render_submit(month, form, upload_form, upload_errors=exc.errors, status=422)
     for name, value in values.items():

@@ -1,5 +1,6 @@
-"""The district's working-day table: add, edit and delete overrides of China's holiday calendar, and see
-which coming days fall outside both the table and the chinese_calendar library (a warning)."""
+"""The district's working-day table: add, edit and delete overrides of China's holiday calendar, mark a year as
+fully entered, and see which coming days fall outside both the table and the chinese_calendar library (a
+warning)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from ...domain.core import workdays
 from ...domain.core.errors import DomainError
 from ...models import WorkdayOverride
 from .. import nav
-from ..common import roles_required, run_form_action, session
+from ..common import roles_required, run_action, run_form_action, session
 from .workday_forms import WorkdayForm
 
 bp = Blueprint("workdays", __name__, url_prefix="/district/workdays")
@@ -31,9 +32,18 @@ def _special_days(calendar: workdays.Calendar, start: date, days: int = workdays
     for i in range(days + 1):
         day = start + timedelta(days=i)
         working = calendar.is_workday(day)
-        if working != (day.weekday() < 5) or calendar.source(day) == "table":
-            out.append({"day": day, "working": working, "source": calendar.source(day)})
+        source = calendar.source(day)
+        if working != (day.weekday() < 5) or source == "table":
+            out.append({"day": day, "working": working, "source": source})
     return out
+
+
+def _year_status(calendar: workdays.Calendar, listed_years: list[int], start: date) -> list[dict]:
+    """Each year the district may need to mark: years in its table, marked years, and coming years the library
+    does not cover."""
+    coming = {d.year for d in calendar.fallback_days(start)}
+    years = sorted(set(listed_years) | calendar.complete_years | coming)
+    return [{"year": y, "complete": y in calendar.complete_years} for y in years]
 
 
 def _page(form: WorkdayForm, editing: date | None = None, status: int = 200):
@@ -47,6 +57,7 @@ def _page(form: WorkdayForm, editing: date | None = None, status: int = 200):
     years = sorted({r.day.year for r in workdays.list_overrides(db)})
     return render_template("workdays/index.html", form=form, rows=rows, editing=editing, year=year, years=years,
                            special=_special_days(calendar, today), today=today,
+                           year_status=_year_status(calendar, years, today),
                            sources=workdays.SOURCE_LABELS), status
 
 
@@ -55,7 +66,8 @@ def _save(form: WorkdayForm, original: date | None = None):
     db = session()
     day, working = form.day.data, form.is_workday.data == "1"
     return run_form_action(
-        db, form, lambda: workdays.save_override(db, day, working, form.note.data or "", original=original),
+        db, form, lambda: workdays.save_override(db, day, form.is_workday.data, form.note.data or "",
+                                                 original=original),
         f"已保存：{day} {'上班' if working else '放假'}", url_for("workdays.index", year=day.year))
 
 
@@ -101,3 +113,21 @@ def delete(day: str):
     db.commit()
     flash(f"已删除 {day} 的调休记录，该日按 chinese_calendar（或周一至周五）计算", "info")
     return redirect(url_for("workdays.index"))
+
+
+@bp.post("/years/<int:year>/complete")
+@roles_required("district")
+def mark_year_complete(year: int):
+    return _mark_year(year, True)
+
+
+@bp.post("/years/<int:year>/incomplete")
+@roles_required("district")
+def mark_year_incomplete(year: int):
+    return _mark_year(year, False)
+
+
+def _mark_year(year: int, complete: bool):
+    message = (f"已将{year}年标记为“全年已录入”：表中未列的日期按周一至周五计算" if complete
+               else f"已取消{year}年的“全年已录入”标记：表中未列的日期重新按估算处理并提示")
+    return run_action(lambda db: workdays.mark_year(db, year, complete), message, url_for("workdays.index"))

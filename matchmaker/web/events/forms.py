@@ -1,29 +1,41 @@
 """Forms of the matchmaking events: the event, the invitation filters, walk-in registration, the quick
 intention form, the firm's reply with a need, and the follow-up setting."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ...domain.events.invitations import REQUEST_FILTERS
+from ...models import MatchmakingEvent
 from ...models.events import EVENT_KINDS, INTENTION_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
-from ..fields import COLLATERAL_CHOICES, FiniteDecimalField, coerce_int_or_none
+from ..fields import (
+    COLLATERAL_CHOICES,
+    AmountRange,
+    DateRequired,
+    FiniteDecimalField,
+    Phone,
+    PlainDateField,
+    coerce_int_or_none,
+    column_length,
+)
 from ..requests.forms import MultiCheckboxField
 
 LEADING_CHOICES = [(c, INDUSTRIES[c]) for c in LEADING_INDUSTRIES]
 ALL_INDUSTRY_CHOICES = LEADING_CHOICES + [(c, n) for c, n in INDUSTRIES.items() if c not in LEADING_INDUSTRIES]
-AMOUNT = [InputRequired("请填写金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")]
+AMOUNT = [InputRequired("请填写金额"), AmountRange(100000)]
 
 
 class EventForm(FlaskForm):
-    title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(max=200)])
+    title = StringField("活动名称", validators=[DataRequired("请填写活动名称"), Length(
+        max=column_length(MatchmakingEvent.title), message=f"活动名称不能超过{column_length(MatchmakingEvent.title)}字")])
     kind = SelectField("活动类型", choices=[("", "请选择")] + list(EVENT_KINDS.items()),
                        validators=[DataRequired("请选择活动类型")])
     industry = SelectField("主导产业（产业专场必选）", choices=[("", "—")] + LEADING_CHOICES, validators=[Optional()])
     township_id = SelectField("主办镇街", coerce=coerce_int_or_none, validators=[Optional()])
-    starts_on = DateField("日期", validators=[DataRequired("请填写活动日期")])
+    starts_on = PlainDateField("日期", validators=[DateRequired("请填写活动日期")])
     starts_time = TimeField("开始时间", validators=[DataRequired("请填写开始时间")])
-    venue = StringField("地点", validators=[DataRequired("请填写活动地点"), Length(max=200)])
+    venue = StringField("地点", validators=[DataRequired("请填写活动地点"), Length(
+        max=column_length(MatchmakingEvent.venue), message=f"活动地点不能超过{column_length(MatchmakingEvent.venue)}字")])
     capacity = IntegerField("容量（家企业）", validators=[InputRequired("请填写容量"),
                                                     NumberRange(1, 5000, "容量应为1–5000家企业")])
     description = TextAreaField("活动说明", validators=[Optional(), Length(max=2000)])
@@ -54,8 +66,7 @@ class WalkInForm(FlaskForm):
     industry = SelectField("所属行业", choices=ALL_INDUSTRY_CHOICES)
     has_bank_loan = BooleanField("曾获得过银行贷款")
     contact_person = StringField("联系人", validators=[Optional(), Length(max=50)])
-    contact_phone = StringField("联系电话", validators=[
-        Optional(), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
+    contact_phone = StringField("联系电话", validators=[Optional(), Phone()])
 
 
 class IntentionForm(FlaskForm):
@@ -74,7 +85,7 @@ class RespondForm(FlaskForm):
     """The firm's reply; the need is optional and becomes a draft financing request."""
 
     amount_wan = FiniteDecimalField("需求金额（万元，选填）", places=4, validators=[
-        Optional(), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
+        Optional(), AmountRange(100000, "需求金额")])
     term_months = IntegerField("期限（月）", default=12, validators=[Optional(), NumberRange(1, 360, "期限应在1–360个月之间")])
     purpose = TextAreaField("资金用途", validators=[Optional(), Length(max=1000)])
     collateral = SelectField("可提供的担保方式", choices=COLLATERAL_CHOICES, default="none")

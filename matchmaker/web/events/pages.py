@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ...domain.core.errors import DomainError
+from ...domain.core.limits import contains
 from ...domain.events import invitations
 from ...domain.events import organising as events
 from ...domain.events.checkin import attendance, attendance_by_event, search_walk_in
@@ -129,7 +130,7 @@ def index():
         query = query.where(MatchmakingEvent.township_id == request.args.get("township", type=int))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(MatchmakingEvent.title.contains(q) | MatchmakingEvent.venue.contains(q))
+        query = query.where(contains(MatchmakingEvent.title, q) | contains(MatchmakingEvent.venue, q))
     query = apply_sort(query, {"date": MatchmakingEvent.starts_at, "title": MatchmakingEvent.title,
                                "capacity": MatchmakingEvent.capacity}, default_sort)
     page = paginate(query, current_app.config["PAGE_SIZE"])
@@ -187,7 +188,8 @@ def _event_form(event: MatchmakingEvent | None):
     if form.validate_on_submit():
         if event is None:
             saved = run_form(form, lambda db: events.create_event(db, current_user, **_values(form)))
-            message = "活动已创建，参会银行已收到通知。下一步：邀请企业"
+            message = ("活动已创建，参会银行已收到通知。下一步：邀请企业" if form.bank_ids.data
+                       else "活动已创建（尚未选择参会银行）。下一步：邀请企业")
         else:
             saved = run_form(form, lambda db: events.update_event(db, current_user, event, **_values(form)))
             message = "活动已保存"
@@ -360,9 +362,13 @@ def invite(event_id: int):
 def send(event_id: int):
     db = session()
     event = event_or_abort(event_id, manage=True)
-    _form, chosen, manual, _dropped = _selection(db, event, request.form)
+    form, chosen, manual, _dropped = _selection(db, event, request.form)
     expected = request.form.get("expected", type=int)
     back = url_for("events.invite", event_id=event_id) + "?" + request.form.get("query", "")
+    if form.errors:  # the list would ignore the bad filter: send nothing until it is corrected
+        wrong = "；".join(f"{getattr(form, name).label.text}：{'，'.join(errors)}" for name, errors in form.errors.items())
+        flash(f"筛选条件有误（{wrong}），未发送任何邀请：请改正后重新预览", "danger")
+        return redirect(back)
     if expected is not None and expected != len(chosen):
         flash(f"名单已变化（预览时 {expected} 家，现在 {len(chosen)} 家），请核对后再发送", "warning")
         return redirect(back)

@@ -3,13 +3,15 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, coerce_int_or_none
+from ...models import Firm
+from ..fields import GRADE_CHOICES, INDUSTRY_CHOICES, SIZE_CHOICES, Phone, coerce_int_or_none, column_length
 
 
 class FirmFieldsForm(FlaskForm):
-    name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(max=200)])
+    name = StringField("企业名称", validators=[DataRequired("请填写企业名称"), Length(
+        max=column_length(Firm.name), message=f"企业名称不能超过{column_length(Firm.name)}字")])
     township_id = SelectField("所属镇街", coerce=coerce_int_or_none, validators=[DataRequired("请选择所属镇街")])
     industry = SelectField("所属行业", choices=INDUSTRY_CHOICES, default="other")
     size = SelectField("企业规模", choices=SIZE_CHOICES, default="small")
@@ -17,9 +19,10 @@ class FirmFieldsForm(FlaskForm):
                                                                             "成立年份不正确")])
     has_bank_loan = BooleanField("曾获得过银行贷款")
     tax_credit_grade = SelectField("纳税信用等级", choices=GRADE_CHOICES, default="")
-    contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(max=50)])
+    contact_person = StringField("联系人", validators=[DataRequired("请填写联系人"), Length(
+        max=column_length(Firm.contact_person), message=f"联系人不能超过{column_length(Firm.contact_person)}字")])
     contact_phone = StringField("联系电话", validators=[
-        DataRequired("请填写联系电话"), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的电话号码")])
+        DataRequired("请填写联系电话"), Phone()])
 
 
 class ClaimCodeForm(FlaskForm):
@@ -33,5 +36,5 @@ class RejectForm(FlaskForm):
 class ColleagueForm(FlaskForm):
     username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
     display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
-    phone = StringField("电话", validators=[Optional(), Length(max=30)])
+    phone = StringField("电话", validators=[Optional(), Phone("电话")])
     password = PasswordField("初始密码", validators=[DataRequired("请设置密码")])

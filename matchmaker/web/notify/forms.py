@@ -1,11 +1,13 @@
 """Where a user receives external notices (e-mail, SMS)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
-from wtforms.validators import Length, Optional, Regexp
+from wtforms.validators import Length, Optional
+
+from ..fields import Phone
 
 
 class PreferenceForm(FlaskForm):
     email = StringField("接收通知的邮箱", validators=[Optional(), Length(max=200)])
     sms_phone = StringField("接收短信的手机号（留空则用账户电话）", validators=[
-        Optional(), Length(max=30), Regexp(r"^[0-9+\- ]{7,20}$", message="请填写正确的手机号码")])
+        Optional(), Phone("手机号")])
     sms_enabled = BooleanField("接收短信通知")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -100,8 +100,25 @@ def review(lead_id: int):
 def _note_step(lead_id: int, step, success: str):
     """A step with an optional note (contact, review): `step(db, actor, lead_id, note)`."""
     form = NoteForm()
-    note = (form.note.data if form.validate_on_submit() else "") or ""
-    return _act(lead_id, lambda db: step(db, current_user, lead_id, note), success)
+    if not form.validate_on_submit():  # e.g. a note over the limit: refused with the field named, not dropped
+        db = session()
+        return _render_lead(db, _lead_or_abort(db, lead_id), note_form=form)
+    db = session()
+    _lead_or_abort(db, lead_id)
+    try:
+        step(db, current_user, lead_id, form.note.data or "")
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            abort(exc.status, exc.message)
+        if exc.field == "note":
+            apply_domain_error(exc, form)
+            return _render_lead(db, _lead_or_abort(db, lead_id), note_form=form)
+        flash(exc.message, "danger")
+    else:
+        db.commit()
+        flash(success, "success")
+    return redirect(url_for("bank.lead", lead_id=lead_id))
 
 
 def _form_action(lead_id: int, form, form_key: str, action, success: str):

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..fields import COLLATERAL_CHOICES, FiniteDecimalField, coerce_int_or_none
+from ..fields import COLLATERAL_CHOICES, AmountRange, FiniteDecimalField, coerce_int_or_none
 from ..firms.forms import FirmFieldsForm
 
 
@@ -15,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
 class RequestForm(FlaskForm):
     firm_id = SelectField("企业", coerce=coerce_int_or_none, validators=[Optional()])
     amount_wan = FiniteDecimalField("申请金额（万元）", places=4, validators=[
-        InputRequired("请填写申请金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
+        InputRequired("请填写申请金额"), AmountRange(100000, "申请金额")])
     term_months = IntegerField("期限（月）", validators=[
         InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
     purpose = TextAreaField("资金用途", validators=[DataRequired("请填写资金用途"), Length(max=1000)])
@@ -28,6 +28,6 @@ class RequestForm(FlaskForm):
 
 class ProfileForm(FirmFieldsForm):
     existing_debt_wan = FiniteDecimalField("现有银行贷款余额（万元）", places=4, validators=[
-        Optional(), NumberRange(min=0, max=10000000, message="请填写不小于0的金额")])
+        Optional(), AmountRange(10000000, "现有银行贷款余额", allow_zero=True)])
     address = StringField("地址", validators=[Optional(), Length(max=200)])
     description = TextAreaField("主营业务简介", validators=[Optional(), Length(max=2000)])

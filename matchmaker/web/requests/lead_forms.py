@@ -3,18 +3,19 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ...domain.core.limits import NOTE_MAX
 from ...domain.core.workdays import local_date
 from ...models.requests import DECLINE_REASONS
-from ..fields import FiniteDecimalField
+from ..fields import AmountRange, FiniteDecimalField
 
 
 class NoteForm(FlaskForm):
-    note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
+    note = TextAreaField("备注", validators=[Optional(), Length(max=NOTE_MAX, message=f"备注不能超过{NOTE_MAX}字")])
 
 
 class ApproveForm(FlaskForm):
     amount_wan = FiniteDecimalField("授信金额（万元）", places=4, validators=[
-        InputRequired("请填写授信金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
+        InputRequired("请填写授信金额"), AmountRange(100000, "授信金额")])
     rate_pct = FiniteDecimalField("年利率（%）", places=3, validators=[
         InputRequired("请填写年利率"), NumberRange(min=0.001, max=24, message="年利率应在0–24%%之间")])
     term_months = IntegerField("期限（月）", validators=[InputRequired("请填写期限"), NumberRange(1, 360, "期限应在1–360个月之间")])

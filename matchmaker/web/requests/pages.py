@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from ...domain.core.errors import DomainError
+from ...domain.core.limits import contains
 from ...domain.firms.records import search_clause
 from ...domain.requests import financing
 from ...models import Bank, FinancingRequest, Firm, History, Lead, Township
@@ -38,7 +39,7 @@ def index():
         query = query.where(FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == bank_id)))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(or_(search_clause(q), FinancingRequest.purpose.contains(q, autoescape=True)))
+        query = query.where(or_(search_clause(q), contains(FinancingRequest.purpose, q)))
     query = apply_sort(query, {
         "created": FinancingRequest.created_at, "amount": FinancingRequest.amount,
         "term": FinancingRequest.term_months, "state": FinancingRequest.state, "firm": Firm.name,

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ...domain.requests.eligibility import GRADE_RANK, WHITELIST_LABELS
 from ...domain.requests.routing import WEIGHT_LABELS
-from ..fields import COLLATERAL_CHOICES, INDUSTRY_CHOICES, FiniteDecimalField, coerce_int_or_none
+from ..fields import COLLATERAL_CHOICES, INDUSTRY_CHOICES, AmountRange, FiniteDecimalField, coerce_int_or_none
 from .forms import MultiCheckboxField
 
 WHITELIST_CHOICES = list(WHITELIST_LABELS.items())
@@ -18,9 +18,9 @@ class ProductForm(FlaskForm):
     name = StringField("产品名称", validators=[DataRequired("请填写产品名称"), Length(max=100)])
     kind_code = SelectField("产品类别", validators=[DataRequired("请选择产品类别")])
     min_amount_wan = FiniteDecimalField("最低额度（万元，不填为0）", validators=[
-        Optional(), NumberRange(min=0, max=1000000, message="额度应在0–1000000万元之间")], **WAN)
+        Optional(), AmountRange(1000000, "最低额度", allow_zero=True)], **WAN)
     max_amount_wan = FiniteDecimalField("最高额度（万元）", validators=[
-        InputRequired("请填写最高额度"), NumberRange(min=0.0001, max=1000000, message="额度应在0–1000000万元之间")], **WAN)
+        InputRequired("请填写最高额度"), AmountRange(1000000, "最高额度")], **WAN)
     min_term_months = IntegerField("最短期限（月）", default=1, validators=[
         InputRequired("请填写最短期限"), NumberRange(1, 360, "期限应在1–360个月之间")])
     max_term_months = IntegerField("最长期限（月）", default=36, validators=[
@@ -36,7 +36,7 @@ class ProductForm(FlaskForm):
     townships = MultiCheckboxField("限定镇街（不选则不限）", coerce=int)
     min_tax_grade = SelectField("纳税信用等级", choices=MIN_GRADE_CHOICES)
     max_debt_wan = FiniteDecimalField("现有银行贷款余额上限（万元，不填则不限）", validators=[
-        Optional(), NumberRange(min=0, max=10000000, message="负债上限应为非负数")], **WAN)
+        Optional(), AmountRange(10000000, "现有银行贷款余额上限", allow_zero=True)], **WAN)
     rate_note = StringField("利率说明", validators=[Optional(), Length(max=100)])
     description = TextAreaField("产品介绍", validators=[Optional(), Length(max=2000)])
     active = BooleanField("在售（停售的产品不参与推荐）", default=True)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...domain.core.errors import DomainError
+from ...domain.core.limits import contains
 from ...domain.core.workdays import local_date
 from ...domain.requests import financing
 from ...domain.requests import products as catalogue
@@ -44,7 +45,7 @@ def _list(template_bank: Bank | None):
         query = query.where(Product.active.is_(request.args["active"] == "1"))
     q = (request.args.get("q") or "").strip()
     if q:
-        query = query.where(Product.name.contains(q, autoescape=True))
+        query = query.where(contains(Product.name, q))
     page = paginate(apply_sort(query, SORTS, "bank" if template_bank is None else "name"),
                     current_app.config["PAGE_SIZE"])
     names = _townships(db)

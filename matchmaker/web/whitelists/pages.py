@@ -13,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...domain.core.errors import DomainError
+from ...domain.core.sheets import limits_from
 from ...domain.whitelists import batches
 from ...domain.whitelists import lists as whitelists
 from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, check_file, remember_mappings
@@ -181,7 +182,8 @@ def upload():
                 "filename": form.file.data.filename or "upload"}
         try:
             batches.check_batch_label(db, meta["kind"], meta["batch"])
-            checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None)
+            checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None,
+                              limits=limits_from(current_app.config))
         except DomainError as exc:
             db.rollback()
             exc.field = exc.field if exc.field in ("batch", "sheet", "kind") else "file"
@@ -200,7 +202,8 @@ def mapping(token: str):
 
     def recheck():
         try:
-            return check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None), None
+            return check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None,
+                              limits=limits_from(current_app.config)), None
         except DomainError as exc:
             _drop_upload(token)
             flash(exc.message, "danger")
@@ -273,7 +276,11 @@ def review(import_id: int):
             imp = _import_or_abort(db, import_id)
         else:
             db.commit()
-            flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+            if decided:
+                flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+            else:
+                flash("没有选择任何名称的对应企业，未做任何确认：请在每行选择对应的企业或“新企业”后再保存", "warning")
+                return redirect(url_for("whitelists.review", import_id=imp.id))
             if not imp.pending_reviews:
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
             return redirect(url_for("whitelists.review", import_id=imp.id))

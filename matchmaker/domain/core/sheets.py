@@ -1,0 +1,332 @@
+"""Limits on uploaded spreadsheets, checked before any reader allocates anything: an .xlsx is opened as a zip and
+its parts streamed (declared and real sizes, compression ratio, the sheet's declared dimension, every row and
+cell, shared strings) and a CSV is read row by row (size, NUL bytes, columns, cell length, rows). Both the
+white-list import and the monthly upload go through here, so a hostile file is refused with a message naming the
+limit instead of taking a worker's memory."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from copy import copy
+from dataclasses import dataclass
+from xml.parsers import expat
+
+from .errors import DomainError
+from .limits import quote
+
+MIB = 1024 * 1024
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one uploaded file may hold. Rows and file size are settings (MATCHMAKER_SHEET_MAX_*)."""
+
+    max_rows: int = 200_000
+    max_cols: int = 200
+    max_cell_chars: int = 2_000
+    max_cells: int = 4_000_000  # rows x columns of a sheet's area: the dense grid a reader builds
+    max_file_bytes: int = 32 * MIB
+    max_entry_bytes: int = 128 * MIB  # one part of the .xlsx, uncompressed
+    max_total_bytes: int = 256 * MIB  # all parts together, uncompressed
+    max_ratio: int = 200  # uncompressed / compressed, for parts over RATIO_FLOOR
+    max_tag_bytes: int = 1 * MIB  # one XML tag with its attributes
+
+    @property
+    def max_row_chars(self) -> int:
+        """The longest a CSV row can be while within the column and cell limits (delimiters and quotes too)."""
+        return self.max_cols * (self.max_cell_chars * 2 + 3)
+
+
+RATIO_FLOOR = 1 * MIB
+DEFAULT_LIMITS = SheetLimits()
+
+SETTINGS = {  # config key -> SheetLimits field
+    "SHEET_MAX_ROWS": "max_rows",
+    "SHEET_MAX_COLS": "max_cols",
+    "SHEET_MAX_CELL_CHARS": "max_cell_chars",
+    "SHEET_MAX_FILE_BYTES": "max_file_bytes",
+}
+
+
+def limits_from(config: Mapping | None) -> SheetLimits:
+    """The limits with any SHEET_MAX_* settings applied."""
+    if not config:
+        return DEFAULT_LIMITS
+    return SheetLimits(**{name: int(config[key]) for key, name in SETTINGS.items() if config.get(key)})
+
+
+def _size(n: int) -> str:
+    return f"{n // MIB} MB" if n >= MIB else f"{n // 1024} KB"
+
+
+def refuse(message: str) -> DomainError:
+    return DomainError(message, field="file")
+
+
+def check_file_size(data: bytes, limits: SheetLimits) -> None:
+    if len(data) > limits.max_file_bytes:
+        raise refuse(f"文件大小超过上限 {_size(limits.max_file_bytes)}")
+
+
+# .xlsx -----------------------------------------------------------------------------------------------------------
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})?\$?(\d{1,7})?$")
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _parse_ref(ref: str) -> tuple[int, int]:
+    """(row, column), 1-based, of a reference like "XFD1048576"; 0 for a part that is missing."""
+    match = _CELL_REF.match(ref.strip())
+    if not match:
+        raise refuse(f"工作表中有无效的单元格位置“{quote(ref)}”：文件已损坏")
+    letters, digits = match.groups()
+    return (int(digits) if digits else 0), (_column_number(letters) if letters else 0)
+
+
+class _PartScanner:
+    """Streams one XML part of the workbook through expat, refusing what is over a limit as soon as it is seen."""
+
+    def __init__(self, name: str, limits: SheetLimits):
+        self.name = name
+        self.limits = limits
+        self.in_sheet_data = False
+        self.row = 0
+        self.col = 0
+        self.max_row = 0
+        self.max_col = 0
+        self.text_depth = 0  # inside a <c> (a cell) or an <si> (a shared string)
+        self.text_chars = 0
+        self.strings = 0
+        self.parser = expat.ParserCreate()
+        self.parser.buffer_text = False
+        self.parser.StartElementHandler = self.start
+        self.parser.EndElementHandler = self.end
+        self.parser.CharacterDataHandler = self.chars
+        self.parser.StartDoctypeDeclHandler = self.doctype
+        self.parser.EntityDeclHandler = self.doctype
+
+    def doctype(self, *args) -> None:
+        raise refuse("文件中含有 DTD/实体声明，不是有效的 Excel 文件")
+
+    def start(self, tag: str, attrs: dict) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "dimension":
+            self.check_area(attrs.get("ref", ""), "声明的范围")
+        elif local == "sheetData":
+            self.in_sheet_data = True
+        elif self.in_sheet_data and local == "row":
+            self.row = int(attrs["r"]) if str(attrs.get("r", "")).isdigit() else self.row + 1
+            self.col = 0
+            self.check_rows(self.row)
+        elif self.in_sheet_data and local == "c":
+            ref = attrs.get("r")
+            row, col = _parse_ref(ref) if ref else (self.row, self.col + 1)
+            self.col = col or self.col + 1
+            self.check_rows(row or self.row)
+            self.check_cols(self.col)
+        if local == "si":
+            self.strings += 1
+            if self.strings > self.limits.max_cells:
+                raise refuse(f"共享字符串数量超过上限 {self.limits.max_cells} 个")
+        if local in ("c", "si", "is"):
+            self.text_depth += 1
+            if self.text_depth == 1:
+                self.text_chars = 0
+
+    def end(self, tag: str) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "sheetData":
+            self.in_sheet_data = False
+        elif local in ("c", "si", "is"):
+            self.text_depth = max(0, self.text_depth - 1)
+
+    def chars(self, data: str) -> None:
+        if self.text_depth:
+            self.text_chars += len(data)
+            if self.text_chars > self.limits.max_cell_chars:
+                raise refuse(f"单元格内容超过上限 {self.limits.max_cell_chars} 个字符"
+                             f"（{self.where()}，开头为“{quote(data.strip())}”）")
+
+    def where(self) -> str:
+        if self.row:
+            return f"第{self.row}行"
+        return "共享字符串" if "sharedstrings" in self.name.lower() else self.name
+
+    def check_rows(self, row: int) -> None:
+        self.max_row = max(self.max_row, row)
+        if row > self.limits.max_rows:
+            raise refuse(f"文件行数超过上限 {self.limits.max_rows} 行")
+        self.check_cells()
+
+    def check_cols(self, col: int) -> None:
+        self.max_col = max(self.max_col, col)
+        if col > self.limits.max_cols:
+            raise refuse(f"文件列数超过上限 {self.limits.max_cols} 列")
+        self.check_cells()
+
+    def check_cells(self) -> None:
+        if self.max_row * self.max_col > self.limits.max_cells:
+            raise refuse(f"工作表范围（{self.max_row} 行 × {self.max_col} 列）超过上限 "
+                         f"{self.limits.max_cells} 个单元格")
+
+    def check_area(self, ref: str, what: str) -> None:
+        last = ref.split(":")[-1]
+        row, col = _parse_ref(last)
+        if row > self.limits.max_rows:
+            raise refuse(f"文件行数超过上限 {self.limits.max_rows} 行（工作表{what}为 {quote(ref)}）")
+        if col > self.limits.max_cols:
+            raise refuse(f"文件列数超过上限 {self.limits.max_cols} 列（工作表{what}为 {quote(ref)}）")
+        if row * col > self.limits.max_cells:
+            raise refuse(f"工作表范围 {quote(ref)} 超过上限 {self.limits.max_cells} 个单元格")
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError:
+            raise refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）") from None
+
+
+def _check_entries(book: zipfile.ZipFile, limits: SheetLimits) -> list[zipfile.ZipInfo]:
+    """Sizes as the zip's directory declares them, before anything is decompressed."""
+    infos = book.infolist()
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        raise refuse("文件不是有效的 Excel（.xlsx）文件")
+    if len(infos) > 10_000:
+        raise refuse("文件中的部件过多，不是有效的 Excel 文件")
+    total = 0
+    for info in infos:
+        if info.file_size > limits.max_entry_bytes:
+            raise refuse(f"文件解压后过大：其中 {quote(info.filename)} 超过上限 {_size(limits.max_entry_bytes)}")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise refuse(f"文件解压后过大：超过上限 {_size(limits.max_total_bytes)}")
+        if info.file_size > RATIO_FLOOR and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise refuse(f"文件压缩比异常（超过 {limits.max_ratio} 倍），可能是恶意构造的文件")
+    return infos
+
+
+def _stream(book: zipfile.ZipFile, info: zipfile.ZipInfo, limits: SheetLimits) -> Iterator[bytes]:
+    """The part's bytes in chunks, stopping at the limit whatever the directory declared."""
+    unbounded = copy(info)
+    unbounded.file_size = limits.max_entry_bytes + 1  # so the reader does not stop at a declared size that lies
+    read = 0
+    with book.open(unbounded) as part:
+        while chunk := part.read(CHUNK):
+            read += len(chunk)
+            if read > limits.max_entry_bytes or read > info.file_size:
+                raise refuse(f"文件已损坏或被篡改：{quote(info.filename)} 的实际大小与声明不符或超过上限")
+            yield chunk
+    if read != info.file_size:
+        raise refuse(f"文件已损坏：{quote(info.filename)} 的实际大小与声明不符")
+
+
+def _check_tags(chunks: Iterator[bytes], limits: SheetLimits) -> Iterator[bytes]:
+    """Refuse a tag longer than the limit, which expat would otherwise gather whole in memory."""
+    run = 0  # bytes of a tag still open at the end of the previous chunk
+    for chunk in chunks:
+        if run:
+            close = chunk.find(b">")
+            run += len(chunk) if close == -1 else close
+            if run > limits.max_tag_bytes:
+                raise refuse("文件中有异常长的 XML 标签，可能是恶意构造的文件")
+            if close == -1:
+                yield chunk
+                continue
+        opened, closed = chunk.rfind(b"<"), chunk.rfind(b">")
+        run = len(chunk) - opened if opened > closed else 0
+        yield chunk
+
+
+def check_xlsx(data: bytes, limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """Refuse an .xlsx over any limit. Reads every part as a stream: memory stays small whatever the file holds."""
+    check_file_size(data, limits)
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise refuse("文件已损坏或不是有效的 Excel（.xlsx）文件") from None
+    with book:
+        infos = _check_entries(book, limits)
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+            scanner = _PartScanner(info.filename, limits) if xml else None
+            try:
+                for chunk in _check_tags(_stream(book, info, limits), limits):
+                    total += len(chunk)
+                    if total > limits.max_total_bytes:
+                        raise refuse(f"文件解压后过大：超过上限 {_size(limits.max_total_bytes)}")
+                    if scanner:
+                        scanner.feed(chunk)
+                if scanner:
+                    scanner.feed(b"", final=True)
+            except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError, RuntimeError):
+                raise refuse("文件已损坏或不是有效的 Excel（.xlsx）文件") from None
+
+
+# CSV -------------------------------------------------------------------------------------------------------------
+
+def check_csv_bytes(data: bytes, limits: SheetLimits = DEFAULT_LIMITS) -> None:
+    """What can be told before decoding: size and NUL bytes (UTF-16 files have them by design)."""
+    check_file_size(data, limits)
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" in data:
+        raise refuse("文件中含有空字符（NUL），不是有效的 CSV 文本文件：请从 Excel 另存为 CSV 或直接上传 .xlsx")
+
+
+class _Lines:
+    """The CSV's lines for csv.reader, refusing a row (its lines since the last row read) too long to be within
+    the column and cell limits before it is copied out of the text or split into cells."""
+
+    def __init__(self, text: str, limits: SheetLimits):
+        self.text = text
+        self.pos = 0
+        self.limits = limits
+        self.run = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.text):
+            raise StopIteration
+        end = self.text.find("\n", self.pos)
+        end = len(self.text) if end == -1 else end + 1
+        self.run += end - self.pos
+        if self.run > self.limits.max_row_chars:
+            raise refuse(f"文件列数超过上限 {self.limits.max_cols} 列，或单元格内容超过上限 "
+                         f"{self.limits.max_cell_chars} 个字符")
+        line, self.pos = self.text[self.pos:end], end
+        return line
+
+
+def read_csv(text: str, dialect, limits: SheetLimits = DEFAULT_LIMITS) -> list[list[str]]:
+    """The rows of a CSV, each checked as it is read."""
+    if "\x00" in text:
+        raise refuse("文件中含有空字符（NUL），不是有效的 CSV 文本文件：请从 Excel 另存为 CSV 或直接上传 .xlsx")
+    rows: list[list[str]] = []
+    lines = _Lines(text, limits)
+    reader = csv.reader(lines, dialect)
+    for row in reader:
+        lines.run = 0
+        if len(rows) >= limits.max_rows:
+            raise refuse(f"文件行数超过上限 {limits.max_rows} 行")
+        if len(row) > limits.max_cols:
+            raise refuse(f"文件列数超过上限 {limits.max_cols} 列（第{reader.line_num}行）")
+        for cell in row:
+            if len(cell) > limits.max_cell_chars:
+                raise refuse(f"单元格内容超过上限 {limits.max_cell_chars} 个字符"
+                             f"（第{len(rows) + 1}行，开头为“{quote(cell.strip())}”）")
+        rows.append(row)
+    return rows

@@ -1,0 +1,296 @@
+"""Hostile spreadsheets are refused before anything is allocated, for the white-list import and the monthly upload:
+each file is built here as real zip/xlsx or CSV bytes, each refusal names the limit, and the parse stays within a
+small, measured amount of memory (tracemalloc) while the app keeps answering."""
+from __future__ import annotations
+
+import io
+import tracemalloc
+import zipfile
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from matchmaker.domain.banks import report_xlsx
+from matchmaker.domain.banks.monthly_reports import UploadRefused
+from matchmaker.domain.core.errors import DomainError
+from matchmaker.domain.core.sheets import SheetLimits, check_xlsx, quote
+from matchmaker.domain.whitelists.files import read_grid
+
+from .wl_files import xlsx
+
+PEAK_LIMIT = 50 * 1024 * 1024
+GIB = 1024 ** 3
+
+CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                 b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                 b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                 b'<Default Extension="xml" ContentType="application/xml"/>'
+                 b'<Override PartName="/xl/workbook.xml" '
+                 b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                 b'<Override PartName="/xl/worksheets/sheet1.xml" '
+                 b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                 b'<Override PartName="/xl/sharedStrings.xml" '
+                 b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                 b'</Types>')
+ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8"?>'
+             b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+             b'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+WORKBOOK = ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="月度报送" sheetId="1" r:id="rId1"/></sheets></workbook>').encode()
+WORKBOOK_RELS = (b'<?xml version="1.0" encoding="UTF-8"?>'
+                 b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                 b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                 b'worksheet" Target="worksheets/sheet1.xml"/>'
+                 b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                 b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+SHEET_HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/' \
+             b'spreadsheetml/2006/main">'
+
+
+ONE_STRING = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+              '<si><t>企业名称</t></si></sst>').encode()
+
+
+def build_xlsx(sheet_parts, shared_parts=(ONE_STRING,), level: int = 6) -> bytes:
+    """An .xlsx whose sheet and shared strings are written from iterables of byte chunks (so a huge part is
+    compressed as it is made, never held whole)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as book:
+        book.writestr("[Content_Types].xml", CONTENT_TYPES)
+        book.writestr("_rels/.rels", ROOT_RELS)
+        book.writestr("xl/workbook.xml", WORKBOOK)
+        book.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        for name, parts in (("xl/worksheets/sheet1.xml", sheet_parts), ("xl/sharedStrings.xml", shared_parts)):
+            with book.open(name, "w") as part:
+                for chunk in parts:
+                    part.write(chunk)
+    return out.getvalue()
+
+
+def sheet(dimension: str, rows: bytes) -> list[bytes]:
+    return [SHEET_HEAD, f'<dimension ref="{dimension}"/>'.encode(), b"<sheetData>", rows, b"</sheetData></worksheet>"]
+
+
+ONE_CELL = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+
+
+def repeated(chunk: bytes, total: int):
+    for _ in range(total // len(chunk)):
+        yield chunk
+
+
+# The hostile files -----------------------------------------------------------------------------------------------
+
+def dimension_bomb() -> bytes:
+    """2 KB: the sheet declares A1:XFD1048576 (17 billion cells) and holds one."""
+    return build_xlsx(sheet("A1:XFD1048576", ONE_CELL))
+
+
+def lying_dimension() -> bytes:
+    """The sheet declares A1:A1 but has a cell at XFD1048576."""
+    return build_xlsx(sheet("A1", ONE_CELL + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
+
+
+@pytest.fixture(scope="module")
+def huge_shared_string() -> bytes:
+    """~5 MB: one shared string of 1 GiB."""
+    parts = [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>',
+             *repeated(b"a" * (1 << 20), GIB), b"</t></si></sst>"]
+    return build_xlsx(sheet("A1", ONE_CELL), parts, level=1)
+
+
+def long_shared_string() -> bytes:
+    """A 100,000-character shared string: under every size limit, over the cell limit."""
+    return build_xlsx(sheet("A1", ONE_CELL), [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                                               b'main"><si><t>', b"b" * 100_000, b"</t></si></sst>"])
+
+
+@pytest.fixture(scope="module")
+def whitespace_bomb() -> bytes:
+    """~2 MB of zip: 300 MB of whitespace inside the sheet data."""
+    return build_xlsx([SHEET_HEAD, b"<sheetData>", *repeated(b" " * (1 << 20), 300 * (1 << 20)),
+                       b"</sheetData></worksheet>"], level=1)
+
+
+def small_whitespace_bomb() -> bytes:
+    """20 MB of whitespace: under the size limits, but compressed a thousandfold."""
+    return build_xlsx([SHEET_HEAD, b"<sheetData>", *repeated(b" " * (1 << 20), 20 * (1 << 20)),
+                       b"</sheetData></worksheet>"])
+
+
+def many_columns_csv() -> bytes:
+    return ",".join(f"列{i}" for i in range(1_000_000)).encode() + b"\r\n"
+
+
+def nul_csv() -> bytes:
+    return "企业名称,统一社会信用代码\r\n某某\x00有限公司,\r\n".encode()
+
+
+XLSX_CASES = {
+    "dimension": (dimension_bomb, "文件行数超过上限 200000 行"),
+    "lying-dimension": (lying_dimension, "文件行数超过上限 200000 行"),
+    "long-string": (long_shared_string, "单元格内容超过上限 2000 个字符"),
+    "small-whitespace": (small_whitespace_bomb, "文件压缩比异常"),
+}
+FIXTURE_CASES = {
+    "huge-shared-string": ("huge_shared_string", "文件解压后过大"),
+    "whitespace-bomb": ("whitespace_bomb", "文件解压后过大"),
+}
+
+
+def _refused_within_memory(parse, *args, error=DomainError, **kwargs) -> str:
+    tracemalloc.start()
+    try:
+        with pytest.raises(error) as caught:
+            parse(*args, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < PEAK_LIMIT, f"peak {peak / 2**20:.0f} MB"
+    return caught.value.message
+
+
+def _hostile(request, case: str) -> tuple[bytes, str]:
+    if case in XLSX_CASES:
+        make, message = XLSX_CASES[case]
+        return make(), message
+    name, message = FIXTURE_CASES[case]
+    return request.getfixturevalue(name), message
+
+
+ALL_XLSX = [*XLSX_CASES, *FIXTURE_CASES]
+
+
+def test_the_builder_makes_real_workbooks_that_are_accepted():
+    data = build_xlsx(sheet("A1", ONE_CELL))
+    check_xlsx(data)
+    grid = read_grid(data, "名单.xlsx")
+    assert grid.rows == [["企业名称"]]
+
+
+@pytest.mark.parametrize("case", ALL_XLSX)
+def test_a_hostile_xlsx_is_refused_by_the_white_list_reader(request, case):
+    data, message = _hostile(request, case)
+    refused = _refused_within_memory(read_grid, data, "名单.xlsx")
+    assert message in refused
+    assert "a" * 40 not in refused and "b" * 40 not in refused
+
+
+@pytest.mark.parametrize("case", ALL_XLSX)
+def test_a_hostile_xlsx_is_refused_by_the_monthly_upload(request, case, bank):
+    data, message = _hostile(request, case)
+    refused = _refused_within_memory(report_xlsx.parse_xlsx, data, bank, date(2022, 3, 1), error=UploadRefused)
+    assert message in refused
+    assert "a" * 40 not in refused and "b" * 40 not in refused
+
+
+@pytest.mark.parametrize("data, message", [
+    (many_columns_csv(), "文件列数超过上限 200 列"),
+    (nul_csv(), "空字符（NUL）"),
+    ("企业名称\r\n".encode() + b"x" * 3000 + b"\r\n", "单元格内容超过上限 2000 个字符"),
+    (b"a," * 201 + b"\r\n", "文件列数超过上限 200 列"),
+], ids=["million-columns", "nul", "long-cell", "201-columns"])
+def test_a_hostile_csv_is_refused_by_the_white_list_reader(data, message):
+    refused = _refused_within_memory(read_grid, data, "名单.csv")
+    assert message in refused
+    assert "x" * 40 not in refused
+
+
+def test_the_row_limit_counts_real_rows_and_is_a_setting():
+    rows = [["企业名称"]] + [[f"企业{i}"] for i in range(60)]
+    limits = SheetLimits(max_rows=50)
+    for data, name in ((xlsx(rows), "名单.xlsx"), ("\r\n".join(r[0] for r in rows).encode(), "名单.csv")):
+        with pytest.raises(DomainError, match="文件行数超过上限 50 行"):
+            read_grid(data, name, limits=limits)
+        assert len(read_grid(data, name, limits=SheetLimits(max_rows=61)).rows) == 61
+
+
+def test_a_dimension_over_the_column_or_cell_limits_is_refused():
+    with pytest.raises(DomainError, match="文件列数超过上限 200 列"):
+        check_xlsx(build_xlsx(sheet("A1:GT10", ONE_CELL)))
+    with pytest.raises(DomainError, match="超过上限 4000000 个单元格"):
+        check_xlsx(build_xlsx(sheet("A1:GR199999", ONE_CELL)))
+    check_xlsx(build_xlsx(sheet("A1:GR10", ONE_CELL)))
+
+
+def test_a_part_larger_than_it_declares_is_refused():
+    data = bytearray(build_xlsx(sheet("A1", ONE_CELL)))
+    book = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    assert book.getinfo("xl/worksheets/sheet1.xml").file_size > 10
+    # the central directory header (46 bytes before the name) holds the uncompressed size at offset 24
+    position = data.find(b"xl/worksheets/sheet1.xml", book.start_dir) - 46
+    assert data[position:position + 4] == b"PK\x01\x02"
+    data[position + 24:position + 28] = (10).to_bytes(4, "little")
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml").file_size == 10
+    with pytest.raises(DomainError, match="实际大小与声明不符"):
+        check_xlsx(bytes(data))
+
+
+def test_a_quoted_cell_is_cut_short():
+    assert quote("x" * 100) == "x" * 30 + "…"
+    assert quote("短") == "短"
+
+
+def test_a_text_figure_is_quoted_short_in_the_monthly_upload(bank):
+    book = load_workbook(io.BytesIO(report_xlsx.template_xlsx(bank, date(2022, 3, 1))))
+    book[report_xlsx.TEMPLATE_SHEET]["C5"] = "巨" * 1500
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(UploadRefused) as caught:
+        report_xlsx.parse_xlsx(out.getvalue(), bank, date(2022, 3, 1))
+    message = caught.value.message
+    assert "巨" * 30 + "…" in message and "巨" * 31 not in message
+
+
+# The same files through the pages: a clear 422 and the app still answers ----------------------------------------
+
+def _import(client, data, filename):
+    return client.post("/whitelists/import", data={"kind": "above_scale", "batch": "2023", "sheet": "",
+                                                   "file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("case", ["dimension", "long-string", "huge-shared-string"])
+def test_the_import_page_refuses_a_hostile_xlsx(request, as_role, users, case):
+    data, message = _hostile(request, case)
+    client = as_role("district")
+    response = _import(client, data, "名单.xlsx")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert client.get("/whitelists/import").status_code == 200
+
+
+@pytest.mark.parametrize("data, message", [(many_columns_csv(), "文件列数超过上限 200 列"),
+                                           (nul_csv(), "空字符（NUL）")], ids=["million-columns", "nul"])
+def test_the_import_page_refuses_a_hostile_csv(as_role, users, data, message):
+    client = as_role("district")
+    response = _import(client, data, "名单.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html and "列999999" not in html
+
+
+def test_the_import_page_takes_the_row_limit_from_the_settings(app, as_role, users):
+    app.config["SHEET_MAX_ROWS"] = 5
+    rows = [["企业名称", "统一社会信用代码"]] + [[f"某某{i}有限公司", ""] for i in range(6)]
+    response = _import(as_role("district"), xlsx(rows), "名单.xlsx")
+    assert response.status_code == 422 and "文件行数超过上限 5 行" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("case", ["dimension", "long-string", "huge-shared-string"])
+def test_the_monthly_upload_page_refuses_a_hostile_xlsx(request, as_role, users, case):
+    data, message = _hostile(request, case)
+    client = as_role("bank_admin")
+    response = client.post("/reports/upload", data={"month": "2022-03", "note": "",
+                                                     "file": (io.BytesIO(data), "r.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert client.get("/reports/submit?month=2022-03").status_code == 200
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(app, as_role, users):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = _import(as_role("district"), b"a," * (1024 * 1024), "名单.csv")
+    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
