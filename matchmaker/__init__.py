@@ -6,8 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
-
-ROOT = Path(__file__).resolve().parent.parent
+from .config import ROOT
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -6,7 +6,16 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+
+
+def _share_root() -> Path:
+    """Where templates/, static/, seed/, migrations/ and gunicorn.conf.py are: inside the package as _share/ when
+    installed from a wheel or `pip install .` (setup.py copies them there), beside the package in a checkout."""
+    installed = Path(__file__).resolve().parent / "_share"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent
+
+
+ROOT = _share_root()
 SEED_DIR = ROOT / "seed"
 
 

@@ -1,15 +1,57 @@
-"""SQLAlchemy 2.0 engine and one session per request, bound to the Flask app."""
+"""SQLAlchemy 2.0 engine and one session per request, bound to the Flask app, with bounded waits:
+a database that hangs makes a request fail within the configured timeouts instead of holding a worker."""
 from __future__ import annotations
+
+import os
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys, a busy timeout and WAL so threads can share the file."""
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. connect: opening a connection (PostgreSQL connect_timeout, at least 2 s by libpq's rule);
+    statement: one statement on PostgreSQL (0 = none); busy: SQLite waiting for a lock; pool: waiting for a free
+    pooled connection."""
+
+    connect: int = 5
+    statement: float = 30
+    busy: float = 30
+    pool: float = 10
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise RuntimeError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def timeouts_from_env() -> Timeouts:
+    """MATCHMAKER_DB_CONNECT_TIMEOUT, _DB_STATEMENT_TIMEOUT, _DB_BUSY_TIMEOUT, _DB_POOL_TIMEOUT (seconds)."""
+    d = Timeouts()
+    return Timeouts(
+        connect=max(1, round(_seconds("MATCHMAKER_DB_CONNECT_TIMEOUT", d.connect))),
+        statement=_seconds("MATCHMAKER_DB_STATEMENT_TIMEOUT", d.statement),
+        busy=_seconds("MATCHMAKER_DB_BUSY_TIMEOUT", d.busy),
+        pool=_seconds("MATCHMAKER_DB_POOL_TIMEOUT", d.pool),
+    )
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
+    """Create an engine; SQLite gets foreign keys, a busy timeout and WAL so threads can share the file;
+    PostgreSQL gets connect and statement timeouts and a pool timeout."""
+    timeouts = timeouts or timeouts_from_env()
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        kwargs.setdefault("connect_args", {"timeout": timeouts.busy, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -22,6 +64,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", timeouts.pool)
+    if url.startswith("postgresql"):
+        connect_args = {"connect_timeout": timeouts.connect}
+        if timeouts.statement:
+            connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+        kwargs.setdefault("connect_args", connect_args)
     return create_engine(url, **kwargs)
 
 
@@ -30,8 +78,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def init_app(app) -> None:
-    """Bind an engine and session factory to the app and close the request's session on teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    """Bind an engine and session factory to the app and close the request's session on teardown.
+    A database that does not answer in time gives a 503 page, not a 500."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_TIMEOUTS"))
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_session_factory(engine)
 
@@ -42,6 +94,18 @@ def init_app(app) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(_exc):
+        # plain page: the site's layout asks the database for the signed-in user, which would wait again
+        from flask import jsonify, request
+
+        message = "数据库暂时无法响应，请稍后重试；您提交的内容未保存。"
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            return jsonify({"error": "数据库暂时无法响应", "message": message}), 503
+        page = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title><p>{message}</p></html>'
+        return page, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
 def get_session() -> Session:

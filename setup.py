@@ -1,0 +1,30 @@
+"""Build hook: a wheel (and `pip install .`) carries templates/, static/, seed/, migrations/ and gunicorn.conf.py
+inside the package as matchmaker/_share/, so an installed copy finds them without the checkout
+(matchmaker/config.py looks there first). Metadata and dependencies live in setup.cfg."""
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+SHARED = ("templates", "static", "seed", "migrations", "gunicorn.conf.py")
+
+
+class build_py_with_share(build_py):
+    def run(self):
+        super().run()
+        if self.editable_mode:  # an editable install reads the folders from the checkout itself
+            return
+        here = Path(__file__).resolve().parent
+        target = Path(self.build_lib) / "matchmaker" / "_share"
+        for name in SHARED:
+            source, dest = here / name, target / name
+            if source.is_dir():
+                shutil.copytree(source, dest, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, dest)
+
+
+setup(cmdclass={"build_py": build_py_with_share})
