@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0004_ops'
-down_revision = '0001'
+down_revision = '0006_sessions'
 branch_labels = None
 depends_on = None
 
