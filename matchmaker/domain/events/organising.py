@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User
 from ...models.events import EVENT_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
+from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..notify import notifications
 
@@ -232,10 +233,9 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
 
 
 def lock(session: Session, event: MatchmakingEvent) -> None:
-    """Serialise seat-taking on one event until commit: a no-op UPDATE of the event row takes the row lock on
-    PostgreSQL and the write lock on SQLite, so counts read after it are fresh."""
-    session.execute(update(MatchmakingEvent).where(MatchmakingEvent.id == event.id)
-                    .values(id=MatchmakingEvent.id).execution_options(synchronize_session=False))
+    """Serialise changes of one event (seat-taking, edits, cancelling) until commit; the event and counts read
+    after it are fresh."""
+    locking.lock(session, event)
 
 
 def is_past(event: MatchmakingEvent, today: date | None = None) -> bool:

@@ -66,17 +66,23 @@ def _own(actor: User, lead: Lead) -> None:
         raise Forbidden("该线索由其他客户经理负责")
 
 
-def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+def _locked_own(session: Session, actor: User, lead_id: int) -> Lead:
+    """The actor's lead, locked (with its request) so the checks that follow see committed state."""
     lead = get_lead_for(session, actor, lead_id)
+    lifecycle.lock(session, lead)
     _own(actor, lead)
+    return lead
+
+
+def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
+    lead = _locked_own(session, actor, lead_id)
     lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系")
     lead.contacted_at = utcnow()
     return lead
 
 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     lifecycle.transition(session, lead, "in_review", actor, note or "进入审查")
     return lead
 
@@ -94,8 +100,7 @@ def parse_rate(value) -> Decimal:
 def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, rate_pct: Decimal,
             term_months: int, conditions: str = "") -> Offer:
     """Approval is an offer to the firm; the request becomes `offered` on its first offer."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     if amount_yuan <= 0:
         raise DomainError("授信金额必须大于0", field="amount_wan")
     if not 1 <= term_months <= financing.MAX_TERM_MONTHS:
@@ -117,8 +122,7 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
 
 def decline(session: Session, actor: User, lead_id: int, code: str, note: str = "") -> Lead:
     """Decline with a reason code from the fixed list; 'other' needs a note. The firm always sees it."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     if code not in DECLINE_REASONS:
         raise DomainError("请选择拒绝原因", field="code")
     if code == "other" and not (note or "").strip():
@@ -135,8 +139,7 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
 
 def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: date) -> Lead:
     """Record the disbursement of an approved lead whose offer the firm has accepted."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     if lead.offer is None or lead.offer.state != "accepted":
         raise DomainError("企业尚未接受该授信方案，不能登记放款")
     if amount_yuan <= 0:

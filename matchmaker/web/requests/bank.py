@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...domain.accounts import users as accounts
-from ...domain.core.errors import DomainError
+from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, History, Lead, User
 from ..accounts.forms import CreateUserForm
@@ -110,6 +110,10 @@ def _form_action(lead_id: int, form, form_key: str, action, success: str):
     if form.validate_on_submit():
         try:
             action(db, form)
+        except Conflict as exc:  # the lead changed under the form: show it as it is now
+            db.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
         except DomainError as exc:
             db.rollback()
             apply_domain_error(exc, form)
