@@ -219,3 +219,43 @@ def test_web_loser_of_two_acceptances_sees_a_conflict_message(app, db, firm, ban
         assert sum("该融资需求已接受其他银行的方案" in p for p in pages) == 1
         db.expire_all()
         assert history_count(db, "request", req.id, "accepted") == 1
+
+
+def test_referral_closed_twice_at_once_one_wins(app, db, firm, users):
+    from matchmaker.domain.outcomes import referrals
+    from matchmaker.models import Referral
+
+    township_id, district_id = users["township"].id, users["district"].id
+    for i in range(ROUNDS):
+        req = factories.RequestFactory(firm=firm, state="unmatched")
+        ref = Referral(request_id=req.id, target="guarantee", township_id=firm.township_id, state="open")
+        db.add(ref)
+        db.commit()
+        funded = as_user(township_id, lambda s, u, r=ref.id: referrals.update(
+            s, u, r, "resolved_funded", "担保后获得贷款", 300_000))
+        not_funded = as_user(district_id, lambda s, u, r=ref.id: referrals.update(
+            s, u, r, "resolved_not_funded", "企业暂缓融资"))
+        assert sorted(race(app, *((funded, not_funded) if i % 2 else (not_funded, funded)))) == ["lost", "won"]
+        db.expire_all()
+        ref = db.get(Referral, ref.id)
+        assert history_count(db, "referral", ref.id, "resolved_funded", "resolved_not_funded") == 1
+        assert (ref.funded_amount == 300_000) is (ref.state == "resolved_funded")
+
+
+def test_event_cancelled_twice_at_once_one_wins(app, db, township, bank, users):
+    from matchmaker.domain.events import organising
+    from matchmaker.models import MatchmakingEvent, Notification
+
+    from .events_support import make_event
+
+    for _ in range(ROUNDS):
+        event = make_event(db, users["township"], banks=(bank,), days_from_today=3)
+        db.commit()
+        notices = db.scalar(select(func.max(Notification.id))) or 0
+        click = as_user(users["township"].id, lambda s, u, e=event.id: organising.cancel_event(
+            s, u, s.get(MatchmakingEvent, e)))
+        assert sorted(race(app, click, click)) == ["lost", "won"]
+        db.expire_all()
+        assert db.get(MatchmakingEvent, event.id).cancelled
+        new = db.execute(select(Notification.user_id, Notification.title).where(Notification.id > notices)).all()
+        assert new and len(new) == len(set(new))

@@ -20,8 +20,8 @@ class History(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     actor_role: Mapped[str] = mapped_column(String(16), default="system")
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
 
     actor: Mapped[User | None] = relationship(lazy="joined")

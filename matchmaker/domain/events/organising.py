@@ -201,6 +201,7 @@ def update_event(session: Session, actor: User, event: MatchmakingEvent, **value
     """Edit an event; banks added now are notified."""
     if not can_manage(actor, event):
         raise Forbidden("只有主办镇街或区金融监管局可以修改该活动")
+    lock(session, event)
     if actor.role == "township" and values.get("township_id") in (None, ""):
         values["township_id"] = event.township_id
     clean = _clean(session, actor, values, event)
@@ -217,8 +218,9 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
     """Cancel an event that has not happened; banks and invited firms are told."""
     if not can_manage(actor, event):
         raise Forbidden("只有主办镇街或区金融监管局可以取消该活动")
+    lock(session, event)
     if event.cancelled:
-        raise DomainError("该活动已取消")
+        raise Conflict("该活动已取消")
     if event.starts_at.date() < local_today():
         raise DomainError("活动已举办，不能取消")
     event.cancelled = True

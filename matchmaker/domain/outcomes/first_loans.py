@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, Lead, User, utcnow
 from ...models.first_loans import FIRST_LOAN_STAGES
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core import locking
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import notify
@@ -67,6 +68,7 @@ def lead_claimed(session: Session, lead: Lead) -> None:
     if firm.has_bank_loan:
         return
     case = case_for_firm(session, firm)
+    locking.lock(session, case)
     if case.bank_id is None:
         case.bank_id = lead.bank_id
         _record(session, case, None, case.stage, f"{lead.bank.name}认领了该企业的融资需求")
@@ -78,6 +80,7 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     if firm.has_bank_loan:
         return None
     case = case_for_firm(session, firm)
+    locking.lock(session, case)
     firm.has_bank_loan = True
     before = case.stage
     case.stage, case.bank_id, case.lead_id = "first_loan", lead.bank_id, lead.id
@@ -122,8 +125,9 @@ def update_case(session: Session, actor: User, case_id: int, *, stage: str, owne
                 bank_id: int | None = None, note: str = "") -> FirstLoanCase:
     """Move a case between the manual stages and set its owner (and, for township/district, its bank)."""
     case = get_case_for(session, actor, case_id)
+    locking.lock(session, case)  # two edits at once: the second sees the first (and a first loan) committed
     if case.stage == "first_loan":
-        raise DomainError("该企业已获首贷，培植已完成")
+        raise Conflict("该企业已获首贷，培植已完成")
     if stage not in MANUAL_STAGES:
         raise DomainError("“已获首贷”由银行登记放款后自动记录", field="stage")
     if actor.is_bank:
