@@ -93,6 +93,17 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     return case
 
 
+def disbursement_corrected(session: Session, lead: Lead, note: str) -> FirstLoanCase | None:
+    """A corrected disbursement that was a firm's first loan corrects the case's amount and date, in its history."""
+    case = session.scalar(select(FirstLoanCase).where(FirstLoanCase.lead_id == lead.id))
+    if case is None:
+        return None
+    locking.lock(session, case)
+    case.first_loan_amount, case.first_loan_on = lead.disbursed_amount, lead.disbursed_at
+    _record(session, case, None, case.stage, note)
+    return case
+
+
 def visible_cases(actor: User) -> Select:
     """Cases the actor may see: district all, a township its own, a bank those it cultivates."""
     return visible_to(actor, select(FirstLoanCase), FirstLoanCase.id,
