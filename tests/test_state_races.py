@@ -259,3 +259,41 @@ def test_event_cancelled_twice_at_once_one_wins(app, db, township, bank, users):
         assert db.get(MatchmakingEvent, event.id).cancelled
         new = db.execute(select(Notification.user_id, Notification.title).where(Notification.id > notices)).all()
         assert new and len(new) == len(set(new))
+
+
+def test_a_race_the_database_breaks_is_a_409_page_not_a_500(app, db, bank):
+    """The net under the guarded paths: a unique row inserted twice at once, or a deadlock PostgreSQL broke, is
+    reported as a conflict; any other database fault is still an error."""
+    from sqlalchemy.exc import OperationalError
+
+    from matchmaker.db import get_session
+    from matchmaker.models import Bank
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    class DiskFull(Exception):
+        sqlstate = "53100"
+
+    @app.post("/_test/duplicate-bank")
+    def duplicate_bank():
+        session = get_session()
+        session.add(Bank(name=bank.name, seq=999))
+        session.flush()
+        return "saved"
+
+    @app.post("/_test/deadlock")
+    def deadlock():
+        raise OperationalError("UPDATE lead ...", {}, Deadlock("deadlock detected"))
+
+    @app.post("/_test/disk-full")
+    def disk_full():
+        raise OperationalError("INSERT ...", {}, DiskFull("could not extend file"))
+
+    client = app.test_client()
+    for url in ("/_test/duplicate-bank", "/_test/deadlock"):
+        response = client.post(url)
+        assert response.status_code == 409, url
+        assert "该记录刚被他人修改" in response.get_data(as_text=True)
+    with pytest.raises(OperationalError):  # not a race: stays a server error (re-raised under TESTING)
+        client.post("/_test/disk-full")
