@@ -49,6 +49,7 @@ def identify(session: Session, township_id: int | None = None, actor: User | Non
 
 
 def _advance(session: Session, case: FirstLoanCase, stage: str, actor: User | None, note: str) -> None:
+    locking.lock(session, case)
     if STAGES.index(stage) > STAGES.index(case.stage):
         before = case.stage
         case.stage = stage
