@@ -145,7 +145,7 @@ def _release_open_leads(session: Session, req: FinancingRequest, note: str, keep
     """Release every open lead of the request but `keep` (and void their offers); returns the released leads.
     The caller holds the request's lock; each lead is locked and its state re-read before it is released."""
     released = []
-    for lead in req.leads:
+    for lead in list(req.leads):  # locking a lead reloads the request and with it this collection
         if lead.id == keep:
             continue
         locking.lock(session, lead)
