@@ -121,3 +121,19 @@ def get_engine() -> Engine:
     from flask import current_app
 
     return current_app.extensions["db_engine"]
+
+
+# PostgreSQL: deadlock, serialization failure, lock not available, unique violation
+LOST_RACE_SQLSTATES = {"40P01", "40001", "55P03", "23505"}
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Whether a database error means a concurrent transaction got there first (a deadlock the database broke,
+    a row another request inserted at the same moment, SQLite busy past its timeout): a conflict to report to
+    the user, not a fault of the server."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code:
+        return code in LOST_RACE_SQLSTATES
+    text = str(orig or exc)
+    return "database is locked" in text or "UNIQUE constraint failed" in text

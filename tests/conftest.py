@@ -21,6 +21,19 @@ from . import factories
 PASSWORD = "test-pass-123"
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
 
+
+def _worker_url(url: str) -> str:
+    """Under pytest-xdist each worker gets its own schema in the one PostgreSQL database, so parallel workers
+    do not truncate each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{worker}"'))
+    engine.dispose()
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{worker}"
+
 # Fast hashing in tests (the real cost is argon2's default).
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -37,13 +50,14 @@ def _seed(url: str) -> None:
 def db_template(tmp_path_factory):
     """Schema (and for SQLite, seeded data) built once per test session."""
     if PG_URL:
-        engine = make_engine(PG_URL)
+        url = _worker_url(PG_URL)
+        engine = make_engine(url)
         Base.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         Base.metadata.create_all(engine)
         engine.dispose()
-        return {"kind": "postgresql", "url": PG_URL}
+        return {"kind": "postgresql", "url": url}
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     url = f"sqlite:///{path}"
     engine = make_engine(url)

@@ -8,7 +8,7 @@ import re
 import time
 from collections import Counter, deque
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from flask import got_request_exception

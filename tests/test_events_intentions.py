@@ -1,14 +1,13 @@
 """Intentions at an event become leads claimed by the bank and follow the normal lifecycle; the event report
 shows what became of them (live from the leads) on the page and in .xlsx; stalled ones are followed up."""
 import io
-from datetime import date
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
 from matchmaker.domain.core.errors import DomainError, Forbidden
-from matchmaker.domain.core.workdays import add_workdays
+from matchmaker.domain.core.workdays import add_workdays, local_date
 from matchmaker.domain.events import checkin, intentions
 from matchmaker.domain.events import invitations as inv
 from matchmaker.domain.events import organising as events
@@ -104,7 +103,7 @@ def _work_three(db, users, event, firms, bank, other_bank):
     leads.start_review(db, manager, a.lead_id)
     offer = leads.approve(db, manager, a.lead_id, amount_yuan=400 * WAN, rate_pct="3.85", term_months=12)
     financing.accept_offer(db, users["township"], offer.id)
-    leads.disburse(db, manager, a.lead_id, 350 * WAN, date.today())
+    leads.disburse(db, manager, a.lead_id, 350 * WAN, local_date())
     leads.decline(db, manager, b.lead_id, "collateral")
     db.commit()
     return a, b, c

@@ -1,13 +1,13 @@
 """Every event notifies exactly its audience: a bank only about its own leads (never another bank's), the firm
 side (the firm's users and its township's officials) about claims, decisions and disbursement, the township and
 the district about referrals."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from matchmaker.domain.accounts import users as accounts
+from matchmaker.domain.core.workdays import local_date
 from matchmaker.domain.requests import financing, followups, leads
 from matchmaker.models import Bank, FinancingRequest, Lead, Notification, User
 
@@ -91,7 +91,7 @@ def test_claim_decision_offer_and_disbursement_go_to_the_firm_side_only(db, user
     offer = db.get(Lead, lead_b.id).offer
     financing.accept_offer(db, users["enterprise"], offer.id)
     mark = last_id(db)
-    leads.disburse(db, manager_b, lead_b.id, 2_000_000, date.today())
+    leads.disburse(db, manager_b, lead_b.id, 2_000_000, local_date())
     assert recipients(db, "outcome", mark) == FIRM_SIDE
     db.commit()
 
@@ -158,7 +158,7 @@ def test_funded_confirmation_tells_the_disbursing_bank(db, users, three_leads):
         step(db, manager_b, lead_b.id)
     offer = leads.approve(db, manager_b, lead_b.id, amount_yuan=1_000_000, rate_pct=Decimal("4"), term_months=12)
     financing.accept_offer(db, users["enterprise"], offer.id)
-    leads.disburse(db, manager_b, lead_b.id, 1_000_000, date.today())
+    leads.disburse(db, manager_b, lead_b.id, 1_000_000, local_date())
     mark = last_id(db)
     financing.confirm_funded(db, users["enterprise"], req.id)
     db.commit()

@@ -1,13 +1,13 @@
 """首贷培植: firms without a bank loan get a case; stages identified -> counselled -> applied -> first_loan with an
 owner; a disbursement to such a firm is that bank's first loan (counted per bank) and flips has_bank_loan;
 the township sees its board, a bank its own cases, the district all."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from matchmaker.domain.core.errors import DomainError, Forbidden
+from matchmaker.domain.core.workdays import local_date
 from matchmaker.domain.outcomes import first_loans
 from matchmaker.domain.requests import financing, leads
 from matchmaker.models import FirstLoanCase, History
@@ -54,7 +54,7 @@ def test_a_first_loan_moves_through_the_stages_and_counts_for_the_bank(db, users
     offer = leads.approve(db, users["bank_manager"], lead.id, amount_yuan=500_000, rate_pct=Decimal("3.65"),
                           term_months=12)
     financing.accept_offer(db, users["township"], offer.id)  # the township acts for its firm
-    leads.disburse(db, users["bank_manager"], lead.id, 400_000, date.today())
+    leads.disburse(db, users["bank_manager"], lead.id, 400_000, local_date())
     db.commit()
     assert newcomer.has_bank_loan is True
     assert (case.stage, case.bank_id, case.lead_id, case.first_loan_amount) == ("first_loan", bank.id, lead.id,
@@ -75,7 +75,7 @@ def test_a_firm_that_already_borrowed_is_not_a_first_loan(db, users, firm, bank)
     offer = leads.approve(db, users["bank_manager"], lead.id, amount_yuan=100_000, rate_pct=Decimal("4"),
                           term_months=6)
     financing.accept_offer(db, users["enterprise"], offer.id)
-    leads.disburse(db, users["bank_manager"], lead.id, 100_000, date.today())
+    leads.disburse(db, users["bank_manager"], lead.id, 100_000, local_date())
     assert db.scalar(select(FirstLoanCase.id)) is None and first_loans.first_loans_by_bank(db) == []
 
 

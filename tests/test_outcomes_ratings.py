@@ -1,13 +1,13 @@
 """Offers to outcome, and ratings: the other leads are released when the firm accepts an offer; the bank
 records disbursement, the firm confirms, the request is funded; then only the firm that dealt with a bank rates
 it, once per lead, and the bank's record (its admin and the district only) shows averages and comments."""
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from matchmaker.domain.core.errors import Conflict, DomainError, Forbidden
+from matchmaker.domain.core.workdays import local_date
 from matchmaker.domain.outcomes import ratings
 from matchmaker.domain.requests import financing, leads
 from matchmaker.models import FinancingRequest, Lead, Rating
@@ -29,7 +29,7 @@ def funded(db, users, firm, bank, other_bank):
     offer = work_to_offer(db, users["bank_manager"], lead_a.id)
     leads.claim(db, users["other_bank_manager"], lead_b.id)
     financing.accept_offer(db, users["enterprise"], offer.id)
-    leads.disburse(db, users["bank_manager"], lead_a.id, 1_000_000, date.today())
+    leads.disburse(db, users["bank_manager"], lead_a.id, 1_000_000, local_date())
     financing.confirm_funded(db, users["enterprise"], req.id)
     db.commit()
     return req, lead_a, lead_b
@@ -74,7 +74,7 @@ def test_no_rating_before_the_outcome_or_for_a_bank_that_never_worked_the_lead(d
     lead_b = factories.add_lead(db, req, other_bank)
     offer = work_to_offer(db, users["bank_manager"], lead_a.id)
     financing.accept_offer(db, users["enterprise"], offer.id)  # lead_b released without ever being claimed
-    leads.disburse(db, users["bank_manager"], lead_a.id, 1_000_000, date.today())
+    leads.disburse(db, users["bank_manager"], lead_a.id, 1_000_000, local_date())
     db.commit()
     with pytest.raises(DomainError, match="对接结束"):  # disbursed but the firm has not confirmed yet
         ratings.rate(db, users["enterprise"], lead_a.id, bank_score=5, manager_score=5)

@@ -2,6 +2,7 @@
 confirm — each step visible to the firm and written to the history."""
 from sqlalchemy import select
 
+from matchmaker.domain.core.workdays import local_date
 from matchmaker.models import FinancingRequest, History, Lead
 
 from .conftest import login
@@ -39,7 +40,7 @@ def test_full_lifecycle_through_the_pages(app, as_role, db, users):
     assert all(x.state == "released" for x in others)
 
     assert bank_client.post(f"/bank/leads/{lead.id}/disburse",
-                            data={"amount_wan": "250.5", "disbursed_on": "2026-01-05"}).status_code == 302
+                            data={"amount_wan": "250.5", "disbursed_on": local_date().isoformat()}).status_code == 302
     assert firm_client.post(f"/requests/{req.id}/confirm").status_code == 302
     db.expire_all()
     req = db.get(FinancingRequest, req.id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.accounts import users as accounts
 from ..domain.firms.records import set_firm_name
 from ..domain.firms.uscc import make as make_uscc
+from ..domain.core.workdays import local_date
 from ..domain.requests import financing, leads, routing
 from ..domain.requests.sweep import sweep
 from ..models import Bank, FinancingRequest, Firm, History, Lead, ProductKind, Township, User
@@ -123,7 +124,6 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
     outcomes = (["draft"] * 3 + ["routed"] * 6 + ["claimed"] * 3 + ["contacted"] * 3 + ["in_review"] * 3
                 + ["offered"] * 4 + ["accepted"] * 3 + ["disbursed"] * 2 + ["funded"] * 8 + ["declined"] * 3
                 + ["withdrawn"] * 1)
-    today = date.today()
     for i in range(count):
         tick()
         firm = firms[0] if i < 6 else rng.choice(firms)
@@ -153,7 +153,7 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
             financing.accept_offer(session, actor, first.offer.id)
             if outcome in ("disbursed", "funded"):
                 leads.disburse(session, managers[first.bank_id], first.id, first.offer.amount,
-                               today - timedelta(days=rng.randint(0, 20)))
+                               local_date())  # _spread_in_time moves it back with the story
             if outcome == "funded":
                 financing.confirm_funded(session, actor, req.id)
         _spread_in_time(session, req, rng.randint(0, 170), rng)

@@ -3,7 +3,7 @@ every stage (one left stalled for the follow-up list), one today and two upcomin
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from ..domain.events import checkin as event_checkin
 from ..domain.events import intentions as event_intentions
 from ..domain.events import invitations as event_invitations
 from ..domain.events import organising as events
+from ..domain.core.workdays import local_date
 from ..domain.requests import financing, leads
 from ..models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township, User
 from .core import _spread_in_time, work_lead
@@ -53,7 +54,7 @@ def _work(session: Session, intention: EventIntention, stage: str, officials: di
                       decline_code=lambda: rng.choice(["collateral", "credit_policy", "documents"]))
     if stage == "disbursed" and offer is not None:
         financing.accept_offer(session, officials[intention.firm.township_id], offer.id)
-        leads.disburse(session, manager, lead.id, offer.amount, date.today())
+        leads.disburse(session, manager, lead.id, offer.amount, local_date())
 
 
 def _hold(session: Session, event: MatchmakingEvent, organiser: User, firms: list[Firm], walk_in: Firm | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ..extensions import csrf, limiter, login_manager
 from . import filters
@@ -102,6 +102,18 @@ def _register_errors(app: Flask) -> None:
 
         get_session().rollback()
         return render_error(400, "请求有误", "输入的数值超出范围，请检查后重试。")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(IntegrityError)
+    def _lost_race(e):
+        # the guarded paths refuse the loser of a race themselves; this is the net for what is left (a deadlock
+        # the database broke, two inserts of one row at the same moment)
+        from ..db import get_session, is_lost_race
+
+        get_session().rollback()
+        if not is_lost_race(e):
+            raise e
+        return render_error(409, "操作冲突", "该记录刚被他人修改，您的操作未保存，请刷新页面后重试。")
 
     @app.errorhandler(500)
     def _server(e):  # pragma: no cover - last resort

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ...models import EventIntention, FinancingRequest, History, Lead, MatchmakingEvent, Product, User, utcnow
 from ...models.events import INTENTION_KINDS
 from ...models.users import BANK_ROLES
-from ..core import settings
+from ..core import locking, settings
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import workdays_between
 from ..notify import notifications
@@ -91,6 +91,7 @@ def record_intention(session: Session, actor: User, event: MatchmakingEvent, *, 
         raise Forbidden("只有主办方或参会银行可以登记意向")
     if actor.is_bank and bank_id != actor.bank_id:
         raise Forbidden("只能登记本行的意向")
+    events.lock(session, event)  # a double click must not record the same intention twice
     if event.cancelled:
         raise DomainError("该活动已取消")
     if bank_id not in event.bank_ids:
@@ -105,7 +106,6 @@ def record_intention(session: Session, actor: User, event: MatchmakingEvent, *, 
         raise DomainError("请选择意向类型", field="kind")
     purpose = f"银企对接活动「{event.title}」{INTENTION_KINDS[kind]}" + (f"：{note.strip()}" if note.strip() else "")
     financing.validate_request_values(int(amount_yuan), int(term_months), purpose, "none")
-    events.lock(session, event)  # a double click must not record the same intention twice
     twin = session.scalar(select(EventIntention.id).where(
         EventIntention.event_id == event.id, EventIntention.firm_id == firm_id,
         EventIntention.bank_id == bank_id, EventIntention.product_id == product_id))
@@ -186,6 +186,7 @@ def escalate(session: Session, today: date | None = None, workdays: int | None =
     count = 0
     for item in followups(session, actor, today, workdays):
         row, lead = item.intention, item.lead
+        locking.lock(session, row)  # two runs at once escalate each intention once
         if row.escalated_state == lead.state:
             continue
         event = row.event

@@ -239,14 +239,14 @@ def respond(session: Session, actor: User, event_id: int, accept: bool, need: di
     if inv is None:
         raise NotFound("贵企业未受邀参加该活动")
     event = inv.event
+    events.lock(session, event)  # a response and a cancellation or check-in at once: decide on committed state
+    session.refresh(inv)
     if event.cancelled:
         raise DomainError("该活动已取消")
     if events.is_past(event):
         raise DomainError("活动已结束，不能再回复")
     if inv.checked_in_at is not None:
         raise DomainError("贵企业已在现场签到，无需回复")
-    if accept and inv.state != "accepted":
-        events.lock(session, event)
     if accept and inv.state != "accepted" and count_state(session, event_id, "accepted") >= event.capacity:
         raise DomainError(f"报名人数已满（容量{event.capacity}家），如仍希望参加请联系主办镇街")
     inv.state = "accepted" if accept else "declined"

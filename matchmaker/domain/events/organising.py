@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User
 from ...models.events import EVENT_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
+from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import add_years, check_column, check_date_between, check_length
 from ..notify import notifications
@@ -205,6 +206,7 @@ def update_event(session: Session, actor: User, event: MatchmakingEvent, **value
     """Edit an event; banks added now are notified."""
     if not can_manage(actor, event):
         raise Forbidden("只有主办镇街或区金融监管局可以修改该活动")
+    lock(session, event)
     if actor.role == "township" and values.get("township_id") in (None, ""):
         values["township_id"] = event.township_id
     clean = _clean(session, actor, values, event)
@@ -221,8 +223,9 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
     """Cancel an event that has not happened; banks and invited firms are told."""
     if not can_manage(actor, event):
         raise Forbidden("只有主办镇街或区金融监管局可以取消该活动")
+    lock(session, event)
     if event.cancelled:
-        raise DomainError("该活动已取消")
+        raise Conflict("该活动已取消")
     if event.starts_at.date() < local_today():
         raise DomainError("活动已举办，不能取消")
     event.cancelled = True
@@ -237,10 +240,9 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
 
 
 def lock(session: Session, event: MatchmakingEvent) -> None:
-    """Serialise seat-taking on one event until commit: a no-op UPDATE of the event row takes the row lock on
-    PostgreSQL and the write lock on SQLite, so counts read after it are fresh."""
-    session.execute(update(MatchmakingEvent).where(MatchmakingEvent.id == event.id)
-                    .values(id=MatchmakingEvent.id).execution_options(synchronize_session=False))
+    """Serialise changes of one event (seat-taking, edits, cancelling) until commit; the event and counts read
+    after it are fresh."""
+    locking.lock(session, event)
 
 
 def is_past(event: MatchmakingEvent, today: date | None = None) -> bool:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, Lead, User, utcnow
 from ...models.first_loans import FIRST_LOAN_STAGES
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core import locking
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import notify
@@ -49,6 +50,7 @@ def identify(session: Session, township_id: int | None = None, actor: User | Non
 
 
 def _advance(session: Session, case: FirstLoanCase, stage: str, actor: User | None, note: str) -> None:
+    locking.lock(session, case)
     if STAGES.index(stage) > STAGES.index(case.stage):
         before = case.stage
         case.stage = stage
@@ -68,6 +70,7 @@ def lead_claimed(session: Session, lead: Lead) -> None:
     if firm.has_bank_loan:
         return
     case = case_for_firm(session, firm)
+    locking.lock(session, case)
     if case.bank_id is None:
         case.bank_id = lead.bank_id
         _record(session, case, None, case.stage, f"{lead.bank.name}认领了该企业的融资需求")
@@ -79,6 +82,7 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     if firm.has_bank_loan:
         return None
     case = case_for_firm(session, firm)
+    locking.lock(session, case)
     firm.has_bank_loan = True
     before = case.stage
     case.stage, case.bank_id, case.lead_id = "first_loan", lead.bank_id, lead.id
@@ -88,6 +92,17 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     notify(session, "first_loan", f"首贷落地：{firm.name} 获得{lead.bank.name}首笔贷款 {amount} 万元",
            link=f"/first-loans/{case.id}", township_id=firm.township_id,
            user_ids=[case.owner_id] if case.owner_id else ())
+    return case
+
+
+def disbursement_corrected(session: Session, lead: Lead, note: str) -> FirstLoanCase | None:
+    """A corrected disbursement that was a firm's first loan corrects the case's amount and date, in its history."""
+    case = session.scalar(select(FirstLoanCase).where(FirstLoanCase.lead_id == lead.id))
+    if case is None:
+        return None
+    locking.lock(session, case)
+    case.first_loan_amount, case.first_loan_on = lead.disbursed_amount, lead.disbursed_at
+    _record(session, case, None, case.stage, note)
     return case
 
 
@@ -123,8 +138,9 @@ def update_case(session: Session, actor: User, case_id: int, *, stage: str, owne
                 bank_id: int | None = None, note: str = "") -> FirstLoanCase:
     """Move a case between the manual stages and set its owner (and, for township/district, its bank)."""
     case = get_case_for(session, actor, case_id)
+    locking.lock(session, case)  # two edits at once: the second sees the first (and a first loan) committed
     if case.stage == "first_loan":
-        raise DomainError("该企业已获首贷，培植已完成")
+        raise Conflict("该企业已获首贷，培植已完成")
     if stage not in MANUAL_STAGES:
         raise DomainError("“已获首贷”由银行登记放款后自动记录", field="stage")
     if actor.is_bank:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Firm, Referral, User, utcnow
 from ...models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core import locking
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import audience, notify, write
@@ -148,9 +149,12 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
            funded_amount: int | None = None) -> Referral:
     """Record progress on a referral: contacted, or resolved with or without financing."""
     ref = get_referral_for(session, actor, referral_id)
+    if to_state not in REFERRAL_STATES:
+        raise DomainError("请选择进展", field="state")
+    locking.lock(session, ref)  # of two updates at once, the second sees the first's state
     if to_state not in TRANSITIONS.get(ref.state, ()):
-        raise DomainError(f"当前状态“{ref.state_label}”不能变更为“{REFERRAL_STATES.get(to_state, to_state)}”",
-                          field="state")
+        raise Conflict(f"该转介当前为“{ref.state_label}”，不能变更为“{REFERRAL_STATES[to_state]}”，"
+                       "可能已被他人处理，请刷新页面", field="state")
     note = (note or "").strip()
     if to_state == "resolved_not_funded" and not note:
         raise DomainError("办结但未获融资时请说明原因", field="note")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Lead, User
 from ...models.requests import DECLINE_REASONS
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import wan_text
 from ..core.workdays import load_calendar, local_date
 from ..notify.notifications import notify
@@ -57,11 +57,13 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
         raise NotFound("线索不存在")
     if actor.role not in ("enterprise", "township") or not can_file_for(actor, lead.request.firm):
         raise Forbidden("无权重新提交该融资需求")
+    lifecycle.lock(session, lead)  # a double click must not resubmit twice
+    session.expire(lead.request, ["leads"])
     tip = advice(lead)
     if tip is None or not tip.fixable:
         raise DomainError("该拒绝原因不可由企业补正，请尝试其他银行或产品")
     if resubmission_of(lead) is not None:
-        raise DomainError("已向该银行重新提交过")
+        raise Conflict("已向该银行重新提交过，请刷新页面")
     req = lead.request
     if req.state not in RESUBMIT_REQUEST_STATES:
         raise DomainError("该融资需求已办结，不能重新提交")

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from ...models import FinancingRequest, Firm, Lead, Offer, User, utcnow
 from ...models.products import COLLATERAL_KINDS
 from ...models.requests import OPEN_LEAD_STATES
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core import locking
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.visibility import visible_to
 from . import followups, lifecycle, routing
 
@@ -115,15 +116,24 @@ def offers_of(req: FinancingRequest) -> list[Offer]:
 
 
 def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
-    """The firm accepts one offer; every other open lead of the request is released."""
+    """The firm accepts one offer; every other open lead of the request is released. The request is locked
+    first, so of two acceptances (or an acceptance and a withdrawal) exactly one goes through."""
     offer = session.get(Offer, offer_id)
     if offer is None:
         raise NotFound("授信方案不存在")
     req = offer.lead.request
     if actor.role not in ("enterprise", "township") or not can_file_for(actor, req.firm):
         raise Forbidden("无权接受该授信方案")
-    if offer.state != "open":
-        raise DomainError("该授信方案已不可接受")
+    lifecycle.lock(session, req)
+    locking.lock(session, offer)
+    if offer.state == "accepted":
+        raise Conflict("该方案已被接受")
+    if req.state == "accepted":
+        raise Conflict("该融资需求已接受其他银行的方案，请刷新页面")
+    if req.state == "withdrawn":
+        raise Conflict("该融资需求已撤回，不能再接受方案")
+    if offer.state != "open" or offer.lead.state != "approved":
+        raise Conflict("该授信方案已失效，请刷新页面")
     lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案")
     offer.state = "accepted"
     released = _release_open_leads(session, req, "企业已接受其他银行的方案", keep=offer.lead_id)
@@ -132,12 +142,18 @@ def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
 
 
 def _release_open_leads(session: Session, req: FinancingRequest, note: str, keep: int | None = None) -> list[Lead]:
-    """Release every open lead of the request but `keep` (and void their offers); returns the released leads."""
-    released = [lead for lead in req.leads if lead.id != keep and lead.state in OPEN_LEAD_STATES]
-    for lead in released:
-        lifecycle.transition(session, lead, "released", None, note)
-        if lead.offer is not None:
-            lead.offer.state = "released"
+    """Release every open lead of the request but `keep` (and void their offers); returns the released leads.
+    The caller holds the request's lock; each lead is locked and its state re-read before it is released."""
+    released = []
+    for lead in list(req.leads):  # locking a lead reloads the request and with it this collection
+        if lead.id == keep:
+            continue
+        locking.lock(session, lead)
+        if lead.state in OPEN_LEAD_STATES:
+            lifecycle.transition(session, lead, "released", None, note)
+            if lead.offer is not None:
+                lead.offer.state = "released"
+            released.append(lead)
     return released
 
 
@@ -146,6 +162,9 @@ def confirm_funded(session: Session, actor: User, request_id: int) -> FinancingR
     req = get_request_for(session, actor, request_id)
     if not can_file_for(actor, req.firm) or actor.role == "district":
         raise Forbidden("只有企业或所属镇街可以确认到账")
+    lifecycle.lock(session, req)
+    if req.state == "funded":
+        raise Conflict("已确认资金到账，无需重复确认")
     if not any(lead.state == "disbursed" for lead in req.leads):
         raise DomainError("银行尚未登记放款，暂不能确认到账")
     lifecycle.transition(session, req, "funded", actor, "企业确认资金到账")

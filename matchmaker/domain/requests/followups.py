@@ -114,6 +114,12 @@ def lead_disbursed(session: Session, lead: Lead) -> None:
     first_loans.record_first_loan(session, lead)
 
 
+def disbursement_corrected(session: Session, lead: Lead, note: str) -> None:
+    """The firm side hears of the corrected amount or date; a first loan's figures follow the lead."""
+    _firm_side(session, lead.request, "outcome", f"{lead.bank.name}更正了放款登记", note)
+    first_loans.disbursement_corrected(session, lead, note)
+
+
 def leads_released(session: Session, leads: Iterable[Lead], reason: str) -> None:
     """Released leads: each bank hears that it no longer needs to work the request, and why."""
     for lead in leads:

@@ -82,10 +82,17 @@ def _own(actor: User, lead: Lead) -> None:
         raise Forbidden("该线索由其他客户经理负责")
 
 
+def _locked_own(session: Session, actor: User, lead_id: int) -> Lead:
+    """The actor's lead, locked (with its request) so the checks that follow see committed state."""
+    lead = get_lead_for(session, actor, lead_id)
+    lifecycle.lock(session, lead)
+    _own(actor, lead)
+    return lead
+
+
 def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, "备注", "note")
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系")
     lead.contacted_at = utcnow()
     return lead
@@ -93,8 +100,7 @@ def record_contact(session: Session, actor: User, lead_id: int, note: str = "") 
 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, "备注", "note")
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     lifecycle.transition(session, lead, "in_review", actor, note or "进入审查")
     return lead
 
@@ -112,8 +118,7 @@ def parse_rate(value) -> Decimal:
 def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, rate_pct: Decimal,
             term_months: int, conditions: str = "") -> Offer:
     """Approval is an offer to the firm; the request becomes `offered` on its first offer."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     if amount_yuan <= 0:
         raise DomainError("授信金额必须大于0", field="amount_wan")
     if not 1 <= term_months <= financing.MAX_TERM_MONTHS:
@@ -135,8 +140,7 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
 
 def decline(session: Session, actor: User, lead_id: int, code: str, note: str = "") -> Lead:
     """Decline with a reason code from the fixed list; 'other' needs a note. The firm always sees it."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
+    lead = _locked_own(session, actor, lead_id)
     if code not in DECLINE_REASONS:
         raise DomainError("请选择拒绝原因", field="code")
     note = check_length(note, NOTE_MAX, "说明", "note")
@@ -152,20 +156,59 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     return lead
 
 
-def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: date) -> Lead:
-    """Record the disbursement of an approved lead whose offer the firm has accepted."""
-    lead = get_lead_for(session, actor, lead_id)
-    _own(actor, lead)
-    if lead.offer is None or lead.offer.state != "accepted":
-        raise DomainError("企业尚未接受该授信方案，不能登记放款")
+MAX_CORRECTION_REASON = 500
+
+
+def check_disbursement(lead: Lead, amount_yuan: int, on: date) -> None:
+    """A disbursement's amount is within the accepted offer; its date is neither before the approval nor after
+    today (both as dates in Beijing, not on the server's clock)."""
     if amount_yuan <= 0:
         raise DomainError("放款金额必须大于0", field="amount_wan")
     if amount_yuan > lead.offer.amount:
-        raise DomainError("放款金额不能超过授信金额", field="amount_wan")
-    if on > local_date():  # today in China, not on the server's clock
+        raise DomainError(f"放款金额不能超过授信金额（{wan_text(lead.offer.amount)}万元）", field="amount_wan")
+    approved_on = local_date(lead.offer.created_at)
+    if on < approved_on:
+        raise DomainError(f"放款日期不能早于审批日期（{approved_on:%Y-%m-%d}）", field="disbursed_on")
+    if on > local_date():
         raise DomainError("放款日期不能晚于今天", field="disbursed_on")
+
+
+def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: date) -> Lead:
+    """Record the disbursement of an approved lead whose offer the firm has accepted."""
+    lead = _locked_own(session, actor, lead_id)
+    if lead.offer is None or lead.offer.state != "accepted":
+        raise DomainError("企业尚未接受该授信方案，不能登记放款")
+    check_disbursement(lead, amount_yuan, on)
     lifecycle.transition(session, lead, "disbursed", actor, f"放款 {wan_text(amount_yuan)}万元")
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)
+    return lead
+
+
+def correct_disbursement(session: Session, actor: User, lead_id: int, amount_yuan: int, on: date,
+                         reason: str) -> Lead:
+    """Correct a recorded disbursement's amount or date (the lead's manager or the bank's admin), under the same
+    rules as recording it; the history keeps the old and the new values and the reason."""
+    lead = _locked_own(session, actor, lead_id)
+    if lead.state != "disbursed":
+        raise Conflict("该线索尚未登记放款，不能更正，请刷新页面")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写更正原因", field="reason")
+    if len(reason) > MAX_CORRECTION_REASON:
+        raise DomainError(f"更正原因不超过{MAX_CORRECTION_REASON}字", field="reason")
+    check_disbursement(lead, amount_yuan, on)
+    changes = []
+    if amount_yuan != lead.disbursed_amount:
+        changes.append(f"金额 {wan_text(lead.disbursed_amount or 0)}万元 → {wan_text(amount_yuan)}万元")
+    if on != lead.disbursed_at:
+        changes.append(f"日期 {lead.disbursed_at or '—'} → {on}")
+    if not changes:
+        raise DomainError("放款金额和日期均未改变", field="amount_wan")
+    note = f"更正放款：{'；'.join(changes)}（原因：{reason}）"
+    lifecycle.record(session, "lead", lead.id, lead.request_id, actor, "disbursed", "disbursed", note)
+    lead.disbursed_amount = amount_yuan
+    lead.disbursed_at = on
+    followups.disbursement_corrected(session, lead, note)
     return lead

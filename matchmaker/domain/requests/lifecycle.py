@@ -1,5 +1,7 @@
-"""State machines of requests and leads. Every change of state goes through `transition`, which checks
-that the actor's role may make it and appends a History row in the same transaction."""
+"""State machines of requests and leads. Every change of state goes through `transition`, which locks the row
+(a lead's request first: one lock order everywhere, so two changes never deadlock), re-checks the state that
+is now committed, checks that the actor's role may make the change and appends a History row in the same
+transaction. Of two concurrent changes one wins; the other gets a 409 `TransitionRefused`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -8,7 +10,9 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, History, Lead, User, utcnow
-from ..core.errors import DomainError
+from ...models.requests import LEAD_STATES, REQUEST_STATES
+from ..core import locking
+from ..core.errors import Conflict
 
 SYSTEM = "system"
 BANK = frozenset({"bank_manager", "bank_admin"})
@@ -51,10 +55,18 @@ LEAD_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 
 TABLES = {"request": REQUEST_TRANSITIONS, "lead": LEAD_TRANSITIONS}
 MODELS = {"request": FinancingRequest, "lead": Lead}
+NOUNS = {"request": "该融资需求", "lead": "该线索"}
+LABELS = {"request": REQUEST_STATES, "lead": LEAD_STATES}
 
 
-class TransitionRefused(DomainError):
-    status = 409
+class TransitionRefused(Conflict):
+    """The change is not allowed from the current state: usually someone else changed it first."""
+
+
+def refusal(entity: str, from_state: str, to_state: str) -> str:
+    labels = LABELS[entity]
+    return (f"{NOUNS[entity]}当前为“{labels.get(from_state, from_state)}”，不能变更为“{labels.get(to_state, to_state)}”"
+            "，可能已被他人处理，请刷新页面")
 
 
 def _entity(obj) -> str:
@@ -92,13 +104,24 @@ def record(session: Session, entity: str, entity_id: int, request_id: int | None
     return row
 
 
+def lock(session: Session, obj) -> None:
+    """Lock a request, or a lead and its request (request first), until commit and reload them; rules checked
+    after this see what a concurrent change committed."""
+    if isinstance(obj, Lead):
+        locking.lock(session, obj.request)
+    if obj.id is not None:
+        locking.lock(session, obj)
+
+
 def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "") -> History:
-    """Move a request or lead to `to_state` if the actor's role may, and write the history row."""
+    """Move a request or lead to `to_state` if, once its row is locked, its state allows it for the actor's
+    role; write the history row."""
     entity = _entity(obj)
     role = role_of(actor)
+    lock(session, obj)
     from_state = obj.state
     if not can(entity, from_state, to_state, role):
-        raise TransitionRefused(f"当前状态“{from_state}”不能变更为“{to_state}”（角色：{role}）")
+        raise TransitionRefused(refusal(entity, from_state, to_state))
     obj.state = to_state
     if obj.id is None:
         session.flush()
@@ -114,7 +137,7 @@ def transition_where(session: Session, entity: str, from_state: str, to_state: s
     History row per moved row. Returns the moved rows (id, request id, *returning)."""
     role = role_of(actor)
     if not can(entity, from_state, to_state, role):
-        raise TransitionRefused(f"当前状态“{from_state}”不能变更为“{to_state}”（角色：{role}）")
+        raise TransitionRefused(refusal(entity, from_state, to_state))
     model = MODELS[entity]
     request_col = model.id if entity == "request" else model.request_id
     stmt = (update(model).where(model.state == from_state, *where)

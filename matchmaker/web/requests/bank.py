@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...domain.accounts import users as accounts
-from ...domain.core.errors import DomainError
+from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, Firm, History, Lead, User
 from ..accounts.forms import CreateUserForm
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
-from .lead_forms import ApproveForm, DeclineForm, DisburseForm, NoteForm
+from .lead_forms import ApproveForm, CorrectDisbursementForm, DeclineForm, DisburseForm, NoteForm
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 BANK_ROLES = ("bank_manager", "bank_admin")
@@ -70,7 +70,9 @@ def _render_lead(db, item: Lead, **forms):
         lead_banks={item.id: item.bank.name}, hide_request_notes=True,  # notes may name other banks
         show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
         approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
-        disburse_form=disburse_form,
+        disburse_form=disburse_form, correct_form=forms.get("correct_form") or CorrectDisbursementForm(
+            amount_wan=(Decimal(item.disbursed_amount) / 10000) if item.disbursed_amount else None,
+            disbursed_on=item.disbursed_at, formdata=None),
     ), (422 if forms else 200)
 
 
@@ -129,6 +131,10 @@ def _form_action(lead_id: int, form, form_key: str, action, success: str):
     if form.validate_on_submit():
         try:
             action(db, form)
+        except Conflict as exc:  # the lead changed under the form: show it as it is now
+            db.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("bank.lead", lead_id=lead_id))
         except DomainError as exc:
             db.rollback()
             apply_domain_error(exc, form)
@@ -166,6 +172,15 @@ def disburse(lead_id: int):
         leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
                        form.disbursed_on.data)
     return _form_action(lead_id, DisburseForm(), "disburse_form", act, "已登记放款")
+
+
+@bp.post("/leads/<int:lead_id>/disbursement")
+@roles_required(*BANK_ROLES)
+def correct_disbursement(lead_id: int):
+    def act(db, form):
+        leads.correct_disbursement(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
+                                   form.disbursed_on.data, form.reason.data or "")
+    return _form_action(lead_id, CorrectDisbursementForm(), "correct_form", act, "已更正放款登记，原记录保留在办理记录中")
 
 
 @bp.route("/managers", methods=["GET", "POST"])

@@ -33,3 +33,11 @@ class DisburseForm(FlaskForm):
     amount_wan = FiniteDecimalField("放款金额（万元）", places=4, validators=[
         InputRequired("请填写放款金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
     disbursed_on = DateField("放款日期", default=local_date, validators=[DataRequired("请填写放款日期")])
+
+
+class CorrectDisbursementForm(FlaskForm):
+    """Correct a recorded disbursement; the old values stay in the history."""
+    amount_wan = FiniteDecimalField("放款金额（万元）", places=4, validators=[
+        InputRequired("请填写放款金额"), NumberRange(min=0.0001, max=100000, message="金额应在0–100000万元之间")])
+    disbursed_on = DateField("放款日期", validators=[DataRequired("请填写放款日期")])
+    reason = TextAreaField("更正原因", validators=[DataRequired("请填写更正原因"), Length(max=500, message="更正原因不超过500字")])
