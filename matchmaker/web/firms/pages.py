@@ -24,7 +24,7 @@ nav.GROUPS["district"].setdefault("firms", nav.GROUPS["district"]["district.firm
 nav.GROUPS["township"].setdefault("firms", nav.GROUPS["township"]["township.firms"])
 
 # what a claimant may open before the claim is approved
-WAITING_ENDPOINTS = {"firms.claim", "auth.logout", "static", "health.healthz"}
+WAITING_ENDPOINTS = {"firms.claim", "auth.logout", "account.password", "static", "health.healthz"}
 
 
 def claims_dir() -> Path:
