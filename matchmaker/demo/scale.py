@@ -174,7 +174,9 @@ class _Story:
         self.requests, self.leads, self.offers = [], [], []
         self.history, self.notices, self.ratings, self.escalations = [], [], [], []
 
-    def _parts(self, bank_id: int, product: str, fit: float) -> str:
+    @staticmethod
+    @lru_cache(maxsize=None)
+    def _parts(bank_id: int, product: str, fit: float) -> str:
         w = {"product_fit": 30, "whitelist": 20, "target_gap": 20, "speed": 10, "workload": 10, "nearby": 10}
         values = {"product_fit": (fit, f"符合{product}的准入条件"), "whitelist": (0.0, "不在白名单"),
                   "target_gap": (0.5, "暂无工业贷款目标进度"), "speed": (0.4, "历史平均 1.5 天认领"),
