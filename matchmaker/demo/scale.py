@@ -49,7 +49,7 @@ class Progress:
 
 
 def _bulk(session: Session, table: str, columns: list[str], rows: Iterable[tuple],
-          progress: Progress, per_row: int = 1) -> int:
+          progress: Progress) -> int:
     """Write rows into `table`: COPY on PostgreSQL, executemany in chunks elsewhere. Returns the row count."""
     conn = session.connection()
     n = 0
@@ -60,7 +60,7 @@ def _bulk(session: Session, table: str, columns: list[str], rows: Iterable[tuple
                 copy.write_row(row)
                 n += 1
                 if n % CHUNK == 0:
-                    progress.advance(CHUNK // per_row)
+                    progress.advance(CHUNK)
     else:
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         raw = conn.connection.driver_connection
@@ -71,10 +71,10 @@ def _bulk(session: Session, table: str, columns: list[str], rows: Iterable[tuple
             if len(batch) == CHUNK:
                 raw.executemany(sql, batch)
                 batch.clear()
-                progress.advance(CHUNK // per_row)
+                progress.advance(CHUNK)
         if batch:
             raw.executemany(sql, batch)
-    progress.advance((n % CHUNK) // per_row)
+    progress.advance(n % CHUNK)
     return n
 
 
@@ -327,11 +327,17 @@ class _Story:
                               interests, "", "续贷" in purpose, state, created, submitted, last))
         return lead_id, offer_id
 
-    def flush(self, session: Session, progress: Progress) -> None:
-        _bulk(session, "financing_request", REQUEST_COLUMNS, self.requests, progress)
-        _bulk(session, "lead", LEAD_COLUMNS, self.leads, progress, per_row=10**9)
-        _bulk(session, "offer", OFFER_COLUMNS, self.offers, progress, per_row=10**9)
-        self.requests.clear(), self.leads.clear(), self.offers.clear()
+    def flush(self, session: Session, progress: Progress, counts: dict[str, int]) -> None:
+        """Write what the last requests left behind (memory stays flat whatever the size)."""
+        for table, columns, rows in (("financing_request", REQUEST_COLUMNS, self.requests),
+                                     ("lead", LEAD_COLUMNS, self.leads), ("offer", OFFER_COLUMNS, self.offers),
+                                     ("history", HISTORY_COLUMNS, self.history),
+                                     ("notification", NOTICE_COLUMNS, self.notices),
+                                     ("rating", RATING_COLUMNS, self.ratings),
+                                     ("lead_escalation", ESCALATION_COLUMNS, self.escalations)):
+            counts[table] = counts.get(table, 0) + _bulk(session, table, columns, rows,
+                                                         progress if table == "financing_request" else Progress())
+            rows.clear()
 
 
 def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: int = 2021,
@@ -367,26 +373,13 @@ def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: 
                                     for i, (f, _, name) in enumerate(chosen)), progress)
 
     total = requests - base_requests
-    progress.phase("融资需求、线索与方案", total)
+    progress.phase("需求、线索、方案、历史、通知", total)
     req_id, lead_id, offer_id = (_next_id(session, t) for t in ("financing_request", "lead", "offer"))
-    lead_start, offer_start = lead_id, offer_id
     for i in range(total):
         lead_id, offer_id = story.request(req_id + i, lead_id, offer_id)
-        if (i + 1) % 5000 == 0:
-            story.flush(session, progress)
-    story.flush(session, progress)
-    counts["financing_request"] = total
-    counts["lead"], counts["offer"] = lead_id - lead_start, offer_id - offer_start
-
-    progress.phase("历史记录", len(story.history))
-    counts["history"] = _bulk(session, "history", HISTORY_COLUMNS, story.history, progress)
-    story.history.clear()
-    progress.phase("通知", len(story.notices))
-    counts["notification"] = _bulk(session, "notification", NOTICE_COLUMNS, story.notices, progress)
-    story.notices.clear()
-    progress.phase("评价与督办", len(story.ratings) + len(story.escalations))
-    counts["rating"] = _bulk(session, "rating", RATING_COLUMNS, story.ratings, progress)
-    counts["lead_escalation"] = _bulk(session, "lead_escalation", ESCALATION_COLUMNS, story.escalations, progress)
+        if (i + 1) % 2000 == 0:
+            story.flush(session, progress, counts)
+    story.flush(session, progress, counts)
     counts["whitelist_entry"] = _big_whitelist(session, rng, now, progress)
     _fix_sequences(session, ["firm", "user_account", "financing_request", "lead", "offer"])
     session.flush()
