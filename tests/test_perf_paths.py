@@ -67,3 +67,42 @@ def test_warm_routing_context_equals_a_fresh_one_and_follows_changes(db, app):
     routing.save_weights(db, district, {**routing.current_weights(db), "nearby": 42})
     db.commit()
     assert routing.warm_context(db, firm_id).weights["nearby"] == 42
+
+
+def test_scale_builder_writes_a_consistent_story_in_bulk(db):
+    from sqlalchemy import func
+
+    from matchmaker.demo import scale
+    from matchmaker.models import FinancingRequest, History, Lead, Notification, Offer, utcnow
+
+    phases = []
+
+    class Seen(scale.Progress):
+        def phase(self, label, total):
+            phases.append([label, total, 0])
+
+        def advance(self, n=1):
+            phases[-1][2] += n
+
+    result = scale.build(db, firms=300, requests=700, seed=3, progress=Seen(), base=(12, 15))
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Firm)) == 300
+    assert db.scalar(select(func.count()).select_from(FinancingRequest)) == 700
+    assert 700 < result["counts"]["lead"] < db.scalar(select(func.count()).select_from(Lead))
+    # every phase counted to its end
+    assert all(done == total for label, total, done in phases if label != "演示数据（经业务函数）"), phases
+    now = utcnow()
+    assert db.scalar(select(func.max(Lead.claimed_at))) <= now
+    assert db.scalar(select(func.max(History.at))) <= now
+    # every request has its history, offers belong to approved or later leads, funded requests have a disbursed lead
+    assert db.scalar(select(func.count()).select_from(FinancingRequest).where(
+        ~FinancingRequest.id.in_(select(History.request_id)))) == 0
+    assert set(db.scalars(select(Lead.state).join(Offer, Offer.lead_id == Lead.id))) <= {
+        "approved", "disbursed", "released"}
+    funded = db.scalars(select(FinancingRequest.id).where(FinancingRequest.state == "funded")).all()
+    assert funded and db.scalar(select(func.count(func.distinct(Lead.request_id))).where(
+        Lead.request_id.in_(funded), Lead.state == "disbursed")) == len(funded)
+    assert db.scalar(select(func.count()).select_from(Notification)) > 700
+    # the bulk is usable by the app's own rules: a new request routes with the warm context
+    firm_id = db.scalar(select(Firm.id).order_by(Firm.id.desc()))
+    assert routing.warm_context(db, firm_id).products

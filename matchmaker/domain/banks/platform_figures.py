@@ -250,10 +250,11 @@ def _figures_sql(session: Session, start: date, end: date, today: date, cal) -> 
         _joined(select(Lead.bank_id, *columns), where).group_by(Lead.bank_id))}
     total_wl = session.scalar(_joined(select(columns[-1]), where)) or 0
     reasons: dict[int, dict[str, int]] = defaultdict(dict)
-    for bank_id, code, n in session.execute(
-            select(Lead.bank_id, func.coalesce(Lead.decline_code, "other"), func.count())
-            .where(*where, Lead.state == "declined").group_by(Lead.bank_id, func.coalesce(Lead.decline_code, "other"))):
-        reasons[bank_id][code] = n
+    for bank_id, code, n in session.execute(select(Lead.bank_id, Lead.decline_code, func.count())
+                                            .where(*where, Lead.state == "declined")
+                                            .group_by(Lead.bank_id, Lead.decline_code)):
+        code = code or "other"
+        reasons[bank_id][code] = reasons[bank_id].get(code, 0) + n
     days = _workday_sums(session, where, cal)
     bank_ids = list(session.scalars(select(Bank.id).order_by(Bank.seq)))
     empty = dict.fromkeys(["received", *COUNTED, "disbursed_amount", "rating_sum", "whitelist_firms"], 0)
