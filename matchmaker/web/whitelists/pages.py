@@ -104,12 +104,19 @@ def export(kind: str, fmt: str):
     # Streamed in constant memory: entries read 1,000 at a time, the CSV sent as it is written, the workbook
     # written row by row (constant_memory) to a temporary file and sent from it. The stream has its own session:
     # the request's is closed when the view returns, before the body is sent.
-    query = _list_query(kind).execution_options(yield_per=1000)
-    factory = current_app.extensions["db_sessionmaker"]
+    # The query runs here, inside the view, so that a bad filter is handled like on any page.
+    own = current_app.extensions["db_sessionmaker"]()
+    try:
+        result = own.scalars(_list_query(kind).execution_options(yield_per=1000))
+    except Exception:
+        own.close()
+        raise
 
     def entries_():
-        with factory() as own:
-            yield from own.scalars(query)
+        try:
+            yield from result
+        finally:
+            own.close()
 
     header, rows = whitelists.export_header(kind), whitelists.export_rows(kind, entries_())
     name = f"{WHITELIST_KINDS[kind]}.{fmt}"
