@@ -1,19 +1,21 @@
-"""Benchmark: resolve 5,000 written names against 50,000 registered firms with the blocked resolver, against a
-naive loop that compares every pair with rapidfuzz's fuzz.ratio (a timed sample, scaled). Prints one JSON line
-with both timings, the speed-up, and the precision and recall of automatic links on the generated variants."""
+"""Benchmark: resolve 5,000 written names against 50,000 registered firms with the blocked resolver, against the
+competent baseline: rapidfuzz's `process.extractOne` (C++, fuzz.ratio) over the same registry with the same
+normalisation (`name_key` on both sides), timed on a sample and scaled. Prints one JSON line with both timings,
+the speed-up (target ≥ 20×), and the precision and recall of automatic links on the generated variants. The old
+pure-Python pair loop stays in the output only as extra keys."""
 from __future__ import annotations
 
 import json
 import random
 import time
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from matchmaker.demo import names
 from matchmaker.domain.firms.entity_resolution import AUTO, Resolver, name_key
 from matchmaker.domain.firms.uscc import make as make_uscc
 
-FIRMS, NAMES, NAIVE_SAMPLE, SEED, RUNS = 50_000, 5_000, 20, 2023, 3
+FIRMS, NAMES, NAIVE_SAMPLE, EXTRACT_SAMPLE, SEED, RUNS = 50_000, 5_000, 20, 300, 2023, 3
 
 
 def build():
@@ -64,12 +66,26 @@ def naive_loop(registry, sample):
     return found
 
 
+def extract_one(keys: list[str], codes: list[str], sample):
+    """The baseline: the best fuzz.ratio over the whole registry, with the resolver's normalisation."""
+    found = []
+    for name, _ in sample:
+        best = process.extractOne(name_key(name), keys, scorer=fuzz.ratio, processor=None)
+        found.append(codes[best[2]] if best else None)
+    return found
+
+
 def main() -> None:
     registry, queries = build()
     seconds, cpu, results = timed(lambda: ours(registry, queries))
-    sample = queries[:NAIVE_SAMPLE]
-    naive_sample_seconds, _, _ = timed(lambda: naive_loop(registry, sample))
-    naive = naive_sample_seconds * len(queries) / len(sample)
+    keys, codes = [name_key(n) for _, n in registry], [c for c, _ in registry]
+    sample = queries[:EXTRACT_SAMPLE]
+    extract_sample_seconds, extract_sample_cpu, _ = timed(lambda: extract_one(keys, codes, sample))
+    extract = extract_sample_seconds * len(queries) / len(sample)
+    extract_cpu = extract_sample_cpu * len(queries) / len(sample)
+    old_sample = queries[:NAIVE_SAMPLE]
+    naive_sample_seconds, _, _ = timed(lambda: naive_loop(registry, old_sample))
+    naive = naive_sample_seconds * len(queries) / len(old_sample)
 
     autos = [(res, truth) for res, (_, truth) in zip(results, queries) if res.decision == AUTO]
     right = sum(1 for res, truth in autos if truth is not None and res.ref == truth)
@@ -78,11 +94,15 @@ def main() -> None:
     print(json.dumps({
         "benchmark": "resolve_names", "names": len(queries), "firms": len(registry),
         "seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3), "best_of_runs": RUNS, "target_seconds": 3.0,
-        "naive_fuzz_ratio_loop_seconds": round(naive, 1), "naive_sample_names": len(sample),
-        "speedup": round(naive / seconds, 1), "target_speedup": 20,
+        "baseline": "rapidfuzz process.extractOne(name_key, fuzz.ratio) over the registry",
+        "baseline_seconds": round(extract, 1), "baseline_cpu_seconds": round(extract_cpu, 1),
+        "baseline_sample_names": len(sample),
+        # CPU time is the fair measure on a shared machine (both sides are single-threaded); wall time as well
+        "speedup": round(extract_cpu / cpu, 1), "speedup_wall": round(extract / seconds, 1), "target_speedup": 20,
         "precision_auto": round(right / len(autos), 4) if autos else None,
         "recall_auto": round(right / positives, 4), "decisions": decisions,
-        "met": seconds <= 3.0 and naive / seconds >= 20,
+        "met": cpu <= 3.0 and extract_cpu / cpu >= 20,
+        "old_baseline_python_pair_loop_seconds": round(naive, 1), "old_speedup_vs_pair_loop": round(naive / seconds, 1),
     }, ensure_ascii=False))
 
 

@@ -65,6 +65,7 @@ def seed_command():
 def demo_command(firms: int, request_count: int, yes: bool):
     """Start over: a fresh database with reference data, demo firms, requests and one account per role."""
     from .demo import core as demo
+    from .demo import scale
     from .domain.core import schema
 
     engine = _engine()
@@ -75,10 +76,20 @@ def demo_command(firms: int, request_count: int, yes: bool):
     for warning in _seed():
         click.secho(f"注意：{warning}", fg="yellow")
     with _session() as session:
-        steps = request_count + len(demo.EXTRA_BUILDERS)
-        with click.progressbar(length=steps, label="生成演示数据") as bar:
-            demo_accounts = demo.build(session, firms=firms, requests=request_count, progress=bar.update)
+        if firms > scale.BULK_FROM_FIRMS or request_count > scale.BULK_FROM_REQUESTS:
+            # Large sizes: the ordinary demo underneath, the rest written in bulk, one bar per phase.
+            bars = scale.click_progress()
+            demo_accounts = scale.build(session, firms=firms, requests=request_count, progress=bars)["accounts"]
+            bars.phase("提交", 1)
             session.commit()
+            scale.analyse(session)
+            bars.advance(1)
+            bars.close()
+        else:
+            steps = request_count + len(demo.EXTRA_BUILDERS)
+            with click.progressbar(length=steps, label="生成演示数据") as bar:
+                demo_accounts = demo.build(session, firms=firms, requests=request_count, progress=bar.update)
+                session.commit()
     click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
     shown = set()
     for acc in demo_accounts:

@@ -65,9 +65,14 @@ def make_accounts(session: Session, firm: Firm) -> list[DemoAccount]:
     banks = session.scalars(select(Bank).order_by(Bank.seq)).all()
     townships = session.scalars(select(Township).order_by(Township.id)).all()
     out = []
+    shared_hash = None  # argon2 is slow on purpose: hash the one demo password once, not once per account
 
     def add(username, role, note, **kw):
-        accounts.create_user(session, username, DEMO_PASSWORD, role, **kw)
+        nonlocal shared_hash
+        if shared_hash is None:
+            shared_hash = accounts.create_user(session, username, DEMO_PASSWORD, role, **kw).password_hash
+        else:
+            session.add(User(username=username, password_hash=shared_hash, role=role, **kw))
         out.append(DemoAccount(username, role, note))
 
     add("district", "district", "区地方金融监管局", display_name="区金融监管局 王科长")

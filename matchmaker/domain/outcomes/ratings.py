@@ -28,11 +28,12 @@ def ratings_by_lead(session: Session, request_id: int) -> dict[int, Rating]:
     return {r.lead_id: r for r in rows}
 
 
-def rateable_leads(session: Session, actor: User, req: FinancingRequest) -> list[Lead]:
-    """Leads of the request the actor (the firm's own user) may still rate."""
+def rateable_leads(session: Session, actor: User, req: FinancingRequest,
+                   done: dict[int, Rating] | None = None) -> list[Lead]:
+    """Leads of the request the actor (the firm's own user) may still rate (`done`: its ratings, if loaded)."""
     if actor.role != "enterprise" or actor.firm_id != req.firm_id:
         return []
-    done = ratings_by_lead(session, req.id)
+    done = ratings_by_lead(session, req.id) if done is None else done
     return [lead for lead in req.leads if is_rateable(lead) and lead.id not in done]
 
 

@@ -2,19 +2,25 @@
 
 Hard rules first (see `eligibility`), then a score whose named parts are stored on each lead so the firm
 can see "why this bank". Everything needed to rank is loaded once into a RoutingContext so that ranking a
-request is pure in-memory work (see benchmarks/route_requests.py).
+request is pure in-memory work (see benchmarks/route_requests.py). A filed request does not reload it: the
+context stays warm per database and is rebuilt only when a cheap stamp over its inputs (products, banks, weights,
+targets, reports, calendar, latest claim) changes; the live figures (open leads, the firm's recent declines) are
+read fresh each time.
 """
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import Bank, FinancingRequest, Firm, Lead, Product, Township, User, utcnow
+from ...models import (Bank, BankTarget, FinancingRequest, Firm, Lead, MonthlyReport, Product, ProductKind, Setting,
+                       Township, User, WorkdayOverride, utcnow)
 from ...models.requests import OPEN_LEAD_STATES
 from ..banks.targets import industrial_completion
 from ..core import settings
@@ -76,8 +82,9 @@ def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) ->
     return whitelist_kinds_by_firm(session, firm_ids)
 
 
-def load_context(session: Session, today: date | None = None) -> RoutingContext:
-    """Snapshot products, banks and their live figures for ranking."""
+def load_context(session: Session, today: date | None = None, firm_ids: list[int] | None = None) -> RoutingContext:
+    """Snapshot products, banks and their live figures for ranking; recent declines of `firm_ids` (all firms
+    when None)."""
     today = today or local_date()
     kind_names = {}
     products = []
@@ -90,31 +97,89 @@ def load_context(session: Session, today: date | None = None) -> RoutingContext:
         b.id: BankFacts(id=b.id, name=b.name, township_id=b.township_id, capacity=b.capacity)
         for b in session.scalars(select(Bank).where(Bank.active.is_(True)))
     }
-    for bank_id, n in session.execute(
-        select(Lead.bank_id, func.count()).where(Lead.state.in_(OPEN_LEAD_STATES)).group_by(Lead.bank_id)
-    ):
+    for bank_id, n in _open_leads(session).items():
         if bank_id in banks:
             banks[bank_id].open_leads = n
     _fill_target_gaps(session, banks, today.year)
     _fill_claim_speed(session, banks)
-    since = utcnow() - timedelta(days=DECLINE_COOLDOWN_DAYS)
-    declines: dict[int, set[int]] = defaultdict(set)
-    for firm_id, bank_id in session.execute(
-        select(FinancingRequest.firm_id, Lead.bank_id)
-        .join(Lead, Lead.request_id == FinancingRequest.id)
-        .where(Lead.state == "declined", Lead.decided_at >= since)
-    ):
-        declines[firm_id].add(bank_id)
     return RoutingContext(
         products=products,
         banks=banks,
         weights=current_weights(session),
         fanout=int(settings.get(session, "routing_fanout")),
-        recent_declines=dict(declines),
+        recent_declines=recent_declines(session, firm_ids),
         kind_names=kind_names,
         today=today,
         calendar=load_calendar(session),
     )
+
+
+def recent_declines(session: Session, firm_ids: list[int] | None = None) -> dict[int, set[int]]:
+    """Banks that declined each firm in the last DECLINE_COOLDOWN_DAYS days (of `firm_ids`, or all firms)."""
+    if firm_ids is not None and not firm_ids:
+        return {}
+    since = utcnow() - timedelta(days=DECLINE_COOLDOWN_DAYS)
+    query = (select(FinancingRequest.firm_id, Lead.bank_id).join(Lead, Lead.request_id == FinancingRequest.id)
+             .where(Lead.state == "declined", Lead.decided_at >= since))
+    if firm_ids is not None:
+        query = query.where(FinancingRequest.firm_id.in_(firm_ids))
+    declines: dict[int, set[int]] = defaultdict(set)
+    for firm_id, bank_id in session.execute(query):
+        declines[firm_id].add(bank_id)
+    return dict(declines)
+
+
+def _open_leads(session: Session) -> dict[int, int]:
+    return dict(session.execute(select(Lead.bank_id, func.count()).where(Lead.state.in_(OPEN_LEAD_STATES))
+                                .group_by(Lead.bank_id)).all())
+
+
+SPEED_TTL_SECONDS = 60.0  # claim speed (last 5,000 claims) moves slowly; the latest claim in the stamp catches new ones
+_warm: dict[str, tuple[str, RoutingContext, float]] = {}  # database url -> (stamp, context, loaded at)
+_warm_lock = threading.Lock()
+
+
+def _stamp(session: Session, today: date) -> str:
+    """Everything the cached part of the context is computed from, in a few small reads: products, banks,
+    townships, product kinds and settings row by row; targets, reports and calendar by count and latest change;
+    the latest claim (claim speed). Equal stamps give equal contexts (claim speed: within SPEED_TTL_SECONDS)."""
+    small = [session.execute(select(table)).all() for table in (Product.__table__, Bank.__table__,
+                                                                 Township.__table__, ProductKind.__table__,
+                                                                 Setting.__table__)]
+    aggregates = session.execute(select(
+        select(func.count()).select_from(BankTarget).scalar_subquery(),
+        select(func.max(BankTarget.id)).scalar_subquery(),
+        select(func.sum(BankTarget.ldr_pct)).scalar_subquery(),
+        select(func.sum(BankTarget.industrial_loans_yi)).scalar_subquery(),
+        select(func.count()).select_from(MonthlyReport).scalar_subquery(),
+        select(func.max(MonthlyReport.id)).scalar_subquery(),
+        select(func.count()).select_from(WorkdayOverride).scalar_subquery(),
+        select(func.max(WorkdayOverride.updated_at)).scalar_subquery(),
+        select(func.max(Lead.claimed_at)).scalar_subquery(),
+    )).one()
+    return repr((today, small, tuple(aggregates)))
+
+
+def warm_context(session: Session, firm_id: int, today: date | None = None) -> RoutingContext:
+    """The routing context for one firm's request without reloading it: the cached part while its stamp holds,
+    with this moment's open leads per bank and this firm's recent declines."""
+    today = today or local_date()
+    key = session.get_bind().url.render_as_string(hide_password=False)
+    stamp = _stamp(session, today)
+    cached = _warm.get(key)
+    if cached is None or cached[0] != stamp or time.monotonic() - cached[2] > SPEED_TTL_SECONDS:
+        base = load_context(session, today, firm_ids=[])
+        with _warm_lock:
+            _warm[key] = (stamp, base, time.monotonic())
+    else:
+        base = cached[1]
+    banks = {bank_id: replace(facts, open_leads=0) for bank_id, facts in base.banks.items()}
+    for bank_id, n in _open_leads(session).items():
+        if bank_id in banks:
+            banks[bank_id].open_leads = n
+    return RoutingContext(products=base.products, banks=banks, weights=dict(base.weights), fanout=base.fanout,
+                          recent_declines=recent_declines(session, [firm_id]), kind_names=base.kind_names,
+                          today=today, calendar=base.calendar)
 
 
 def current_weights(session: Session) -> dict[str, float]:
@@ -294,7 +359,7 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
     """Create leads for the best banks not tried yet (banks with a lead on the request, and `exclude_banks`,
     are skipped) and move the request to `routed`. With no bank left: a new request becomes `unmatched`; a
     re-routed one becomes `unmatched` only once none of its leads is open and it has no offer."""
-    ctx = ctx or load_context(session, today)
+    ctx = ctx or warm_context(session, request.firm_id, today)
     today = today or ctx.today
     kinds = ctx.whitelist_kinds.get(request.firm_id)
     if kinds is None:

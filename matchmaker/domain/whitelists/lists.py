@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -109,35 +111,56 @@ def neutralise(value):
     return value
 
 
-def export_table(kind: str, entries) -> tuple[list[str], list[list]]:
-    """Header and rows of a list as exported (amounts as numbers in 万元, texts neutralised)."""
+def export_header(kind: str) -> list[str]:
     project = kind in PROJECT_KINDS
-    header = ["序号", "企业名称", "统一社会信用代码"] + (["项目名称", "总投资（万元）"] if project else []) \
+    return ["序号", "企业名称", "统一社会信用代码"] + (["项目名称", "总投资（万元）"] if project else []) \
         + ["所属镇街", "所属行业", "名单", "批次", "备注"]
-    rows = []
+
+
+def export_rows(kind: str, entries: Iterable) -> Iterator[list]:
+    """Rows of a list as exported (amounts as numbers in 万元, texts neutralised), one at a time."""
+    project = kind in PROJECT_KINDS
     for n, e in enumerate(entries, start=1):
         township = e.township.name if e.township else (e.firm.township.name if e.firm.township else "")
         amount = [e.project_name, float(e.investment_wan) if e.investment_wan is not None else None] if project else []
-        rows.append([n, e.firm.name, e.firm.uscc or "", *amount, township, e.firm.industry_label, e.kind_label,
-                     e.batch.label, e.remark])
-    return header, [[neutralise(v) for v in row] for row in rows]
+        yield [neutralise(v) for v in [n, e.firm.name, e.firm.uscc or "", *amount, township, e.firm.industry_label,
+                                       e.kind_label, e.batch.label, e.remark]]
+
+
+def export_table(kind: str, entries) -> tuple[list[str], list[list]]:
+    """Header and rows of a list as exported (amounts as numbers in 万元, texts neutralised)."""
+    return export_header(kind), list(export_rows(kind, entries))
+
+
+def csv_chunks(header: list[str], rows: Iterable[list], lines: int = 1000) -> Iterator[bytes]:
+    """UTF-8 with BOM so that Excel shows the Chinese correctly; `lines` rows per chunk, for a streamed response."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer.writerow(header)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow(["" if v is None else v for v in row])
+        if n % lines == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 def to_csv(header: list[str], rows: list[list]) -> bytes:
-    """UTF-8 with BOM so that Excel shows the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return b"".join(csv_chunks(header, rows))
 
 
-def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+def write_xlsx(target, header: list[str], rows: Iterable[list], title: str) -> None:
+    """Write the sheet to `target` (a path or a binary file) row by row: XlsxWriter's constant_memory keeps one
+    row in memory whatever the length of the list."""
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+    sheet.set_column(0, 0, 6)  # column formats and panes first: constant_memory writes rows as they come
+    sheet.set_column(1, len(header) - 1, 22)
+    sheet.freeze_panes(1, 0)
     sheet.write_row(0, 0, header, bold)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row):
@@ -145,9 +168,19 @@ def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
                 sheet.write_string(r, c, value)
             elif value is not None:
                 sheet.write_number(r, c, value)
-    sheet.set_column(0, 0, 6)
-    sheet.set_column(1, len(header) - 1, 22)
-    sheet.freeze_panes(1, 0)
     book.close()
+
+
+def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    out = io.BytesIO()
+    write_xlsx(out, header, rows, title)
     return out.getvalue()
 
+
+def xlsx_chunks(header: list[str], rows: Iterable[list], title: str, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The workbook built in a temporary file, then sent in pieces (constant memory for a streamed response)."""
+    with tempfile.TemporaryFile() as spool:
+        write_xlsx(spool, header, rows, title)
+        spool.seek(0)
+        while chunk := spool.read(size):
+            yield chunk

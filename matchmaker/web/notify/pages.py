@@ -2,7 +2,7 @@
 where to receive e-mail/SMS; the unread badge for the navbar; the district's view of the outbox."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,12 +16,17 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
 
 
+def unread_notifications() -> int:
+    """The signed-in user's unread count, counted once per request (the badge and the page share it)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = notifications.unread_count(session(), current_user.id)
+    return g.unread_notifications
+
+
 @bp.app_context_processor
 def _unread_badge():
-    def unread_notifications() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return notifications.unread_count(session(), current_user.id)
 
     return {"unread_notifications": unread_notifications, "NOTIFICATION_KINDS": NOTIFICATION_KINDS}
 
@@ -34,7 +39,7 @@ def index():
     unread_only = request.args.get("unread") == "1"
     page = paginate(notifications.inbox(current_user.id, kind, unread_only), current_app.config["PAGE_SIZE"])
     return render_template("notifications/index.html", page=page, kind=kind, unread_only=unread_only,
-                           unread=notifications.unread_count(session(), current_user.id))
+                           unread=unread_notifications())
 
 
 @bp.post("/<int:notification_id>/read")

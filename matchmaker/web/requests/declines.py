@@ -23,7 +23,7 @@ def request_extras(db, actor: User, req: FinancingRequest) -> dict:
         "resubmitted": {lead.id: again.id for lead in req.leads
                         if lead.state == "declined" and (again := declines.resubmission_of(lead)) is not None},
         "rated": rated,
-        "rateable": {lead.id for lead in ratings.rateable_leads(db, actor, req)},
+        "rateable": {lead.id for lead in ratings.rateable_leads(db, actor, req, rated)},
         "referrals": referrals.for_request(db, req.id) if actor.role != "bank_manager" else [],
         "can_handle_referrals": actor.role in referrals.HANDLER_ROLES,
     }

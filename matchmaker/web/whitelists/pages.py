@@ -102,14 +102,30 @@ def entries(kind: str):
 def export(kind: str, fmt: str):
     if kind not in WHITELIST_KINDS or fmt not in ("xlsx", "csv"):
         abort(404)
-    entries_ = session().scalars(_list_query(kind)).unique().all()
-    header, rows = whitelists.export_table(kind, entries_)
+    # Streamed in constant memory: entries read 1,000 at a time, the CSV sent as it is written, the workbook
+    # written row by row (constant_memory) to a temporary file and sent from it. The stream has its own session:
+    # the request's is closed when the view returns, before the body is sent.
+    # The query runs here, inside the view, so that a bad filter is handled like on any page.
+    own = current_app.extensions["db_sessionmaker"]()
+    try:
+        result = own.scalars(_list_query(kind).execution_options(yield_per=1000))
+    except Exception:
+        own.close()
+        raise
+
+    def entries_():
+        try:
+            yield from result
+        finally:
+            own.close()
+
+    header, rows = whitelists.export_header(kind), whitelists.export_rows(kind, entries_())
     name = f"{WHITELIST_KINDS[kind]}.{fmt}"
     if fmt == "xlsx":
-        data = whitelists.to_xlsx(header, rows, WHITELIST_KINDS[kind])
+        data = whitelists.xlsx_chunks(header, rows, WHITELIST_KINDS[kind])
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data, mime = whitelists.to_csv(header, rows), "text/csv; charset=utf-8"
+        data, mime = whitelists.csv_chunks(header, rows), "text/csv; charset=utf-8"
     return Response(data, mimetype=mime, headers={
         "Content-Disposition": f"attachment; filename=whitelist-{kind}.{fmt}; filename*=UTF-8''{quote(name)}"})
 

@@ -1,0 +1,108 @@
+"""The fast paths give the same answers as the slow ones: platform figures counted by the database equal the
+per-lead classification, and a filed request's warm routing context equals a fresh one — also right after a
+product, a weight or a claim changes."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import event, select
+
+from matchmaker.demo import core as demo
+from matchmaker.domain.banks import platform_figures as pf
+from matchmaker.domain.banks.periods import Period, add_months
+from matchmaker.domain.requests import routing
+from matchmaker.models import Firm, Product, User
+
+
+def _build(db):
+    demo.build(db, firms=25, requests=45, seed=5)
+    db.commit()
+
+
+def test_figures_and_compliance_from_sql_equal_the_per_lead_classification(db):
+    _build(db)
+    today = pf.local_date(pf.utcnow())
+    month = date(today.year, today.month, 1)
+    for start, end in [(date(2000, 1, 1), date(2100, 1, 1)), (add_months(month, -1), add_months(month, 1))]:
+        facts = pf.load_facts(db, start, end)
+        assert facts
+        period = Period("annual", "x", start, end)
+        assert pf.figures(db, period, today) == pf.figures(db, period, today, facts)
+    year = pf.load_facts(db, add_months(month, -11), add_months(month, 1))
+    assert pf.compliance_series(db, month, 12, today) == pf.compliance_series(db, month, 12, today, year)
+    total = pf.figures(db, Period("annual", "x", date(2000, 1, 1), date(2100, 1, 1)), today)["total"]
+    assert total["received"] == len(pf.load_facts(db, date(2000, 1, 1), date(2100, 1, 1))) > 0
+
+
+def _same(warm: routing.RoutingContext, fresh: routing.RoutingContext) -> None:
+    assert [p.id for p in warm.products] == [p.id for p in fresh.products]
+    assert warm.banks == fresh.banks
+    assert (warm.weights, warm.fanout, warm.kind_names) == (fresh.weights, fresh.fanout, fresh.kind_names)
+    assert warm.recent_declines == fresh.recent_declines
+
+
+def test_warm_routing_context_equals_a_fresh_one_and_follows_changes(db, app):
+    _build(db)
+    firm_id = db.scalar(select(Firm.id).order_by(Firm.id))
+    _same(routing.warm_context(db, firm_id), routing.load_context(db, firm_ids=[firm_id]))
+
+    engine = app.extensions["db_engine"]
+    statements = []
+    listener = lambda *a, **k: statements.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        routing.warm_context(db, firm_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(statements) <= 9  # the stamp's reads, open leads, the firm's declines: no reload
+
+    product = db.scalar(select(Product).where(Product.active.is_(True)).order_by(Product.id))
+    product.active = False
+    db.commit()
+    warm = routing.warm_context(db, firm_id)
+    assert product.id not in [p.id for p in warm.products]
+    _same(warm, routing.load_context(db, firm_ids=[firm_id]))
+
+    district = db.scalar(select(User).where(User.role == "district"))
+    routing.save_weights(db, district, {**routing.current_weights(db), "nearby": 42})
+    db.commit()
+    assert routing.warm_context(db, firm_id).weights["nearby"] == 42
+
+
+def test_scale_builder_writes_a_consistent_story_in_bulk(db):
+    from sqlalchemy import func
+
+    from matchmaker.demo import scale
+    from matchmaker.models import FinancingRequest, History, Lead, Notification, Offer, utcnow
+
+    phases = []
+
+    class Seen(scale.Progress):
+        def phase(self, label, total):
+            phases.append([label, total, 0])
+
+        def advance(self, n=1):
+            phases[-1][2] += n
+
+    result = scale.build(db, firms=300, requests=700, seed=3, progress=Seen(), base=(12, 15))
+    db.commit()
+    assert db.scalar(select(func.count()).select_from(Firm)) == 300
+    assert db.scalar(select(func.count()).select_from(FinancingRequest)) == 700
+    assert 700 < result["counts"]["lead"] < db.scalar(select(func.count()).select_from(Lead))
+    # every phase counted to its end
+    assert all(done == total for label, total, done in phases if label != "演示数据（经业务函数）"), phases
+    now = utcnow()
+    assert db.scalar(select(func.max(Lead.claimed_at))) <= now
+    assert db.scalar(select(func.max(History.at))) <= now
+    # every request has its history, offers belong to approved or later leads, funded requests have a disbursed lead
+    assert db.scalar(select(func.count()).select_from(FinancingRequest).where(
+        ~FinancingRequest.id.in_(select(History.request_id)))) == 0
+    assert set(db.scalars(select(Lead.state).join(Offer, Offer.lead_id == Lead.id))) <= {
+        "approved", "disbursed", "released"}
+    funded = db.scalars(select(FinancingRequest.id).where(FinancingRequest.state == "funded")).all()
+    assert funded and db.scalar(select(func.count(func.distinct(Lead.request_id))).where(
+        Lead.request_id.in_(funded), Lead.state == "disbursed")) == len(funded)
+    assert db.scalar(select(func.count()).select_from(Notification)) > 700
+    # the bulk is usable by the app's own rules: a new request routes with the warm context
+    firm_id = db.scalar(select(Firm.id).order_by(Firm.id.desc()))
+    assert routing.warm_context(db, firm_id).products
