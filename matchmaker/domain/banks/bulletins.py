@@ -14,7 +14,7 @@ from ...models import Bulletin, MonthlyReport, User, utcnow
 from ..core import settings
 from ..core.errors import Conflict, DomainError, Forbidden
 from . import monthly_reports, platform_figures, report_deadlines, targets
-from .periods import KINDS, Period, add_months, local_date
+from .periods import KINDS, Period, local_date
 
 PARTS = {
     "target": "目标完成",
@@ -87,9 +87,7 @@ def monthly(session: Session, period: Period, today: date | None = None) -> dict
     today = today or local_date(utcnow())
     month = period.start
     rows = targets.progress(session, month)
-    first = add_months(month, -11)
-    year_facts = platform_figures.load_facts(session, first, period.end)
-    plat = platform_figures.figures(session, period, today, [f for f in year_facts if f.created_on >= month])
+    plat = platform_figures.figures(session, period, today)  # set-based SQL, one GROUP BY per figure family
     for row in rows:
         row["platform"] = plat["banks"].get(row["bank_id"])
     _competition_rank(rows, lambda r: (Decimal(r["schedule_pct"]),) if r["schedule_pct"] else None, "rank_target")
@@ -109,7 +107,7 @@ def monthly(session: Session, period: Period, today: date | None = None) -> dict
         "missing": [{"bank_id": s.bank.id, "name": s.bank.name, "state": s.state} for s in status if s.report is None],
         "late": [{"bank_id": s.bank.id, "name": s.bank.name} for s in status if s.state == "late"],
         "goals": targets.goals_panel(session, district),
-        "compliance": platform_figures.compliance_series(session, month, 12, today, year_facts),
+        "compliance": platform_figures.compliance_series(session, month, 12, today),
         "funnel": platform_figures.funnel(plat["total"]),
     }
 
@@ -205,15 +203,14 @@ def quarterly(session: Session, period: Period, today: date | None = None) -> di
 
 def annual(session: Session, period: Period, today: date | None = None) -> dict:
     """The annual assessment: the year's evaluation plus the year's summary against last December."""
-    facts = platform_figures.load_facts(session, period.start, period.end)
-    data = evaluation(session, period, today, facts)
+    data = evaluation(session, period, today)
     data["title"] = f"{period.year}年度全区银行业金融机构支持“工业强区、产业兴区”工作考核"
     data["district"]["previous"] = _previous([r["progress"] for r in data["banks"]],
                                              targets.progress(session, date(period.year - 1, 12, 1)))
     data["goals"] = targets.goals_panel(session, data["district"])
     data["targets_met"] = [r["name"] for r in data["banks"] if r["progress"]["completion_pct"]
                            and Decimal(r["progress"]["completion_pct"]) >= HUNDRED]
-    data["compliance"] = platform_figures.compliance_series(session, period.last_month, 12, today, facts)
+    data["compliance"] = platform_figures.compliance_series(session, period.last_month, 12, today)
     return data
 
 
