@@ -95,17 +95,20 @@ def init_app(app) -> None:
         if session is not None:
             session.close()
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(PoolTimeout)
-    def _database_unavailable(_exc):
-        # plain page: the site's layout asks the database for the signed-in user, which would wait again
-        from flask import jsonify, request
+    app.register_error_handler(OperationalError, unavailable_response)
+    app.register_error_handler(PoolTimeout, unavailable_response)
 
-        message = "数据库暂时无法响应，请稍后重试；您提交的内容未保存。"
-        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-            return jsonify({"error": "数据库暂时无法响应", "message": message}), 503
-        page = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title><p>{message}</p></html>'
-        return page, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
+
+def unavailable_response(_exc=None):
+    """503 for a database that does not answer: a plain page, since the site's layout asks the database for the
+    signed-in user, which would wait again."""
+    from flask import jsonify, request
+
+    message = "数据库暂时无法响应，请稍后重试；您提交的内容未保存。"
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify({"error": "数据库暂时无法响应", "message": message}), 503
+    page = f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>503</title><p>{message}</p></html>'
+    return page, 503, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
 def get_session() -> Session:

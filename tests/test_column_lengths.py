@@ -13,10 +13,13 @@ import pytest
 from sqlalchemy import String
 
 from matchmaker.domain.banks import listing
+from matchmaker.domain.core.changes import CHANGED
+from matchmaker.domain.firms.claims import LICENCE_KINDS
 from matchmaker.domain.banks.monthly_reports import SOURCES as MONTHLY_SOURCES
 from matchmaker.domain.banks.periods import KINDS as PERIOD_KINDS
 from matchmaker.domain.requests import lifecycle
 from matchmaker.models import Base
+from matchmaker.models.claims import CLAIM_STATES, MOVE_STATES
 from matchmaker.models.clocks import ESCALATION_KINDS
 from matchmaker.models.events import (EVENT_KINDS, INTENTION_KINDS, INVITATION_SOURCES, INVITATION_STATES,
                                       LEADING_INDUSTRIES)
@@ -44,6 +47,14 @@ HISTORY_STATES: dict[str, set[str]] = {
     "first_loan": set(FIRST_LOAN_STAGES),
     "listing": set(listing.STAGES),
     "wl_batch": WHITELIST_BATCH_STATES | {"committed"},
+    "user": {"created", "active", "inactive", "password_reset", "password_changed", CHANGED},
+    "firm": {"created", "claimed", "code_issued", CHANGED},
+    "firm_claim": set(CLAIM_STATES),
+    "township_move": set(MOVE_STATES),
+    "invitation": {"removed"},
+    "product": {"created", CHANGED},
+    "weights": {CHANGED},
+    "bank_target": {"set"},
 }
 ALL_HISTORY_STATES = set().union(*HISTORY_STATES.values())
 
@@ -53,6 +64,9 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "history.from_state": ALL_HISTORY_STATES,
     "history.to_state": ALL_HISTORY_STATES,
     "history.actor_role": set(ROLES) | {lifecycle.SYSTEM},
+    "firm_claim.state": set(CLAIM_STATES),
+    "township_move.state": set(MOVE_STATES),
+    "firm_claim.licence_type": {media_type for _, media_type, _ in LICENCE_KINDS},
     "user_account.role": set(ROLES),
     "financing_request.state": set(REQUEST_STATES) | {s for pair in lifecycle.REQUEST_TRANSITIONS for s in pair},
     "financing_request.collateral": set(COLLATERAL_KINDS),
@@ -94,6 +108,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
 
 # short columns holding typed or reference text, each limited by its form, import or seed file
 FREE_TEXT = {
+    "firm_claim.contact_phone",
     "bank.group_name", "firm.uscc", "firm.contact_phone", "user_account.phone", "notification_preference.sms_phone",
     "township.code", "township.name", "product_kind.code", "product.kind_code", "bulletin.period",
     "whitelist_batch.label", "whitelist_import.batch_label",

@@ -108,11 +108,14 @@ def _register_errors(app: Flask) -> None:
     def _lost_race(e):
         # the guarded paths refuse the loser of a race themselves; this is the net for what is left (a deadlock
         # the database broke, two inserts of one row at the same moment)
-        from ..db import get_session, is_lost_race
+        from ..db import get_session, is_lost_race, unavailable_response
 
-        get_session().rollback()
         if not is_lost_race(e):
+            # not a race: a database that does not answer (timeouts) is a 503, anything else a real error
+            if isinstance(e, OperationalError):
+                return unavailable_response(e)
             raise e
+        get_session().rollback()
         return render_error(409, "操作冲突", "该记录刚被他人修改，您的操作未保存，请刷新页面后重试。")
 
     @app.errorhandler(500)

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ...domain.accounts import passwords
 from ...domain.accounts import users as accounts
 from ...domain.core.changes import FIELD_LABELS
 from ...domain.core.errors import DomainError
@@ -170,4 +171,4 @@ def colleagues():
         abort(403, "只有本企业的管理员可以添加同事账户")
     return render_template("firms/colleagues.html", users=records.firm_users(db, current_user.firm_id),
                            admin_id=records.firm_admin_id(db, current_user.firm_id), is_admin=is_admin, form=form,
-                           min_password=accounts.MIN_PASSWORD)
+                           min_password=passwords.MIN_LENGTH)
