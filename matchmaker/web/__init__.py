@@ -59,6 +59,9 @@ def _register_blueprints(app: Flask) -> None:
                    products, weights, workdays, overdue, events, day, event_reports, whitelists,
                    monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
         app.register_blueprint(module.bp)
+    from . import api
+
+    api.register(app)
 
 
 def _wants_json() -> bool:
@@ -67,6 +70,10 @@ def _wants_json() -> bool:
 
 def _register_errors(app: Flask) -> None:
     def render_error(status: int, title: str, message: str):
+        if request.path.startswith("/api/v1/"):
+            from .api.core import error_response
+
+            return error_response(status, "请求过于频繁，请稍后再试" if status == 429 else message)
         if _wants_json():
             return jsonify({"error": title, "message": message}), status
         return render_template("errors/error.html", status=status, title=title, message=message), status
