@@ -60,8 +60,10 @@ def _register_blueprints(app: Flask) -> None:
                    monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans):
         app.register_blueprint(module.bp)
     from . import api
+    from .accounts import tokens as api_tokens
 
     api.register(app)
+    app.register_blueprint(api_tokens.bp)
 
 
 def _wants_json() -> bool:

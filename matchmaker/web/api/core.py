@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
 
 from flask import Blueprint, Response, current_app, g, request
@@ -140,7 +142,7 @@ def run_change(action) -> Response:
     try:
         status, body = action(db)
         if key:
-            idempotency.keep(db, token_id, key, print_, status, json.dumps(body, ensure_ascii=False, default=str))
+            idempotency.keep(db, token_id, key, print_, status, to_json(body))
         db.commit()
     except DomainError as exc:
         db.rollback()
@@ -165,8 +167,26 @@ def _keep_refusal(db, token_id, key, print_, status, body) -> None:
         db.rollback()
 
 
+def to_json(value) -> str:
+    """JSON with times as ISO 8601 in UTC (our naive datetimes are UTC: marked with Z), dates as YYYY-MM-DD."""
+    def default(obj):
+        if isinstance(obj, datetime):
+            return obj.isoformat() + ("Z" if obj.tzinfo is None else "")
+        if isinstance(obj, date):
+            return obj.isoformat()
+        if isinstance(obj, Decimal):
+            return str(obj)
+        raise TypeError(f"not JSON: {type(obj).__name__}")
+
+    return json.dumps(value, ensure_ascii=False, default=default)
+
+
+def ok(body: dict, status: int = 200) -> Response:
+    return Response(to_json(body), status, mimetype="application/json")
+
+
 def _json(status: int, body: dict, replayed: bool = False) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False, default=str), status, mimetype="application/json")
+    response = Response(to_json(body), status, mimetype="application/json")
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -2,7 +2,6 @@
 figures of a published bulletin edition. Leads are read through /leads with a district token."""
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +14,7 @@ from ...models import Bank, FinancingRequest
 from ...models.whitelists import WHITELIST_KINDS
 from ..common import session
 from . import serialize
-from .core import actor, bp, responses, spec, token_required
+from .core import actor, bp, ok, responses, spec, token_required
 from .schemas import (BankFiguresOut, BulletinOut, MonthQuery, RequestOut, RequestPage, RequestQuery,
                       WhitelistPage, WhitelistQuery)
 
@@ -37,7 +36,7 @@ def list_requests(query: RequestQuery):
     has_more = len(rows) > query.limit
     rows = rows[:query.limit]
     cursor = sync.encode_cursor(rows[-1].updated_at, rows[-1].id) if rows else query.cursor
-    return jsonify({"items": [serialize.request_(r) for r in rows], "next_cursor": cursor, "has_more": has_more})
+    return ok({"items": [serialize.request_(r) for r in rows], "next_cursor": cursor, "has_more": has_more})
 
 
 @bp.get("/requests/<int:request_id>")
@@ -45,7 +44,7 @@ def list_requests(query: RequestQuery):
 @spec.validate(resp=responses(RequestOut), tags=TAGS, operation_id="getRequest")
 def get_request(request_id: int):
     """一条融资需求"""
-    return jsonify(serialize.request_(financing.get_request_for(session(), actor(), request_id)))
+    return ok(serialize.request_(financing.get_request_for(session(), actor(), request_id)))
 
 
 @bp.get("/district/bank-figures")
@@ -63,7 +62,7 @@ def bank_figures(query: MonthQuery):
         rows.append({"bank_id": bank.id, "bank_name": bank.name, "reported": report is not None,
                      "version": report.version if report else None,
                      "figures_yuan": monthly_reports.values_of(report)})
-    return jsonify({"month": periods.month_key(month), "banks": rows})
+    return ok({"month": periods.month_key(month), "banks": rows})
 
 
 @bp.get("/district/whitelist-entries")
@@ -81,7 +80,7 @@ def whitelist_entries(query: WhitelistQuery):
     entries = db.scalars(stmt.order_by(WhiteListEntry.row_no, WhiteListEntry.id)
                          .limit(query.limit).offset((query.page - 1) * query.limit)).all()
     batch = lists.current_batches(db).get(query.kind)
-    return jsonify({"kind": query.kind, "batch": batch.label if batch else None, "total": total, "items": [
+    return ok({"kind": query.kind, "batch": batch.label if batch else None, "total": total, "items": [
         {"id": e.id, "kind": e.kind, "batch": e.batch.label, "firm_id": e.firm_id, "firm_name": e.firm.name,
          "uscc": e.firm.uscc, "township": e.township.name if e.township else None, "project_name": e.project_name,
          "investment_wan": str(e.investment_wan) if e.investment_wan is not None else None} for e in entries]})
@@ -99,5 +98,5 @@ def bulletin(kind: str, period: str):
     if not issued:
         raise NotFound("该期通报尚未发布")
     latest = issued[0]
-    return jsonify({"kind": kind, "period": latest.period, "edition": latest.edition,
+    return ok({"kind": kind, "period": latest.period, "edition": latest.edition,
                     "issued_at": latest.issued_at, "data": latest.data})

@@ -2,7 +2,6 @@
 domain functions as the bank's pages (`domain/requests/leads.py`)."""
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy.orm import selectinload
 
 from ...domain.api import sync
@@ -10,7 +9,7 @@ from ...domain.requests import leads
 from ...models import FinancingRequest, Lead
 from ..common import session
 from . import serialize
-from .core import actor, bp, responses, run_change, spec, token_required
+from .core import actor, bp, ok, responses, run_change, spec, token_required
 from .schemas import ApproveBody, ApproveOut, DeclineBody, DisburseBody, LeadOut, LeadPage, LeadQuery, NoteBody
 
 TAGS = ["leads"]
@@ -35,7 +34,7 @@ def list_leads(query: LeadQuery):
     has_more = len(rows) > query.limit
     rows = rows[:query.limit]
     cursor = sync.encode_cursor(rows[-1].updated_at, rows[-1].id) if rows else query.cursor
-    return jsonify({"items": [serialize.lead(who, row) for row in rows], "next_cursor": cursor,
+    return ok({"items": [serialize.lead(who, row) for row in rows], "next_cursor": cursor,
                     "has_more": has_more})
 
 
@@ -45,7 +44,7 @@ def list_leads(query: LeadQuery):
 def get_lead(lead_id: int):
     """一条线索（企业联系人与电话在认领后可见，与网页相同）"""
     who = actor()
-    return jsonify(serialize.lead(who, leads.get_lead_for(session(), who, lead_id)))
+    return ok(serialize.lead(who, leads.get_lead_for(session(), who, lead_id)))
 
 
 def _step(lead_id: int, change):
