@@ -1,6 +1,8 @@
 """Rows as the API's JSON: what the pages show, with the firm's contact only where `contact_visible` says so."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ...domain.banks import monthly_reports
 from ...domain.requests import leads
 from ...models import FinancingRequest, Lead, MonthlyReport, Offer, User
@@ -9,7 +11,7 @@ from ...models import FinancingRequest, Lead, MonthlyReport, Offer, User
 def offer(item: Offer | None) -> dict | None:
     if item is None:
         return None
-    return {"id": item.id, "amount_yuan": item.amount, "rate_pct": str(item.rate_pct),
+    return {"id": item.id, "amount_yuan": item.amount, "rate_pct": format(Decimal(item.rate_pct).normalize(), "f"),  # same text whether read back or not
             "term_months": item.term_months, "conditions": item.conditions, "state": item.state}
 
 
