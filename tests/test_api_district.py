@@ -156,3 +156,11 @@ def test_every_operation_answers_within_its_schema_for_both_kinds_of_token(app, 
             assert response.status_code < 500, (path, response.get_json())
     operations = {(m.upper(), p) for p, ops in checker.doc["paths"].items() for m in ops}
     assert {(m, p) for m, p, _ in checker.seen} == operations
+
+
+def test_the_docs_page_uses_the_vendored_redoc(app):
+    client = app.test_client()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/static/vendor/redoc/redoc.standalone.js" in page and "/api/v1/openapi.json" in page
+    assert "http" not in page.split("<body>")[1]  # nothing from a CDN
+    assert client.get("/static/vendor/redoc/redoc.standalone.js").status_code == 200
