@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
@@ -78,7 +79,8 @@ def rate_key() -> str:
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("API_RATE_LIMIT", "120 per minute;5000 per hour")
+    return (current_app.config.get("API_RATE_LIMIT") or os.environ.get("MATCHMAKER_API_RATE_LIMIT")
+            or "120 per minute;5000 per hour")
 
 
 limiter.limit(_rate_limit, key_func=rate_key)(bp)
