@@ -67,3 +67,28 @@ class ApiIdempotency(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+WEBHOOK_EVENTS = {
+    "lead.new": "新线索推送到本行",
+    "lead.released": "线索被释放（企业接受了他行方案或撤回需求）",
+    "offer.accepted": "企业接受了本行授信方案",
+}
+
+
+class WebhookEndpoint(Base):
+    """A bank system's URL that receives lead events, signed with the endpoint's secret (HMAC-SHA256). The
+    secret must be kept to sign, so it is stored as given; it is shown in full only when made."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("bank.id"), index=True)
+    url: Mapped[str] = mapped_column(String(180))
+    secret: Mapped[str] = mapped_column(String(64))
+    events: Mapped[list] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    bank: Mapped[Bank] = relationship(lazy="joined")

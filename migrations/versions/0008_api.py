@@ -1,4 +1,4 @@
-"""open API: tokens, idempotency keys, lead.updated_at for incremental sync
+"""open API: tokens, idempotency keys, webhook endpoints (outbox back-off), lead.updated_at for sync
 
 Revision ID: 0008_api
 Revises: 0001
@@ -53,6 +53,25 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_id', 'key', name='uq_api_idempotency_token_key')
     )
 
+    op.create_table('webhook_endpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bank_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=180), nullable=False),
+    sa.Column('secret', sa.String(length=64), nullable=False),
+    sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bank_id'], ['bank.id'], name=op.f('fk_webhook_endpoint_bank_id_bank')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_webhook_endpoint_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoint'))
+    )
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoint_bank_id'), ['bank_id'], unique=False)
+
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(), nullable=True))
+
     # existing leads start from their creation time; every later UPDATE bumps the column (model onupdate)
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
@@ -66,6 +85,11 @@ def downgrade() -> None:
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_index('ix_lead_updated_at_id')
         batch_op.drop_column('updated_at')
+    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
+        batch_op.drop_column('next_attempt_at')
+    with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoint_bank_id'))
+    op.drop_table('webhook_endpoint')
     op.drop_table('api_idempotency')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_bank_id'))

@@ -1,4 +1,4 @@
-"""The form to make an API token (limits from domain/api/tokens.py)."""
+"""The forms to make an API token and to register a webhook URL (limits from domain/api/)."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -13,3 +13,8 @@ class TokenForm(FlaskForm):
     days = IntegerField("有效期（天）", default=DEFAULT_DAYS,
                         validators=[DataRequired("请填写有效期"),
                                     NumberRange(1, MAX_DAYS, message=f"有效期应为1–{MAX_DAYS}天")])
+
+
+class WebhookForm(FlaskForm):
+    url = StringField("回调地址", validators=[DataRequired("请填写回调地址"), Length(max=180, message="回调地址不能超过180个字符")])
+    events = SelectMultipleField("接收事件", validators=[DataRequired("请选择要接收的事件")])

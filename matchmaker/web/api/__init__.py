@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ... import senders
+from ...domain.api import webhooks
+
 from . import district, leads, reports  # noqa: F401  (routes register on the blueprint)
 from .core import bp
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    # the outbox's "webhook" channel, reading endpoints through this app's database
+    senders.register(webhooks.WebhookSender(app.extensions["db_sessionmaker"]))
