@@ -296,3 +296,25 @@ def test_concurrent_retries_with_one_key_change_once(app, db, users, firm, bank)
     assert len(lead_history(db, lead.id)) == 1
     # every caller got the one claim's answer (or, racing the claim itself, the lifecycle's 409)
     assert (200, lead.id) in answers and all(a in ((200, lead.id), (409, None)) for a in answers)
+
+
+def test_bodies_that_are_not_json_or_hold_control_bytes_are_refused(db, firm, bank, bank_api):
+    _, lead = factories.routed_request(db, firm, bank)
+    db.commit()
+    url = f"/api/v1/leads/{lead.id}"
+    assert bank_api.post(url + "/claim").status_code == 200
+    client, headers = bank_api.client, {"Authorization": f"Bearer {bank_api.raw}"}
+    for data, kind in (("{bad", "application/json"), ("note=x", "application/x-www-form-urlencoded"),
+                       ("[1]", "application/json")):
+        response = bank_api.checker.check(client.post(url + "/contact", data=data, content_type=kind,
+                                                      headers=headers))
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
+    empty = bank_api.checker.check(client.post(url + "/approve", headers=headers))
+    assert empty.status_code == 422
+    nul = bank_api.post(url + "/contact", json={"note": "a\x00b"})
+    assert nul.status_code == 422 and nul.get_json()["error"]["field"] == "note"
+    assert bank_api.post(url + "/contact").get_json()["state"] == "contacted"  # an empty body: all defaults
+    huge = client.get(f"/api/v1/leads/{2**70}", headers=headers)
+    assert huge.status_code == 400 and huge.get_json()["error"]["code"] == "bad_request"
+    assert client.put("/api/v1/leads", headers=headers).get_json()["error"]["code"] == "not_allowed"
+    assert client.get("/api/v1/nope", headers=headers).get_json()["error"]["code"] == "not_found"

@@ -128,6 +128,7 @@ def offer_accepted(session: Session, offer: Offer, released: list[Lead]) -> None
     lead = offer.lead
     _bank_side(session, lead, "outcome", f"{lead.request.firm.name}已接受贵行授信方案，请办理放款",
                f"授信 {wan_text(offer.amount)} 万元，年利率 {offer.rate_pct}%，{offer.term_months} 个月。")
+    lead.updated_at = utcnow()  # its offer changed: the API's incremental sync must carry the lead again
     webhooks.enqueue(session, "offer.accepted", [lead])
     leads_released(session, released, "已接受其他银行的方案")
 

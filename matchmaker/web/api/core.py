@@ -27,7 +27,7 @@ csrf.exempt(bp)
 
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "not_allowed",
                409: "conflict", 413: "too_large", 422: "validation", 429: "rate_limited", 500: "server_error"}
-ERRORS = {f"HTTP_{status}": Error for status in (401, 403, 404, 422, 429)}
+ERRORS = {f"HTTP_{status}": Error for status in (400, 401, 403, 404, 422, 429)}
 
 
 def responses(ok: type | None = None, status: int = 200, *, conflict: bool = False) -> Responses:
@@ -70,6 +70,24 @@ def _domain(exc: DomainError):
     session().rollback()
     status, body = domain_error(exc)
     return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+
+
+# endpoints whose body has required fields; the others accept an empty body as all defaults
+BODY_REQUIRED = {"api.approve", "api.decline", "api.disburse", "api.submit_monthly"}
+
+
+@bp.before_request
+def _json_bodies_only():
+    """A POST's body is a JSON object, or empty where every field has a default: 400 / 422 otherwise."""
+    if request.method != "POST":
+        return None
+    if not request.get_data():
+        if request.endpoint in BODY_REQUIRED:
+            return error_response(422, "请求体不能为空，请以 JSON 提交")
+        return None
+    if not request.is_json or not isinstance(request.get_json(silent=True), dict):
+        return error_response(400, "请求体应为 JSON 对象（Content-Type: application/json）")
+    return None
 
 
 def rate_key() -> str:

@@ -71,17 +71,19 @@ def claim(lead_id: int):
 @bp.post("/leads/<int:lead_id>/contact")
 @token_required("leads:write")
 @spec.validate(json=NoteBody, resp=responses(LeadOut, conflict=True), tags=TAGS, operation_id="contactLead")
-def contact(lead_id: int, json: NoteBody):
+def contact(lead_id: int, json: NoteBody):  # None when the body is empty
     """登记已联系企业"""
-    return _step(lead_id, lambda db, who: leads.record_contact(db, who, lead_id, json.note))
+    note = json.note if json else ""
+    return _step(lead_id, lambda db, who: leads.record_contact(db, who, lead_id, note))
 
 
 @bp.post("/leads/<int:lead_id>/review")
 @token_required("leads:write")
 @spec.validate(json=NoteBody, resp=responses(LeadOut, conflict=True), tags=TAGS, operation_id="reviewLead")
-def review(lead_id: int, json: NoteBody):
+def review(lead_id: int, json: NoteBody):  # None when the body is empty
     """进入审查"""
-    return _step(lead_id, lambda db, who: leads.start_review(db, who, lead_id, json.note))
+    note = json.note if json else ""
+    return _step(lead_id, lambda db, who: leads.start_review(db, who, lead_id, note))
 
 
 @bp.post("/leads/<int:lead_id>/approve")

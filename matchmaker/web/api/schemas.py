@@ -11,6 +11,9 @@ from ...domain.api.sync import MAX_LIMIT
 from ...models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
 
 
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # text fields: line breaks and tabs, no other control bytes
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -99,14 +102,14 @@ class LeadQuery(SyncQuery):
 
 
 class NoteBody(Strict):
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, pattern=NO_CONTROL)
 
 
 class ApproveBody(Strict):
     amount_yuan: int = Field(gt=0, le=10**12, description="授信金额（元）")
     rate_pct: str = Field(max_length=10, description="年利率（%），如 \"3.85\"")
     term_months: int = Field(ge=1, le=360)
-    conditions: str = Field("", max_length=2000)
+    conditions: str = Field("", max_length=2000, pattern=NO_CONTROL)
 
 
 class ApproveOut(BaseModel):
@@ -116,7 +119,7 @@ class ApproveOut(BaseModel):
 
 class DeclineBody(Strict):
     code: Literal[tuple(DECLINE_REASONS)]  # type: ignore[valid-type]
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, pattern=NO_CONTROL)
 
 
 class DisburseBody(Strict):
@@ -129,7 +132,7 @@ class MonthlyReportBody(Strict):
     figures: dict[str, str | int | float] = Field(
         description="各项数据，单位同网页填报（余额为亿元或万元，户数为户），键为 deposits、loans 等")
     confirm: bool = Field(False, description="确认与上月相比的大幅变动")
-    note: str = Field("", max_length=500, description="更正已报送数据时必填")
+    note: str = Field("", max_length=500, pattern=NO_CONTROL, description="更正已报送数据时必填")
 
 
 class MonthlyReportOut(BaseModel):
