@@ -9,10 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, g, request
-from spectree import SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData, SecureType
+from flask import Blueprint, Response, current_app, g, render_template, request
 from spectree import Response as Responses
+from spectree import SecurityScheme, SpecTree
+from spectree.models import SecureType, SecuritySchemeData
 from sqlalchemy.exc import IntegrityError
 
 from ...domain.api import idempotency, tokens
@@ -212,6 +212,25 @@ def _json(status: int, body: dict, replayed: bool = False) -> Response:
     return response
 
 
+MESSAGES = {  # pydantic's error types, in Chinese
+    "missing": "必填", "extra_forbidden": "不是允许的字段", "literal_error": "不是允许的取值",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "string_type": "应为文本", "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "datetime_parsing": "应为 ISO 8601 日期时间", "datetime_from_date_parsing": "应为 ISO 8601 日期时间",
+    "date_parsing": "应为 YYYY-MM-DD 日期", "date_from_datetime_parsing": "应为 YYYY-MM-DD 日期",
+    "string_pattern_mismatch": "含有不允许的控制字符", "dict_type": "应为 JSON 对象",
+}
+
+
+def _message(error: dict) -> str:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"不能超过{ctx.get('max_length')}个字符"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return "超出允许范围（" + "，".join(f"{k} {v}" for k, v in ctx.items()) + "）"
+    return MESSAGES.get(kind, error.get("msg", "无效"))
+
+
 def validation_hook(req, resp, req_validation_error, instance, *_):
     """spectree's refusal of a bad request, in our error shape with the field named."""
     if req_validation_error is None or resp is None:
@@ -219,9 +238,9 @@ def validation_hook(req, resp, req_validation_error, instance, *_):
     errors = req_validation_error.errors()
     first = errors[0] if errors else {}
     field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query")) or None
-    message = f"字段“{field}”无效：{first.get('msg', '')}" if field else "请求内容无效"
+    message = f"字段“{field}”{_message(first)}" if field else "请求内容无效"
     resp.set_data(json.dumps(error_body(422, message, field, {"errors": [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")} for e in errors]}),
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e)} for e in errors]}),
         ensure_ascii=False))
     resp.mimetype = "application/json"
     resp.status_code = 422
@@ -233,7 +252,8 @@ spec = SpecTree(
     naming_strategy=lambda model: model.__name__,
     description="银行系统与区金融办数据交换接口。所有调用使用 `Authorization: Bearer <令牌>`；"
                 "错误统一为 {\"error\": {\"code\", \"message\", \"field\"}}。",
-    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer", bearer_format="mmk_…"))],
+    security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
+        type=SecureType.HTTP, scheme="bearer", bearer_format="mmk_…"))],
     security={"bearer": []},
 )
 
@@ -247,6 +267,4 @@ def openapi():
 @bp.get("/docs")
 def docs():
     """A readable page of the document (Redoc, vendored from npm under static/vendor/redoc; no CDN)."""
-    from flask import render_template
-
     return render_template("api/docs.html")
