@@ -54,9 +54,12 @@ def test_a_banks_system_runs_the_whole_lifecycle_through_the_api(app, db, users,
                           json={"amount_yuan": 3_000_000, "disbursed_on": date.today().isoformat()})
     assert early.status_code == 422 and "尚未接受" in early.get_json()["error"]["message"]
 
+    kept_cursor = bank_api.get("/api/v1/leads").get_json()["next_cursor"]
     db.expire_all()
     financing.accept_offer(db, users["enterprise"], approved["offer"]["id"])  # the firm, on its own page
     db.commit()
+    synced = bank_api.get(f"/api/v1/leads?cursor={kept_cursor}").get_json()["items"]
+    assert [(i["id"], i["offer"]["state"]) for i in synced] == [(lead.id, "accepted")]  # sync carries the change
     done = bank_api.post(f"/api/v1/leads/{lead.id}/disburse",
                          json={"amount_yuan": 2_500_000, "disbursed_on": date.today().isoformat()}).get_json()
     assert done["state"] == "disbursed" and done["disbursed_amount_yuan"] == 2_500_000
