@@ -59,6 +59,7 @@ def _renewals(session: Session) -> None:
         return
     managers = {u.bank_id: u for u in session.scalars(select(User).where(User.role == "bank_manager"))}
     for lead in list(req.leads):
+        session.refresh(lead)  # the sweep moves leads with set-based UPDATEs: read the state as stored
         if lead.state == "routed":
             leads.claim(session, managers[lead.bank_id], lead.id)
         if lead.state in ("claimed", "contacted", "in_review"):

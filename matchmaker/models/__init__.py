@@ -1,4 +1,5 @@
 """All models, imported here so that Base.metadata knows every table."""
+from .api import ApiIdempotency, ApiToken, WebhookEndpoint  # noqa: F401
 from .audit import History  # noqa: F401
 from .banks import Bank, BankTarget  # noqa: F401
 from .base import Base, utcnow  # noqa: F401

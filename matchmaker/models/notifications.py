@@ -64,6 +64,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_at: Mapped[datetime | None] = mapped_column()  # when a sender took it (status "sending")
+    next_attempt_at: Mapped[datetime | None] = mapped_column()  # a failed message waits until then (back-off)
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str] = mapped_column(Text, default="")
 

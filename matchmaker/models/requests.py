@@ -77,7 +77,8 @@ class Lead(Base):
     """One request routed to one bank (with the product it was matched on)."""
 
     __tablename__ = "lead"
-    __table_args__ = (Index("ix_lead_bank_state", "bank_id", "state"),)  # a bank's inbox tabs
+    __table_args__ = (Index("ix_lead_bank_state", "bank_id", "state"),  # a bank's inbox tabs
+                      Index("ix_lead_updated_at_id", "updated_at", "id"))  # the API's incremental sync
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("financing_request.id"), index=True)
@@ -97,6 +98,8 @@ class Lead(Base):
     decline_note: Mapped[str] = mapped_column(Text, default="")
     disbursed_amount: Mapped[int | None] = mapped_column(BigInteger)  # 元
     disbursed_at: Mapped[date | None] = mapped_column(Date, index=True)
+    # bumped by every UPDATE of the row, ORM or Core (conditional claims and the sweep included)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     request: Mapped[FinancingRequest] = relationship(back_populates="leads")
     bank: Mapped[Bank] = relationship(lazy="joined")

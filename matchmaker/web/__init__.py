@@ -55,6 +55,11 @@ def _register_blueprints(app: Flask) -> None:
                    monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans,
                    firm_pages):
         app.register_blueprint(module.bp)
+    from . import api
+    from .accounts import tokens as api_tokens
+
+    api.register(app)
+    app.register_blueprint(api_tokens.bp)
 
 
 def _wants_json() -> bool:
@@ -63,6 +68,10 @@ def _wants_json() -> bool:
 
 def _register_errors(app: Flask) -> None:
     def render_error(status: int, title: str, message: str):
+        if request.path.startswith("/api/v1/"):
+            from .api.core import error_response
+
+            return error_response(status, "请求过于频繁，请稍后再试" if status == 429 else message)
         if _wants_json():
             return jsonify({"error": title, "message": message}), status
         return render_template("errors/error.html", status=status, title=title, message=message), status

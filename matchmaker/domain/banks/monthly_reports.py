@@ -54,8 +54,8 @@ FIGURE_BY_NAME = {f.name: f for f in FIGURES}
 MAX_YUAN = 10**16  # 1 亿亿元: far above any bank's balance, well inside a BigInteger column
 MAX_COUNT = 10**9  # inside an Integer column
 POLICY_PRODUCTS = ("ip_pledge_loans", "green_loans", "kechuang_loans", "zhengyinbao_loans", "supply_chain_bills")
-SOURCES = {"form": "网页填报", "upload": "Excel上传", "demo": "演示数据"}
-TYPED_SOURCES = ("form", "upload")  # what a bank admin's submission may say; "demo" is only the demo builder's
+SOURCES = {"form": "网页填报", "upload": "Excel上传", "api": "接口报送", "demo": "演示数据"}
+TYPED_SOURCES = ("form", "upload", "api")  # what a bank admin's submission may say; "demo" is only the demo builder's
 
 
 class ReportInvalid(DomainError):

@@ -68,7 +68,8 @@ class SendResult:
 def due_clause(now: datetime):
     """Messages a run may take: pending, failed with attempts left, or stuck in "sending" by a crashed run."""
     return or_(OutboxMessage.status == "pending",
-               (OutboxMessage.status == "failed") & (OutboxMessage.attempts < MAX_ATTEMPTS),
+               (OutboxMessage.status == "failed") & (OutboxMessage.attempts < MAX_ATTEMPTS)
+               & (OutboxMessage.next_attempt_at.is_(None) | (OutboxMessage.next_attempt_at <= now)),
                (OutboxMessage.status == "sending") & (OutboxMessage.locked_at < now - STALE_AFTER))
 
 
@@ -96,8 +97,9 @@ def claim(session_factory: Callable[[], Session], limit: int, now: datetime) -> 
     return taken
 
 
-def _finish(session_factory: Callable[[], Session], msg_id: int, attempt: int, error: str | None) -> None:
-    values = {"status": "failed", "last_error": error[:2000]} if error else \
+def _finish(session_factory: Callable[[], Session], msg_id: int, attempt: int, error: str | None,
+            retry_at: datetime | None = None) -> None:
+    values = {"status": "failed", "last_error": error[:2000], "next_attempt_at": retry_at} if error else \
         {"status": "sent", "sent_at": utcnow(), "last_error": ""}
     with session_factory() as session, session.begin():
         session.execute(update(OutboxMessage)
@@ -122,7 +124,9 @@ def send_pending(session_factory: Callable[[], Session], limit: int = 100,
             error = str(exc) or type(exc).__name__
             result.failed += 1
             result.errors.append(f"#{msg_id} {channel} {recipient}: {error}")
-            _finish(session_factory, msg_id, attempt, error)
+            # a sender with a back-off (webhooks) says when to try again; others retry on the next run
+            backoff = getattr(sender, "retry_delay", None)
+            _finish(session_factory, msg_id, attempt, error, now + backoff(attempt) if backoff else None)
         else:
             result.sent += 1
             _finish(session_factory, msg_id, attempt, None)
@@ -134,7 +138,7 @@ def retry(session: Session, message_id: int) -> OutboxMessage | None:
     msg = session.get(OutboxMessage, message_id)
     if msg is None or msg.status != "failed":
         return None
-    msg.status, msg.attempts, msg.last_error = "pending", 0, ""
+    msg.status, msg.attempts, msg.last_error, msg.next_attempt_at = "pending", 0, "", None
     return msg
 
 

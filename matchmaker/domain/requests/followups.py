@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ...models import FinancingRequest, Firm, Lead, Notification, Offer, Product, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ..core.money import wan_text
+from ..api import webhooks
 from ..notify import notifications, outbox
 from ..notify.notifications import notify
 from ..outcomes import first_loans, referrals
@@ -72,6 +73,7 @@ def leads_routed(session: Session, req: FinancingRequest, leads: list[Lead]) -> 
         notifications.write(session, entries)
     if leads:
         first_loans.request_routed(session, req)
+    webhooks.enqueue(session, "lead.new", leads)
 
 
 def request_unmatched(session: Session, req: FinancingRequest) -> None:
@@ -122,15 +124,19 @@ def disbursement_corrected(session: Session, lead: Lead, note: str) -> None:
 
 def leads_released(session: Session, leads: Iterable[Lead], reason: str) -> None:
     """Released leads: each bank hears that it no longer needs to work the request, and why."""
+    leads = list(leads)
     for lead in leads:
         _bank_side(session, lead, "outcome", f"线索已释放：{lead.request.firm.name}{reason}",
                    "该线索已关闭，无需继续办理。")
+    webhooks.enqueue(session, "lead.released", leads)
 
 
 def offer_accepted(session: Session, offer: Offer, released: list[Lead]) -> None:
     lead = offer.lead
     _bank_side(session, lead, "outcome", f"{lead.request.firm.name}已接受贵行授信方案，请办理放款",
                f"授信 {wan_text(offer.amount)} 万元，年利率 {offer.rate_pct}%，{offer.term_months} 个月。")
+    lead.updated_at = utcnow()  # its offer changed: the API's incremental sync must carry the lead again
+    webhooks.enqueue(session, "offer.accepted", [lead])
     leads_released(session, released, "已接受其他银行的方案")
 
 
