@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from matchmaker import create_app
 from matchmaker.domain.banks import bulletins, periods
-from matchmaker.models import FinancingRequest, History, MonthlyReport, WhiteListBatch, WhiteListEntry
+from matchmaker.models import History, MonthlyReport, WhiteListBatch, WhiteListEntry
 
 from . import factories
 from .api_support import Api, SpecChecker, auth, make_token

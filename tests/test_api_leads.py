@@ -4,11 +4,11 @@ cursor that misses nothing while rows change. Every answer is checked against th
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from matchmaker.domain.core.workdays import local_date
 from matchmaker.domain.requests import financing, leads
 from matchmaker.models import ApiToken, History, Lead, Offer, User
 
@@ -51,7 +51,7 @@ def test_a_banks_system_runs_the_whole_lifecycle_through_the_api(app, db, users,
     assert approved["offer"]["rate_pct"] == "3.85"
 
     early = bank_api.post(f"/api/v1/leads/{lead.id}/disburse",
-                          json={"amount_yuan": 3_000_000, "disbursed_on": date.today().isoformat()})
+                          json={"amount_yuan": 3_000_000, "disbursed_on": local_date().isoformat()})
     assert early.status_code == 422 and "尚未接受" in early.get_json()["error"]["message"]
 
     kept_cursor = bank_api.get("/api/v1/leads").get_json()["next_cursor"]
@@ -61,7 +61,7 @@ def test_a_banks_system_runs_the_whole_lifecycle_through_the_api(app, db, users,
     synced = bank_api.get(f"/api/v1/leads?cursor={kept_cursor}").get_json()["items"]
     assert [(i["id"], i["offer"]["state"]) for i in synced] == [(lead.id, "accepted")]  # sync carries the change
     done = bank_api.post(f"/api/v1/leads/{lead.id}/disburse",
-                         json={"amount_yuan": 2_500_000, "disbursed_on": date.today().isoformat()}).get_json()
+                         json={"amount_yuan": 2_500_000, "disbursed_on": local_date().isoformat()}).get_json()
     assert done["state"] == "disbursed" and done["disbursed_amount_yuan"] == 2_500_000
 
     token_user = db.scalar(select(ApiToken)).user_id

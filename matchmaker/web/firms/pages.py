@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ...domain.accounts import passwords
-from ...domain.accounts import users as accounts
 from ...domain.core.changes import FIELD_LABELS
 from ...domain.core.errors import DomainError
 from ...domain.firms import claims, records, township_moves
