@@ -55,6 +55,7 @@ HISTORY_STATES: dict[str, set[str]] = {
     "product": {"created", CHANGED},
     "weights": {CHANGED},
     "bank_target": {"set"},
+    "api_token": {"active", "revoked"},
 }
 ALL_HISTORY_STATES = set().union(*HISTORY_STATES.values())
 
@@ -65,6 +66,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "history.to_state": ALL_HISTORY_STATES,
     "history.actor_role": set(ROLES) | {lifecycle.SYSTEM},
     "firm_claim.state": set(CLAIM_STATES),
+    "api_token.owner": {"bank", "district"},
     "township_move.state": set(MOVE_STATES),
     "firm_claim.licence_type": {media_type for _, media_type, _ in LICENCE_KINDS},
     "user_account.role": set(ROLES),
@@ -108,7 +110,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
 
 # short columns holding typed or reference text, each limited by its form, import or seed file
 FREE_TEXT = {
-    "firm_claim.contact_phone",
+    "firm_claim.contact_phone", "api_token.prefix",
     "bank.group_name", "firm.uscc", "firm.contact_phone", "user_account.phone", "notification_preference.sms_phone",
     "township.code", "township.name", "product_kind.code", "product.kind_code", "bulletin.period",
     "whitelist_batch.label", "whitelist_import.batch_label",

@@ -142,7 +142,7 @@ REQUEST_COLUMNS = ["id", "firm_id", "created_by_id", "amount", "term_months", "p
                    "updated_at"]
 LEAD_COLUMNS = ["id", "request_id", "bank_id", "product_id", "state", "rank", "score", "score_parts", "manager_id",
                 "created_at", "claim_deadline", "claimed_at", "contacted_at", "decided_at", "decline_code",
-                "decline_note", "disbursed_amount", "disbursed_at"]
+                "decline_note", "disbursed_amount", "disbursed_at", "updated_at"]
 OFFER_COLUMNS = ["id", "lead_id", "amount", "rate_pct", "term_months", "conditions", "state", "created_at"]
 HISTORY_COLUMNS = ["entity", "entity_id", "request_id", "actor_id", "actor_role", "at", "from_state", "to_state",
                    "note"]
@@ -308,7 +308,7 @@ class _Story:
             last = max(t for t in (last, claimed, contacted, decided) if t is not None)
             self.leads.append((lead_id, req_id, bank_id, pid, lead_state, rank, Decimal(f"{rng.uniform(40, 90):.3f}"),
                                self._parts(bank_id, pname, 0.6), manager if claimed else None, submitted, deadline,
-                               claimed, contacted, decided, decline, "", disbursed_amount, disbursed_at))
+                               claimed, contacted, decided, decline, "", disbursed_amount, disbursed_at, last))
             if claimed and lead_state in ("claimed", "contacted") and (self.now - claimed).days > 4:
                 self.escalations.append((lead_id, "contact" if lead_state == "claimed" else "decision",
                                          (claimed + timedelta(days=4)).date(), claimed + timedelta(days=5)))
