@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,7 +68,10 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
     if url.startswith("postgresql"):
         connect_args = {"connect_timeout": timeouts.connect}
         if timeouts.statement:
-            connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+            # keep any server options the URL already carries (e.g. a search_path): connect_args would replace them
+            given = make_url(url).query.get("options", "")
+            given = given if isinstance(given, str) else " ".join(given)
+            connect_args["options"] = f"{given} -c statement_timeout={int(timeouts.statement * 1000)}".strip()
         kwargs.setdefault("connect_args", connect_args)
     return create_engine(url, **kwargs)
 
