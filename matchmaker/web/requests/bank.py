@@ -151,7 +151,7 @@ def approve(lead_id: int):
     def act(db, form):
         amount = financing.wan_to_yuan(form.amount_wan.data)
         leads.check_offer_amount(db.get(Lead, lead_id), amount, confirmed=bool(form.confirm_over.data))
-        leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+        leads.approve(db, current_user, lead_id, amount_yuan=amount,
                       rate_pct=form.rate_pct.data, term_months=form.term_months.data,
                       conditions=form.conditions.data or "")
     return _form_action(lead_id, ApproveForm(), "approve_form", act, "已审批通过，授信方案已发送给企业")
