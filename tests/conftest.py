@@ -95,6 +95,7 @@ def app_config(database_url) -> dict:
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "API_SYNC_SETTLE_SECONDS": 0,  # sync tests see a change at once; tests/test_api_sync_horizon.py sets it
     }
 
 

@@ -133,3 +133,35 @@ def test_cli_create_token(app, db, users, bank):
     assert district.exit_code == 0, district.output
     bad = app.test_cli_runner().invoke(args=["create-token", "--district", "--name", "x", "--scope", "leads:write"])
     assert bad.exit_code != 0 and "scopes" in bad.output
+
+
+def test_a_tokens_account_is_not_a_person(app, db, users, bank, as_role):
+    """The account a token acts through is never listed with the staff, notified, made an event owner, or
+    managed (reactivated, reset) on the account pages: it is revoked on the token pages."""
+    from matchmaker.domain.accounts import control
+    from matchmaker.domain.core.errors import NotFound
+    from matchmaker.domain.events.intentions import bank_staff
+    from matchmaker.domain.notify.notifications import audience
+
+    bank_token, _ = tokens.create(db, users["bank_admin"], "信贷核心系统", ["leads:read"], 30)
+    district_token, _ = tokens.create(db, users["district"], "省平台交换", ["district:read"], 30)
+    db.commit()
+    service = [bank_token.user, district_token.user]
+    for account in service:
+        account.active = True  # even if someone switched it on in the database
+    db.commit()
+    district_page = as_role("district").get("/district/users?role=bank_admin").get_data(as_text=True)
+    managers_page = as_role("bank_admin").get("/bank/managers").get_data(as_text=True)
+    for account in service:
+        assert account.username not in district_page and account.username not in managers_page
+    assert users["bank_admin"].username in district_page  # the list itself works
+    staff_ids = {u.id for u in bank_staff(db, users["bank_admin"].bank_id)}
+    assert users["bank_admin"].id in staff_ids and bank_token.user_id not in staff_ids
+    notified = audience(db, bank_id=users["bank_admin"].bank_id, roles=["district"])
+    assert users["district"].id in notified and not {a.id for a in service} & set(notified)
+    for account in service:
+        with pytest.raises(NotFound):
+            control.reactivate(db, users["district"], account.id)
+    as_role("district").post(f"/accounts/{district_token.user_id}/reset-password")
+    db.expire_all()
+    assert db.get(User, district_token.user_id).password_hash == tokens.UNUSABLE_PASSWORD

@@ -1,17 +1,30 @@
 """Incremental sync of leads (and requests): ordered by (updated_at, id) with an opaque cursor holding the last row's pair.
 A lead that changes while a client pages moves behind the cursor and comes again with its new state, so no
-lead is missed and no version of a lead is sent twice."""
+lead is missed and no version of a lead is sent twice.
+
+`updated_at` is stamped when a change is flushed, not when it commits: a transaction that flushed at 10:00:01
+and commits at 10:00:03 would land *behind* a cursor already handed out at 10:00:02. So a page only holds rows
+older than a settle horizon — a few seconds ago, and on PostgreSQL also before the start of the oldest other
+transaction still open that has written — and such a row comes on the next sync instead of never."""
 from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, or_, text
+from sqlalchemy.orm import Session
 
 from ..core.errors import DomainError
 
 MAX_LIMIT = 200
+DEFAULT_SETTLE_SECONDS = 5
+CLOCK_MARGIN = timedelta(seconds=1)  # the app's clock stamps updated_at, the database's clock xact_start
+
+_OLDEST_OPEN = text("""
+    SELECT min(xact_start) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
+      AND backend_type = 'client backend'""")  # only transactions that have written: a long read (pg_dump) holds nothing back
 
 
 def encode_cursor(updated_at: datetime, row_id: int) -> str:
@@ -38,9 +51,22 @@ def naive_utc(value: datetime) -> datetime:
     return value
 
 
-def page(query: Select, model, *, updated_since: datetime | None, cursor: str | None, limit: int) -> Select:
-    """`query` (of `model` rows, which have `updated_at` and `id`) narrowed to the rows after the cursor (or changed since `updated_since`), in sync
-    order, one more than `limit` so the caller knows whether another page follows."""
+def horizon(session: Session, now: datetime, settle_seconds: float = DEFAULT_SETTLE_SECONDS) -> datetime:
+    """The newest `updated_at` a page may hold: rows stamped at or after it may still be joined by rows of
+    transactions not yet committed, so they wait for the next sync."""
+    limit = naive_utc(now) - timedelta(seconds=settle_seconds)
+    if session.get_bind().dialect.name == "postgresql":
+        oldest = session.scalar(_OLDEST_OPEN)
+        if oldest is not None:
+            limit = min(limit, naive_utc(oldest) - CLOCK_MARGIN)
+    return limit
+
+
+def page(query: Select, model, *, updated_since: datetime | None, cursor: str | None, limit: int,
+         settled_before: datetime | None = None) -> Select:
+    """`query` (of `model` rows, which have `updated_at` and `id`) narrowed to the rows after the cursor (or changed
+    since `updated_since`) and stamped before `settled_before` (see `horizon`), in sync order, one more than
+    `limit` so the caller knows whether another page follows."""
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError(f"每页条数应为1–{MAX_LIMIT}", field="limit")
     if cursor:
@@ -48,4 +74,6 @@ def page(query: Select, model, *, updated_since: datetime | None, cursor: str | 
         query = query.where(or_(model.updated_at > at, and_(model.updated_at == at, model.id > lead_id)))
     elif updated_since is not None:
         query = query.where(model.updated_at >= naive_utc(updated_since))
+    if settled_before is not None:
+        query = query.where(model.updated_at < settled_before)
     return query.order_by(model.updated_at, model.id).limit(limit + 1)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ...models import EventIntention, FinancingRequest, History, Lead, MatchmakingEvent, Product, User, utcnow
 from ...models.events import INTENTION_KINDS
 from ...models.users import BANK_ROLES
+from ..accounts.people import people
 from ..core import locking, settings
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import workdays_between
@@ -47,7 +48,8 @@ def set_followup_workdays(session: Session, actor: User, days: int) -> int:
 def bank_staff(session: Session, bank_id: int) -> list[User]:
     """Active account managers and administrators of a bank (who may own an event's lead)."""
     return list(session.scalars(select(User).where(User.bank_id == bank_id, User.role.in_(BANK_ROLES),
-                                                   User.active.is_(True)).order_by(User.role.desc(), User.id)))
+                                                   User.active.is_(True), people())
+                                .order_by(User.role.desc(), User.id)))
 
 
 def can_record(actor: User, event: MatchmakingEvent) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Notification, NotificationPreference, User, utcnow
+from ..accounts.people import people
 from ..core.errors import DomainError, NotFound
 from ..core.limits import check_phone
 from . import outbox
@@ -35,7 +36,8 @@ def audience(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | N
         clauses.append(User.role.in_(roles))
     if not clauses:
         return []
-    return list(session.scalars(select(User.id).where(User.active.is_(True), or_(*clauses)).order_by(User.id)))
+    return list(session.scalars(select(User.id).where(User.active.is_(True), people(), or_(*clauses))
+                                .order_by(User.id)))
 
 
 def notify(session: Session, kind: str, title: str, *, body: str = "", link: str = "",

@@ -15,10 +15,10 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 from sqlalchemy.exc import IntegrityError
 
-from ...domain.api import idempotency, tokens
+from ...domain.api import idempotency, sync, tokens
 from ...domain.core.errors import DomainError
 from ...extensions import csrf, limiter
-from ...models import User
+from ...models import User, utcnow
 from ..common import session
 from .schemas import Error
 
@@ -199,6 +199,27 @@ def to_json(value) -> str:
         raise TypeError(f"not JSON: {type(obj).__name__}")
 
     return json.dumps(value, ensure_ascii=False, default=default)
+
+
+def settle_seconds() -> float:
+    """How long a change waits before sync pages hand it out (MATCHMAKER_API_SYNC_SETTLE_SECONDS, default 5)."""
+    value = current_app.config.get("API_SYNC_SETTLE_SECONDS")
+    if value is None:
+        value = os.environ.get("MATCHMAKER_API_SYNC_SETTLE_SECONDS") or sync.DEFAULT_SETTLE_SECONDS
+    return float(value)
+
+
+def sync_page(stmt, model, query, serialize_row) -> Response:
+    """One page of an incremental-sync list: rows after the query's cursor (or `updated_since`) and before the
+    settle horizon, with the cursor to send next."""
+    db = session()
+    stmt = sync.page(stmt, model, updated_since=query.updated_since, cursor=query.cursor, limit=query.limit,
+                     settled_before=sync.horizon(db, utcnow(), settle_seconds()))
+    rows = list(db.scalars(stmt).unique())
+    has_more = len(rows) > query.limit
+    rows = rows[:query.limit]
+    cursor = sync.encode_cursor(rows[-1].updated_at, rows[-1].id) if rows else query.cursor
+    return ok({"items": [serialize_row(row) for row in rows], "next_cursor": cursor, "has_more": has_more})
 
 
 def ok(body: dict, status: int = 200) -> Response:

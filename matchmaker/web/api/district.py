@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ...domain.api import sync
 from ...domain.banks import bulletins, monthly_reports, periods
 from ...domain.core.errors import DomainError, NotFound
 from ...domain.requests import financing
@@ -14,9 +13,17 @@ from ...models import Bank, FinancingRequest
 from ...models.whitelists import WHITELIST_KINDS
 from ..common import session
 from . import serialize
-from .core import actor, bp, ok, responses, spec, token_required
-from .schemas import (BankFiguresOut, BulletinOut, MonthQuery, RequestOut, RequestPage, RequestQuery,
-                      WhitelistPage, WhitelistQuery)
+from .core import actor, bp, ok, responses, spec, sync_page, token_required
+from .schemas import (
+    BankFiguresOut,
+    BulletinOut,
+    MonthQuery,
+    RequestOut,
+    RequestPage,
+    RequestQuery,
+    WhitelistPage,
+    WhitelistQuery,
+)
 
 TAGS = ["district"]
 
@@ -26,17 +33,10 @@ TAGS = ["district"]
 @spec.validate(query=RequestQuery, resp=responses(RequestPage), tags=TAGS, operation_id="listRequests")
 def list_requests(query: RequestQuery):
     """融资需求列表（增量同步，游标用法同线索列表）"""
-    db = session()
     stmt = financing.visible_requests(actor()).options(selectinload(FinancingRequest.leads))
     if query.state:
         stmt = stmt.where(FinancingRequest.state == query.state)
-    stmt = sync.page(stmt, FinancingRequest, updated_since=query.updated_since, cursor=query.cursor,
-                     limit=query.limit)
-    rows = list(db.scalars(stmt).unique())
-    has_more = len(rows) > query.limit
-    rows = rows[:query.limit]
-    cursor = sync.encode_cursor(rows[-1].updated_at, rows[-1].id) if rows else query.cursor
-    return ok({"items": [serialize.request_(r) for r in rows], "next_cursor": cursor, "has_more": has_more})
+    return sync_page(stmt, FinancingRequest, query, serialize.request_)
 
 
 @bp.get("/requests/<int:request_id>")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import selectinload
 
-from ...domain.api import sync
 from ...domain.requests import leads
 from ...models import FinancingRequest, Lead
 from ..common import session
 from . import serialize
-from .core import actor, bp, ok, responses, run_change, spec, token_required
+from .core import actor, bp, ok, responses, run_change, spec, sync_page, token_required
 from .schemas import ApproveBody, ApproveOut, DeclineBody, DisburseBody, LeadOut, LeadPage, LeadQuery, NoteBody
 
 TAGS = ["leads"]
@@ -22,20 +21,14 @@ def list_leads(query: LeadQuery):
     """线索列表（增量同步）
 
     按 (updated_at, id) 排序。第一次可带 updated_since；之后每次带上次返回的 next_cursor，直到 has_more 为 false；
-    保存最后的 next_cursor 供下次同步。同步期间发生变化的线索会以新状态在后面再次出现，不会漏掉。"""
-    db = session()
+    保存最后的 next_cursor 供下次同步。同步期间发生变化的线索会以新状态在后面再次出现，不会漏掉。
+    最近几秒（默认 5 秒，及仍未提交的事务开始之后）的变化留到下一次同步返回，以免漏掉稍后提交的变化。"""
     who = actor()
     stmt = leads.visible_leads(who).options(
         selectinload(Lead.request).joinedload(FinancingRequest.firm), selectinload(Lead.offer))
     if query.state:
         stmt = stmt.where(Lead.state == query.state)
-    stmt = sync.page(stmt, Lead, updated_since=query.updated_since, cursor=query.cursor, limit=query.limit)
-    rows = list(db.scalars(stmt).unique())
-    has_more = len(rows) > query.limit
-    rows = rows[:query.limit]
-    cursor = sync.encode_cursor(rows[-1].updated_at, rows[-1].id) if rows else query.cursor
-    return ok({"items": [serialize.lead(who, row) for row in rows], "next_cursor": cursor,
-                    "has_more": has_more})
+    return sync_page(stmt, Lead, query, lambda row: serialize.lead(who, row))
 
 
 @bp.get("/leads/<int:lead_id>")

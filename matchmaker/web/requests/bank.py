@@ -203,5 +203,6 @@ def managers():
             db.commit()
             flash("账户已创建", "success")
             return redirect(url_for("bank.managers"))
-    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id).order_by(User.username)).all()
+    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id, accounts.people())
+                      .order_by(User.username)).all()
     return render_template("bank/managers.html", users=users, form=form)

@@ -90,7 +90,7 @@ def users():
     if form.validate_on_submit() and run_form(form, lambda db: _create_user(db, form)):
         flash(f"账户 {form.username.data} 已创建", "success")
         return redirect(url_for("district.users"))
-    query = apply_sort(select(User), {"username": User.username, "role": User.role, "created": User.created_at},
+    query = apply_sort(select(User).where(accounts.people()), {"username": User.username, "role": User.role, "created": User.created_at},
                        "role")
     role = request.args.get("role")
     if role:
