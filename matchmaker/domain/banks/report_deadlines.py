@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Bank, MonthlyReport, Notification, User, utcnow
-from ..core.errors import Forbidden, NotFound
+from ..core.access import get_allowed
 from ..notify import notifications
 from .monthly_reports import EARLIEST_MONTH, can_view, check_month, deadline_workdays, latest
 from .periods import add_months, calendar, local_date, month_key
@@ -114,9 +114,5 @@ def _state(first: datetime | None, due: date, today: date) -> str:
 
 
 def get_bank(session: Session, actor: User, bank_id: int) -> Bank:
-    bank = session.get(Bank, bank_id)
-    if bank is None:
-        raise NotFound("银行不存在")
-    if not can_view(actor, bank_id):
-        raise Forbidden("无权查看该银行的报送数据")
-    return bank
+    return get_allowed(session, Bank, bank_id, lambda bank: can_view(actor, bank.id), missing="银行不存在",
+                       refused="无权查看该银行的报送数据")

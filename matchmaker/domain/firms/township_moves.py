@@ -6,8 +6,9 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Firm, Township, TownshipMove, User, utcnow
+from ..core.access import get_allowed
 from ..core.changes import record_event
-from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.errors import Conflict, DomainError
 from ..notify import notifications
 from . import records
 
@@ -71,12 +72,8 @@ def may_decide(actor: User, move: TownshipMove) -> bool:
 
 
 def get_move_for(session: Session, actor: User, move_id: int) -> TownshipMove:
-    move = session.get(TownshipMove, move_id)
-    if move is None:
-        raise NotFound("镇街变更申请不存在")
-    if not may_decide(actor, move):
-        raise Forbidden("只有迁入镇街或区金融监管局可以审核镇街变更")
-    return move
+    return get_allowed(session, TownshipMove, move_id, lambda move: may_decide(actor, move),
+                       missing="镇街变更申请不存在", refused="只有迁入镇街或区金融监管局可以审核镇街变更")
 
 
 def approve(session: Session, actor: User, move_id: int) -> TownshipMove:

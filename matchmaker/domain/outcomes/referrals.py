@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from ...models import FinancingRequest, Firm, Referral, User, utcnow
 from ...models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from ..core import locking
-from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.access import get_allowed
+from ..core.errors import Conflict, DomainError
 from ..core.money import wan_text
 from ..core.visibility import visible_to
 from ..notify.notifications import audience, notify, write
@@ -129,12 +130,8 @@ def can_handle(actor: User, ref: Referral) -> bool:
 
 
 def get_referral_for(session: Session, actor: User, referral_id: int) -> Referral:
-    ref = session.get(Referral, referral_id)
-    if ref is None:
-        raise NotFound("转介记录不存在")
-    if not can_handle(actor, ref):
-        raise Forbidden("无权查看该转介记录")
-    return ref
+    return get_allowed(session, Referral, referral_id, lambda ref: can_handle(actor, ref), missing="转介记录不存在",
+                       refused="无权查看该转介记录")
 
 
 def for_request(session: Session, request_id: int) -> list[Referral]:

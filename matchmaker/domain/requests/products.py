@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from ...models import Bank, Firm, Product, ProductKind, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.products import COLLATERAL_KINDS
+from ..core.access import get_allowed
 from ..core.changes import record_changes, record_event
-from ..core.errors import DomainError, Forbidden, NotFound
+from ..core.errors import DomainError, Forbidden
 from ..core.money import wan_text
 from ..core.visibility import visible_to
 from . import financing, routing
@@ -89,12 +90,8 @@ def can_edit(actor: User, product: Product | None = None) -> bool:
 
 
 def get_product_for(session: Session, actor: User, product_id: int) -> Product:
-    product = session.get(Product, product_id)
-    if product is None:
-        raise NotFound("产品不存在")
-    if not can_edit(actor, product):
-        raise Forbidden("无权修改该产品")
-    return product
+    return get_allowed(session, Product, product_id, lambda product: can_edit(actor, product), missing="产品不存在",
+                       refused="无权修改该产品")
 
 
 def _check_codes(values, allowed, field_name: str, what: str) -> None:
