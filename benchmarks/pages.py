@@ -71,11 +71,10 @@ class Client:
 
 
 def ids(url: str) -> dict:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from matchmaker.db import make_engine, make_session_factory
     from matchmaker.models import FinancingRequest, History, MatchmakingEvent, User
-    from sqlalchemy import func
 
     with make_session_factory(make_engine(url))() as s:
         busiest = s.execute(select(History.request_id, func.count()).where(History.request_id.is_not(None))

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 
-
 def _share_root() -> Path:
     """Where templates/, static/, seed/, migrations/ and gunicorn.conf.py are: inside the package as _share/ when
     installed from a wheel or `pip install .` (setup.py copies them there), beside the package in a checkout."""

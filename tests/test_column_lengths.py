@@ -13,16 +13,21 @@ import pytest
 from sqlalchemy import String
 
 from matchmaker.domain.banks import listing
-from matchmaker.domain.core.changes import CHANGED
-from matchmaker.domain.firms.claims import LICENCE_KINDS
 from matchmaker.domain.banks.monthly_reports import SOURCES as MONTHLY_SOURCES
 from matchmaker.domain.banks.periods import KINDS as PERIOD_KINDS
+from matchmaker.domain.core.changes import CHANGED
+from matchmaker.domain.firms.claims import LICENCE_KINDS
 from matchmaker.domain.requests import lifecycle
 from matchmaker.models import Base
 from matchmaker.models.claims import CLAIM_STATES, MOVE_STATES
 from matchmaker.models.clocks import ESCALATION_KINDS
-from matchmaker.models.events import (EVENT_KINDS, INTENTION_KINDS, INVITATION_SOURCES, INVITATION_STATES,
-                                      LEADING_INDUSTRIES)
+from matchmaker.models.events import (
+    EVENT_KINDS,
+    INTENTION_KINDS,
+    INVITATION_SOURCES,
+    INVITATION_STATES,
+    LEADING_INDUSTRIES,
+)
 from matchmaker.models.firms import FIRM_SIZES, INDUSTRIES, TAX_CREDIT_GRADES
 from matchmaker.models.first_loans import FIRST_LOAN_STAGES
 from matchmaker.models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker.domain.events import checkin, intentions
-from matchmaker.domain.events import organising as events
 from matchmaker.domain.events import invitations as inv
+from matchmaker.domain.events import organising as events
 from matchmaker.models import EventIntention, EventInvitation, FinancingRequest, MatchmakingEvent
 
 from . import factories

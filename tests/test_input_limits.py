@@ -24,7 +24,6 @@ from . import factories
 from .events_support import make_event
 from .wl_files import csv_bytes, xlsx
 
-
 # The rules themselves ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["1e309", "1E5", "NaN", "Infinity", "abc", "1.2.3", "9" * 19, "--1"])

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker import create_app
-from matchmaker import config
+from matchmaker import config, create_app
 from matchmaker.config import ConfigError
 
 from .conftest import PASSWORD, login

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event, select
 
 from matchmaker import create_app
+from matchmaker.config import SEED_DIR
 from matchmaker.demo import core as demo
 from matchmaker.domain.core import reference, schema
-from matchmaker.config import SEED_DIR
 from matchmaker.models import FinancingRequest, MatchmakingEvent
 
 from .conftest import PG_URL, login

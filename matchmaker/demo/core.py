@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.accounts import users as accounts
+from ..domain.core.workdays import local_date
 from ..domain.firms.records import set_firm_name
 from ..domain.firms.uscc import make as make_uscc
-from ..domain.core.workdays import local_date
 from ..domain.requests import financing, leads, routing
 from ..domain.requests.sweep import sweep
 from ..models import Bank, FinancingRequest, Firm, History, Lead, ProductKind, Township, User

@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.core.workdays import local_date
 from ..domain.events import checkin as event_checkin
 from ..domain.events import intentions as event_intentions
 from ..domain.events import invitations as event_invitations
 from ..domain.events import organising as events
-from ..domain.core.workdays import local_date
 from ..domain.requests import financing, leads
 from ..models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township, User
 from .core import _spread_in_time, work_lead

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-
-from datetime import timedelta
 
 from sqlalchemy import Date, and_, case, cast, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -20,9 +18,9 @@ from sqlalchemy.orm import Session
 from ...models import Bank, FinancingRequest, Firm, Lead, Offer, WhiteListEntry, utcnow
 from ...models.first_loans import FirstLoanCase
 from ...models.ratings import Rating
-from ..whitelists.lists import current_batches
 from ...models.requests import DECLINE_REASONS
 from ..requests import routing
+from ..whitelists.lists import current_batches
 from .periods import Period, add_months, calendar, local_date, month_key, utc_start
 
 METRICS = {

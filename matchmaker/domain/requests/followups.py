@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Firm, Lead, Notification, Offer, Product, User, utcnow
 from ...models.requests import DECLINE_REASONS
-from ..core.money import wan_text
 from ..api import webhooks
+from ..core.money import wan_text
 from ..notify import notifications, outbox
 from ..notify.notifications import notify
 from ..outcomes import first_loans, referrals

@@ -19,8 +19,21 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...models import (Bank, BankTarget, FinancingRequest, Firm, Lead, MonthlyReport, Product, ProductKind, Setting,
-                       Township, User, WorkdayOverride, utcnow)
+from ...models import (
+    Bank,
+    BankTarget,
+    FinancingRequest,
+    Firm,
+    Lead,
+    MonthlyReport,
+    Product,
+    ProductKind,
+    Setting,
+    Township,
+    User,
+    WorkdayOverride,
+    utcnow,
+)
 from ...models.requests import OPEN_LEAD_STATES
 from ..banks.targets import industrial_completion
 from ..core import settings

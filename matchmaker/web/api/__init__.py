@@ -6,7 +6,6 @@ from flask import Flask
 
 from ... import senders
 from ...domain.api import webhooks
-
 from . import district, leads, reports  # noqa: F401  (routes register on the blueprint)
 from .core import bp
 

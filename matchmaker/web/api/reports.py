@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ...domain.banks import monthly_reports, periods
-from .core import actor, bp, responses, run_change, spec, token_required
 from . import serialize
+from .core import actor, bp, responses, run_change, spec, token_required
 from .schemas import MonthlyReportBody, MonthlyReportOut
 
 

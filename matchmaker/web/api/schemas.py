@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...domain.api.sync import MAX_LIMIT
 from ...models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
 
-
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"  # text fields: line breaks and tabs, no other control bytes
 
 
