@@ -7,10 +7,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ...models import ApiToken, History, User, utcnow
+from ...models import History, User, utcnow
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..requests.lifecycle import record
 from . import passwords
+from .people import people
 from .users import hash_password, verify_password
 
 STALE = "该账户刚被他人修改，请刷新页面后重试"
@@ -26,9 +27,10 @@ def may_manage(actor: User, target: User) -> bool:
 
 
 def managed_user(session: Session, actor: User, user_id: int) -> User:
-    target = session.get(User, user_id)
-    if target is None or session.scalar(select(ApiToken.id).where(ApiToken.user_id == user_id)) is not None:
-        raise NotFound("账户不存在")  # a token's account is revoked on the token pages, not managed here
+    # a token's account is not a person: it is revoked on the token pages, not managed here
+    target = session.scalar(select(User).where(User.id == user_id, people()))
+    if target is None:
+        raise NotFound("账户不存在")
     if not may_manage(actor, target):
         raise Forbidden("无权管理该账户")
     return target

@@ -16,7 +16,6 @@ from ..core.limits import check_phone
 from ..firms import uscc as uscc_rules
 from ..firms.records import set_firm_name
 from . import passwords
-from .people import people  # noqa: F401  (pages list accounts through it)
 
 _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...domain.accounts import users as accounts
+from ...domain.accounts.people import people
 from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, Firm, History, Lead, User
@@ -203,6 +204,6 @@ def managers():
             db.commit()
             flash("账户已创建", "success")
             return redirect(url_for("bank.managers"))
-    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id, accounts.people())
+    users = db.scalars(select(User).where(User.bank_id == current_user.bank_id, people())
                       .order_by(User.username)).all()
     return render_template("bank/managers.html", users=users, form=form)

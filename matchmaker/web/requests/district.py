@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...domain.accounts import users as accounts
+from ...domain.accounts.people import people
 from ...domain.core import reference
 from ...domain.core.errors import DomainError
 from ...domain.firms import records as firm_rules
@@ -90,7 +91,7 @@ def users():
     if form.validate_on_submit() and run_form(form, lambda db: _create_user(db, form)):
         flash(f"账户 {form.username.data} 已创建", "success")
         return redirect(url_for("district.users"))
-    query = apply_sort(select(User).where(accounts.people()), {"username": User.username, "role": User.role, "created": User.created_at},
+    query = apply_sort(select(User).where(people()), {"username": User.username, "role": User.role, "created": User.created_at},
                        "role")
     role = request.args.get("role")
     if role:
