@@ -28,19 +28,29 @@ def _ids(api, cursor=None):
     return [item["id"] for item in page["items"]], page["next_cursor"]
 
 
+def _ids_eventually(api, cursor=None):
+    """Another test worker's open writing transaction on the same database holds rows back for a moment."""
+    for _ in range(120):
+        ids, next_cursor = _ids(api, cursor)
+        if ids:
+            return ids, next_cursor
+        time.sleep(0.5)
+    return ids, next_cursor
+
+
 def test_a_change_waits_for_the_settle_window(app, db, users, firm, bank):
     api = Api(app, make_token(db, users["bank_admin"]))
     _, lead = factories.routed_request(db, firm, bank)
     db.commit()
     assert _ids(api)[0] == []  # stamped a moment ago: a transaction flushed just before may not have committed
     with time_machine.travel(utcnow() + timedelta(seconds=31), tick=True):
-        ids, cursor = _ids(api)
+        ids, cursor = _ids_eventually(api)
         assert ids == [lead.id]
         leads.claim(db, users["bank_manager"], lead.id)
         db.commit()
         assert _ids(api, cursor)[0] == []  # the claim is new again: held back
     with time_machine.travel(utcnow() + timedelta(seconds=62), tick=True):
-        assert _ids(api, cursor)[0] == [lead.id]
+        assert _ids_eventually(api, cursor)[0] == [lead.id]
 
 
 def test_a_late_commit_is_not_missed(app, db, users, firm, bank, db_template):
@@ -53,7 +63,7 @@ def test_a_late_commit_is_not_missed(app, db, users, firm, bank, db_template):
     _, x = factories.routed_request(db, firm, bank)
     _, y = factories.routed_request(db, firm, bank)
     db.commit()
-    ids, cursor = _ids(api)
+    ids, cursor = _ids_eventually(api)
     assert ids == [x.id, y.id]
     make_session = app.extensions["db_sessionmaker"]
     manager_id = users["bank_manager"].id
@@ -80,11 +90,7 @@ def test_a_late_commit_is_not_missed(app, db, users, firm, bank, db_template):
     release.set()
     assert done.wait(30)
     thread.join(30)
-    for _ in range(60):  # another test worker's open transaction on the same database may hold them a moment
-        ids, _ = _ids(api, cursor)
-        if ids:
-            break
-        time.sleep(0.5)
+    ids, _ = _ids_eventually(api, cursor)
     assert sorted(ids) == sorted([x.id, y.id])  # both claims, none missed
 
 
