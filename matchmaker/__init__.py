@@ -25,6 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
 
+    from . import queue
+
+    queue.init_app(app)
+
     from .web import register_web
 
     register_web(app)

@@ -104,12 +104,19 @@ def demo_command(firms: int, request_count: int, yes: bool):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug/--no-debug", default=False)
-def run_command(host: str, port: int, debug: bool):
+@click.option("--worker", "embedded_worker", is_flag=True, help="run background jobs in this process even with Redis")
+def run_command(host: str, port: int, debug: bool, embedded_worker: bool):
     """Serve the app (development server)."""
     from werkzeug.serving import run_simple
 
     app = _app_factory()
     app.debug = debug
+    jobs = app.extensions["jobs"]
+    if not jobs.url.startswith("redis") or embedded_worker:
+        # the single-machine default: background jobs run in a thread of this process (with Redis, the separate
+        # `matchmaker worker` runs them unless --worker asks for one here too)
+        jobs.start_thread()
+        click.echo(f"后台任务在本进程中运行（队列 {jobs.url}）")
     click.echo(f"matchmaker 运行于 http://{host}:{port}/ （Ctrl+C 退出）")
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
     run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)

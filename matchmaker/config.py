@@ -99,6 +99,12 @@ def resolve_thresholds() -> tuple[float, float]:
             float(os.environ.get("MATCHMAKER_RESOLVE_REVIEW", "75")))
 
 
+def files_dir(app) -> Path:
+    """The folder for stored files: FILES_DIR, else the instance folder. File names carry database ids, so one
+    folder belongs to one database."""
+    return Path(app.config.get("FILES_DIR") or app.instance_path)
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the app's settings: defaults, then environment, then explicit overrides (tests)."""
     env = os.environ.get("MATCHMAKER_ENV", "development")
@@ -123,6 +129,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "CONTACT_WORKDAYS": int(os.environ.get("MATCHMAKER_CONTACT_WORKDAYS", "3")),
         "DECISION_WORKDAYS": int(os.environ.get("MATCHMAKER_DECISION_WORKDAYS", "10")),
         "PAGE_SIZE": 25,
+        # where stored files go (uploads, licences, files jobs make); the instance folder when empty
+        "FILES_DIR": os.environ.get("MATCHMAKER_FILES_DIR", ""),
+        # background jobs: redis://… (production) or sqlite:///file; empty = SQLite beside the app's database
+        "JOBS_URL": os.environ.get("MATCHMAKER_JOBS_URL", ""),
+        "JOBS_NAME": os.environ.get("MATCHMAKER_JOBS_NAME", "matchmaker"),
         # uploaded spreadsheets (white lists, monthly figures): checked before they are read
         "SHEET_MAX_ROWS": int(os.environ.get("MATCHMAKER_SHEET_MAX_ROWS", "200000")),
         "SHEET_MAX_COLS": int(os.environ.get("MATCHMAKER_SHEET_MAX_COLS", "200")),

@@ -77,6 +77,9 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    from .domain.core import audit_chain
+
+    audit_chain.install()  # history rows are chained and sealed at commit
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 

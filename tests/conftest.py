@@ -88,9 +88,11 @@ def database_url(db_template, tmp_path) -> str:
 
 
 @pytest.fixture
-def app_config(database_url) -> dict:
+def app_config(database_url, tmp_path) -> dict:
     return {
         "DATABASE_URL": database_url,
+        "JOBS_URL": f"sqlite:///{tmp_path / 'jobs.sqlite'}",  # each test its own queue
+        "FILES_DIR": str(tmp_path / "files"),  # ids restart per test database: files must not meet another's
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
@@ -103,7 +105,19 @@ def app_config(database_url) -> dict:
 def app(app_config):
     app = create_app(app_config)
     yield app
+    app.extensions["jobs"].dispose()
     app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def worker(app):
+    """The app's job queue with a real consumer in a thread (Huey, SQLite storage): jobs the test enqueues run.
+    `worker.wait()` waits until no job is queued or running."""
+    from .jobs_support import Worker
+
+    running = Worker(app)
+    yield running
+    running.stop()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from matchmaker.domain.banks.monthly_reports import SOURCES as MONTHLY_SOURCES
 from matchmaker.domain.banks.periods import KINDS as PERIOD_KINDS
 from matchmaker.domain.core.changes import CHANGED
 from matchmaker.domain.firms.claims import LICENCE_KINDS
+from matchmaker.domain.jobs.records import KINDS as JOB_KINDS
 from matchmaker.domain.requests import lifecycle
 from matchmaker.models import Base
 from matchmaker.models.claims import CLAIM_STATES, MOVE_STATES
@@ -30,6 +31,8 @@ from matchmaker.models.events import (
 )
 from matchmaker.models.firms import FIRM_SIZES, INDUSTRIES, TAX_CREDIT_GRADES
 from matchmaker.models.first_loans import FIRST_LOAN_STAGES
+from matchmaker.models.jobs import JOB_STATES
+from matchmaker.models.ledgers import FUND_STAGES, INSTRUMENT_KINDS, LEDGER_EVENTS
 from matchmaker.models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES
 from matchmaker.models.products import COLLATERAL_KINDS
 from matchmaker.models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
@@ -41,7 +44,7 @@ SHORT = 32  # columns up to this length hold codes; each must be accounted for b
 
 OFFER_STATES = {"open", "accepted", "released"}
 WHITELIST_BATCH_STATES = {"active", "undone"}
-UPLOAD_STATES = {"preview", "committed", "discarded"}
+UPLOAD_STATES = {"checking", "mapping", "failed", "preview", "committing", "committed", "discarded", "expired"}
 ALIAS_SOURCES = {"review", "auto", "new"}
 
 # what each entity's history rows carry in from_state / to_state
@@ -53,7 +56,8 @@ HISTORY_STATES: dict[str, set[str]] = {
     "listing": set(listing.STAGES),
     "wl_batch": WHITELIST_BATCH_STATES | {"committed"},
     "user": {"created", "active", "inactive", "password_reset", "password_changed", CHANGED},
-    "firm": {"created", "claimed", "code_issued", CHANGED},
+    "firm": {"created", "claimed", "code_issued", CHANGED, "portrait_consent"},
+    "portrait_weights": {CHANGED},
     "firm_claim": set(CLAIM_STATES),
     "township_move": set(MOVE_STATES),
     "invitation": {"removed"},
@@ -66,6 +70,8 @@ ALL_HISTORY_STATES = set().union(*HISTORY_STATES.values())
 
 # table.column -> every value the code writes there
 CODE_COLUMNS: dict[str, set[str]] = {
+    "job.kind": set(JOB_KINDS),
+    "job.state": set(JOB_STATES),
     "history.entity": set(HISTORY_STATES),
     "history.from_state": ALL_HISTORY_STATES,
     "history.to_state": ALL_HISTORY_STATES,
@@ -75,6 +81,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "township_move.state": set(MOVE_STATES),
     "firm_claim.licence_type": {media_type for _, media_type, _ in LICENCE_KINDS},
     "user_account.role": set(ROLES),
+    "portrait_view.role": set(ROLES),
     "financing_request.state": set(REQUEST_STATES) | {s for pair in lifecycle.REQUEST_TRANSITIONS for s in pair},
     "financing_request.collateral": set(COLLATERAL_KINDS),
     "lead.state": set(LEAD_STATES) | {s for pair in lifecycle.LEAD_TRANSITIONS for s in pair},
@@ -111,6 +118,9 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "whitelist_import.kind": set(WHITELIST_KINDS),
     "whitelist_import.state": UPLOAD_STATES,
     "bulletin.kind": set(PERIOD_KINDS),
+    "instrument.kind": set(INSTRUMENT_KINDS),
+    "ledger_entry.event": {e for events in LEDGER_EVENTS.values() for e in events},
+    "ledger_entry.stage": set(FUND_STAGES),
 }
 
 # short columns holding typed or reference text, each limited by its form, import or seed file
@@ -119,6 +129,8 @@ FREE_TEXT = {
     "bank.group_name", "firm.uscc", "firm.contact_phone", "user_account.phone", "notification_preference.sms_phone",
     "township.code", "township.name", "product_kind.code", "product.kind_code", "bulletin.period",
     "whitelist_batch.label", "whitelist_import.batch_label",
+    "history.chain_txn", "ledger_entry.chain_txn",  # generated (audit_chain), never typed
+    "instrument.code",  # seeded from the policy (domain/ledgers/instruments.py)
 }
 
 

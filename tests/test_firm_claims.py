@@ -129,7 +129,10 @@ def test_licence_is_outside_static_and_served_only_to_reviewers(app, db, users, 
         assert claims_dir() == stored.parent
     app.config["CLAIM_LICENCE_DIR"] = None
     with app.app_context():
-        assert claims_dir() == Path(app.instance_path) / "claim_licences"  # the default: the instance folder
+        assert claims_dir() == Path(app.config["FILES_DIR"]) / "claim_licences"  # the default: the files folder
+    app.config["FILES_DIR"] = ""
+    with app.app_context():
+        assert claims_dir() == Path(app.instance_path) / "claim_licences"  # … which is the instance folder
     app.config["CLAIM_LICENCE_DIR"] = str(stored.parent)
     path = f"/firms/claims/{claim.id}/licence"
     ok = as_role("township").get(path)

@@ -19,6 +19,9 @@ from matchmaker.domain.whitelists.files import read_grid
 
 from .wl_files import xlsx
 
+# the job queue's consumer threads of one module run on one test worker
+pytestmark = pytest.mark.xdist_group("jobs")
+
 PEAK_LIMIT = 50 * 1024 * 1024
 GIB = 1024 ** 3
 
@@ -248,34 +251,39 @@ def test_a_text_figure_is_quoted_short_in_the_monthly_upload(bank):
 
 # The same files through the pages: a clear 422 and the app still answers ----------------------------------------
 
-def _import(client, data, filename):
-    return client.post("/whitelists/import", data={"kind": "above_scale", "batch": "2023", "sheet": "",
-                                                   "file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+def _import(client, data, filename, worker):
+    """Upload; the check job (run by the test's worker) refuses the file; its page says why (422)."""
+    response = client.post("/whitelists/import", data={"kind": "above_scale", "batch": "2023", "sheet": "",
+                                                       "file": (io.BytesIO(data), filename)},
+                           content_type="multipart/form-data")
+    if response.status_code != 302:
+        return response
+    worker.wait()
+    return client.get(response.headers["Location"])
 
 
 @pytest.mark.parametrize("case", ["dimension", "long-string", "huge-shared-string"])
-def test_the_import_page_refuses_a_hostile_xlsx(request, as_role, users, case):
+def test_the_import_page_refuses_a_hostile_xlsx(request, as_role, users, case, worker):
     data, message = _hostile(request, case)
     client = as_role("district")
-    response = _import(client, data, "名单.xlsx")
+    response = _import(client, data, "名单.xlsx", worker)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert client.get("/whitelists/import").status_code == 200
 
 
 @pytest.mark.parametrize("data, message", [(many_columns_csv(), "文件列数超过上限 200 列"),
                                            (nul_csv(), "空字符（NUL）")], ids=["million-columns", "nul"])
-def test_the_import_page_refuses_a_hostile_csv(as_role, users, data, message):
+def test_the_import_page_refuses_a_hostile_csv(as_role, users, data, message, worker):
     client = as_role("district")
-    response = _import(client, data, "名单.csv")
+    response = _import(client, data, "名单.csv", worker)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html and "列999999" not in html
 
 
-def test_the_import_page_takes_the_row_limit_from_the_settings(app, as_role, users):
+def test_the_import_page_takes_the_row_limit_from_the_settings(app, as_role, users, worker):
     app.config["SHEET_MAX_ROWS"] = 5
     rows = [["企业名称", "统一社会信用代码"]] + [[f"某某{i}有限公司", ""] for i in range(6)]
-    response = _import(as_role("district"), xlsx(rows), "名单.xlsx")
+    response = _import(as_role("district"), xlsx(rows), "名单.xlsx", worker)
     assert response.status_code == 422 and "文件行数超过上限 5 行" in response.get_data(as_text=True)
 
 
@@ -292,5 +300,5 @@ def test_the_monthly_upload_page_refuses_a_hostile_xlsx(request, as_role, users,
 
 def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(app, as_role, users):
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    response = _import(as_role("district"), b"a," * (1024 * 1024), "名单.csv")
+    response = _import(as_role("district"), b"a," * (1024 * 1024), "名单.csv", None)
     assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)

@@ -24,6 +24,9 @@ from . import factories
 from .events_support import make_event
 from .wl_files import csv_bytes, xlsx
 
+# the job queue's consumer threads of one module run on one test worker
+pytestmark = pytest.mark.xdist_group("jobs")
+
 # The rules themselves ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["1e309", "1E5", "NaN", "Infinity", "abc", "1.2.3", "9" * 19, "--1"])
@@ -169,16 +172,17 @@ def test_a_percent_sign_in_the_event_search_matches_only_itself(db, as_role, use
     assert "春季对接会" not in client.get("/events/?q=_").get_data(as_text=True)
 
 
-def test_the_name_review_with_nothing_chosen_is_a_warning(db, as_role, users):
+def test_the_name_review_with_nothing_chosen_is_a_warning(db, as_role, users, worker):
     factories.FirmFactory(name="枣庄鑫源新材料有限公司")
     db.commit()
     client = as_role("district")
     response = client.post("/whitelists/import", data={"kind": "high_tech", "batch": "2023", "sheet": "",
                                                         "file": (io.BytesIO(xlsx([["企业名称"],
-                                                                                   ["枣庄鑫达新材料有限公司"]])),
+                                                                                   ["枣庄鑫源新材料厂"]])),
                                                                  "名单.xlsx")},
                            content_type="multipart/form-data")
     import_id = int(re.search(r"/whitelists/imports/(\d+)", response.headers["Location"]).group(1))
+    worker.wait()  # the check job stages the preview
     html = client.post(f"/whitelists/imports/{import_id}/review", data={}, follow_redirects=True).get_data(
         as_text=True)
     assert "没有选择任何名称的对应企业" in html and "已确认 0 个名称" not in html

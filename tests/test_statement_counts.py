@@ -25,7 +25,7 @@ PAGES = {
                  "/bulletins/annual", "/district/banks", "/whitelists/", "/listing/", "/events/followups"],
     "manager17": ["/bank/", "/bank/?tab=open", "/overdue/", "/notifications/", "/events/"],
     "township": ["/township/", "/township/firms", "/requests/", "/overdue/", "/referrals/", "/events/"],
-    "firm": ["/enterprise/", "/requests/", "/notifications/", "/enterprise/profile"],
+    "firm": ["/enterprise/", "/requests/", "/notifications/", "/enterprise/profile", "/portrait/firms/1"],
     "bankadmin17": ["/bank/", "/bank/products", "/bank/managers", "/reports/"],
 }
 

@@ -8,7 +8,13 @@ from matchmaker.domain.whitelists import batches
 from matchmaker.domain.whitelists import lists as whitelists
 from matchmaker.domain.whitelists.checking import check_file
 from matchmaker.models import Firm, User
-from matchmaker.models.whitelists import WHITELIST_KINDS, WhiteListBatch, WhiteListEntry, WhiteListImport
+from matchmaker.models.whitelists import (
+    PORTRAIT_KINDS,
+    WHITELIST_KINDS,
+    WhiteListBatch,
+    WhiteListEntry,
+    WhiteListImport,
+)
 
 from . import factories
 from .wl_files import xlsx
@@ -97,7 +103,39 @@ def test_demo_builds_batches_of_every_list_and_a_review(db, users):
     whitelists_demo.build_demo(db, random.Random(1))
     db.commit()
     kinds = set(db.scalars(select(WhiteListBatch.kind).where(WhiteListBatch.state == "active")))
-    assert kinds == set(WHITELIST_KINDS)
+    assert kinds == set(WHITELIST_KINDS) - PORTRAIT_KINDS  # the portrait's lists: demo/portrait.py
     assert all(n >= 2 for n in db.scalars(select(func.count()).select_from(WhiteListBatch).group_by(WhiteListBatch.kind)))
     assert db.scalar(select(WhiteListImport).where(WhiteListImport.state == "preview")) is not None
     assert isinstance(users["district"], User)
+
+
+def test_an_older_batch_compares_with_an_older_one_and_leaves_the_current_list(db, firm, township):
+    other, third = (factories.FirmFactory(township_id=township.id) for _ in range(2))
+    header = ["企业名称", "统一社会信用代码"]
+    _import(db, "above_scale", "2023", [header, [firm.name, firm.uscc], [other.name, other.uscc],
+                                        [third.name, third.uscc]])
+    checked = check_file(db, xlsx([header, [firm.name, firm.uscc], [other.name, other.uscc]]), "2021.xlsx",
+                         "above_scale")
+    rows, summary = batches.preview(db, checked, "2021", THRESHOLDS)
+    # nothing is older than 2021: no comparison, so nothing is "移出" (it used to say third was gone from 2023)
+    assert summary["previous_label"] is None and summary["gone"] == 0 and summary["gone_rows"] == []
+    assert summary["add"] == 2 and summary["current_label"] == "2023"
+    assert "早于当前批次 2023" in summary["order_note"] and "当前名单仍为 2023" in summary["order_note"]
+    batches.commit_rows(db, None, "above_scale", "2021", "2021.xlsx", rows)
+    db.commit()
+    assert whitelists.current_batches(db)["above_scale"].label == "2023"
+    assert whitelists.whitelist_kinds_by_firm(db, None) == {f.id: frozenset({"above_scale"})
+                                                            for f in (firm, other, third)}
+    # 2022 sits between them: compared with 2021 (the newest older batch), not with the current 2023
+    checked = check_file(db, xlsx([header, [firm.name, firm.uscc]]), "2022.xlsx", "above_scale")
+    rows, summary = batches.preview(db, checked, "2022", THRESHOLDS)
+    assert summary["previous_label"] == "2021" and summary["same"] == 1 and summary["gone"] == 1
+    assert [g["name"] for g in summary["gone_rows"]] == [other.name]
+    assert "与更早的批次 2021 对比" in summary["order_note"]
+    batches.commit_rows(db, None, "above_scale", "2022", "2022.xlsx", rows)
+    db.commit()
+    assert whitelists.current_batches(db)["above_scale"].label == "2023"
+    # a newer batch than the current one is compared with the current one and says nothing about order
+    checked = check_file(db, xlsx([header, [firm.name, firm.uscc]]), "2024.xlsx", "above_scale")
+    _, summary = batches.preview(db, checked, "2024", THRESHOLDS)
+    assert summary["previous_label"] == "2023" and summary["gone"] == 2 and summary["order_note"] == ""

@@ -47,7 +47,7 @@ def test_names_needing_review_are_left_for_the_web_page(app, db, tmp_path, towns
     factories.FirmFactory(name="枣庄鑫源新材料有限公司", uscc=None, township_id=township.id)
     db.commit()
     path = tmp_path / "a.csv"
-    path.write_bytes(csv_bytes([["单位名称"], ["枣庄鑫达新材料有限公司"]], "utf-8-sig"))
+    path.write_bytes(csv_bytes([["单位名称"], ["枣庄鑫源新材料厂"]], "utf-8-sig"))
     result = app.test_cli_runner().invoke(args=["import-whitelist", "doubling_firm", str(path), "--batch", "2023"])
     assert result.exit_code != 0 and "需要人工确认" in result.output
     imp = db.scalar(select(WhiteListImport))
@@ -90,3 +90,17 @@ def test_unknown_headers_can_be_mapped_on_the_command_line(app, db, tmp_path):
     assert entry.written_name == "枣庄映射化工有限公司" and entry.extra == {"联系人": "张三"}
     bad = runner.invoke(args=["import-whitelist", "high_tech", str(path), "--batch", "2023", "--map", "主体=nonsense"])
     assert bad.exit_code != 0 and "对应字段不正确" in bad.output
+
+
+def test_an_older_batch_says_so_and_reports_nothing_gone(app, db, firm, tmp_path):
+    db.commit()
+    runner = app.test_cli_runner()
+    newer, older = tmp_path / "2023.xlsx", tmp_path / "2021.xlsx"
+    newer.write_bytes(xlsx([["企业名称", "统一社会信用代码"], [firm.name, firm.uscc],
+                            ["枣庄新面孔化工有限公司", make_uscc("91370402MA3C12121")]]))
+    older.write_bytes(xlsx([["企业名称", "统一社会信用代码"], [firm.name, firm.uscc]]))
+    assert runner.invoke(args=["import-whitelist", "above_scale", str(newer), "--batch", "2023"]).exit_code == 0
+    done = runner.invoke(args=["import-whitelist", "above_scale", str(older), "--batch", "2021"])
+    assert done.exit_code == 0, done.output
+    assert "（没有更早的批次可对比）" in done.output and "移出 0" in done.output
+    assert "批次 2021 早于当前批次 2023" in done.output and "当前名单仍为 2023" in done.output

@@ -18,6 +18,9 @@ from matchmaker.models.whitelists import FirmAlias, WhiteListBatch, WhiteListEnt
 from . import factories
 from .wl_files import csv_bytes, xlsx
 
+# the job queue's consumer threads of one module run on one test worker
+pytestmark = pytest.mark.xdist_group("jobs")
+
 NEW_CODE = make_uscc("91370402MA3C77777")
 
 
@@ -34,12 +37,26 @@ def _import_id(response) -> int:
 
 def _counts(db) -> dict:
     db.expire_all()
-    return {t.name: db.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables}
+    return {t.name: db.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+            if t.name != "job"}  # the jobs that checked and committed are recorded, nothing else is written
+
+
+def waiting(client, worker):
+    """A client whose every POST waits for the jobs it started (checks and commits run in the job queue)."""
+    post = client.post
+
+    def post_and_wait(*args, **kwargs):
+        response = post(*args, **kwargs)
+        worker.wait()
+        return response
+
+    client.post = post_and_wait
+    return client
 
 
 @pytest.fixture
-def district(as_role):
-    return as_role("district")
+def district(as_role, worker):
+    return waiting(as_role("district"), worker)
 
 
 @pytest.fixture
@@ -62,8 +79,9 @@ def test_preview_then_commit_then_undo(db, district, firm, named_firms, other_to
     after_preview = _counts(db)
     assert after_preview.pop("whitelist_import") == 1 and after_preview == {k: v for k, v in before.items()
                                                                              if k != "whitelist_import"}
-    response = district.post(f"/whitelists/imports/{import_id}/commit")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/whitelists/above_scale")
+    response = district.post(f"/whitelists/imports/{import_id}/commit")  # a job: the client waits for it
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/whitelists/imports/{import_id}")
+    assert "已导入" in district.get(response.headers["Location"]).get_data(as_text=True)
     db.expire_all()
     entries = db.scalars(select(WhiteListEntry).order_by(WhiteListEntry.row_no)).all()
     assert [e.firm_id for e in entries[:2]] == [firm.id, named_firms["山东华泰机械有限公司"].id]
@@ -110,43 +128,50 @@ def test_a_file_with_errors_writes_nothing(db, district, data, filename, message
     kind = "key_project" if "项目名称".encode("gbk") in data else "above_scale"
     before = _counts(db)
     response = _upload(district, data, filename, kind=kind)
-    assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
-    assert _counts(db) == before
+    assert response.status_code == 302  # stored; the check job finds the errors
+    page = district.get(response.headers["Location"])
+    assert page.status_code == 422 and message in page.get_data(as_text=True)
+    assert "下载错误清单" in page.get_data(as_text=True)
+    after = _counts(db)
+    assert after.pop("whitelist_import") == 1 and after == {k: v for k, v in before.items() if k != "whitelist_import"}
 
 
 def test_unknown_headers_get_a_mapping_screen_remembered_for_the_next_file(db, district, firm):
     data = xlsx([["主体", "代码", "联系人"], ["随便写的名字有限公司", firm.uscc, "张三"]], title="倍增企业")
     response = _upload(district, data, kind="doubling_firm")
-    assert response.status_code == 302 and "/whitelists/import/mapping/" in response.headers["Location"]
-    mapping_url = response.headers["Location"]
+    status_url = response.headers["Location"]
+    mapping_url = district.get(status_url).headers["Location"]  # the check job found unknown headers
+    assert mapping_url.endswith("/mapping")
     page = district.get(mapping_url).get_data(as_text=True)
     assert "主体" in page and "随便写的名字有限公司" in page  # the header with sample values
     assert district.post(mapping_url, data={"map-0": "", "map-1": "uscc", "map-2": "extra"}).status_code == 422
     import_id = _import_id(district.post(mapping_url, data={"map-0": "name", "map-1": "uscc", "map-2": "extra"}))
+    db.expire_all()
     rows = db.get(WhiteListImport, import_id).rows
     assert rows[0]["method"] == "uscc" and rows[0]["extra"] == {"联系人": "张三"}
     district.post(f"/whitelists/imports/{import_id}/discard")
     data2 = xlsx([["主体2", "代码"], ["又一家有限公司", ""]])
-    mapping2 = _upload(district, data2, kind="doubling_firm").headers["Location"]
+    mapping2 = district.get(_upload(district, data2, kind="doubling_firm").headers["Location"]).headers["Location"]
     district.post(f"/whitelists/imports/{import_id}/commit")  # discarded: nothing happens
     _commit(district, [["企业名称"], ["抢先一步有限公司"]], kind="doubling_firm", batch="2023")
     late = district.post(mapping2, data={"map-0": "name"})  # meanwhile batch 2023 was imported
-    assert late.status_code == 422 and "已有“2023”批次" in late.get_data(as_text=True)
+    late_page = district.get(late.headers["Location"])
+    assert late_page.status_code == 422 and "已有“2023”批次" in late_page.get_data(as_text=True)
     again = _upload(district, xlsx([["主体", "代码", "联系人"], ["另一家有限公司", "", "李四"]]), kind="doubling_firm",
                     batch="2024")
     assert "/whitelists/imports/" in again.headers["Location"]  # no mapping screen the second time
 
 
 def test_review_queue_pick_a_firm_and_remember_the_spelling(db, district, named_firms):
-    data = xlsx([["企业名称"], ["枣庄鑫达新材料有限公司"], ["枣庄恒通纺织有限公司"]])
+    data = xlsx([["企业名称"], ["枣庄鑫源新材料厂"], ["枣庄恒达纺织厂"]])
     import_id = _import_id(_upload(district, data, kind="high_tech"))
+    db.expire_all()  # the check job wrote the preview on another connection
     imp = db.get(WhiteListImport, import_id)
     assert imp.pending_reviews == 2
     assert district.post(f"/whitelists/imports/{import_id}/commit").status_code == 302
     assert db.scalar(select(func.count()).select_from(WhiteListBatch)) == 0  # blocked until reviewed
     page = district.get(f"/whitelists/imports/{import_id}/review").get_data(as_text=True)
-    assert "枣庄鑫达新材料有限公司" in page and "枣庄鑫源新材料有限公司" in page and "新建企业" in page
+    assert "枣庄鑫源新材料厂" in page and "枣庄鑫源新材料有限公司" in page and "新建企业" in page
     target = named_firms["枣庄鑫源新材料有限公司"]
     for bogus in ("9" * 25, "-1", "x"):
         response = district.post(f"/whitelists/imports/{import_id}/review", data={"choice-2": bogus})
@@ -156,16 +181,16 @@ def test_review_queue_pick_a_firm_and_remember_the_spelling(db, district, named_
                                                                                "choice-3": "new"})
     assert response.status_code == 302
     db.expire_all()
-    alias = db.scalar(select(FirmAlias).where(FirmAlias.name_key == name_key("枣庄鑫达新材料有限公司")))
+    alias = db.scalar(select(FirmAlias).where(FirmAlias.name_key == name_key("枣庄鑫源新材料厂")))
     assert alias.firm_id == target.id and alias.source == "review"
     assert district.post(f"/whitelists/imports/{import_id}/commit").status_code == 302
     db.expire_all()
     entries = {e.written_name: e for e in db.scalars(select(WhiteListEntry))}
-    assert entries["枣庄鑫达新材料有限公司"].firm_id == target.id
-    assert entries["枣庄鑫达新材料有限公司"].match_method == "review"
-    assert entries["枣庄恒通纺织有限公司"].firm.name == "枣庄恒通纺织有限公司"  # a new firm
-    assert entries["枣庄恒通纺织有限公司"].firm_id != named_firms["枣庄恒达纺织有限公司"].id
-    next_id = _import_id(_upload(district, xlsx([["企业名称"], ["枣庄鑫达新材料有限公司"]]), kind="above_scale"))
+    assert entries["枣庄鑫源新材料厂"].firm_id == target.id
+    assert entries["枣庄鑫源新材料厂"].match_method == "review"
+    assert entries["枣庄恒达纺织厂"].firm.name == "枣庄恒达纺织厂"  # a new firm
+    assert entries["枣庄恒达纺织厂"].firm_id != named_firms["枣庄恒达纺织有限公司"].id
+    next_id = _import_id(_upload(district, xlsx([["企业名称"], ["枣庄鑫源新材料厂"]]), kind="above_scale"))
     row = db.get(WhiteListImport, next_id).rows[0]
     assert (row["decision"], row["method"], row["firm_id"]) == ("auto", "alias", target.id)
 
@@ -193,8 +218,8 @@ def test_export_neutralises_formulas_and_keeps_filters(db, district, township, o
     assert exported[1][1].startswith("'=") and exported[2][3] == "'-2项目" and exported[2][4] == "300.5"
 
 
-def test_roles(db, as_role, users, township, other_township):
-    district = as_role("district")
+def test_roles(db, as_role, worker, users, township, other_township):
+    district = waiting(as_role("district"), worker)
     _commit(district, [["企业名称", "所属镇街"], ["枣庄本镇化工有限公司", township.name],
                        ["枣庄外镇化工有限公司", other_township.name]], kind="above_scale")
     batch = db.scalar(select(WhiteListBatch))
@@ -219,8 +244,8 @@ def test_roles(db, as_role, users, township, other_township):
     assert db.get(WhiteListBatch, batch.id).state == "active"
 
 
-def test_one_search_box_name_pinyin_initials_and_code(db, as_role, township):
-    district = as_role("district")
+def test_one_search_box_name_pinyin_initials_and_code(db, as_role, worker, township):
+    district = waiting(as_role("district"), worker)
     code = make_uscc("91370402MA3C55555")
     _commit(district, [["企业名称", "统一社会信用代码", "所属镇街"], ["枣庄鑫源新材料有限公司", code, township.name],
                        ["山东华泰机械有限公司", "", township.name]], kind="above_scale")
@@ -239,8 +264,8 @@ def test_one_search_box_name_pinyin_initials_and_code(db, as_role, township):
     assert "山东华泰机械有限公司" in page and "枣庄鑫源新材料有限公司" not in page
 
 
-def test_profile_shows_memberships(db, as_role, firm):
-    district = as_role("district")
+def test_profile_shows_memberships(db, as_role, worker, firm):
+    district = waiting(as_role("district"), worker)
     _commit(district, [["企业名称", "统一社会信用代码", "项目名称"], [firm.name, firm.uscc, "年产5万吨新材料项目"]])
     _commit(district, [["企业名称", "统一社会信用代码"], [firm.name, firm.uscc]], kind="high_tech", batch="2022")
     page = as_role("enterprise").get("/enterprise/profile").get_data(as_text=True)
@@ -253,16 +278,32 @@ def test_odd_uploads_and_addresses_are_refused_cleanly(db, district):
         archive.writestr("word/document.xml", "<x/>")
     noise = bytes(random.Random(1).randrange(256) for _ in range(3000))
     before = _counts(db)
+    before.pop("whitelist_import")
     for data, name in [(docx.getvalue(), "a.xlsx"), (docx.getvalue(), "a.docx"), (noise, "a.csv"),
                        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "a.png"), (b"\xff\xfe", "x.csv"),
                        (b"\xff\xfeA", "odd-utf16.csv"), ('企业名称\n"'.encode() + b"x" * 200_000, "quote.csv")]:
         for kind in ("above_scale", "bogus"):
             response = _upload(district, data, name, kind=kind)
             assert response.status_code in (422, 302), (name, kind, response.status_code)
-            if response.status_code == 302:  # unreadable headers: the mapping screen, never a crash
-                assert district.get(response.headers["Location"]).status_code == 200
-    assert _counts(db) == before
-    for url in ("/whitelists/import/mapping/zz", "/whitelists/import/mapping/" + "a" * 32,
+            if response.status_code == 302:  # the check job: its errors or the mapping screen, never a crash
+                assert district.get(response.headers["Location"], follow_redirects=True).status_code in (200, 422)
+    after = _counts(db)
+    after.pop("whitelist_import")
+    assert after == before
+    for url in ("/whitelists/import/mapping/zz", "/whitelists/imports/99999/mapping", "/whitelists/imports/99999/errors.xlsx",
                 "/whitelists/above_scale/export.pdf"):
         assert district.get(url).status_code == 404, url
     assert district.get("/whitelists/above_scale?batch=x&township=y&sort=zzz&page=-3").status_code == 200
+
+
+def test_an_older_batch_says_so_on_its_preview_and_the_current_list_stays(db, district, named_firms):
+    rows = [["企业名称"], ["枣庄鑫源新材料有限公司"], ["山东华泰机械有限公司"]]
+    _commit(district, rows, kind="above_scale", batch="2023")
+    import_id = _import_id(_upload(district, xlsx(rows[:2]), kind="above_scale", batch="2021"))
+    page = district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
+    assert "批次 2021 早于当前批次 2023" in page and "当前名单仍为 2023" in page and "没有更早的批次可对比" in page
+    assert db.get(WhiteListImport, import_id).summary["gone"] == 0
+    assert district.post(f"/whitelists/imports/{import_id}/commit").status_code == 302
+    assert "早于当前批次 2023" in district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
+    listing = district.get("/whitelists/above_scale").get_data(as_text=True)
+    assert "山东华泰机械有限公司" in listing  # still the 2023 list

@@ -9,10 +9,17 @@ from flask.cli import with_appcontext
 @click.command("send-outbox")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000),
               help="send at most this many messages in this run")
+@click.option("--queue", "to_queue", is_flag=True, help="enqueue a send job for the worker instead of sending here")
 @with_appcontext
-def send_outbox_command(limit: int):
-    """Send pending outbox messages (and retry failed ones); safe to run repeatedly, e.g. every minute from cron."""
+def send_outbox_command(limit: int, to_queue: bool):
+    """Send pending outbox messages (and retry failed ones); safe to run repeatedly, e.g. every minute from cron.
+    The worker (`matchmaker worker`) also sends them every five minutes by itself."""
     from ..domain.notify import outbox
+
+    if to_queue:
+        job_id = current_app.extensions["jobs"].submit_internal("send_outbox", {"limit": limit})
+        click.echo(f"已加入后台任务 #{job_id}")
+        return
 
     enabled = outbox.enabled_channels()
     unknown = [c for c in outbox.configured_channels() if c not in enabled]

@@ -74,9 +74,10 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
 
 
 def _summary_line(s: dict) -> str:
-    prev = f"（对比上一批次 {s['previous_label']}）" if s["previous_label"] else "（首个批次）"
+    prev = f"（对比上一批次 {s['previous_label']}）" if s["previous_label"] else \
+        "（没有更早的批次可对比）" if s.get("current_label") else "（首个批次）"
     return (f"共 {s['rows']} 行{prev}：新增 {s['add']}，变更 {s['changed']}，不变 {s['same']}，移出 {s['gone']}；"
-            f"新建企业 {s['new_firms']}，待确认 {s['review']}")
+            f"新建企业 {s['new_firms']}，待确认 {s['review']}" + (f"\n{s['order_note']}" if s.get("order_note") else ""))
 
 
 @click.command("export-whitelist")
@@ -172,8 +173,8 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writerow({c: neutralise(c) for c in columns})
     counts = {"auto": 0, "review": 0, "new": 0}
-    for row in rows:
-        res = resolver.resolve(row[name_col], row[code_col] if code_col else None)
+    resolutions = resolver.resolve_many((row[name_col], row[code_col] if code_col else None) for row in rows)
+    for row, res in zip(rows, resolutions):
         shown = res.best if res.decision != "new" else None
         counts[res.decision] += 1
         written = {**row, "matched_uscc": (shown.uscc or "") if shown else "",

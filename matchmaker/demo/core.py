@@ -236,6 +236,8 @@ EXTRA_BUILDERS: list[str] = [
     "matchmaker.demo.core:sweep_demo",
     "matchmaker.demo.events:build_demo",
     "matchmaker.demo.outcomes:build_demo",
+    "matchmaker.demo.portrait:build_demo",
+    "matchmaker.demo.ledgers:build_demo",
     "matchmaker.demo.reports:build_demo",  # last: its bulletins are issued from everyone's data
 ]
 

@@ -19,9 +19,10 @@ from functools import lru_cache
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..domain.core import audit_chain
 from ..domain.firms.records import pinyin_forms
 from ..domain.firms.uscc import make as make_uscc
-from ..models import Bank, FinancingRequest, Firm, Product, ProductKind, Township, User, utcnow
+from ..models import Bank, FinancingRequest, Firm, History, Product, ProductKind, Township, User, utcnow
 from ..models.whitelists import WHITELIST_KINDS
 from . import core as demo
 from .names import CORES, FORMS, REGIONS, TRADES
@@ -146,6 +147,7 @@ LEAD_COLUMNS = ["id", "request_id", "bank_id", "product_id", "state", "rank", "s
 OFFER_COLUMNS = ["id", "lead_id", "amount", "rate_pct", "term_months", "conditions", "state", "created_at"]
 HISTORY_COLUMNS = ["entity", "entity_id", "request_id", "actor_id", "actor_role", "at", "from_state", "to_state",
                    "note"]
+CHAINED_HISTORY_COLUMNS = ["id", *HISTORY_COLUMNS, "chain_seq", "prev_hash", "row_hash"]
 NOTICE_COLUMNS = ["user_id", "kind", "title", "body", "link", "created_at", "read_at"]
 RATING_COLUMNS = ["lead_id", "firm_id", "bank_id", "manager_id", "bank_score", "manager_score", "comment",
                   "created_by_id", "created_at", "outcome"]
@@ -177,6 +179,8 @@ class _Story:
         self.firm_users: dict[int, int] = {}
         self.requests, self.leads, self.offers = [], [], []
         self.history, self.notices, self.ratings, self.escalations = [], [], [], []
+        self.chain: audit_chain.ChainWriter | None = None
+        self.history_id = 0
 
     @staticmethod
     @lru_cache(maxsize=None)
@@ -331,11 +335,24 @@ class _Story:
                               interests, "", "续贷" in purpose, state, created, submitted, last))
         return lead_id, offer_id
 
+    def _chained_history(self, session: Session) -> list[tuple]:
+        """The history rows with their ids and hash chain (audit_chain), computed in the stream."""
+        if self.chain is None:
+            self.chain = audit_chain.ChainWriter(session.connection(), History.__table__)
+            self.history_id = _next_id(session, "history")
+        rows = []
+        for values in self.history:
+            row = self.chain.chain({"id": self.history_id, **dict(zip(HISTORY_COLUMNS, values))})
+            rows.append(tuple(row[c] for c in CHAINED_HISTORY_COLUMNS))
+            self.history_id += 1
+        return rows
+
     def flush(self, session: Session, progress: Progress, counts: dict[str, int]) -> None:
         """Write what the last requests left behind (memory stays flat whatever the size)."""
+        self.history[:] = self._chained_history(session)
         for table, columns, rows in (("financing_request", REQUEST_COLUMNS, self.requests),
                                      ("lead", LEAD_COLUMNS, self.leads), ("offer", OFFER_COLUMNS, self.offers),
-                                     ("history", HISTORY_COLUMNS, self.history),
+                                     ("history", CHAINED_HISTORY_COLUMNS, self.history),
                                      ("notification", NOTICE_COLUMNS, self.notices),
                                      ("rating", RATING_COLUMNS, self.ratings),
                                      ("lead_escalation", ESCALATION_COLUMNS, self.escalations)):
@@ -391,7 +408,7 @@ def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: 
     for index in dropped:
         index.create(session.connection())
         progress.advance(1)
-    _fix_sequences(session, ["firm", "user_account", "financing_request", "lead", "offer"])
+    _fix_sequences(session, ["firm", "user_account", "financing_request", "lead", "offer", "history"])
     session.flush()
     return {"counts": counts, "accounts": accounts}
 

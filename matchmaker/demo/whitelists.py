@@ -12,7 +12,7 @@ from ..config import resolve_thresholds
 from ..domain.whitelists.batches import ImportRejected, Thresholds, commit_rows, compare, resolve_rows, stage
 from ..domain.whitelists.checking import CheckedFile
 from ..models import Firm, User
-from ..models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
+from ..models.whitelists import PORTRAIT_KINDS, PROJECT_KINDS, WHITELIST_KINDS
 from .names import other_char_typo, spelling_variant
 
 PROJECT_WORDS = {
@@ -28,7 +28,7 @@ def build_demo(session: Session, rng: random.Random) -> None:
     if not firms:
         return
     district = session.scalar(select(User).where(User.role == "district"))
-    for kind in WHITELIST_KINDS:
+    for kind in (k for k in WHITELIST_KINDS if k not in PORTRAIT_KINDS):  # those: demo/portrait.py
         size = max(5, len(firms) // (6 if kind in PROJECT_KINDS else 4))
         members = rng.sample(firms, min(size, len(firms)))
         if kind in ("above_scale", "doubling_firm", "high_tech", "key_project") and firms[0] not in members:

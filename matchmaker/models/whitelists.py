@@ -1,4 +1,4 @@
-"""The six white lists (白名单): batches, entries (each linked to one firm), name aliases and staged imports."""
+"""The white lists (白名单) and the government lists behind the firm portrait: batches, entries (each linked to one firm), name aliases and staged imports."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, utcnow
 from .firms import Firm
+from .jobs import Job
 from .places import Township
 from .users import User
 
@@ -19,7 +20,17 @@ WHITELIST_KINDS = {
     "above_scale": "规上企业",
     "high_tech": "高新技术企业",
     "rural_revitalisation": "乡村振兴项目",
+    # government lists behind the firm's portrait (domain/whitelists/kinds.py says what each adds)
+    "tax_credit": "纳税信用等级",
+    "zjtx": "专精特新中小企业",
+    "gazelle": "瞪羚企业",
+    "champion": "单项冠军",
+    "chain_leader": "链主企业",
+    "chain_supplier": "链主供应商",
 }
+PORTRAIT_KINDS = frozenset({"tax_credit", "zjtx", "gazelle", "champion", "chain_leader", "chain_supplier"})
+QUALIFICATION_KINDS = PORTRAIT_KINDS - {"tax_credit"}
+GRADE_KINDS = frozenset({"tax_credit"})  # a grade for every firm listed, not a membership that earns priority
 PROJECT_KINDS = frozenset({"key_project", "tech_upgrade", "rural_revitalisation"})
 MATCH_METHODS = {"uscc": "按信用代码匹配", "alias": "按已确认名称匹配", "name": "按名称匹配", "review": "人工确认",
                  "new": "新建企业"}
@@ -106,12 +117,19 @@ class WhiteListImport(Base):
     kind: Mapped[str] = mapped_column(String(32))
     batch_label: Mapped[str] = mapped_column(String(32))
     filename: Mapped[str] = mapped_column(String(200), default="")
-    state: Mapped[str] = mapped_column(String(16), default="preview", index=True)  # preview/committed/discarded
-    rows: Mapped[list] = mapped_column(JSONType, default=list)
+    # checking (a job reads the file) / mapping (headers to choose) / failed (errors) / preview / committing /
+    # committed / discarded / expired (left in preview past expires_at)
+    state: Mapped[str] = mapped_column(String(16), default="preview", index=True)
+    rows: Mapped[list] = mapped_column(JSONType, default=list, deferred=True)  # large: loaded when used
     summary: Mapped[dict] = mapped_column(JSONType, default=dict)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("whitelist_batch.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))  # the latest job on it
+    expires_at: Mapped[datetime | None] = mapped_column()  # a preview not committed by then is removed
+    error_count: Mapped[int] = mapped_column(Integer, default=0)  # all of them; summary["errors"] holds the first
+
+    job: Mapped[Job | None] = relationship(lazy="joined")
 
     @property
     def kind_label(self) -> str:

@@ -44,8 +44,11 @@ def _register_blueprints(app: Flask) -> None:
     from .events import reports as event_reports
     from .firms import enterprise
     from .firms import pages as firm_pages
+    from .jobs import pages as jobs
+    from .ledgers import pages as ledgers
     from .notify import pages as notifications
     from .outcomes import first_loans, ratings, referrals
+    from .portrait import pages as portrait
     from .requests import bank, declines, district, overdue, products, township, weights
     from .requests import pages as requests
     from .whitelists import pages as whitelists
@@ -53,7 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (main, health, auth, account, enterprise, requests, bank, township, district,
                    products, weights, workdays, overdue, events, day, event_reports, whitelists,
                    monthly, targets, bulletins, listing, notifications, ratings, declines, referrals, first_loans,
-                   firm_pages):
+                   firm_pages, jobs, portrait, ledgers):
         app.register_blueprint(module.bp)
     from . import api
     from .accounts import tokens as api_tokens

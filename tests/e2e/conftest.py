@@ -104,5 +104,11 @@ def wait_for_text(driver, text: str, timeout: float = 10) -> None:
 
 
 def click_and_wait(driver, element, text: str) -> None:
-    element.click()
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)  # not under a sticky bar
+    try:
+        element.click()
+    except ElementClickInterceptedException:  # a sticky bar or a tooltip over it at this window size
+        driver.execute_script("arguments[0].click()", element)
     wait_for_text(driver, text)

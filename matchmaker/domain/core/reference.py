@@ -145,4 +145,7 @@ def load_all(session: Session, seed_dir: Path) -> list[str]:
     appendix = load_banks(session, seed_dir)
     load_product_kinds(session, seed_dir)
     load_products(session, seed_dir)
+    from ..ledgers.instruments import seed as seed_instruments
+
+    seed_instruments(session)
     return appendix.warnings

@@ -167,6 +167,9 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
     if to_state.startswith("resolved"):
         ref.resolved_at = utcnow()
         ref.funded_amount = funded_amount
+    from ..ledgers.entries import from_referral
+
+    from_referral(session, actor, ref)  # 获得担保 / 使用转贷资金: the ledger entry, capacity checked
     amount_text = f"，融资 {wan_text(funded_amount)} 万元" if funded_amount else ""
     lifecycle.record(session, "referral", ref.id, ref.request_id, actor, from_state, to_state,
                      f"{ref.target_label}：{REFERRAL_STATES[to_state]}{amount_text}{('；' + note) if note else ''}")

@@ -27,11 +27,12 @@ RULE_KEYS = {
     "min_firm_age_years": "成立年限下限（年）",
     "high_tech_only": "仅限高新技术企业",
     "min_tax_grade": "纳税信用等级下限（A>B>M>C>D）",
+    "tax_grade_verified": "纳税信用等级须经税务名单核验（不认自报）",
     "max_existing_debt": "现有银行贷款余额上限（元）",
 }
 RULE_LABELS = {
     "amount": "金额", "term": "期限", "collateral": "担保方式", "first_loan": "首贷", "firm_age": "成立年限",
-    "whitelist": "白名单", "high_tech": "高新技术企业", "industry": "行业", "township": "镇街",
+    "whitelist": "名单与资质", "high_tech": "高新技术企业", "industry": "行业", "township": "镇街",
     "tax_grade": "纳税信用", "debt": "现有负债",
 }
 
@@ -80,6 +81,7 @@ class ProductRules:
     min_tax_grade: str | None = None
     max_existing_debt: int | None = None  # 元
     township_names: str = ""
+    tax_grade_verified: bool = False
 
     @classmethod
     def from_product(cls, p: Product, township_names: Mapping[int, str] | None = None) -> "ProductRules":
@@ -101,6 +103,7 @@ class ProductRules:
             min_tax_grade=grade if grade in GRADE_RANK else None,
             max_existing_debt=_int_or(rules.get("max_existing_debt"), None),
             township_names="、".join(names.get(t, f"#{t}") for t in sorted(townships)),
+            tax_grade_verified=bool(rules.get("tax_grade_verified")),
         )
 
 
@@ -114,11 +117,24 @@ class FirmFacts:
     tax_credit_grade: str | None
     whitelist_kinds: frozenset[str] = frozenset()
     existing_debt: int | None = None  # 元; None = not given
+    verified_grade: str | None = None  # on the newest tax bureau list (核验); it wins over the declared one
 
     @classmethod
-    def from_firm(cls, f: Firm, whitelist_kinds: frozenset[str] = frozenset()) -> "FirmFacts":
+    def from_firm(cls, f: Firm, whitelist_kinds: frozenset[str] = frozenset(),
+                  verified_grade: str | None = None) -> "FirmFacts":
         return cls(f.id, f.township_id, bool(f.has_bank_loan), f.industry, f.founded_year,
-                   f.tax_credit_grade, frozenset(whitelist_kinds), f.existing_bank_debt)
+                   f.tax_credit_grade, frozenset(whitelist_kinds), f.existing_bank_debt, verified_grade)
+
+    @property
+    def grade(self) -> str | None:
+        """The grade rules use: the verified one if the tax list has the firm, else the self-declared one."""
+        return self.verified_grade or self.tax_credit_grade
+
+    @property
+    def grade_text(self) -> str:
+        if self.verified_grade:
+            return f"企业为 {self.verified_grade} 级（税务名单核验）"
+        return f"企业为 {self.tax_credit_grade} 级（自报，未经核验）" if self.tax_credit_grade else "企业资料未填写纳税信用等级"
 
     @property
     def debt(self) -> int | None:
@@ -165,7 +181,8 @@ def _collateral_ok(p: ProductRules, req: RequestFacts) -> bool:
 
 
 def _grade_ok(p: ProductRules, firm: FirmFacts) -> bool:
-    return GRADE_RANK.get(firm.tax_credit_grade or "", 0) >= GRADE_RANK[p.min_tax_grade]
+    grade = firm.verified_grade if p.tax_grade_verified else firm.grade
+    return GRADE_RANK.get(grade or "", 0) >= GRADE_RANK[p.min_tax_grade]
 
 
 def _debt_ok(p: ProductRules, firm: FirmFacts) -> bool:
@@ -202,7 +219,7 @@ def evaluate(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date | 
         hit = firm.whitelist_kinds & p.required_whitelists
         results.append(RuleResult(
             "whitelist", bool(hit),
-            f"须列入区级白名单之一：{_labels(p.required_whitelists, WHITELIST_LABELS)}；企业"
+            f"须列入以下名单或具备以下资质之一：{_labels(p.required_whitelists, WHITELIST_LABELS)}；企业"
             + (f"已列入：{_labels(hit, WHITELIST_LABELS)}" if hit else "未列入其中任何一类")))
     if p.high_tech_only:
         ok = "high_tech" in firm.whitelist_kinds
@@ -216,9 +233,9 @@ def evaluate(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date | 
         results.append(RuleResult("township", ok, f"限以下镇街：{p.township_names or '指定镇街'}；企业所在镇街"
                                   + ("在其中" if ok else "不在其中")))
     if p.min_tax_grade:
-        have = f"企业为 {firm.tax_credit_grade} 级" if firm.tax_credit_grade else "企业资料未填写纳税信用等级"
+        need = "经税务名单核验的" if p.tax_grade_verified else ""
         results.append(RuleResult("tax_grade", _grade_ok(p, firm),
-                                  f"纳税信用等级须为 {p.min_tax_grade} 级及以上（A>B>M>C>D）；{have}"))
+                                  f"{need}纳税信用等级须为 {p.min_tax_grade} 级及以上（A>B>M>C>D）；{firm.grade_text}"))
     if p.max_existing_debt is not None:
         debt = firm.debt
         have = f"企业现有 {_wan(debt)}" if debt is not None else "企业资料未填写现有银行贷款余额"

@@ -205,7 +205,7 @@ def rules_summary(product: Product, township_names: dict[int, str] | None = None
     if r.townships:
         out.append("镇街：" + r.township_names)
     if r.min_tax_grade:
-        out.append(f"纳税信用{r.min_tax_grade}级及以上")
+        out.append(f"纳税信用{r.min_tax_grade}级及以上" + ("（须核验）" if r.tax_grade_verified else ""))
     if r.max_existing_debt is not None:
         out.append(f"现有贷款≤{wan_text(r.max_existing_debt, 0)}万元")
     if r.preferred_whitelists:
@@ -216,7 +216,7 @@ def rules_summary(product: Product, township_names: dict[int, str] | None = None
 def check_products(session: Session, firm: Firm, req: RequestFacts, today: date | None = None) -> list[ProductCheck]:
     """Every active product of an active bank, evaluated for this firm and draft request: eligible first."""
     kinds = routing.firm_whitelist_kinds(session, [firm.id]).get(firm.id, frozenset())
-    facts = FirmFacts.from_firm(firm, kinds)
+    facts = FirmFacts.from_firm(firm, kinds, routing.firm_verified_grades(session, [firm.id]).get(firm.id))
     townships = dict(session.execute(select(Township.id, Township.name)).all())
     rows = session.scalars(select(Product).join(Bank, Bank.id == Product.bank_id)
                            .where(Product.active.is_(True), Bank.active.is_(True)).order_by(Bank.seq, Product.id))

@@ -35,11 +35,13 @@ from ...models import (
     utcnow,
 )
 from ...models.requests import OPEN_LEAD_STATES
+from ...models.whitelists import QUALIFICATION_KINDS
 from ..banks.targets import industrial_completion
 from ..core import settings
 from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
+from ..whitelists.grades import verified_grades
 from ..whitelists.lists import whitelist_kinds_by_firm
 from . import followups, lifecycle
 from .eligibility import WHITELIST_LABELS, FirmFacts, ProductRules, RequestFacts, is_eligible
@@ -48,7 +50,8 @@ from .unmatched import close_if_unmatched
 DECLINE_COOLDOWN_DAYS = 90
 WEIGHT_LABELS = {
     "product_fit": ("产品匹配", "企业勾选的产品种类与该行产品一致的程度"),
-    "whitelist": ("白名单优先", "企业列入区级白名单（尤其是产品优先支持的白名单）"),
+    "whitelist": ("名单与资质优先", "企业列入区级白名单或经核验的资质名单（专精特新、瞪羚、单项冠军、链主及其供应商），"
+                  "尤其是产品优先支持的；无名单时，税务核验的 A 级纳税信用也加分"),
     "target_gap": ("目标差距", "该行距本年工业贷款目标还差多少（差得越多越优先）"),
     "speed": ("响应速度", "该行以往认领线索的速度"),
     "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
@@ -86,6 +89,7 @@ class RoutingContext:
     recent_declines: dict[int, set[int]] = field(default_factory=dict)  # firm_id -> bank ids
     kind_names: dict[str, str] = field(default_factory=dict)
     whitelist_kinds: dict[int, frozenset[str]] = field(default_factory=dict)  # firm_id -> kinds
+    verified_grades: dict[int, str] | None = None  # firm_id -> verified tax grade; None: read per request
     today: date = field(default_factory=local_date)  # Beijing date: firm ages and deadlines
     calendar: Calendar = field(default_factory=Calendar)
 
@@ -93,6 +97,11 @@ class RoutingContext:
 def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
     """White-list kinds each firm belongs to (current batches)."""
     return whitelist_kinds_by_firm(session, firm_ids)
+
+
+def firm_verified_grades(session: Session, firm_ids: list[int] | None = None) -> dict[int, str]:
+    """Tax credit grade each firm has on the newest tax bureau list (核验)."""
+    return verified_grades(session, firm_ids)
 
 
 def load_context(session: Session, today: date | None = None, firm_ids: list[int] | None = None) -> RoutingContext:
@@ -267,10 +276,25 @@ def _fit(product: ProductRules, req: RequestFacts) -> float:
     return 1.0 if product.kind_code in req.interests else 0.3
 
 
+VERIFIED_A_ONLY = 0.5  # no list at all, but the tax bureau grades the firm A
+
+
 def _whitelist(product: ProductRules, firm: FirmFacts) -> float:
     if not firm.whitelist_kinds:
-        return 0.0
+        return VERIFIED_A_ONLY if firm.verified_grade == "A" else 0.0
     return 1.0 if firm.whitelist_kinds & product.preferred_whitelists else 0.7
+
+
+def whitelist_reason(product: ProductRules, firm: FirmFacts) -> str:
+    """Why the 名单与资质 part scored what it did: lists and verified qualifications, and a verified A grade."""
+    kinds = firm.whitelist_kinds
+    hit = sorted(kinds & product.preferred_whitelists) or sorted(kinds)
+    lists = [WHITELIST_LABELS.get(k, k) for k in hit if k not in QUALIFICATION_KINDS]
+    quals = [WHITELIST_LABELS.get(k, k) for k in hit if k in QUALIFICATION_KINDS]
+    words = (["白名单企业：" + "、".join(lists)] if lists else []) + (["核验资质：" + "、".join(quals)] if quals else [])
+    if firm.verified_grade == "A":
+        words.append("纳税信用 A 级（税务核验）")
+    return "；".join(words) or "不在白名单，也无核验资质"
 
 
 def _bank_values(bank: BankFacts, firm: FirmFacts) -> tuple[float, float, float, float]:
@@ -290,12 +314,7 @@ def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: Fir
     fit_reason = (f"企业关注的产品：{kind_name}" if fit == 1.0 else f"符合{kind_name}的准入条件" if fit == 0.6
                   else f"可办理{kind_name}（非企业勾选产品）")
     wl = _whitelist(product, firm)
-    kinds = firm.whitelist_kinds
-    if kinds:
-        hit = sorted(kinds & product.preferred_whitelists) or sorted(kinds)
-        wl_reason = "白名单企业：" + "、".join(WHITELIST_LABELS.get(k, k) for k in hit)
-    else:
-        wl_reason = "不在白名单"
+    wl_reason = whitelist_reason(product, firm)
     gap, speed, load, near = _bank_values(bank, firm)
     values = {
         "product_fit": (fit, fit_reason),
@@ -350,8 +369,9 @@ def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks:
     return matches
 
 
-def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset()):
-    return FirmFacts.from_firm(firm, whitelist_kinds), RequestFacts.from_request(request)
+def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset(),
+              verified_grade: str | None = None):
+    return FirmFacts.from_firm(firm, whitelist_kinds, verified_grade), RequestFacts.from_request(request)
 
 
 def lead_values(ctx: RoutingContext, request_id: int, m: Match, rank_no: int, deadline: date) -> dict:
@@ -377,7 +397,9 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
     kinds = ctx.whitelist_kinds.get(request.firm_id)
     if kinds is None:
         kinds = firm_whitelist_kinds(session, [request.firm_id]).get(request.firm_id, frozenset())
-    firm_facts, req_facts = facts_for(request, request.firm, kinds)
+    grades = ctx.verified_grades if ctx.verified_grades is not None \
+        else firm_verified_grades(session, [request.firm_id])
+    firm_facts, req_facts = facts_for(request, request.firm, kinds, grades.get(request.firm_id))
     already = {lead.bank_id for lead in request.leads} | set(exclude_banks or ())
     matches = rank(ctx, firm_facts, req_facts, exclude_banks=already, limit=limit)
     if not matches:

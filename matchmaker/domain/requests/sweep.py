@@ -184,13 +184,15 @@ def _reroute(run: _Run, replace: Counter) -> None:
         select(Firm.id, Firm.township_id, Firm.has_bank_loan, Firm.industry, Firm.founded_year,
                Firm.tax_credit_grade, Firm.existing_bank_debt).where(Firm.id.in_(firm_ids)))}
     kinds = routing.firm_whitelist_kinds(session, firm_ids)
+    grades = routing.firm_verified_grades(session, firm_ids)
     deadline = run.calendar.add_workdays(run.today, run.claim_workdays)
     new_rows, notes = [], []
     unmatched = []
     for r in requests:
         f = firms[r.firm_id]
         firm = FirmFacts(f.id, f.township_id, bool(f.has_bank_loan), f.industry, f.founded_year,
-                         f.tax_credit_grade, kinds.get(f.id, frozenset()), f.existing_bank_debt)
+                         f.tax_credit_grade, kinds.get(f.id, frozenset()), f.existing_bank_debt,
+                         grades.get(f.id))
         facts = RequestFacts(int(r.amount), int(r.term_months), r.collateral or "none",
                              frozenset(r.products_of_interest or ()))
         matches = routing.rank(ctx, firm, facts, exclude_banks=tried[r.id], limit=replace[r.id])

@@ -1,5 +1,6 @@
-"""From a checked file to a batch: resolve each row to a firm, compare with the previous batch (add / gone /
-changed), stage the preview, take review decisions, commit everything in one transaction, undo a batch."""
+"""From a checked file to a batch: resolve each row to a firm, compare with the newest older batch (add / gone /
+changed; a batch older than the current one says so and leaves the current list as it is), stage the preview,
+take review decisions, commit everything in one transaction, undo a batch."""
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ BATCH_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?P<rest>[^\d
 FIRST_BATCH_YEAR = 2000
 COMPARED = ("township_id", "investment_wan", "project_name", "remark")
 GONE_SHOWN = 500
+RESOLVE_CHUNK = 5000  # names parsed together when resolving a file
 
 
 class ImportRejected(DomainError):
@@ -77,11 +79,29 @@ def firm_resolver(session: Session, thresholds: Thresholds) -> Resolver:
 
 
 def previous_batch(session: Session, kind: str, label: str | None = None) -> WhiteListBatch | None:
-    """The newest active batch of the kind (other than `label`): what a new file is compared with."""
+    """What a batch labelled `label` is compared with: the newest active batch of the kind that is older than it
+    (labels order as `current_batches` orders them). Without a label: the current batch."""
     query = select(WhiteListBatch).where(WhiteListBatch.kind == kind, WhiteListBatch.state == "active")
     if label:
-        query = query.where(WhiteListBatch.label != label)
+        query = query.where(WhiteListBatch.label < label)
     return session.scalar(query.order_by(WhiteListBatch.label.desc(), WhiteListBatch.id.desc()).limit(1))
+
+
+def newer_current(session: Session, kind: str, label: str) -> WhiteListBatch | None:
+    """The current batch of the kind when it is newer than `label`: importing `label` then adds history and
+    leaves the current list as it is."""
+    return session.scalar(select(WhiteListBatch).where(
+        WhiteListBatch.kind == kind, WhiteListBatch.state == "active", WhiteListBatch.label > label)
+        .order_by(WhiteListBatch.label.desc(), WhiteListBatch.id.desc()).limit(1))
+
+
+def order_note(previous_label: str | None, current_label: str | None, label: str) -> str:
+    """What the preview and the result say about where a batch goes among the list's batches."""
+    if not current_label:
+        return ""
+    compared = f"与更早的批次 {previous_label} 对比" if previous_label else "之前没有更早的批次，不做对比"
+    return (f"批次 {label} 早于当前批次 {current_label}：导入后作为历史批次保存，当前名单仍为 {current_label}；"
+            f"本批次{compared}。")
 
 
 def target(row: dict) -> int | str | None:
@@ -97,15 +117,24 @@ def _identity(kind: str, firm_id, project_name: str) -> tuple:
     return firm_id, (project_key(project_name) if kind in PROJECT_KINDS else "")
 
 
-def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds) -> list[dict]:
-    """Each checked row with its resolution: decision, method, score, firm (auto) or candidates (review)."""
+def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds, progress=None) -> list[dict]:
+    """Each checked row with its resolution: decision, method, score, firm (auto) or candidates (review).
+    `progress(done, total)` is called as rows are resolved."""
     resolver = firm_resolver(session, thresholds)
-    for row in checked.rows:  # in place: a 50,000-row file should not be held twice
-        res = resolver.resolve(row["name"], row["uscc"] or None)
-        row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
-                   firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
-                   candidates=_candidates(session, res.candidates) if res.decision == REVIEW else [])
-    return checked.rows
+    rows = checked.rows
+    for start in range(0, len(rows), RESOLVE_CHUNK):  # in place: a 50,000-row file should not be held twice
+        if progress is not None:
+            progress(start, len(rows))
+        chunk = rows[start:start + RESOLVE_CHUNK]
+        for row, res in zip(chunk, resolver.resolve_many((r["name"], r["uscc"] or None) for r in chunk)):
+            _resolved(session, row, res)
+    return rows
+
+
+def _resolved(session: Session, row: dict, res) -> None:
+    row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
+               firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
+               candidates=_candidates(session, res.candidates) if res.decision == REVIEW else [])
 
 
 def _candidates(session: Session, candidates) -> list[dict]:
@@ -120,6 +149,7 @@ def _candidates(session: Session, candidates) -> list[dict]:
 def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     """Mark each row add / changed / same against the previous batch; return the summary with rows gone."""
     prev = previous_batch(session, kind, label)
+    current = newer_current(session, kind, label)
     before: dict[tuple, tuple] = {}
     if prev is not None:
         for entry in session.execute(select(*PREVIOUS_COLUMNS).where(WhiteListEntry.batch_id == prev.id)):
@@ -156,6 +186,8 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
         "gone": len(gone_keys), "gone_rows": gone, "review": targets["review"], "new_firms": targets["new"],
         "by_method": {m: methods[m] for m in ("uscc", "alias", "name")},
         "previous_label": prev.label if prev else None,
+        "current_label": current.label if current else None,
+        "order_note": order_note(prev.label if prev else None, current.label if current else None, label),
     }
 
 
@@ -180,12 +212,13 @@ def _changes(old, row: dict, townships: dict[int, str]) -> list[dict]:
     return changes
 
 
-def preview(session: Session, checked: CheckedFile, label: str, thresholds: Thresholds) -> tuple[list[dict], dict]:
+def preview(session: Session, checked: CheckedFile, label: str, thresholds: Thresholds,
+            progress=None) -> tuple[list[dict], dict]:
     """Resolve and compare a checked file (nothing written); raises ImportRejected on any error."""
     if checked.errors:
         raise ImportRejected(checked.errors)
     label = check_batch_label(session, checked.kind, label)
-    rows = resolve_rows(session, checked, thresholds)
+    rows = resolve_rows(session, checked, thresholds, progress)
     return rows, compare(session, checked.kind, label, rows)
 
 
@@ -272,8 +305,9 @@ def commit_import(session: Session, actor: User | None, imp: WhiteListImport) ->
 
 
 def commit_rows(session: Session, actor: User | None, kind: str, label: str, filename: str,
-                rows: list[dict]) -> WhiteListBatch:
-    """Write the batch, new firms, entries and aliases (the caller commits once: one transaction)."""
+                rows: list[dict], progress=None) -> WhiteListBatch:
+    """Write the batch, new firms, entries and aliases (the caller commits once: one transaction).
+    `progress(done, total)` is called as entries are written."""
     label = check_batch_label(session, kind, label)
     if any(target(r) is None for r in rows):
         raise DomainError("还有名称待确认，不能导入")
@@ -286,7 +320,7 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
     firm_townships = dict(session.execute(select(Firm.id, Firm.township_id)).all()) \
         if any(not r["township_id"] for r in rows) else {}
     aliases: dict[str, tuple[str, int, str]] = {}
-    entries = []
+    entries, written = [], 0
     for r in rows:
         firm_id = target(r) if target(r) != "new" else new_firms[name_key(r["name"])].id
         method = "new" if target(r) == "new" else ("review" if r.get("chosen") else r["method"])
@@ -300,14 +334,18 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
         if len(entries) == 5000:
             session.execute(WhiteListEntry.__table__.insert(), entries)
             entries = []
+            if progress is not None:
+                progress(written := written + 5000, len(rows))
         if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
             aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
     if entries:
         session.execute(WhiteListEntry.__table__.insert(), entries)
     remember_aliases(session, aliases, actor)
     batch.created_firm_ids = sorted(f.id for f in new_firms.values())
+    current = newer_current(session, kind, label)
     lifecycle.record(session, "wl_batch", batch.id, None, actor, None, "committed",
-                     f"{WHITELIST_KINDS[kind]} {label}：{len(rows)} 行，新建企业 {len(new_firms)} 家")
+                     f"{WHITELIST_KINDS[kind]} {label}：{len(rows)} 行，新建企业 {len(new_firms)} 家"
+                     + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
 

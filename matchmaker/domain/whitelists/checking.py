@@ -22,6 +22,7 @@ from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from ..firms import uscc as uscc_rules
 from ..firms.entity_resolution import name_key, normalise
+from . import kinds as list_kinds
 from .files import Grid, read_grid
 
 FIELDS = {
@@ -32,6 +33,7 @@ FIELDS = {
     "project_name": "项目名称",
     "investment_wan": "总投资（万元）",
     "remark": "备注",
+    **list_kinds.EXTRA_FIELDS,
 }
 EXTRA, IGNORE = "extra", "ignore"
 MAPPING_CHOICES = {**FIELDS, EXTRA: "保留为附加信息", IGNORE: "忽略此列"}
@@ -49,6 +51,7 @@ SYNONYMS = {
                        "计划总投资额", "项目投资"],
     "remark": ["备注", "说明", "附注"],
     IGNORE: ["序号", "编号", "序列", "排序"],
+    **list_kinds.EXTRA_SYNONYMS,
 }
 SETTING_KEY = "whitelist_header_map"
 FOOTER_WORDS = ("合计", "总计", "小计", "填表人", "制表人", "审核人", "注：", "注:", "说明：")
@@ -111,6 +114,11 @@ class RowError:
     row: int | None
     field: str | None
     message: str
+    value: str = ""   # the cell as written, for the downloadable list of errors
+
+    @property
+    def column(self) -> str:
+        return FIELDS.get(self.field or "", "")
 
     def __str__(self) -> str:
         where = f"第{self.row}行" if self.row else ""
@@ -285,8 +293,10 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
     return errors
 
 
-def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, str] | None = None) -> CheckedFile:
-    """Locate the header, map columns and check every row (nothing is written)."""
+def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, str] | None = None,
+               progress=None, max_errors: int | None = MAX_ERRORS) -> CheckedFile:
+    """Locate the header, map columns and check every row (nothing is written). `progress(done, total)` is
+    called as rows are checked; `max_errors=None` keeps every error (the import job lists them all)."""
     if kind not in WHITELIST_KINDS:
         raise DomainError("请选择名单类别", field="kind")
     remembered = remembered if remembered is not None else remembered_mappings(session)
@@ -302,23 +312,30 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
         checked.samples = {c.index: [_text(r[c.index]) for r in body[:3] if c.index < len(r)] for c in columns}
         return checked  # the caller asks for a mapping first
     fields = {c.field for c in columns}
-    required = ["name"] + (["project_name"] if kind in PROJECT_KINDS else [])
+    required = ["name"] + (["project_name"] if kind in PROJECT_KINDS else []) + list_kinds.required_fields(kind)
     missing = [FIELDS[f] for f in required if f not in fields]
     if missing:
         checked.errors.append(RowError(checked.header_row, None, f"表头中缺少“{'”“'.join(missing)}”列"))
         return checked
     checked.errors.extend(_merged_errors(grid, header_index, columns))
-    _check_rows(session, grid, header_index, checked)
+    _check_rows(session, grid, header_index, checked, progress)
+    if max_errors is not None:
+        del checked.errors[max_errors:]
     return checked
 
 
-def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile) -> None:
+def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile, progress=None) -> None:
     townships = Townships(session)
     project_list = checked.kind in PROJECT_KINDS
     seen_uscc: dict[tuple, int] = {}
     seen_key: dict[tuple, int] = {}
-    for offset, raw in enumerate(grid.rows[header_index + 1:]):
-        cells = _cells(raw)
+    kind_check = list_kinds.row_checker(session, checked.kind)
+    total = len(grid.rows) - header_index - 1
+    for offset in range(total):
+        if progress is not None and offset % 2000 == 0:
+            progress(offset, total)
+        cells = _cells(grid.rows[header_index + 1 + offset])
+        grid.rows[header_index + 1 + offset] = None  # read once: a 250,000-row grid is not held beside its rows
         shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
         if not any(text for _, _, text in shown):
             continue
@@ -330,11 +347,11 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
                "project_name": texts.get("project_name", ""), "investment_wan": None,
                "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
         _check_fields(row, shown, texts, project_list, townships, checked.errors)
+        checked.errors.extend(RowError(*error) for error in kind_check(row, texts))
         _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
         checked.rows.append(row)
     if not checked.rows and not checked.errors:
         checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
-    del checked.errors[MAX_ERRORS:]
 
 
 def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
@@ -345,12 +362,12 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
         errors.append(RowError(row_no, "name", "不能为空"))
     for key, limit in TEXT_LIMITS.items():
         if len(row[key]) > limit:
-            errors.append(RowError(row_no, key, f"不能超过{limit}字（现为{len(row[key])}字）"))
+            errors.append(RowError(row_no, key, f"不能超过{limit}字（现为{len(row[key])}字）", row[key][:200]))
     if project_list and not row["project_name"]:
         errors.append(RowError(row_no, "project_name", "不能为空"))
     for column, value, text in shown:
         if column.field == "uscc" and isinstance(value, float) and text:
-            errors.append(RowError(row_no, "uscc", f"被存成了数字（{text}），可能已丢失位数：请把该列设为文本格式"))
+            errors.append(RowError(row_no, "uscc", f"被存成了数字（{text}），可能已丢失位数：请把该列设为文本格式", text))
             texts["uscc"] = ""
         if column.field == "investment_wan" and text:
             try:
@@ -360,16 +377,17 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
                     raise ValueError(text)
                 row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
             except (ValueError, InvalidOperation):
-                errors.append(RowError(row_no, "investment_wan", f"“{text}”不是数字（单位：万元）"))
+                errors.append(RowError(row_no, "investment_wan", f"“{text}”不是数字（单位：万元）", text))
     if texts.get("uscc"):
         try:
             row["uscc"] = uscc_rules.validate(texts["uscc"])
         except uscc_rules.InvalidUSCC as exc:
-            errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}"))
+            errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}",
+                                   texts["uscc"]))
     if texts.get("township"):
         row["township_id"] = townships.find(texts["township"])
         if row["township_id"] is None:
-            errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街"))
+            errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街", texts["township"]))
     if texts.get("industry"):
         row["industry"] = industry_code(texts["industry"])
         if row["industry"] is None:
@@ -388,12 +406,12 @@ def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: d
     if row["uscc"]:
         first = seen_uscc.setdefault((row["uscc"], project), row["row"])
         if first != row["row"]:
-            errors.append(RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）"))
+            errors.append(RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"]))
             return
     if row["name"]:
         first = seen_key.setdefault((name_key(row["name"]), project), row["row"])
         if first != row["row"]:
-            errors.append(RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）"))
+            errors.append(RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"]))
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,

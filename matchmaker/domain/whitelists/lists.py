@@ -13,7 +13,7 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Firm, User
-from ...models.whitelists import PROJECT_KINDS, WhiteListBatch, WhiteListEntry
+from ...models.whitelists import GRADE_KINDS, PROJECT_KINDS, WhiteListBatch, WhiteListEntry
 from ..firms.records import search_clause
 
 OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted", "unmatched")
@@ -42,7 +42,7 @@ def current_batches(session: Session) -> dict[str, WhiteListBatch]:
 
 def whitelist_kinds_by_firm(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
     """Kinds each firm is on in the current batch of each list (routing gives these firms priority)."""
-    batch_ids = [b.id for b in current_batches(session).values()]
+    batch_ids = [b.id for b in current_batches(session).values() if b.kind not in GRADE_KINDS]
     if not batch_ids:
         return {}
     query = select(WhiteListEntry.firm_id, WhiteListEntry.kind).where(WhiteListEntry.batch_id.in_(batch_ids))

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from ...config import files_dir
 from ...domain.accounts import passwords
 from ...domain.core.changes import FIELD_LABELS
 from ...domain.core.errors import DomainError
@@ -28,10 +29,10 @@ WAITING_ENDPOINTS = {"firms.claim", "auth.logout", "account.password", "static",
 
 
 def claims_dir() -> Path:
-    """Licences live in the instance folder (or CLAIM_LICENCE_DIR), never under static/: only `licence` below
+    """Licences live in the files folder (or CLAIM_LICENCE_DIR), never under static/: only `licence` below
     serves them."""
     configured = current_app.config.get("CLAIM_LICENCE_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "claim_licences"
+    return Path(configured) if configured else files_dir(current_app) / "claim_licences"
 
 
 @bp.before_app_request

@@ -24,6 +24,7 @@ class RequestForm(FlaskForm):
     linked_project = StringField("关联项目（选填）", validators=[Optional(), Length(max=200)])
     renewal = BooleanField("到期续贷：用于偿还即将到期的银行贷款（未获银行授信时可转介应急转贷）")
     save_draft = BooleanField("仅保存草稿，暂不提交")
+    portrait_consent = BooleanField("授权查询企业画像：同意认领本需求的银行查看本企业画像（授权书内容见下方）")
 
 
 class ProfileForm(FirmFieldsForm):

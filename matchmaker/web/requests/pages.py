@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from ...domain.core.errors import DomainError
 from ...domain.core.limits import contains
 from ...domain.firms.records import search_clause
+from ...domain.portrait import access as portrait_access
 from ...domain.requests import financing
 from ...models import Bank, FinancingRequest, Firm, History, Lead, Township
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
@@ -74,7 +75,8 @@ def new():
     check = run_check(db, firm_for_check(db, request.form.get("firm_id")), request.form) \
         if request.method == "POST" else None
     if request.form.get("check"):  # "检查可申请产品" without JavaScript: show the verdicts, keep what was typed
-        return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check)
+        return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check,
+                               consent_text=portrait_access.CONSENT_TEXT)
     if form.validate_on_submit():
         firm_id = form.firm_id.data if on_behalf else current_user.firm_id
         firm = db.get(Firm, firm_id) if firm_id else None
@@ -93,6 +95,8 @@ def new():
                 db.rollback()
                 apply_domain_error(exc, form)
             else:
+                if form.portrait_consent.data and current_user.role in ("enterprise", "township"):
+                    portrait_access.grant(db, current_user, req)  # 授权查询, recorded with its time
                 db.commit()
                 if req.state == "draft":
                     flash("草稿已保存，可稍后提交", "info")
@@ -101,7 +105,8 @@ def new():
                 else:
                     flash("需求已提交，但暂时没有符合条件的银行产品，镇街金融辅导队将跟进", "warning")
                 return redirect(url_for("requests.show", request_id=req.id))
-    return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check)
+    return render_template("requests/new.html", form=form, on_behalf=on_behalf, check=check,
+                           consent_text=portrait_access.CONSENT_TEXT)
 
 
 @bp.get("/<int:request_id>")

@@ -2,21 +2,20 @@
 district's import: upload, header mapping, preview with add/gone/changed, name review, commit, undo."""
 from __future__ import annotations
 
-import json
-import secrets
-import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ...config import files_dir
 from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
-from ...domain.whitelists import batches
+from ...domain.whitelists import batches, import_jobs
 from ...domain.whitelists import lists as whitelists
-from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, check_file, remember_mappings
+from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, remember_mappings
 from ...models import Township
 from ...models.whitelists import MATCH_METHODS, PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
 from .. import nav
@@ -26,7 +25,6 @@ from .forms import ActionForm, ImportForm
 bp = Blueprint("whitelists", __name__, url_prefix="/whitelists")
 VIEW_ROLES = whitelists.VIEW_ROLES
 STATUS_TABS = {"all": "全部", "add": "新增", "changed": "变更", "same": "不变", "review": "待确认", "new": "新建企业"}
-UPLOAD_MAX_AGE = 24 * 3600
 
 for _role in VIEW_ROLES:
     nav.add(_role, "whitelists.index", "白名单", "list-stars")
@@ -60,8 +58,7 @@ def index():
     for kind in WHITELIST_KINDS:
         query = whitelists.visible_entries(current_user, kind, whitelists.ListFilters(), db)
         counts[kind] = db.scalar(select(func.count()).select_from(query.subquery()))
-    pending = db.scalars(select(WhiteListImport).where(WhiteListImport.state == "preview")
-                         .order_by(WhiteListImport.created_at.desc())).all() if current_user.role == "district" else []
+    pending = import_jobs.open_imports(db) if current_user.role == "district" else []
     return render_template("whitelists/index.html", kinds=WHITELIST_KINDS, current=current, counts=counts,
                            batches=whitelists.batches(db, active_only=False), pending=pending,
                            undo_form=ActionForm())
@@ -131,58 +128,21 @@ def export(kind: str, fmt: str):
 
 
 # ------------------------------------------------------------------ import (district only)
+# Upload -> the file is stored and a job checks it (import_jobs.check_job) -> the preview page shows the job's
+# progress, then the preview, the mapping screen or the errors. The commit is a job too.
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "whitelist_uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*"):
-        if old.stat().st_mtime < time.time() - UPLOAD_MAX_AGE:
-            old.unlink(missing_ok=True)
-    return path
+def _jobs():
+    return current_app.extensions["jobs"]
 
 
-def _save_upload(data: bytes, meta: dict) -> str:
-    token = secrets.token_hex(16)
-    folder = _upload_dir()
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return token
+def _folder() -> Path:
+    return files_dir(current_app)
 
 
-def _load_upload(token: str) -> tuple[bytes, dict]:
-    if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
-        abort(404)
-    folder = _upload_dir()
-    try:
-        return (folder / f"{token}.bin").read_bytes(), json.loads((folder / f"{token}.json").read_text("utf-8"))
-    except FileNotFoundError:
-        abort(404)
-
-
-def _drop_upload(token: str) -> None:
-    for suffix in (".bin", ".json"):
-        (_upload_dir() / f"{token}{suffix}").unlink(missing_ok=True)
-
-
-def _checked_to_preview(db, checked, meta: dict, token: str | None, form=None):
-    """Unknown headers -> mapping screen; errors -> the list of errors (422); else stage and show the preview."""
-    if checked.unknown_headers:
-        token = token or _save_upload(meta.pop("data"), meta)
-        return redirect(url_for("whitelists.mapping", token=token))
-    try:
-        rows, summary = batches.preview(db, checked, meta["batch"], _thresholds())
-    except DomainError as exc:
-        db.rollback()
-        if token:
-            _drop_upload(token)
-        errors = [str(e) for e in exc.errors] if isinstance(exc, batches.ImportRejected) else [exc.message]
-        return render_template("whitelists/upload.html", form=form or ImportForm(formdata=None, **meta),
-                               errors=errors, filename=meta["filename"]), 422
-    imp = batches.stage(db, current_user, checked.kind, meta["batch"], meta["filename"], rows, summary)
+def _submit_check(db, imp) -> None:
+    job = _jobs().submit(db, "wl_check", current_user, {"import_id": imp.id})
+    import_jobs.attach_job(db, imp, job.id)
     db.commit()
-    if token:
-        _drop_upload(token)
-    return redirect(url_for("whitelists.preview", import_id=imp.id))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -193,52 +153,68 @@ def upload():
     if request.method == "GET":
         form.kind.data = form.kind.data or request.args.get("kind", "")
     if form.validate_on_submit():
-        data = form.file.data.read()
-        meta = {"kind": form.kind.data, "batch": form.batch.data.strip(), "sheet": (form.sheet.data or "").strip(),
-                "filename": form.file.data.filename or "upload"}
+        limits = limits_from(current_app.config)
+        stream = form.file.data.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
         try:
-            batches.check_batch_label(db, meta["kind"], meta["batch"])
-            checked = check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None,
-                              limits=limits_from(current_app.config))
+            import_jobs.check_upload_size(size, limits)
+            imp = import_jobs.start_import(db, current_user, _folder(), form.file.data.read(), form.kind.data,
+                                           form.batch.data.strip(), form.file.data.filename or "upload",
+                                           (form.sheet.data or "").strip())
+            db.commit()
+            _submit_check(db, imp)
         except DomainError as exc:
             db.rollback()
             exc.field = exc.field if exc.field in ("batch", "sheet", "kind") else "file"
             apply_domain_error(exc, form)
         else:
-            return _checked_to_preview(db, checked, dict(meta, data=data), None, form)
+            return redirect(url_for("whitelists.preview", import_id=imp.id))
     return render_template("whitelists/upload.html", form=form, errors=[]), (422 if form.errors else 200)
 
 
-@bp.route("/import/mapping/<token>", methods=["GET", "POST"])
+@bp.route("/imports/<int:import_id>/mapping", methods=["GET", "POST"])
 @roles_required("district")
-def mapping(token: str):
+def mapping(import_id: int):
     db = session()
-    data, meta = _load_upload(token)
+    imp = _import_or_abort(db, import_id, state=None)
+    info = (imp.summary or {}).get("mapping")
+    if imp.state != "mapping" or not info:
+        return redirect(url_for("whitelists.preview", import_id=imp.id))
+    checked = SimpleNamespace(sheet=info["sheet"], header_row=info["header_row"],
+                              columns=[SimpleNamespace(**c) for c in info["columns"]],
+                              samples={int(k): v for k, v in info["samples"].items()})
     form = ActionForm()
-
-    def recheck():
-        try:
-            return check_file(db, data, meta["filename"], meta["kind"], meta["sheet"] or None,
-                              limits=limits_from(current_app.config)), None
-        except DomainError as exc:
-            _drop_upload(token)
-            flash(exc.message, "danger")
-            return None, redirect(url_for("whitelists.upload"))
-
-    checked, refused = recheck()
-    if refused:
-        return refused
     errors = {}
     if form.validate_on_submit():
         chosen = {c.header: request.form.get(f"map-{c.index}", "") for c in checked.columns if c.field is None}
-        errors = {h: "请选择对应字段" for h, f in chosen.items() if f not in MAPPING_CHOICES}
-        if not errors:
-            remember_mappings(db, chosen)
-            db.commit()
-            checked, refused = recheck()  # with the new mappings the file may read differently
-            return refused or _checked_to_preview(db, checked, meta, token)
+        try:
+            errors = import_jobs.choose_mapping(db, imp, chosen)
+            if not errors:
+                remember_mappings(db, chosen)
+                db.commit()
+                _submit_check(db, imp)
+                return redirect(url_for("whitelists.preview", import_id=imp.id))
+        except DomainError as exc:
+            db.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("whitelists.preview", import_id=imp.id))
+    meta = {"batch": imp.batch_label, "filename": imp.filename}
     return render_template("whitelists/mapping.html", checked=checked, meta=meta, form=form, choices=MAPPING_CHOICES,
-                           errors=errors, kind_label=WHITELIST_KINDS[meta["kind"]]), (422 if errors else 200)
+                           errors=errors, kind_label=WHITELIST_KINDS[imp.kind]), (422 if errors else 200)
+
+
+@bp.get("/imports/<int:import_id>/errors.xlsx")
+@roles_required("district")
+def errors_xlsx(import_id: int):
+    imp = _import_or_abort(session(), import_id, state=None)
+    path = import_jobs.errors_path(_folder(), imp.id)
+    if imp.state != "failed" or not path.exists():
+        abort(404)
+    name = f"错误清单-{imp.filename}.xlsx"
+    return send_file(path, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _import_or_abort(db, import_id: int, state: str | None = "preview") -> WhiteListImport:
@@ -259,6 +235,11 @@ def _row_matches(row: dict, tab: str) -> bool:
 def preview(import_id: int):
     db = session()
     imp = _import_or_abort(db, import_id, state=None)
+    if imp.state == "mapping":
+        return redirect(url_for("whitelists.mapping", import_id=imp.id))
+    if imp.state in ("checking", "committing", "failed", "expired"):
+        return render_template("whitelists/import_status.html", imp=imp, s=imp.summary or {}, form=ActionForm()), \
+            (422 if imp.state == "failed" else 200)
     tab = request.args.get("tab", "all") if request.args.get("tab") in STATUS_TABS else "all"
     rows = [r for r in imp.rows if _row_matches(r, tab)]
     try:
@@ -325,19 +306,36 @@ def _act(action, back: str):
 @bp.post("/imports/<int:import_id>/commit")
 @roles_required("district")
 def commit(import_id: int):
-    imp = _import_or_abort(session(), import_id)
-    batch, refused = _act(lambda db: batches.commit_import(db, current_user, imp),
-                          url_for("whitelists.preview", import_id=import_id))
-    if refused:
-        return refused
-    flash(f"已导入{batch.kind_label} {batch.label}：{batch.row_count} 行", "success")
-    return redirect(url_for("whitelists.entries", kind=batch.kind))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = session()
+    imp = _import_or_abort(db, import_id, state=None)
+    try:
+        import_jobs.begin_commit(db, imp)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        _fail(exc)
+        return redirect(url_for("whitelists.preview", import_id=import_id))
+    try:
+        job = _jobs().submit(db, "wl_commit", current_user, {"import_id": imp.id})
+    except DomainError as exc:  # the queue is down: back to the preview, nothing written
+        import_jobs.cancel_commit(db, imp)
+        db.commit()
+        _fail(exc)
+        return redirect(url_for("whitelists.preview", import_id=import_id))
+    import_jobs.attach_job(db, imp, job.id)
+    db.commit()
+    flash("正在后台导入，完成后本页显示结果", "info")
+    return redirect(url_for("whitelists.preview", import_id=import_id))
 
 
 @bp.post("/imports/<int:import_id>/discard")
 @roles_required("district")
 def discard(import_id: int):
-    imp = _import_or_abort(session(), import_id)
+    imp = _import_or_abort(session(), import_id, state=None)
+    if imp.state not in ("preview", "failed", "mapping"):
+        abort(409, "该导入已确认、已放弃或正在处理")
     _, refused = _act(lambda db: batches.discard(db, current_user, imp), url_for("whitelists.index"))
     if not refused:
         flash("已放弃本次导入，名单未改变", "info")

@@ -1,0 +1,261 @@
+"""The white-list import as background jobs: the upload is stored and a job reads and checks it, resolves the
+names and stages the preview (or lists every error, all of them in a downloadable .xlsx); the commit is a
+second job, one transaction. Previews not committed in PREVIEW_DAYS expire."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import xlsxwriter
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ...models import User, WhiteListImport, utcnow
+from ..core.errors import Conflict, DomainError, NotFound
+from ..core.sheets import SheetLimits
+from ..jobs.records import JobContext
+from . import batches
+from .checking import MAPPING_CHOICES, RowError, check_grid, has_header_for, remembered_mappings
+from .files import read_grid
+
+log = logging.getLogger(__name__)
+
+PREVIEW_DAYS = 7
+ERRORS_SHOWN = 200
+UPLOADS, ERROR_FILES = "whitelist_uploads", "whitelist_errors"
+OPEN_STATES = ("checking", "mapping", "failed", "preview", "committing")
+
+
+def upload_path(folder: Path, import_id: int) -> Path:
+    return Path(folder) / UPLOADS / f"import-{import_id}.bin"
+
+
+def errors_path(folder: Path, import_id: int) -> Path:
+    return Path(folder) / ERROR_FILES / f"import-{import_id}.xlsx"
+
+
+def check_upload_size(size: int, limits: SheetLimits) -> None:
+    """Before the upload is read: its size against the limit."""
+    if size > limits.max_file_bytes:
+        raise DomainError(f"文件大小超过上限 {limits.max_file_bytes / 1024 / 1024:.0f} MB", field="file")
+
+
+def start_import(session: Session, actor: User | None, folder: Path, data: bytes, kind: str, label: str,
+                 filename: str, sheet: str = "") -> WhiteListImport:
+    """Record the import (state checking) and store the file it will read; the caller submits the check job."""
+    label = batches.check_batch_label(session, kind, label)
+    imp = WhiteListImport(kind=kind, batch_label=label, filename=(filename or "upload")[:200], rows=[],
+                          summary={"sheet": sheet[:100]}, state="checking", error_count=0,
+                          created_by_id=actor.id if actor else None,
+                          expires_at=utcnow() + timedelta(days=PREVIEW_DAYS))
+    session.add(imp)
+    session.flush()
+    path = upload_path(folder, imp.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return imp
+
+
+def attach_job(session: Session, imp: WhiteListImport, job_id: int) -> None:
+    imp.job_id = job_id
+
+
+def get(session: Session, import_id: int) -> WhiteListImport:
+    imp = session.get(WhiteListImport, import_id) if 0 < import_id < 2**31 else None
+    if imp is None:
+        raise NotFound("导入记录不存在")
+    return imp
+
+
+def open_imports(session: Session) -> list[WhiteListImport]:
+    """Imports still to be dealt with (the white-list page lists them so a left page is found again)."""
+    return list(session.scalars(select(WhiteListImport).where(WhiteListImport.state.in_(OPEN_STATES))
+                                .order_by(WhiteListImport.created_at.desc())))
+
+
+def choose_mapping(session: Session, imp: WhiteListImport, chosen: dict[str, str]) -> dict[str, str]:
+    """Header choices from the mapping screen: the errors by header (empty when all are chosen); the caller
+    remembers them and submits a new check job. Only an import waiting for its mapping takes them."""
+    errors = {h: "请选择对应字段" for h, f in chosen.items() if f not in MAPPING_CHOICES}
+    if errors:
+        return errors
+    moved = session.execute(update(WhiteListImport).where(WhiteListImport.id == imp.id,
+                                                          WhiteListImport.state == "mapping")
+                            .values(state="checking")).rowcount
+    if not moved:
+        raise Conflict("该导入已在处理中")
+    return {}
+
+
+def begin_commit(session: Session, imp: WhiteListImport) -> None:
+    """preview -> committing, once: a second click (or a second tab) is told the commit is already under way."""
+    if imp.state == "expired":
+        raise Conflict("该预览已超过 7 天未确认，已过期删除：请重新上传")
+    if imp.pending_reviews:
+        raise DomainError(f"还有 {imp.pending_reviews} 行名称待确认，请先完成名称确认")
+    moved = session.execute(update(WhiteListImport).where(WhiteListImport.id == imp.id,
+                                                          WhiteListImport.state == "preview")
+                            .values(state="committing")).rowcount
+    if not moved:
+        raise Conflict("该导入已在导入中、已导入或已放弃")
+
+
+def cancel_commit(session: Session, imp: WhiteListImport) -> None:
+    """committing -> preview (the commit job could not be queued)."""
+    session.execute(update(WhiteListImport).where(WhiteListImport.id == imp.id,
+                                                  WhiteListImport.state == "committing").values(state="preview"))
+
+
+# ---------------------------------------------------------------------------------------------------- the jobs
+
+def _limits(config: dict) -> SheetLimits:
+    from ..core.sheets import limits_from
+
+    return limits_from(config) if config else SheetLimits()
+
+
+def _set(ctx: JobContext, import_id: int, **values) -> None:
+    with ctx.factory() as session:
+        session.execute(update(WhiteListImport).where(WhiteListImport.id == import_id).values(**values))
+        session.commit()
+
+
+def check_job(ctx: JobContext) -> dict:
+    """Read, check, resolve, compare and stage. Ends in preview, mapping (headers to choose) or failed."""
+    import_id = int(ctx.params["import_id"])
+    try:
+        return _check(ctx, import_id)
+    except Exception as exc:  # noqa: BLE001 - the import must not stay "checking" for ever
+        message = exc.message if isinstance(exc, DomainError) else f"检查时出错：{type(exc).__name__}"
+        with ctx.factory() as session:
+            still = session.scalar(select(WhiteListImport.state).where(WhiteListImport.id == import_id))
+        if still == "checking":
+            _fail_import(ctx, import_id, [RowError(None, None, message)])
+        raise
+
+
+def _check(ctx: JobContext, import_id: int) -> dict:
+    progress = ctx.progress
+    with ctx.factory() as session:
+        imp = get(session, import_id)
+        if imp.state != "checking":
+            raise Conflict("该导入不在检查中")
+        kind, label, filename, sheet = imp.kind, imp.batch_label, imp.filename, (imp.summary or {}).get("sheet", "")
+        path = upload_path(ctx.folder, import_id)
+        if not path.exists():
+            _fail_import(ctx, import_id, [RowError(None, None, "上传的文件已不存在，请重新上传")])
+            raise DomainError("上传的文件已不存在，请重新上传")
+        progress.phase("读取文件")
+        remembered = remembered_mappings(session)
+        try:
+            grid = read_grid(path.read_bytes(), filename, sheet or None, has_header_for(remembered),
+                             _limits(ctx.config))
+            progress.phase("检查每一行", max(0, len(grid.rows) - 1))
+            checked = check_grid(session, grid, kind, remembered, progress=progress.update, max_errors=None)
+        except DomainError as exc:
+            _fail_import(ctx, import_id, [RowError(None, None, exc.message)])
+            return {"import_id": import_id, "state": "failed", "errors": 1}
+        del grid  # the rows are in `checked` now; the grid of cells can go
+        if checked.unknown_headers:
+            mapping = {"sheet": checked.sheet, "header_row": checked.header_row,
+                       "columns": [{"index": c.index, "header": c.header, "field": c.field} for c in checked.columns],
+                       "samples": {str(k): v for k, v in checked.samples.items()}}
+            _set(ctx, import_id, state="mapping", summary={"sheet": sheet, "mapping": mapping})
+            return {"import_id": import_id, "state": "mapping"}
+        if checked.errors:
+            _fail_import(ctx, import_id, checked.errors)
+            return {"import_id": import_id, "state": "failed", "errors": len(checked.errors)}
+        progress.phase("匹配企业名称", len(checked.rows))
+        thresholds = batches.Thresholds(ctx.config.get("RESOLVE_AUTO_THRESHOLD", 92),
+                                        ctx.config.get("RESOLVE_REVIEW_THRESHOLD", 75))
+        try:
+            rows, summary = batches.preview(session, checked, label, thresholds, progress=progress.update)
+        except batches.ImportRejected as exc:
+            _fail_import(ctx, import_id, exc.errors)
+            return {"import_id": import_id, "state": "failed", "errors": len(exc.errors)}
+        except DomainError as exc:
+            _fail_import(ctx, import_id, [RowError(None, exc.field, exc.message)])
+            return {"import_id": import_id, "state": "failed", "errors": 1}
+        session.rollback()  # resolving only read; the staging below is its own short transaction
+        progress.phase("保存预览", 1)
+        summary["sheet"] = sheet
+        session.execute(update(WhiteListImport).where(WhiteListImport.id == import_id,
+                                                      WhiteListImport.state == "checking").values(
+            rows=rows, summary=summary, state="preview", error_count=0,
+            expires_at=utcnow() + timedelta(days=PREVIEW_DAYS)))
+        session.commit()
+    path.unlink(missing_ok=True)
+    return {"import_id": import_id, "state": "preview", "rows": summary["rows"],
+            "url": f"/whitelists/imports/{import_id}", "label": "查看预览"}
+
+
+def _fail_import(ctx: JobContext, import_id: int, errors: list[RowError]) -> None:
+    """Every error into a workbook (row, column, value, reason); the first ERRORS_SHOWN into the summary."""
+    path = errors_path(ctx.folder, import_id)
+    write_errors_xlsx(path, errors)
+    shown = [{"row": e.row, "column": e.column, "value": e.value, "message": str(e)} for e in errors[:ERRORS_SHOWN]]
+    _set(ctx, import_id, state="failed", error_count=len(errors), rows=[],
+         summary={"errors": shown, "error_count": len(errors)})
+    upload_path(ctx.folder, import_id).unlink(missing_ok=True)
+
+
+def write_errors_xlsx(path: Path, errors: list[RowError]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    sheet = book.add_worksheet("错误清单")
+    sheet.write_row(0, 0, ["行号", "列", "值", "原因"])
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 2, 20)
+    sheet.set_column(3, 3, 60)
+    for n, e in enumerate(errors, start=1):
+        if e.row is not None:
+            sheet.write_number(n, 0, e.row)
+        sheet.write_string(n, 1, e.column)
+        sheet.write_string(n, 2, e.value or "")
+        sheet.write_string(n, 3, e.message)
+    book.close()
+
+
+def commit_job(ctx: JobContext) -> dict:
+    """Write the batch in one transaction. On failure the import goes back to preview, nothing written."""
+    import_id = int(ctx.params["import_id"])
+    ctx.progress.phase("写入名单")
+    with ctx.factory() as session:
+        imp = get(session, import_id)
+        if imp.state != "committing":
+            raise Conflict("该导入不在导入中")
+        actor = session.get(User, ctx.user_id) if ctx.user_id else None
+        ctx.progress.phase("写入名单", len(imp.rows))
+        try:
+            pending = imp.pending_reviews
+            if pending:
+                raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
+            batch = batches.commit_rows(session, actor, imp.kind, imp.batch_label, imp.filename, imp.rows,
+                                        progress=ctx.progress.update)
+            imp.state, imp.batch_id, imp.rows = "committed", batch.id, []
+            session.commit()
+        except Exception:
+            session.rollback()
+            _set(ctx, import_id, state="preview")
+            raise
+        return {"import_id": import_id, "batch_id": batch.id, "rows": batch.row_count,
+                "url": f"/whitelists/{batch.kind}?batch={batch.id}", "label": f"{batch.kind_label} {batch.label}"}
+
+
+def expire_previews(session: Session, folder: Path | None = None, now=None) -> int:
+    """Imports left unfinished past their expiry: expired, their staged rows and files removed."""
+    now = now or utcnow()
+    stale = list(session.scalars(select(WhiteListImport.id).where(
+        WhiteListImport.state.in_(("checking", "mapping", "failed", "preview")),
+        WhiteListImport.expires_at.is_not(None), WhiteListImport.expires_at < now)))
+    for start in range(0, len(stale), 500):
+        chunk = stale[start:start + 500]
+        session.execute(update(WhiteListImport).where(WhiteListImport.id.in_(chunk)).values(
+            state="expired", rows=[]))
+    if folder is not None:
+        for import_id in stale:
+            upload_path(folder, import_id).unlink(missing_ok=True)
+            errors_path(folder, import_id).unlink(missing_ok=True)
+    return len(stale)

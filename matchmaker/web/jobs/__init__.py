@@ -1,0 +1,1 @@
+"""Pages of background jobs: the list of recent jobs and the small JSON each progress bar polls."""

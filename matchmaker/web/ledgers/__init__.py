@@ -1,0 +1,1 @@
+"""Pages of the district's instruments and ledgers, and of the history's last verification."""
