@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, JSONType, utcnow
@@ -64,6 +64,7 @@ class WhiteListEntry(Base):
     """One firm (firm lists) or one project of an owner firm (project lists) in one batch."""
 
     __tablename__ = "whitelist_entry"
+    __table_args__ = (Index("ix_whitelist_entry_batch_row", "batch_id", "row_no"),)  # a list page in file order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("whitelist_batch.id", ondelete="CASCADE"), index=True)
