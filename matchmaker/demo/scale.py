@@ -368,8 +368,7 @@ def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: 
     progress = progress or Progress()
     rng = random.Random(seed)
     base_firms, base_requests = min(firms, base[0]), min(requests, base[1])
-    progress.phase("演示数据（经业务函数）", base_requests + len(demo.EXTRA_BUILDERS))
-    accounts = demo.build(session, firms=base_firms, requests=base_requests, seed=seed, progress=progress.advance)
+    accounts = demo.build(session, firms=base_firms, requests=base_requests, seed=seed, phases=progress)
     session.flush()
     now = utcnow()
     counts: dict[str, int] = {}
@@ -477,6 +476,37 @@ def analyse(session: Session) -> None:
     else:
         session.execute(text("ANALYZE"))
         session.commit()
+
+
+def terminal_progress() -> Progress:
+    """A bar per phase on a terminal; otherwise (a log, a pipe, CI) one plain line as each phase ends."""
+    import sys
+
+    return click_progress() if sys.stdout.isatty() else line_progress()
+
+
+def line_progress() -> Progress:
+    """A Progress that prints one line per finished phase: its label, its count and its seconds."""
+    import time
+
+    import click
+
+    class _Lines(Progress):
+        label = None
+
+        def phase(self, label: str, total: int) -> None:
+            self.close()
+            self.label, self.total, self.done, self.started = label, total, 0, time.monotonic()
+
+        def advance(self, n: int = 1) -> None:
+            self.done += n
+
+        def close(self) -> None:
+            if self.label is not None:
+                click.echo(f"{self.label}：{self.done}/{self.total}，{time.monotonic() - self.started:.1f} 秒")
+                self.label = None
+
+    return _Lines()
 
 
 def click_progress() -> Progress:

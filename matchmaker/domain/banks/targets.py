@@ -3,7 +3,7 @@ straight line from last December to this year's target), the district's goals, a
 against the sums of its rows. Results are plain JSON-ready dicts (money in integer 元, decimals as text)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
@@ -14,7 +14,9 @@ from ...models import Bank, BankTarget, History, MonthlyReport, User
 from ..core import reference, settings
 from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text
-from . import monthly_reports
+from . import figures, monthly_reports
+from .figures import growth_goal, growth_pct, ldr  # noqa: F401 (named here by callers of this module)
+from .figures import pct as ratio_pct
 from .periods import add_months
 
 YI = 10**8
@@ -32,19 +34,6 @@ def goals(session: Session) -> dict:
 
 def _q(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def ldr(loans: int | None, deposits: int | None) -> Decimal | None:
-    """Loan-to-deposit ratio in % (None without deposits)."""
-    if loans is None or not deposits:
-        return None
-    return (Decimal(loans) * 100 / Decimal(deposits)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def ratio_pct(part: int | Decimal | None, whole: int | Decimal | None) -> str | None:
-    if part is None or not whole:
-        return None
-    return _q(Decimal(part) * 100 / Decimal(whole))
 
 
 def targets_map(session: Session) -> dict[int, dict[int, BankTarget]]:
@@ -116,15 +105,6 @@ def target_years(session: Session) -> list[int]:
     return list(session.scalars(select(BankTarget.year).distinct().order_by(BankTarget.year.desc())))
 
 
-def _schedule(base, target, month_no: int, places: Decimal | None = None):
-    """Straight line from `base` (last December) to `target` (this December) at month `month_no`."""
-    if base is None:
-        return target
-    value = Decimal(base) + (Decimal(target) - Decimal(base)) * month_no / 12
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if places is None else value.quantize(
-        places, rounding=ROUND_HALF_UP)
-
-
 def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: MonthlyReport | None,
                  tmap: dict[int, dict[int, BankTarget]]) -> dict:
     """One bank at the end of `month`: figures, the year's target, 序时进度, completion, gaps, why it is behind."""
@@ -152,8 +132,8 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
         base_ind, base_ldr = int(prior.industrial_loans_yi * YI), prior.ldr_pct
     else:
         base_ind = base_ldr = None
-    expected_ind = _schedule(base_ind, row["target_industrial"], month.month)
-    expected_ldr = _schedule(base_ldr, target.ldr_pct, month.month, CENT)
+    expected_ind = figures.schedule_value(base_ind, row["target_industrial"], month.month)
+    expected_ldr = figures.schedule_value(base_ldr, target.ldr_pct, month.month, CENT)
     row["expected_industrial"] = int(expected_ind)
     row["expected_ldr_pct"] = str(Decimal(expected_ldr).quantize(CENT))
     if report is None:
@@ -161,9 +141,9 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
         row["behind"].append("未报送")
         return row
     ind = report.industrial_loans
-    row["completion_pct"] = ratio_pct(ind, row["target_industrial"])
-    row["schedule_pct"] = ratio_pct(ind, expected_ind)
-    row["industrial_gap"] = max(0, row["target_industrial"] - ind)
+    row["completion_pct"] = figures.target_completion(ind, row["target_industrial"])
+    row["schedule_pct"] = figures.schedule_completion(ind, expected_ind)
+    row["industrial_gap"] = figures.gap_to_target(ind, row["target_industrial"])
     row["schedule_gap"] = int(expected_ind) - ind
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
@@ -171,21 +151,6 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
         row["behind"].append(f"存贷比低于序时进度 {_q(Decimal(expected_ldr) - actual_ldr)} 个百分点")
     return row
-
-
-def growth_pct(now: int | None, before: int | None) -> str | None:
-    """Growth from `before` to `now` in % (two decimals), None without both or from zero."""
-    if now is None or not before:
-        return None
-    return _q((Decimal(now) - Decimal(before)) * 100 / Decimal(before))
-
-
-def growth_goal(industrial_now, industrial_before, loans_now, loans_before) -> dict:
-    """确保工业贷款增速高于贷款平均增速: industrial-loan growth against total-loan growth over the same span;
-    `met` is None when either growth cannot be computed."""
-    ind, loans = growth_pct(industrial_now, industrial_before), growth_pct(loans_now, loans_before)
-    met = None if ind is None or loans is None else Decimal(ind) > Decimal(loans)
-    return {"industrial": ind, "loans": loans, "met": met}
 
 
 def add_growth(session: Session, rows: list[dict]) -> list[dict]:
@@ -214,11 +179,14 @@ def progress(session: Session, month: date) -> list[dict]:
                                 for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))])
 
 
-def latest_progress(session: Session, year: int) -> list[dict]:
-    """Each bank's progress at its latest reported month of `year` (December when the year has ended)."""
-    last = dict(session.execute(select(MonthlyReport.bank_id, func.max(MonthlyReport.month)).where(
-        MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1))
-        .group_by(MonthlyReport.bank_id)).all())
+def latest_progress(session: Session, year: int, as_of: datetime | None = None) -> list[dict]:
+    """Each bank's progress at its latest reported month of `year` (December when the year has ended); with
+    `as_of`, the latest month reported by then (routing reads the figures known at the moment it routes)."""
+    where = [MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1)]
+    if as_of is not None:
+        where.append(MonthlyReport.submitted_at <= as_of)
+    last = dict(session.execute(select(MonthlyReport.bank_id, func.max(MonthlyReport.month)).where(*where)
+                                .group_by(MonthlyReport.bank_id)).all())
     months = sorted(set(last.values()) | {date(year - 1, 12, 1)})
     reports = monthly_reports.latest(session, months)
     tmap = targets_map(session)
@@ -242,7 +210,7 @@ def totals(rows: list[dict]) -> dict:
     out["ldr_pct"] = str(district_ldr) if district_ldr is not None else None
     out["target_industrial"] = sum(r["target_industrial"] or 0 for r in reported)
     out["target_industrial_all"] = sum(r["target_industrial"] or 0 for r in rows)
-    out["completion_pct"] = ratio_pct(out["industrial_loans"], out["target_industrial"])
+    out["completion_pct"] = figures.target_completion(out["industrial_loans"], out["target_industrial"])
     for key, before in (("growth_yoy", "year_ago"), ("growth_base", "base")):
         both = [r for r in reported if r.get(before)]  # the same banks at both ends
         out[key] = growth_goal(sum(r["industrial_loans"] for r in both), sum(r[before]["industrial_loans"] for r in both),
@@ -251,12 +219,13 @@ def totals(rows: list[dict]) -> dict:
     return out
 
 
-def industrial_completion(session: Session, year: int) -> dict[int, tuple[str | None, str]]:
+def industrial_completion(session: Session, year: int,
+                          as_of: datetime | None = None) -> dict[int, tuple[str | None, str]]:
     """Per bank: its completion of this year's industrial-loan target (%, as text, the figure `/targets/` shows:
     latest reported balance ÷ the year's target) and where it stands in words; None when it has not reported
     this year or has no target."""
     out = {}
-    for row in latest_progress(session, year):
+    for row in latest_progress(session, year, as_of):
         pct = row["completion_pct"]
         if row["target_industrial"] is None:
             out[row["bank_id"]] = (None, f"{year}年未设定工业贷款目标")

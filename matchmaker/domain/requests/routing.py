@@ -37,6 +37,7 @@ from ...models import (
 )
 from ...models.requests import OPEN_LEAD_STATES
 from ...models.whitelists import QUALIFICATION_KINDS
+from ..banks.figures import target_gap_share, workdays_to
 from ..banks.targets import industrial_completion
 from ..core import settings
 from ..core.changes import record_changes
@@ -133,7 +134,8 @@ def load_context(session: Session, today: date | None = None, firm_ids: list[int
         if bank_id in banks:
             banks[bank_id].open_leads = n
     _fill_target_gaps(session, banks, today.year)
-    _fill_claim_speed(session, banks)
+    calendar = load_calendar(session)
+    _fill_claim_speed(session, banks, calendar)
     return RoutingContext(
         products=products,
         banks=banks,
@@ -142,7 +144,7 @@ def load_context(session: Session, today: date | None = None, firm_ids: list[int
         recent_declines=recent_declines(session, firm_ids),
         kind_names=kind_names,
         today=today,
-        calendar=load_calendar(session),
+        calendar=calendar,
     )
 
 
@@ -256,21 +258,23 @@ def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) 
     """Gap to this year's industrial-loan target: the bank's latest reported balance against the target, the same
     figure `/targets/` shows (`targets.industrial_completion`). Without a report or a target the part is neutral
     and the reason says why."""
-    completion = industrial_completion(session, year)
+    completion = industrial_completion(session, year, as_of=utcnow())
     for bank_id, facts in banks.items():
         pct, reason = completion.get(bank_id, (None, f"{year}年未设定工业贷款目标"))
         facts.target_reason = reason
-        facts.target_gap = NEUTRAL_GAP if pct is None else float(max(Decimal(0), 1 - Decimal(pct) / 100))
+        facts.target_gap = target_gap_share(pct, NEUTRAL_GAP)
 
 
-def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
+def _fill_claim_speed(session: Session, banks: dict[int, BankFacts], calendar: Calendar) -> None:
+    """Each bank's mean working days from routing to claim over its latest claims: the bulletins' 认领（工作日）
+    figure (`figures.workdays_to`), so "why this bank" and the bulletin say the same."""
     rows = session.execute(
         select(Lead.bank_id, Lead.created_at, Lead.claimed_at).where(Lead.claimed_at.is_not(None))
         .order_by(Lead.claimed_at.desc()).limit(5000)
     ).all()
-    per_bank: dict[int, list[float]] = defaultdict(list)
+    per_bank: dict[int, list[int]] = defaultdict(list)
     for bank_id, created, claimed in rows:
-        per_bank[bank_id].append(max(0.0, (claimed - created).total_seconds() / 86400))
+        per_bank[bank_id].append(workdays_to(calendar, local_date(created), local_date(claimed)))
     for bank_id, days in per_bank.items():
         if bank_id in banks:
             banks[bank_id].avg_claim_workdays = sum(days) / len(days)
@@ -332,7 +336,7 @@ def _bank_reasons(bank: BankFacts, firm: FirmFacts) -> dict:
     return {
         "target_gap": (gap, bank.target_reason or "暂无工业贷款目标进度"),
         "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
-                  else f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"),
+                  else f"历史平均 {bank.avg_claim_workdays:.1f} 个工作日认领"),
         "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),
         "nearby": (near, "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"),
     }

@@ -51,5 +51,6 @@ def by_bank(rows: list[dict]) -> dict:
 
 
 def claim_days(rows: list[dict]) -> dict:
-    return _bars([r["bank"] for r in rows], "平均认领用时（天）", [r["claim_days"] for r in rows],
-                 "各银行平均认领用时（天，自推送至认领）", PALETTE["target"])
+    return _bars([r["bank"] for r in rows], "平均认领用时（工作日）",
+                 [float(r["claim_days"]) if r["claim_days"] is not None else None for r in rows],
+                 "各银行平均认领用时（工作日，自推送至认领，与通报同一口径）", PALETTE["target"])

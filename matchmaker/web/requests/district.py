@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...domain.accounts import users as accounts
+from ...domain.banks import platform_figures
 from ...domain.accounts.people import people
 from ...domain.core import reference
 from ...domain.core.errors import DomainError
@@ -32,6 +33,9 @@ def dashboard():
         flash(f"期间有误：{exc.message}，已显示全部时间", "warning")
         window = figures.ALL_TIME
     banks = figures.by_bank(db, window)
+    claim_days = platform_figures.claim_workdays_by_bank(db, window.start, window.end)  # the bulletins' figure
+    for b in banks:
+        b["claim_days"] = claim_days.get(b["bank_id"])
     townships = figures.by_township(db, window)
     steps = figures.funnel(db, window=window)
     trend = figures.monthly_trend(db, figures.trend_months(window, today()))
