@@ -4,8 +4,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...domain.accounts import users as accounts
-from ...domain.banks import platform_figures
 from ...domain.accounts.people import people
+from ...domain.banks import platform_figures
 from ...domain.core import reference
 from ...domain.core.errors import DomainError
 from ...domain.firms import records as firm_rules
