@@ -272,7 +272,7 @@ def test_a_frozen_bulletin_does_not_change_after_a_correction(db, as_role, known
     book = load_workbook(io.BytesIO(district.get("/bulletins/monthly/2022-03.xlsx").data))
     sheet = book["目标进度"]
     row = next(r for r in sheet.iter_rows(min_row=5, values_only=True) if r[2] == p.name)
-    assert row[8] == pytest.approx(14.4) and row[17] == 1  # version, after the three growth columns
+    assert row[8] == pytest.approx(14.4) and row[20] == 1  # version, after the year-on-year and since-base growth
     assert "已发布（第1版）" in book["概况"]["A2"].value
 
     assert district.post("/bulletins/monthly/2022-03/issue").status_code == 302
