@@ -60,4 +60,4 @@ class BankBase(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    bank: Mapped[Bank] = relationship(lazy="joined")
+    bank: Mapped[Bank] = relationship()

@@ -71,7 +71,7 @@ def set_base(session: Session, actor: User, month: date, values: dict[int, tuple
             raise DomainError(f"{banks[bank_id].name}：工业贷款余额不得大于各项贷款余额", field=f"ind_{bank_id}")
         clean[bank_id] = row
     have = {b.bank_id: b for b in session.scalars(select(BankBase).where(BankBase.month == month)
-                                                  .with_for_update())}
+                                                  .with_for_update(of=BankBase))}
     changed = 0
     for bank_id, row in clean.items():
         base = have.get(bank_id)
