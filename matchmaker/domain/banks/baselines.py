@@ -44,17 +44,19 @@ def base_map(session: Session, month: date | None = None) -> dict[int, dict]:
 
 def set_base(session: Session, actor: User, month: date, values: dict[int, tuple[object, object]]) -> int:
     """The district enters (or corrects) the base figures: {bank_id: (industrial loans 亿元, total loans 亿元)}.
-    Blank pairs are skipped; a half-filled, unparsable or implausible pair is refused naming the bank's field
-    (industrial loans cannot exceed total loans). Each change goes to the history. Returns how many banks changed."""
+    A blank pair removes what was entered (the bank's own report counts again); a half-filled, unparsable or
+    implausible pair is refused naming the bank's field (industrial loans cannot exceed total loans). Each change
+    goes to the history. Returns how many banks changed."""
     if actor.role != "district":
         raise Forbidden("只有区金融监管局可以录入基期数据")
     banks = {b.id: b for b in session.scalars(select(Bank))}
-    clean: dict[int, dict[str, int]] = {}
+    clean: dict[int, dict[str, int] | None] = {}
     for bank_id, pair in values.items():
         if bank_id not in banks:
             raise DomainError("银行不存在", field=f"ind_{bank_id}")
         texts = [str(v).strip() if v is not None else "" for v in pair]
         if not any(texts):
+            clean[bank_id] = None
             continue
         row = {}
         for text, (name, prefix, label) in zip(texts, FIELDS, strict=True):
@@ -76,6 +78,12 @@ def set_base(session: Session, actor: User, month: date, values: dict[int, tuple
     for bank_id, row in clean.items():
         base = have.get(bank_id)
         old = {name: getattr(base, name) for name, _, _ in FIELDS} if base else {}
+        if row is None:
+            if base is not None:
+                session.delete(base)
+                record_changes(session, actor, "bank_base", bank_id, old, {}, note=f"{month:%Y年%m月}基期数据（清除）")
+                changed += 1
+            continue
         if old == row:
             continue
         if base is None:
