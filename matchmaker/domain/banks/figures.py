@@ -92,6 +92,51 @@ def growth_goal(industrial_now, industrial_before, loans_now, loans_before) -> d
     return {"industrial": ind, "loans": loans, "met": met}
 
 
+def reporting(rows: list[dict]) -> dict:
+    """报送完整度 (月通报「已报送银行」; 方案：各银行按月报送数据): of the banks in `rows` (progress rows, one per
+    active bank), which reported the month. Every district total and rate is over `reported_rows` only, and is
+    shown with `text` ("19 / 22 家已报送") and the `missing` banks named beside it."""
+    reported = [r for r in rows if r["report_id"] is not None]
+    missing = [r["name"] for r in rows if r["report_id"] is None]
+    return {"reported": len(reported), "banks": len(rows), "missing": missing, "complete": not missing,
+            "text": f"{len(reported)} / {len(rows)} 家已报送", "reported_rows": reported}
+
+
+def district_completion(rows: list[dict]) -> dict:
+    """全区目标完成率 (月通报「全区合计」行): the industrial-loan balances of the banks that reported and have a target
+    for the year ÷ the targets of those same banks — never a partial sum over all banks' targets. `target_all` is
+    every bank's target, for saying how much of the whole the figure covers."""
+    both = [r for r in rows if r["report_id"] is not None and r["target_industrial"] is not None]
+    balance = sum(r["industrial_loans"] for r in both)
+    target = sum(r["target_industrial"] for r in both)
+    return {"balance": balance, "target": target, "banks": len(both),
+            "target_all": sum(r["target_industrial"] or 0 for r in rows),
+            "pct": target_completion(balance, target) if both else None}
+
+
+def base_figures(entered, reported) -> dict | None:
+    """基期数 (方案：以2020年末为基数): a bank's base-period industrial-loan and total-loan balances (元) — the
+    figures the district entered (`BankBase`), else the bank's own report for the base month, else None. `source`
+    says which (录入 / 报表)."""
+    if entered is not None:
+        return {"industrial_loans": entered.industrial_loans, "loans": entered.loans, "source": "录入"}
+    if reported is not None:
+        return {"industrial_loans": reported.industrial_loans, "loans": reported.loans, "source": "报表"}
+    return None
+
+
+def increase_since_base(rows: list[dict]) -> dict:
+    """三年新增工业贷款 (方案：三年新增工业贷款53亿元以上): the reported industrial-loan balances minus the same banks'
+    base-period balances, over the banks that have both; `complete` only when every bank has both, so a partial
+    increase is never read against the whole district's goal."""
+    both = [r for r in rows if r["report_id"] is not None and r.get("base")]
+    now = sum(r["industrial_loans"] for r in both)
+    base = sum(r["base"]["industrial_loans"] for r in both)
+    return {"now": now, "base": base, "increase": now - base if both else None, "banks": len(both),
+            "complete": bool(rows) and len(both) == len(rows),
+            "missing": [r["name"] for r in rows if not (r["report_id"] is not None and r.get("base"))]}
+
+
 def in_time_rate(in_time: int, overdue: int) -> str | None:
     """按时认领率 (月通报「按时率」列; 方案：银行在规定时限内响应企业融资需求): leads claimed by their claim deadline ÷
     leads claimed in time or overdue (claimed late, unclaimed past the deadline, expired), in %."""
