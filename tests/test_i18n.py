@@ -269,6 +269,10 @@ def test_the_switch_is_remembered_in_the_profile_for_a_user(app, users, db):
     row = db.scalar(select(History).where(History.entity == "user", History.entity_id == user.id,
                                           History.field == "locale"))
     assert (row.old_value, row.new_value) == (None, "en")
+    # a preference, not account control: the district's account log leaves it out
+    log = login(app.test_client(), users["district"].username).get("/accounts/history").get_data(as_text=True)
+    assert "修改资料" not in log, log
+    assert "开通账户" in log  # the log itself is there
     # another browser, Chinese cookie and Accept-Language: the profile wins once signed in
     other = app.test_client()
     other.set_cookie("locale", "zh_Hans_CN")

@@ -4,7 +4,7 @@ account but its own; a bank admin manages the managers of its own bank. Each cha
 (a concurrent change makes the loser's rowcount 0: 409, no second history row) and one History row."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import History, User, utcnow
@@ -100,8 +100,10 @@ ACCOUNT_EVENTS = {"inactive": N_("停用"), "active": N_("启用"), "password_re
 
 
 def account_history(session: Session, actor: User, limit: int = 100) -> list:
-    """The latest account changes the actor may see: all for the district, its own bank's for a bank admin."""
-    query = select(History).where(History.entity == "user").order_by(History.id.desc()).limit(limit)
+    """The latest account changes the actor may see: all for the district, its own bank's for a bank admin.
+    A user's own preferences (the language) are in the history, but are not account control: left out."""
+    query = (select(History).where(History.entity == "user", or_(History.field.is_(None), History.field != "locale"))
+             .order_by(History.id.desc()).limit(limit))
     if actor.role == "bank_admin":
         query = query.where(History.entity_id.in_(select(User.id).where(User.bank_id == actor.bank_id)))
     elif actor.role != "district":
