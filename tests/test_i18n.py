@@ -245,6 +245,7 @@ def test_a_domain_error_is_shown_in_the_readers_language(app, users):
 # --- the switch ----------------------------------------------------------------------------------------------
 
 def test_accept_language_is_the_first_guess(client):
+    assert {"Accept-Language", "Cookie"} <= set(client.get("/login").vary)
     assert "Sign in" in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
     assert "登录" in client.get("/login", headers={"Accept-Language": "zh-TW,zh;q=0.9"}).get_data(as_text=True)
     assert "登录" in client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
@@ -320,3 +321,17 @@ def test_dates_follow_the_locale(app):
     with app.test_request_context():
         assert local_time(datetime(2026, 12, 1, 2, 5)) == "2026-12-01 10:05"
         assert local_time(date(2026, 3, 4)) == "2026-03-04"
+
+
+def test_the_sign_in_prompt_is_in_the_readers_language(client):
+    client.set_cookie("locale", "en")
+    response = client.get("/account/password", follow_redirects=True)
+    assert "Please sign in first" in response.get_data(as_text=True)
+
+
+def test_a_domain_error_keeps_its_chinese_text_and_its_values_apart():
+    from matchmaker.domain.core.errors import Conflict
+
+    exc = Conflict("账户 %(name)s 已是停用状态", name="王五")
+    assert exc.message == str(exc) == "账户 王五 已是停用状态"  # the CLI, logs and the API read this
+    assert (exc.msgid, exc.params) == ("账户 %(name)s 已是停用状态", {"name": "王五"})

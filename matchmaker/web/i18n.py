@@ -131,3 +131,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=locale, HTML_LANG=HTML_LANG,
                                   LOCALE_SHORT=LOCALE_SHORT)
     app.register_blueprint(bp)
+
+    @app.after_request
+    def _vary(response):
+        # a page's language depends on these: no shared cache may hand one reader's language to another
+        if response.mimetype == "text/html":
+            response.vary.add("Accept-Language")
+            response.vary.add("Cookie")
+        return response
