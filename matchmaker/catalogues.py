@@ -33,6 +33,7 @@ def compile_po(po: Path, mo: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             write_mo(out, catalog, use_fuzzy=False)
+        os.chmod(tmp, 0o644)  # mkstemp makes it 0600: a service user other than the builder must read it
         os.replace(tmp, mo)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

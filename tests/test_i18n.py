@@ -335,3 +335,29 @@ def test_a_domain_error_keeps_its_chinese_text_and_its_values_apart():
     exc = Conflict("账户 %(name)s 已是停用状态", name="王五")
     assert exc.message == str(exc) == "账户 王五 已是停用状态"  # the CLI, logs and the API read this
     assert (exc.msgid, exc.params) == ("账户 %(name)s 已是停用状态", {"name": "王五"})
+
+
+def test_catalogues_compile_readable_and_only_when_stale(tmp_path):
+    """What setup.py, `matchmaker init` and the app at start run: a .mo any user can read, rebuilt when its .po
+    is newer."""
+    import os
+    import shutil
+
+    from babel.support import Translations
+
+    from matchmaker.catalogues import compile_all, stale
+
+    source = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS, source, ignore=shutil.ignore_patterns("*.mo"))
+    assert stale(source) == catalogues_in(source)
+    [mo] = compile_all(source)
+    assert os.stat(mo).st_mode & 0o777 == 0o644
+    assert stale(source) == []
+    assert Translations.load(str(source), ["en"]).gettext("登录") == "Sign in"
+    po = mo.with_suffix(".po")
+    os.utime(po, (mo.stat().st_mtime + 10, mo.stat().st_mtime + 10))
+    assert stale(source) == [po]
+
+
+def catalogues_in(directory):
+    return sorted(directory.glob("*/LC_MESSAGES/*.po"))
