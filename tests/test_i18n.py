@@ -310,16 +310,20 @@ def test_the_switch_needs_the_csrf_token(app_config):
         app.extensions["db_engine"].dispose()
 
 
-def test_dates_follow_the_locale(app):
+def test_dates_and_numbers_follow_the_locale(app):
     from datetime import date, datetime
+    from decimal import Decimal
 
     from matchmaker.web.filters import local_time
+    from matchmaker.web.i18n import number
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert local_time(datetime(2026, 12, 1, 2, 5)) == "1 Dec 2026, 10:05"
         assert local_time(date(2026, 3, 4)) == "4 Mar 2026"
+        assert number(Decimal("1234567.505"), 1) == "1,234,567.5"
     with app.test_request_context():
         assert local_time(datetime(2026, 12, 1, 2, 5)) == "2026-12-01 10:05"
+        assert number(Decimal("1234567.50")) == "1,234,567.5" and number(None) == "—"
         assert local_time(date(2026, 3, 4)) == "2026-03-04"
 
 

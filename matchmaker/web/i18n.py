@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 from babel.dates import format_datetime as babel_datetime
+from babel.numbers import format_decimal
 from flask import Blueprint, Flask, current_app, flash, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
@@ -83,6 +84,14 @@ def local_datetime(value: datetime) -> str:
     return babel_datetime(value, "d MMM y, HH:mm", locale=locale())
 
 
+def number(value, digits: int = 2) -> str:
+    """A number with the locale's grouping and decimal signs, up to `digits` decimals ("—" for none). The hook
+    the money filters use for their digits; the unit (万元: "×10k CNY" in English) is the template's msgid."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale())
+
+
 def local_date(value: date) -> str:
     if is_chinese():
         return value.isoformat()
@@ -127,7 +136,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     # WTForms' own messages ("Not a valid choice") in the request's language, through Flask-Babel
     app.config["WTF_I18N_ENABLED"] = True
-    app.jinja_env.filters.update(data=data, t=translate)
+    app.jinja_env.filters.update(data=data, t=translate, number=number)
     app.jinja_env.globals.update(LOCALES=LOCALES, current_locale=locale, HTML_LANG=HTML_LANG,
                                   LOCALE_SHORT=LOCALE_SHORT)
     app.register_blueprint(bp)
