@@ -32,10 +32,15 @@ def _session():
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Create the database schema, or upgrade it to the newest migration."""
+    """Create the database schema, or upgrade it to the newest migration; compile the translation catalogues."""
+    from . import catalogues
     from .domain.core import schema
 
     schema.upgrade(_engine())
+    try:
+        catalogues.compile_all()
+    except OSError as exc:  # an installed copy may be read-only: its wheel carries them compiled
+        click.secho(f"注意：翻译目录未编译（{exc}）", fg="yellow")
     click.echo(f"数据库已就绪：{_engine().url.render_as_string(hide_password=True)}")
 
 

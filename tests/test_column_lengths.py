@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String
 
+from matchmaker.domain.accounts.preferences import LOCALES
 from matchmaker.domain.banks import listing
 from matchmaker.domain.banks.monthly_reports import SOURCES as MONTHLY_SOURCES
 from matchmaker.domain.banks.periods import KINDS as PERIOD_KINDS
@@ -81,6 +82,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "township_move.state": set(MOVE_STATES),
     "firm_claim.licence_type": {media_type for _, media_type, _ in LICENCE_KINDS},
     "user_account.role": set(ROLES),
+    "user_account.locale": set(LOCALES),
     "portrait_view.role": set(ROLES),
     "financing_request.state": set(REQUEST_STATES) | {s for pair in lifecycle.REQUEST_TRANSITIONS for s in pair},
     "financing_request.collateral": set(COLLATERAL_KINDS),

@@ -12,7 +12,7 @@ from ..models.firms import FIRM_SIZES, INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
 from ..models.users import ROLES
-from . import nav
+from . import i18n, nav
 
 CST = timezone(timedelta(hours=8))
 
@@ -27,13 +27,13 @@ def wan(yuan) -> str:
 
 
 def local_time(value) -> str:
-    """Stored naive UTC -> Beijing time text."""
+    """Stored naive UTC -> Beijing time text, written as the reader's locale writes it (i18n.local_datetime)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+        return i18n.local_datetime(value.replace(tzinfo=timezone.utc).astimezone(CST))
     if isinstance(value, date):
-        return value.isoformat()
+        return i18n.local_date(value)
     return str(value)
 
 
