@@ -244,7 +244,9 @@ def test_a_domain_error_is_shown_in_the_readers_language(app, users):
 
 # --- the switch ----------------------------------------------------------------------------------------------
 
-def test_accept_language_is_the_first_guess(client):
+def test_accept_language_is_the_first_guess_once_turned_on(app, client):
+    assert "登录" in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    app.config["LOCALE_FROM_BROWSER"] = True
     assert {"Accept-Language", "Cookie"} <= set(client.get("/login").vary)
     assert "Sign in" in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
     assert "登录" in client.get("/login", headers={"Accept-Language": "zh-TW,zh;q=0.9"}).get_data(as_text=True)
@@ -317,6 +319,7 @@ def test_dates_and_numbers_follow_the_locale(app):
     from matchmaker.web.filters import local_time
     from matchmaker.web.i18n import number
 
+    app.config["LOCALE_FROM_BROWSER"] = True
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert local_time(datetime(2026, 12, 1, 2, 5)) == "1 Dec 2026, 10:05"
         assert local_time(date(2026, 3, 4)) == "4 Mar 2026"

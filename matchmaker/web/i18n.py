@@ -39,6 +39,8 @@ def select_locale() -> str:
     cookie = request.cookies.get(COOKIE)
     if cookie in LOCALES:
         return cookie
+    if not current_app.config.get("LOCALE_FROM_BROWSER"):
+        return DEFAULT_LOCALE
     best = request.accept_languages.best_match(list(_ACCEPT))
     return _ACCEPT.get(best, DEFAULT_LOCALE)
 

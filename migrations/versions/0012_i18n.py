@@ -1,15 +1,15 @@
 """i18n: the language a user chose (user_account.locale; NULL until chosen, then the cookie and Accept-Language
 decide)
 
-Revision ID: 0011_i18n
-Revises: 0010_perf13
+Revision ID: 0012_i18n
+Revises: 0011_f14a
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_i18n'
-down_revision = '0010_perf13'
+revision = '0012_i18n'
+down_revision = '0011_f14a'
 branch_labels = None
 depends_on = None
 
