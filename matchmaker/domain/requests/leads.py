@@ -116,11 +116,13 @@ def parse_rate(value) -> Decimal:
 
 
 def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, rate_pct: Decimal,
-            term_months: int, conditions: str = "") -> Offer:
-    """Approval is an offer to the firm; the request becomes `offered` on its first offer."""
+            term_months: int, conditions: str = "", confirm_over: bool = False) -> Offer:
+    """Approval is an offer to the firm; the request becomes `offered` on its first offer. An offer above the
+    requested amount needs `confirm_over` (the page's confirm box, the API's field)."""
     lead = _locked_own(session, actor, lead_id)
     if amount_yuan <= 0:
         raise DomainError("授信金额必须大于0", field="amount_wan")
+    check_offer_amount(lead, amount_yuan, confirm_over)
     if not 1 <= term_months <= financing.MAX_TERM_MONTHS:
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
