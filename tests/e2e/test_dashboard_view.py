@@ -64,6 +64,7 @@ def test_dashboard_charts_fit_desktop_phone_and_paper(live_server, make_browser,
             b.execute_script("window.dispatchEvent(new Event('beforeprint'))")
             assert not b.find_element(By.ID, "period-filter").is_displayed()
             g = _geometry(b)
+            assert g["scroll"] <= g["inner"], "print"
             for chart, box in g["charts"].items():
                 assert 0 < box["right"] <= g["inner"], ("print", chart)
             for table in ("funnel-table", "trend-table", "bank-table", "township-table"):
