@@ -264,10 +264,10 @@ def test_a_frozen_bulletin_does_not_change_after_a_correction(db, as_role, known
     assert "已发布 · 第1版" in page and "发布后数据有变化" in page
     assert "14.40 亿元" in page and "15.00 亿元" in page
     target_table = page.split('id="target-table"')[1].split("</table>")[0]
-    assert ">14.40<" in target_table and ">15.00<" not in target_table
+    assert ">14.40 亿元<" in target_table and ">15.00 亿元<" not in target_table
     assert "补报技改贷款" in page
     live_page = district.get("/bulletins/monthly?month=2022-03&live=1").get_data(as_text=True)
-    assert ">15.00<" in live_page.split('id="target-table"')[1].split("</table>")[0]
+    assert ">15.00 亿元<" in live_page.split('id="target-table"')[1].split("</table>")[0]
 
     book = load_workbook(io.BytesIO(district.get("/bulletins/monthly/2022-03.xlsx").data))
     sheet = book["目标进度"]
