@@ -128,12 +128,12 @@ def test_the_district_enters_the_base_with_limits_and_history(db, as_role, users
     assert notes == [("industrial_loans", None, "4050000000"), ("loans", None, "12000000000"),
                      ("industrial_loans", "4050000000", "4100000000")]
     page = client.get("/targets/base").get_data(as_text=True)
-    assert "40.50 → 41.00 亿元" in page and "录入：41.00 / 120.00" in page
+    assert "40.50 亿元 → 41.00 亿元" in page and "录入：41.00 亿元 / 120.00 亿元" in page
     # cleared: the bank's own December 2020 report (here none) counts again, and the history says so
     assert client.post("/targets/base", data={f"ind_{bank.id}": "", f"loans_{bank.id}": ""}).status_code == 302
     db.expire_all()
     assert db.scalar(select(BankBase)) is None and bank.id not in baselines.base_map(db)
-    assert "41.00 → 未录入" in client.get("/targets/base").get_data(as_text=True)
+    assert "41.00 亿元 → 未录入" in client.get("/targets/base").get_data(as_text=True)
     assert as_role("township").get("/targets/base").status_code == 403
     assert as_role("bank_admin").post("/targets/base", data={f"ind_{bank.id}": "1", f"loans_{bank.id}": "2"}) \
         .status_code == 403
