@@ -13,14 +13,13 @@ from ...models import Bank, BankBase, User
 from ..core.changes import record_changes
 from ..core.errors import Conflict, DomainError, Forbidden
 from . import figures, monthly_reports
+from .goals import goals
 
 FIELDS = (("industrial_loans", "ind", "工业贷款余额"), ("loans", "loans", "各项贷款余额"))
 
 
 def base_month(session: Session) -> date:
     """December of the year before the goals' first year (2020-12 for the 2021–2023 plan)."""
-    from .targets import goals
-
     return date(int(goals(session)["start_year"]) - 1, 12, 1)
 
 

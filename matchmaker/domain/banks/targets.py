@@ -11,25 +11,19 @@ from sqlalchemy.orm import Session
 
 from ... import config
 from ...models import Bank, BankTarget, History, MonthlyReport, User
-from ..core import reference, settings
+from ..core import reference
 from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text
 from . import figures, monthly_reports
 from .figures import growth_goal, growth_pct, ldr  # noqa: F401 (named here by callers of this module)
 from .figures import pct as ratio_pct
+from .goals import DEFAULT_GOALS, goals  # noqa: F401 - callers read the goals from targets
 from .periods import add_months
 
 YI = 10**8
 CENT = Decimal("0.01")
-DEFAULT_GOALS = {"ldr_pct": "83", "industrial_loans_yi": "109", "industrial_increase_yi": "53",
-                 "joint_stock_new": 24, "listed": 6, "start_year": 2021, "end_year": 2023}
 SUMMED = ("deposits", "loans", "industrial_loans", "new_industrial_loans", "first_loan_count", "first_loan_amount",
           *monthly_reports.POLICY_PRODUCTS)
-
-
-def goals(session: Session) -> dict:
-    stored = settings.get(session, "district_goals") or {}
-    return {**DEFAULT_GOALS, **stored}
 
 
 def _q(value: Decimal) -> str:
