@@ -42,6 +42,20 @@ def index():
                            charts={"targets": target_chart(sorted(rows, key=lambda r: r["seq"]))})
 
 
+def _save_table(db, errors: dict, save, done: str) -> bool:
+    """Save a table of per-bank figures in one transaction: True (and a flash naming how many banks changed), or
+    False with the field the domain refused in `errors`."""
+    try:
+        changed = save()
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        errors[exc.field or "year"] = exc.message
+        return False
+    flash(done.format(changed), "success")
+    return True
+
+
 @bp.route("/edit/<int:year>", methods=["GET", "POST"])
 @roles_required("district")
 def edit(year: int):
@@ -59,14 +73,9 @@ def edit(year: int):
                   for b in banks}
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            changed = targets.set_targets(db, current_user, year, values)
-            db.commit()
-        except DomainError as exc:
-            db.rollback()
-            errors[exc.field or "year"] = exc.message
-        else:
-            flash(f"已保存{year}年目标（{changed} 家银行有变化）", "success")
+        saved = _save_table(db, errors, lambda: targets.set_targets(db, current_user, year, values),
+                            f"已保存{year}年目标（{{}} 家银行有变化）")
+        if saved:
             return redirect(url_for("targets.index", year=year))
     return render_template("targets/edit.html", year=year, banks=banks, values=values, errors=errors, form=form), \
         (422 if errors else 200)
@@ -92,14 +101,8 @@ def base():
                   for b in banks}
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            changed = baselines.set_base(db, current_user, month, values)
-            db.commit()
-        except DomainError as exc:
-            db.rollback()
-            errors[exc.field or "year"] = exc.message
-        else:
-            flash(f"已保存{month:%Y年%m月}基期数据（{changed} 家银行有变化）", "success")
+        if _save_table(db, errors, lambda: baselines.set_base(db, current_user, month, values),
+                       f"已保存{month:%Y年%m月}基期数据（{{}} 家银行有变化）"):
             return redirect(url_for("targets.base"))
     elif request.method == "POST":
         errors["year"] = "页面已过期，请刷新后重试"
