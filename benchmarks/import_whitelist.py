@@ -134,17 +134,19 @@ def check_child(url: str, path: str) -> None:
 
 def review_child(url: str, import_id: str) -> None:
     """Not the worker: what the review page does, taking each row's best candidate."""
+    from matchmaker.domain.whitelists import staging
     from matchmaker.models import WhiteListImport
 
     app = _app(url)
     with app.extensions["db_sessionmaker"]() as session:
         imp = session.get(WhiteListImport, int(import_id))
-        rows, reviewed = [dict(r) for r in imp.rows], 0
+        rows, _ = staging.review_rows(session, imp.id, 1_000_000)
+        rows = [r for r in rows if r.get("chosen") is None]
         for r in rows:
-            if r["decision"] == "review" and r.get("chosen") is None:
-                r["chosen"], reviewed = r["candidates"][0]["firm_id"], reviewed + 1
+            r["chosen"] = r["candidates"][0]["firm_id"]
+        staging.save(session, imp.id, rows)
+        reviewed = len(rows)
         if reviewed:
-            imp.rows = rows
             imp.summary = dict(imp.summary, review=0)
         session.commit()
     print(json.dumps({"reviewed": reviewed}))

@@ -5,10 +5,9 @@ Revision ID: 0009_ledgers18
 Revises: 0008_api
 Create Date: 2026-11-30
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
-
 
 revision = '0009_ledgers18'
 down_revision = '0009_portrait17'

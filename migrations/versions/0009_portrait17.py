@@ -4,9 +4,8 @@ Revision ID: 0009_portrait17
 Revises: 0008_api
 Create Date: 2026-11-30
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009_portrait17'
 down_revision = '0009_jobs15'

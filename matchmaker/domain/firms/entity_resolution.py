@@ -88,6 +88,25 @@ def normalise(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).split()).upper()
 
 
+_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")
+
+
+def normalise_many(names: Sequence[str]) -> list[str]:
+    """`normalise` of many names at once (the text steps run once over all of them joined one a line)."""
+    if not names:
+        return []
+    joined = "\n".join(n or "" for n in names)
+    if joined.count("\n") != len(names) - 1:
+        return [normalise(n) for n in names]
+    if not unicodedata.is_normalized("NFKC", joined):
+        joined = unicodedata.normalize("NFKC", joined)
+    for old, new in _BRACKET_PAIRS:
+        if old in joined:
+            joined = joined.replace(old, new)
+    out = _NOT_NEWLINE_SPACE.sub("", joined).upper().split("\n")
+    return out if len(out) == len(names) else [normalise(n) for n in names]
+
+
 @dataclass(frozen=True, slots=True)
 class NameParts:
     core: str        # the distinguishing part: brand and trade, without region prefix or company form

@@ -4,11 +4,14 @@ a file with any error is refused whole."""
 from __future__ import annotations
 
 import functools
+import pickle
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -141,6 +144,15 @@ class CheckedFile:
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     samples: dict[int, list[str]] = field(default_factory=dict)   # column index -> first values (mapping screen)
+    spool: "RowSpool | None" = None   # rows go there instead of into `rows` (the import job: a file of any size)
+    row_count: int = 0
+
+    def add(self, row: dict) -> None:
+        self.row_count += 1
+        if self.spool is not None:
+            self.spool.add(row)
+        else:
+            self.rows.append(row)
 
     @property
     def unknown_headers(self) -> list[str]:
@@ -293,22 +305,55 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
     return errors
 
 
+class RowSpool:
+    """Checked rows kept in a temporary file in chunks (pickled), read back chunk by chunk: the import job holds
+    one chunk of a 250,000-row file at a time, not all of it."""
+
+    def __init__(self, chunk: int = 5000):
+        self.file = tempfile.TemporaryFile()
+        self.chunk, self.pending, self.count = chunk, [], 0
+
+    def add(self, row: dict) -> None:
+        self.pending.append(row)
+        self.count += 1
+        if len(self.pending) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.pending = []
+
+    def chunks(self) -> Iterator[list[dict]]:
+        self._flush()
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, str] | None = None,
-               progress=None, max_errors: int | None = MAX_ERRORS) -> CheckedFile:
+               progress=None, max_errors: int | None = MAX_ERRORS, spool: RowSpool | None = None) -> CheckedFile:
     """Locate the header, map columns and check every row (nothing is written). `progress(done, total)` is
     called as rows are checked; `max_errors=None` keeps every error (the import job lists them all)."""
     if kind not in WHITELIST_KINDS:
         raise DomainError("请选择名单类别", field="kind")
     remembered = remembered if remembered is not None else remembered_mappings(session)
-    header_index = find_header(grid.rows, remembered)
+    head = grid.head(HEADER_SCAN_ROWS + 8)
+    header_index = find_header(head, remembered)
     if header_index is None:
         where = f"工作表“{grid.sheet}”" if grid.sheet else "文件"
         sheets = f"（本工作簿的工作表：{'、'.join(grid.sheets)}）" if len(grid.sheets) > 1 else ""
         raise DomainError(f"{where}中没有找到表头行：应有“企业名称”“统一社会信用代码”等列{sheets}", field="sheet")
-    columns = build_columns(_cells(grid.rows[header_index]), remembered)
-    checked = CheckedFile(kind, grid.sheet, header_index + 1, columns)
+    columns = build_columns(_cells(head[header_index]), remembered)
+    checked = CheckedFile(kind, grid.sheet, header_index + 1, columns, spool=spool)
     if checked.unknown_headers:
-        body = [_cells(r) for r in grid.rows[header_index + 1: header_index + 8] if any(_text(v) for v in _cells(r))]
+        body = [_cells(r) for r in head[header_index + 1: header_index + 8] if any(_text(v) for v in _cells(r))]
         checked.samples = {c.index: [_text(r[c.index]) for r in body[:3] if c.index < len(r)] for c in columns}
         return checked  # the caller asks for a mapping first
     fields = {c.field for c in columns}
@@ -318,6 +363,7 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
         checked.errors.append(RowError(checked.header_row, None, f"表头中缺少“{'”“'.join(missing)}”列"))
         return checked
     checked.errors.extend(_merged_errors(grid, header_index, columns))
+    del head
     _check_rows(session, grid, header_index, checked, progress)
     if max_errors is not None:
         del checked.errors[max_errors:]
@@ -330,12 +376,14 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
     seen_uscc: dict[tuple, int] = {}
     seen_key: dict[tuple, int] = {}
     kind_check = list_kinds.row_checker(session, checked.kind)
-    total = len(grid.rows) - header_index - 1
-    for offset in range(total):
+    total = grid.height - header_index - 1
+    body = grid.iter_rows()
+    for _ in range(header_index + 1):
+        next(body, None)
+    for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
         if progress is not None and offset % 2000 == 0:
             progress(offset, total)
-        cells = _cells(grid.rows[header_index + 1 + offset])
-        grid.rows[header_index + 1 + offset] = None  # read once: a 250,000-row grid is not held beside its rows
+        cells = _cells(cells)
         shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
         if not any(text for _, _, text in shown):
             continue
@@ -349,8 +397,8 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
         _check_fields(row, shown, texts, project_list, townships, checked.errors)
         checked.errors.extend(RowError(*error) for error in kind_check(row, texts))
         _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
-        checked.rows.append(row)
-    if not checked.rows and not checked.errors:
+        checked.add(row)
+    if not checked.row_count and not checked.errors:
         checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
 
 
