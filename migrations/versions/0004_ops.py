@@ -3,8 +3,8 @@
 Revision ID: 0004_ops
 Revises: 0001
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 revision = '0004_ops'
 down_revision = '0006_sessions'

@@ -3,8 +3,8 @@
 Revision ID: 0005_claims
 Revises: 0001
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0005_claims"
 down_revision = "0007_indexes"

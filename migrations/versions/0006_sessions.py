@@ -3,8 +3,8 @@
 Revision ID: 0006_sessions
 Revises: 0001
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 revision = '0006_sessions'
 down_revision = '0005_claims'

@@ -4,8 +4,9 @@ Revision ID: 0007_indexes
 Revises: 0001
 Create Date: 2026-11-30
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0007_indexes'
 down_revision = '0001'

@@ -4,9 +4,10 @@ Revision ID: 0008_api
 Revises: 0001
 Create Date: 2026-11-30
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
 
 revision = '0008_api'
 down_revision = '0004_ops'

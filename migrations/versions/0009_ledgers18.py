@@ -5,9 +5,10 @@ Revision ID: 0009_ledgers18
 Revises: 0008_api
 Create Date: 2026-11-30
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
 
 revision = '0009_ledgers18'
 down_revision = '0009_portrait17'

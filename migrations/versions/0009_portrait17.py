@@ -4,8 +4,9 @@ Revision ID: 0009_portrait17
 Revises: 0008_api
 Create Date: 2026-11-30
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0009_portrait17'
 down_revision = '0009_jobs15'
