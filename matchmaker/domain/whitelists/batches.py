@@ -76,9 +76,9 @@ def check_batch_label(session: Session, kind: str, label: str, today: date | Non
 
 def firm_resolver(session: Session, thresholds: Thresholds) -> Resolver:
     """A resolver over every firm and every remembered alias."""
-    records = session.execute(select(Firm.id, Firm.uscc, Firm.name)).all()
     aliases = dict(session.execute(select(FirmAlias.name_key, FirmAlias.firm_id)).all())
-    return Resolver(records, aliases, thresholds.auto, thresholds.review)
+    records = session.execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
+    return Resolver((tuple(r) for r in records), aliases, thresholds.auto, thresholds.review)  # streamed
 
 
 def previous_batch(session: Session, kind: str, label: str | None = None) -> WhiteListBatch | None:

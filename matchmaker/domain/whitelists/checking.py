@@ -24,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from ..firms import uscc as uscc_rules
-from ..firms.entity_resolution import name_key, normalise
+from ..firms.entity_resolution import normalise, normalise_many, parse_many
 from . import kinds as list_kinds
 from .files import Grid, read_grid
 
@@ -373,16 +373,20 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
 def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile, progress=None) -> None:
     townships = Townships(session)
     project_list = checked.kind in PROJECT_KINDS
-    seen_uscc: dict[tuple, int] = {}
-    seen_key: dict[tuple, int] = {}
+    seen_uscc: dict[int, int] = {}
+    seen_key: dict[int, int] = {}
     kind_check = list_kinds.row_checker(session, checked.kind)
     total = grid.height - header_index - 1
     body = grid.iter_rows()
     for _ in range(header_index + 1):
         next(body, None)
+    block: list[tuple[dict, list[RowError]]] = []
     for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
-        if progress is not None and offset % 2000 == 0:
-            progress(offset, total)
+        if offset % DUPLICATE_BLOCK == 0:
+            _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
+            block = []
+            if progress is not None:
+                progress(offset, total)
         cells = _cells(cells)
         shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
         if not any(text for _, _, text in shown):
@@ -394,10 +398,11 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
         row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
                "project_name": texts.get("project_name", ""), "investment_wan": None,
                "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
-        _check_fields(row, shown, texts, project_list, townships, checked.errors)
-        checked.errors.extend(RowError(*error) for error in kind_check(row, texts))
-        _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
-        checked.add(row)
+        errors: list[RowError] = []
+        _check_fields(row, shown, texts, project_list, townships, errors)
+        errors.extend(RowError(*error) for error in kind_check(row, texts))
+        block.append((row, errors))
+    _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
     if not checked.row_count and not checked.errors:
         checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
 
@@ -447,19 +452,34 @@ def project_key(project_name: str) -> str:
     return normalise(project_name)
 
 
-def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: dict, errors: list) -> None:
-    """The same firm (or, in a project list, the same project of a firm) may appear once per file."""
-    project = project_key(row["project_name"]) if project_list else ""
+DUPLICATE_BLOCK = 2000  # rows whose name keys are computed together
+
+
+def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bool, seen_uscc: dict,
+                      seen_key: dict, checked: CheckedFile) -> None:
+    """The same firm (or, in a project list, the same project of a firm) may appear once per file. The keys of a
+    block of rows are computed together (parse_many); the seen ones are kept as 64-bit hashes, so a 250,000-row
+    file's are a few MB. The rows then go to `checked` with their errors, in file order."""
+    if not block:
+        return
+    rows = [row for row, _ in block]
+    projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
+    cores, forms, _, _ = parse_many([r["name"] for r in rows])
     what = "的同一项目" if project_list else ""
-    if row["uscc"]:
-        first = seen_uscc.setdefault((row["uscc"], project), row["row"])
-        if first != row["row"]:
-            errors.append(RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"]))
-            return
-    if row["name"]:
-        first = seen_key.setdefault((name_key(row["name"]), project), row["row"])
-        if first != row["row"]:
-            errors.append(RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"]))
+    for (row, errors), project, core, form in zip(block, projects, cores, forms):
+        checked.errors.extend(errors)
+        duplicate = None
+        if row["uscc"]:
+            first = seen_uscc.setdefault(hash((row["uscc"], project)), row["row"])
+            if first != row["row"]:
+                duplicate = RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"])
+        if duplicate is None and row["name"]:
+            first = seen_key.setdefault(hash((f"{core}|{form}", project)), row["row"])
+            if first != row["row"]:
+                duplicate = RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"])
+        if duplicate is not None:
+            checked.errors.append(duplicate)
+        checked.add(row)
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,
