@@ -167,17 +167,18 @@ class WhiteListImportRow(Base):
     decision: Mapped[str] = mapped_column(String(8))              # auto / review / new
     chosen: Mapped[str | None] = mapped_column(String(16))        # a review's answer: a firm id or "new"
     status: Mapped[str] = mapped_column(String(8), default="add")  # add / changed / same
+    method: Mapped[str] = mapped_column(String(8), default="")     # uscc / alias / name / "" (the commit's filter)
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
 
-    COLUMNS = ("row", "decision", "chosen", "status")
+    COLUMNS = ("row", "decision", "chosen", "status", "method")
 
     def as_dict(self) -> dict:
-        return row_dict(self.row_no, self.decision, self.chosen, self.status, self.data)
+        return row_dict(self.row_no, self.decision, self.chosen, self.status, self.method, self.data)
 
 
-def row_dict(row_no: int, decision: str, chosen: str | None, status: str, data: dict) -> dict:
+def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method: str, data: dict) -> dict:
     """A staged row as the domain handles it: the file's values and the resolution in one dict."""
-    return {**data, "row": row_no, "decision": decision, "status": status,
+    return {**data, "row": row_no, "decision": decision, "status": status, "method": method,
             "chosen": int(chosen) if chosen and chosen.isdigit() else chosen}
 
 
@@ -186,4 +187,4 @@ def row_values(import_id: int, row: dict) -> dict:
     chosen = row.get("chosen")
     return {"import_id": import_id, "row_no": row["row"], "decision": row["decision"],
             "chosen": None if chosen is None else str(chosen), "status": row.get("status") or "add",
-            "data": {k: v for k, v in row.items() if k not in WhiteListImportRow.COLUMNS}}
+            "method": row.get("method") or "", "data": {k: v for k, v in row.items() if k not in WhiteListImportRow.COLUMNS}}

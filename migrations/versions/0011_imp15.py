@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-COLUMNS = ("row", "decision", "chosen", "status")
+COLUMNS = ("row", "decision", "chosen", "status", "method")
 
 
 def upgrade() -> None:
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column('decision', sa.String(length=8), nullable=False),
         sa.Column('chosen', sa.String(length=16), nullable=True),
         sa.Column('status', sa.String(length=8), nullable=False),
+        sa.Column('method', sa.String(length=8), nullable=False),
         sa.Column('data', JSON, nullable=False),
         sa.ForeignKeyConstraint(['import_id'], ['whitelist_import.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
@@ -43,7 +44,7 @@ def upgrade() -> None:
     for import_id, staged_rows in staged:
         values = [{"import_id": import_id, "row_no": r["row"], "decision": r["decision"],
                    "chosen": None if r.get("chosen") is None else str(r["chosen"]), "status": r.get("status") or "add",
-                   "data": {k: v for k, v in r.items() if k not in COLUMNS}} for r in staged_rows or []]
+                   "method": r.get("method") or "", "data": {k: v for k, v in r.items() if k not in COLUMNS}} for r in staged_rows or []]
         if values:
             bind.execute(rows.insert(), values)
 

@@ -364,7 +364,7 @@ def commit_import(session: Session, actor: User | None, imp: WhiteListImport) ->
     if pending:
         raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
     batch = commit_chunks(session, actor, imp.kind, imp.batch_label, imp.filename,
-                          lambda: staging.chunks(session, imp.id), staging.count(session, imp.id))
+                          staged_chunks(session, imp.id), staging.count(session, imp.id))
     imp.state, imp.batch_id = "committed", batch.id
     staging.remove(session, [imp.id])
     return batch
@@ -375,18 +375,26 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
     """Write the batch, new firms, entries and aliases (the caller commits once: one transaction).
     `progress(done, total)` is called as entries are written."""
     return commit_chunks(session, actor, kind, label, filename,
-                         lambda: (rows[i:i + staging.CHUNK] for i in range(0, len(rows), staging.CHUNK)),
+                         lambda _=False: (rows[i:i + staging.CHUNK] for i in range(0, len(rows), staging.CHUNK)),
                          len(rows), progress)
 
 
+def staged_chunks(session: Session, import_id: int) -> Callable[[bool], Iterable[list[dict]]]:
+    """The staged rows for commit_chunks: every row, or (firm_work=True) those that may create or fill a firm."""
+    def chunks(firm_work: bool = False):
+        return staging.chunks(session, import_id, where=staging.FIRM_WORK if firm_work else None)
+    return chunks
+
+
 def commit_chunks(session: Session, actor: User | None, kind: str, label: str, filename: str,
-                  chunks: Callable[[], Iterable[list[dict]]], total: int, progress=None) -> WhiteListBatch:
-    """commit_rows over rows read in chunks (`chunks()` is called twice: firms to create, then entries), so a
-    250,000-row import is never in memory whole."""
+                  chunks: Callable[[bool], Iterable[list[dict]]], total: int, progress=None) -> WhiteListBatch:
+    """commit_rows over rows read in chunks, so a 250,000-row import is never in memory whole: `chunks(True)`
+    at least the rows that create a firm or may fill a firm's code (or every row), then `chunks(False)` every
+    row for the entries. The caller has made sure no review is pending."""
     label = check_batch_label(session, kind, label)
     to_create: dict[str, dict] = {}
     to_fill: list[tuple[int, str]] = []
-    for chunk in chunks():
+    for chunk in chunks(True):
         for r in chunk:
             firm = target(r)
             if firm is None:
@@ -404,7 +412,9 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
     session.flush()
     aliases: dict[str, tuple[str, int, str]] = {}
     written = 0
-    for chunk in chunks():
+    for chunk in chunks(False):
+        if any(target(r) is None for r in chunk):
+            raise DomainError("还有名称待确认，不能导入")
         firm_ids = [new_firms[name_key(r["name"])] if target(r) == "new" else target(r) for r in chunk]
         lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
         firm_townships = {}

@@ -271,7 +271,7 @@ def commit_job(ctx: JobContext) -> dict:
             if pending:
                 raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
             batch = batches.commit_chunks(session, actor, imp.kind, imp.batch_label, imp.filename,
-                                          lambda: staging.chunks(session, import_id),
+                                          batches.staged_chunks(session, import_id),
                                           staging.count(session, import_id), progress=ctx.progress.update)
             staging.remove(session, [import_id])
             imp.state, imp.batch_id = "committed", batch.id

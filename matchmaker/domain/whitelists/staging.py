@@ -11,7 +11,11 @@ from ...models.whitelists import WhiteListImportRow, row_dict, row_values
 
 CHUNK = 5000
 T = WhiteListImportRow.__table__
-_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.data)
+_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, T.c.data)
+# rows the commit's first pass reads: a firm to create, or a name-matched firm that may take the file's code
+FIRM_WORK = or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == "new"),
+                and_(T.c.chosen.is_not(None), T.c.chosen != "new"),
+                and_(T.c.decision == "auto", T.c.method != "uscc"))
 
 
 def insert(session: Session, import_id: int, rows: list[dict]) -> None:
@@ -26,7 +30,7 @@ def remove(session: Session, import_ids: Iterable[int]) -> None:
 
 
 def _dict(rec) -> dict:
-    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.data)
+    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method, rec.data)
 
 
 def chunks(session: Session, import_id: int, size: int = CHUNK, where=None) -> Iterator[list[dict]]:
@@ -93,7 +97,8 @@ def save(session: Session, import_id: int, rows: list[dict]) -> None:
     for r in rows:
         v = row_values(import_id, r)
         values.append({"b_import": import_id, "b_row": v["row_no"], "decision": v["decision"], "chosen": v["chosen"],
-                       "status": v["status"], "data": v["data"]})
+                       "status": v["status"], "method": v["method"], "data": v["data"]})
     session.execute(update(T).where(T.c.import_id == bindparam("b_import"), T.c.row_no == bindparam("b_row"))
                     .values(decision=bindparam("decision"), chosen=bindparam("chosen"), status=bindparam("status"),
-                            data=bindparam("data")).execution_options(synchronize_session=False), values)
+                            method=bindparam("method"), data=bindparam("data"))
+                    .execution_options(synchronize_session=False), values)
