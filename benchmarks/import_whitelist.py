@@ -207,7 +207,10 @@ def baseline(url: str, path: str) -> None:
 
 
 def _run(mode: str, *args) -> dict:
-    out = subprocess.run([sys.executable, __file__, mode, *map(str, args)], capture_output=True, text=True)
+    # the checkout this script is in, not whichever one the interpreter has installed
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                                     os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, __file__, mode, *map(str, args)], capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -185,6 +185,10 @@ def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method
 def row_values(import_id: int, row: dict) -> dict:
     """The columns a staged row is written with."""
     chosen = row.get("chosen")
+    columns = _COLUMNS
     return {"import_id": import_id, "row_no": row["row"], "decision": row["decision"],
             "chosen": None if chosen is None else str(chosen), "status": row.get("status") or "add",
-            "method": row.get("method") or "", "data": {k: v for k, v in row.items() if k not in WhiteListImportRow.COLUMNS}}
+            "method": row.get("method") or "", "data": {k: v for k, v in row.items() if k not in columns}}
+
+
+_COLUMNS = frozenset(WhiteListImportRow.COLUMNS)
