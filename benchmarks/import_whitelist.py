@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's matchmaker, not an installed one
+
 ROWS, SEED = int(os.environ.get("BENCH_ROWS", "250000")), 2024
 RUNS = int(os.environ.get("BENCH_RUNS", "1"))
 BASELINE = os.environ.get("BENCH_BASELINE", "1") == "1"
