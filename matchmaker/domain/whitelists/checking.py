@@ -305,13 +305,16 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
     return errors
 
 
+SPOOL_CHUNK = 5000
+
+
 class RowSpool:
     """Checked rows kept in a temporary file in chunks (pickled), read back chunk by chunk: the import job holds
     one chunk of a 250,000-row file at a time, not all of it."""
 
-    def __init__(self, chunk: int = 5000):
+    def __init__(self, chunk: int | None = None):
         self.file = tempfile.TemporaryFile()
-        self.chunk, self.pending, self.count = chunk, [], 0
+        self.chunk, self.pending, self.count = chunk or SPOOL_CHUNK, [], 0
 
     def add(self, row: dict) -> None:
         self.pending.append(row)

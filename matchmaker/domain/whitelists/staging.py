@@ -33,8 +33,9 @@ def _dict(rec) -> dict:
     return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method, rec.data)
 
 
-def chunks(session: Session, import_id: int, size: int = CHUNK, where=None) -> Iterator[list[dict]]:
-    """The rows in file order, `size` at a time (keyset on the id, which follows the file's order)."""
+def chunks(session: Session, import_id: int, size: int | None = None, where=None) -> Iterator[list[dict]]:
+    """The rows in file order, `size` (CHUNK) at a time (keyset on the id, which follows the file's order)."""
+    size = size or CHUNK
     last = 0
     while True:
         query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.id > last)
