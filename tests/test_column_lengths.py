@@ -119,6 +119,9 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "firm_alias.source": ALIAS_SOURCES,
     "whitelist_import.kind": set(WHITELIST_KINDS),
     "whitelist_import.state": UPLOAD_STATES,
+    "whitelist_import_row.decision": {"auto", "review", "new"},
+    "whitelist_import_row.status": {"add", "changed", "same"},
+    "whitelist_import_row.method": {"uscc", "alias", "name", ""},
     "bulletin.kind": set(PERIOD_KINDS),
     "instrument.kind": set(INSTRUMENT_KINDS),
     "ledger_entry.event": {e for events in LEDGER_EVENTS.values() for e in events},
@@ -133,6 +136,7 @@ FREE_TEXT = {
     "whitelist_batch.label", "whitelist_import.batch_label",
     "history.chain_txn", "ledger_entry.chain_txn",  # generated (audit_chain), never typed
     "instrument.code",  # seeded from the policy (domain/ledgers/instruments.py)
+    "whitelist_import_row.chosen",  # "new" or a firm id (checked below 2**31 by batches.decide)
 }
 
 

@@ -20,4 +20,4 @@ from .reports import Bulletin, ListingCandidate, MonthlyReport  # noqa: F401
 from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .users import User  # noqa: F401
-from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport  # noqa: F401
+from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport, WhiteListImportRow  # noqa: F401

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ...config import files_dir
 from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
-from ...domain.whitelists import batches, import_jobs
+from ...domain.whitelists import batches, import_jobs, staging
 from ...domain.whitelists import lists as whitelists
 from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, remember_mappings
 from ...models import Township
@@ -224,12 +224,6 @@ def _import_or_abort(db, import_id: int, state: str | None = "preview") -> White
         abort(exc.status, exc.message)
 
 
-def _row_matches(row: dict, tab: str) -> bool:
-    target = batches.target(row)
-    return (tab == "all" or (tab == "review" and row["decision"] == "review")
-            or (tab == "new" and target == "new") or row.get("status") == tab)
-
-
 @bp.get("/imports/<int:import_id>")
 @roles_required("district")
 def preview(import_id: int):
@@ -241,13 +235,13 @@ def preview(import_id: int):
         return render_template("whitelists/import_status.html", imp=imp, s=imp.summary or {}, form=ActionForm()), \
             (422 if imp.state == "failed" else 200)
     tab = request.args.get("tab", "all") if request.args.get("tab") in STATUS_TABS else "all"
-    rows = [r for r in imp.rows if _row_matches(r, tab)]
     try:
-        page_no = max(1, int(request.args.get("page", 1)))
+        page_no = min(max(1, int(request.args.get("page", 1))), 2**31 // 50)
     except ValueError:
         page_no = 1
     per_page = 50
-    page = Page(rows[(page_no - 1) * per_page: page_no * per_page], page_no, per_page, len(rows))
+    rows, total = staging.page(db, imp.id, tab, (page_no - 1) * per_page, per_page)
+    page = Page(rows, page_no, per_page, total)
     townships = dict(db.execute(select(Township.id, Township.name)).all())
     return render_template("whitelists/preview.html", imp=imp, s=imp.summary, page=page, tab=tab, tabs=STATUS_TABS,
                            townships=townships, project=imp.kind in PROJECT_KINDS, fields=FIELDS,
@@ -281,10 +275,9 @@ def review(import_id: int):
             if not imp.pending_reviews:
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
             return redirect(url_for("whitelists.review", import_id=imp.id))
-    rows = [r for r in imp.rows if r["decision"] == "review"]
-    rows.sort(key=lambda r: (r.get("chosen") is not None, r["row"]))
+    rows, total = staging.review_rows(db, imp.id, 100)
     townships = dict(db.execute(select(Township.id, Township.name)).all())
-    return render_template("whitelists/review.html", imp=imp, rows=rows[:100], total=len(rows), form=form,
+    return render_template("whitelists/review.html", imp=imp, rows=rows, total=total, form=form,
                            townships=townships, project=imp.kind in PROJECT_KINDS)
 
 
