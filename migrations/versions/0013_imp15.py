@@ -1,16 +1,16 @@
 """staged white-list rows in a table (whitelist_import_row) instead of one JSON value on the import: a
 250,000-row file is written, paged and committed in chunks; rows of previews still open are moved over
 
-Revision ID: 0011_imp15
-Revises: 0010_perf13
+Revision ID: 0013_imp15
+Revises: 0012_i18n
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0011_imp15'
-down_revision = '0010_perf13'
+revision = '0013_imp15'
+down_revision = '0012_i18n'
 branch_labels = None
 depends_on = None
 
