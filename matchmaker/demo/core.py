@@ -230,6 +230,10 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
     no_loan = [f for f in firms[1:] if not f.has_bank_loan]  # first-loan candidates, one month's first loan each
     rng.shuffle(no_loan)
     demo_firm_requests = 0
+    # The white lists were all loaded before the first request and stay as they are: read once, not per request.
+    on_lists = routing.firm_whitelist_kinds(session)
+    whitelist_kinds = {f.id: on_lists.get(f.id, frozenset()) for f in firms}
+    verified_grades = routing.firm_verified_grades(session)
     for index, (month, n) in enumerate(zip(months, _per_month(months, count, rng))):
         last = min(date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1), clock.today)
         days = clock.working_days(month, last) or [month]
@@ -241,6 +245,7 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
         if month.month % 3 == 1 or index == 0:  # a routing context a quarter: reloading it per day costs seconds
             with clock_at(clock.at(days[0], 8)):
                 ctx = routing.load_context(session, days[0])
+                ctx.whitelist_kinds, ctx.verified_grades = whitelist_kinds, verified_grades
         for slot, moment in enumerate(filed):
             tick()
             if moment > clock.now:

@@ -113,12 +113,15 @@ def lock(session: Session, obj) -> None:
         locking.lock(session, obj)
 
 
-def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "") -> History:
+def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "",
+               locked: bool = False) -> History:
     """Move a request or lead to `to_state` if, once its row is locked, its state allows it for the actor's
-    role; write the history row."""
+    role; write the history row. `locked`: the caller has just locked (and so reloaded) `obj` with `lock` in this
+    transaction and changed nothing of it since, so the row is not locked and reloaded a second time."""
     entity = _entity(obj)
     role = role_of(actor)
-    lock(session, obj)
+    if not locked:
+        lock(session, obj)
     from_state = obj.state
     if not can(entity, from_state, to_state, role):
         raise TransitionRefused(refusal(entity, from_state, to_state))
