@@ -11,15 +11,21 @@ def lock(session: Session, obj) -> None:
     the committed value. PostgreSQL: `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE, so a no-op UPDATE takes
     the database's write lock instead (it serialises all writers until commit)."""
     session.flush()  # pending changes must reach the row before it is reloaded
-    model = type(obj)
-    table = model.__table__
-    reload = select(model).where(table.c.id == obj.id)
+    table = type(obj).__table__
     if session.get_bind().dialect.name == "sqlite":
         # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
         session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
+        reload(session, obj)
     else:
-        reload = reload.with_for_update()
-    # Every column overwritten and every relationship reset, as by expiring it, but in one plain SELECT: the
-    # related rows are already in the session (a many-to-one comes back from the identity map without SQL), so
-    # the joined eager loads of the model are left out.
-    session.execute(reload.options(lazyload("*")).execution_options(populate_existing=True)).one()
+        reload(session, obj, for_update=True)
+
+
+def reload(session: Session, obj, for_update: bool = False) -> None:
+    """Overwrite every column of `obj` with its row and reset its relationships, as expiring it would, but in one
+    plain SELECT: the related rows are in the session already (a many-to-one comes back from the identity map
+    without SQL), so the model's joined eager loads are left out."""
+    model = type(obj)
+    query = select(model).where(model.__table__.c.id == obj.id).options(lazyload("*"))
+    if for_update:
+        query = query.with_for_update()
+    session.execute(query.execution_options(populate_existing=True)).one()

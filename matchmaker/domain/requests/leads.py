@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
+from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import NOTE_MAX, check_length
 from ..core.money import amount_text, wan_text
@@ -70,7 +71,7 @@ def claim(session: Session, actor: User, lead_id: int) -> Lead:
         session.rollback()
         raise Conflict("该线索已被认领或已失效")
     lifecycle.record(session, "lead", lead_id, lead.request_id, actor, "routed", "claimed")
-    session.refresh(lead)
+    locking.reload(session, lead)
     followups.lead_claimed(session, lead)
     return lead
 
