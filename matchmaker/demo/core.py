@@ -152,6 +152,7 @@ class Story:
             return False
         with clock_at(moment):
             action()
+            self.session.flush()  # its writes carry its moment (updated_at too), not that of whichever step flushes next
         self.t = moment
         return True
 
