@@ -7,7 +7,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.banks import bulletins, monthly_reports, periods, report_deadlines, targets
@@ -95,20 +95,22 @@ def build_reports(session: Session, rng: random.Random, today: date) -> list[dat
     banks = list(session.scalars(select(Bank).order_by(Bank.seq)))
     missing_last = {b.id for b in rng.sample(banks, 3)}
     due = {m: report_deadlines.deadline(session, m) for m in months}
+    rows = []
     for bank in banks:
         for month, values in zip(months, _bank_series(bank, tmap, months, rng)):
             if month == last and bank.id in missing_last:
                 continue
             at = _submitted_at(due[month], rng, late=rng.random() < 0.05)
-            session.add(MonthlyReport(bank_id=bank.id, month=month, version=1, source="demo",
-                                      submitted_by_id=admins.get(bank.id), submitted_at=at, **values))
+            rows.append(dict(bank_id=bank.id, month=month, version=1, source="demo", note="",
+                             submitted_by_id=admins.get(bank.id), submitted_at=at, **values))
             if rng.random() < 0.03:
                 fixed = dict(values, industrial_loans=int(values["industrial_loans"] * 1.01) // WAN * WAN)
                 fixed["loans"] = max(fixed["loans"], fixed["industrial_loans"])
-                session.add(MonthlyReport(bank_id=bank.id, month=month, version=2, source="demo",
-                                          note="更正：工业贷款余额统计口径调整", submitted_by_id=admins.get(bank.id),
-                                          submitted_at=at + timedelta(days=rng.randint(1, 6)), **fixed))
-    session.flush()
+                rows.append(dict(bank_id=bank.id, month=month, version=2, source="demo",
+                                 note="更正：工业贷款余额统计口径调整", submitted_by_id=admins.get(bank.id),
+                                 submitted_at=at + timedelta(days=rng.randint(1, 6)), **fixed))
+    # One executemany (the ORM would send the ~1,600 rows one INSERT ... RETURNING at a time on SQLite).
+    session.execute(insert(MonthlyReport.__table__), rows)
     return months
 
 

@@ -3,11 +3,11 @@ sees what a concurrent transaction committed first (one winner; the loser is ref
 from __future__ import annotations
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 
 def lock(session: Session, obj) -> None:
-    """Lock `obj`'s row for the rest of the transaction and expire it, so every attribute read after this is
+    """Lock `obj`'s row for the rest of the transaction and reload it, so every attribute read after this is
     the committed value. PostgreSQL: `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE, so a no-op UPDATE takes
     the database's write lock instead (it serialises all writers until commit)."""
     session.flush()  # pending changes must reach the row before it is reloaded
@@ -15,6 +15,17 @@ def lock(session: Session, obj) -> None:
     if session.get_bind().dialect.name == "sqlite":
         # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
         session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
+        reload(session, obj)
     else:
-        session.execute(select(table.c.id).where(table.c.id == obj.id).with_for_update())
-    session.expire(obj)
+        reload(session, obj, for_update=True)
+
+
+def reload(session: Session, obj, for_update: bool = False) -> None:
+    """Overwrite every column of `obj` with its row and reset its relationships, as expiring it would, but in one
+    plain SELECT: the related rows are in the session already (a many-to-one comes back from the identity map
+    without SQL), so the model's joined eager loads are left out."""
+    model = type(obj)
+    query = select(model).where(model.__table__.c.id == obj.id).options(lazyload("*"))
+    if for_update:
+        query = query.with_for_update()
+    session.execute(query.execution_options(populate_existing=True)).one()

@@ -145,7 +145,7 @@ def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
         raise Conflict("该融资需求已撤回，不能再接受方案")
     if offer.state != "open" or offer.lead.state != "approved":
         raise Conflict("该授信方案已失效，请刷新页面")
-    lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案")
+    lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案", locked=True)
     offer.state = "accepted"
     released = _release_open_leads(session, req, "企业已接受其他银行的方案", keep=offer.lead_id)
     followups.offer_accepted(session, offer, released)
@@ -161,7 +161,7 @@ def _release_open_leads(session: Session, req: FinancingRequest, note: str, keep
             continue
         locking.lock(session, lead)
         if lead.state in OPEN_LEAD_STATES:
-            lifecycle.transition(session, lead, "released", None, note)
+            lifecycle.transition(session, lead, "released", None, note, locked=True)
             if lead.offer is not None:
                 lead.offer.state = "released"
             released.append(lead)
@@ -178,7 +178,7 @@ def confirm_funded(session: Session, actor: User, request_id: int) -> FinancingR
         raise Conflict("已确认资金到账，无需重复确认")
     if not any(lead.state == "disbursed" for lead in req.leads):
         raise DomainError("银行尚未登记放款，暂不能确认到账")
-    lifecycle.transition(session, req, "funded", actor, "企业确认资金到账")
+    lifecycle.transition(session, req, "funded", actor, "企业确认资金到账", locked=True)
     followups.request_funded(session, req)
     return req
 

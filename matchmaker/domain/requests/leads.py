@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
+from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import NOTE_MAX, check_length
 from ..core.money import amount_text, rate_text
@@ -70,7 +71,7 @@ def claim(session: Session, actor: User, lead_id: int) -> Lead:
         session.rollback()
         raise Conflict("该线索已被认领或已失效")
     lifecycle.record(session, "lead", lead_id, lead.request_id, actor, "routed", "claimed")
-    session.refresh(lead)
+    locking.reload(session, lead)
     followups.lead_claimed(session, lead)
     return lead
 
@@ -93,7 +94,7 @@ def _locked_own(session: Session, actor: User, lead_id: int) -> Lead:
 def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, "备注", "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系")
+    lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系", locked=True)
     lead.contacted_at = utcnow()
     return lead
 
@@ -101,7 +102,7 @@ def record_contact(session: Session, actor: User, lead_id: int, note: str = "") 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, "备注", "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "in_review", actor, note or "进入审查")
+    lifecycle.transition(session, lead, "in_review", actor, note or "进入审查", locked=True)
     return lead
 
 
@@ -127,7 +128,7 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
     lifecycle.transition(session, lead, "approved", actor,
-                         f"授信 {amount_text(amount_yuan)}，年利率 {rate_text(rate_pct)}，{term_months}个月")
+                         f"授信 {amount_text(amount_yuan)}，年利率 {rate_text(rate_pct)}，{term_months}个月", locked=True)
     lead.decided_at = utcnow()
     offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
                   conditions=conditions.strip())
@@ -135,7 +136,8 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
     session.flush()
     req = lead.request
     if req.state == "routed":
-        lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案")
+        # the request was locked with the lead by _locked_own and is unchanged since
+        lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案", locked=True)
     followups.lead_decided(session, lead)
     return offer
 
@@ -149,7 +151,7 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     if code == "other" and not (note or "").strip():
         raise DomainError("选择“其他原因”时请填写说明", field="note")
     label = DECLINE_REASONS[code][0]
-    lifecycle.transition(session, lead, "declined", actor, f"{label}：{note}".rstrip("："))
+    lifecycle.transition(session, lead, "declined", actor, f"{label}：{note}".rstrip("："), locked=True)
     lead.decline_code = code
     lead.decline_note = (note or "").strip()
     lead.decided_at = utcnow()
@@ -181,7 +183,7 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
     if lead.offer is None or lead.offer.state != "accepted":
         raise DomainError("企业尚未接受该授信方案，不能登记放款")
     check_disbursement(lead, amount_yuan, on)
-    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_text(amount_yuan)}")
+    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_text(amount_yuan)}", locked=True)
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)

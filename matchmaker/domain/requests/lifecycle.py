@@ -88,20 +88,16 @@ def can(entity: str, from_state: str, to_state: str, role: str) -> bool:
 
 def record(session: Session, entity: str, entity_id: int, request_id: int | None, actor: User | None,
            from_state: str | None, to_state: str, note: str = "") -> History:
-    """Append one History row (used by transition, and for creation events)."""
-    row = History(
-        entity=entity,
-        entity_id=entity_id,
-        request_id=request_id,
-        actor_id=actor.id if actor is not None else None,
-        actor_role=role_of(actor),
-        at=utcnow(),
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-    )
-    session.add(row)
-    return row
+    """Append one History row (used by transition, and for creation events). It is written at once, after the
+    session's pending changes (so history rows keep the order things happened in), as a plain INSERT: the ORM
+    would send the same statement through its unit of work. Returns the row as written (not in the session)."""
+    values = {"entity": entity, "entity_id": entity_id, "request_id": request_id,
+              "actor_id": actor.id if actor is not None else None, "actor_role": role_of(actor), "at": utcnow(),
+              "from_state": from_state, "to_state": to_state, "note": note}
+    session.flush()
+    table = History.__table__
+    row_id = session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    return History(id=row_id, **values)
 
 
 def lock(session: Session, obj) -> None:
@@ -113,12 +109,15 @@ def lock(session: Session, obj) -> None:
         locking.lock(session, obj)
 
 
-def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "") -> History:
+def transition(session: Session, obj, to_state: str, actor: User | None, note: str = "",
+               locked: bool = False) -> History:
     """Move a request or lead to `to_state` if, once its row is locked, its state allows it for the actor's
-    role; write the history row."""
+    role; write the history row. `locked`: the caller has just locked (and so reloaded) `obj` with `lock` in this
+    transaction and changed nothing of it since, so the row is not locked and reloaded a second time."""
     entity = _entity(obj)
     role = role_of(actor)
-    lock(session, obj)
+    if not locked:
+        lock(session, obj)
     from_state = obj.state
     if not can(entity, from_state, to_state, role):
         raise TransitionRefused(refusal(entity, from_state, to_state))
