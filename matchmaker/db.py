@@ -46,6 +46,9 @@ def timeouts_from_env() -> Timeouts:
     )
 
 
+APPLICATION_NAME = "matchmaker"
+
+
 def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
     """Create an engine; SQLite gets foreign keys, a busy timeout and WAL so threads can share the file;
     PostgreSQL gets connect and statement timeouts and a pool timeout."""
@@ -72,6 +75,8 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
             given = make_url(url).query.get("options", "")
             given = given if isinstance(given, str) else " ".join(given)
             connect_args["options"] = f"{given} -c statement_timeout={int(timeouts.statement * 1000)}".strip()
+        if "application_name" not in make_url(url).query:
+            connect_args["application_name"] = APPLICATION_NAME  # API sync's horizon waits on this app's writers only
         kwargs.setdefault("connect_args", connect_args)
     return create_engine(url, **kwargs)
 

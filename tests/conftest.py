@@ -32,7 +32,7 @@ def _worker_url(url: str) -> str:
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{worker}"'))
     engine.dispose()
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{worker}"
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{worker}&application_name=matchmaker-{worker}"
 
 # Fast hashing in tests (the real cost is argon2's default).
 accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

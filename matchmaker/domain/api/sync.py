@@ -24,7 +24,9 @@ CLOCK_MARGIN = timedelta(seconds=1)  # the app's clock stamps updated_at, the da
 _OLDEST_OPEN = text("""
     SELECT min(xact_start) FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
-      AND backend_type = 'client backend'""")  # only transactions that have written: a long read (pg_dump) holds nothing back
+      AND backend_type = 'client backend' AND application_name = current_setting('application_name')""")
+# only transactions that have written (a long read such as pg_dump holds nothing back), and only this application's
+# (connections named like ours: another app or schema sharing the database does not hold our sync back)
 
 
 def encode_cursor(updated_at: datetime, row_id: int) -> str:
