@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's matchmaker, not an installed one
+
 ROWS, SEED = int(os.environ.get("BENCH_ROWS", "250000")), 2024
 RUNS = int(os.environ.get("BENCH_RUNS", "1"))
 BASELINE = os.environ.get("BENCH_BASELINE", "1") == "1"
@@ -134,17 +136,19 @@ def check_child(url: str, path: str) -> None:
 
 def review_child(url: str, import_id: str) -> None:
     """Not the worker: what the review page does, taking each row's best candidate."""
+    from matchmaker.domain.whitelists import staging
     from matchmaker.models import WhiteListImport
 
     app = _app(url)
     with app.extensions["db_sessionmaker"]() as session:
         imp = session.get(WhiteListImport, int(import_id))
-        rows, reviewed = [dict(r) for r in imp.rows], 0
+        rows, _ = staging.review_rows(session, imp.id, 1_000_000)
+        rows = [r for r in rows if r.get("chosen") is None]
         for r in rows:
-            if r["decision"] == "review" and r.get("chosen") is None:
-                r["chosen"], reviewed = r["candidates"][0]["firm_id"], reviewed + 1
+            r["chosen"] = r["candidates"][0]["firm_id"]
+        staging.save(session, imp.id, rows)
+        reviewed = len(rows)
         if reviewed:
-            imp.rows = rows
             imp.summary = dict(imp.summary, review=0)
         session.commit()
     print(json.dumps({"reviewed": reviewed}))
@@ -205,7 +209,10 @@ def baseline(url: str, path: str) -> None:
 
 
 def _run(mode: str, *args) -> dict:
-    out = subprocess.run([sys.executable, __file__, mode, *map(str, args)], capture_output=True, text=True)
+    # the checkout this script is in, not whichever one the interpreter has installed
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+                                                                     os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, __file__, mode, *map(str, args)], capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])

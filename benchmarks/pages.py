@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PASSWORD = "demo12345"
+from matchmaker.demo.core import DEMO_PASSWORD as PASSWORD  # noqa: E402
+
 GOAL_P95_MS, GOAL_RATIO = 250, 25
 # (account, path); {request}, {event} and {firm_request} are filled from the database.
 PAGES = [

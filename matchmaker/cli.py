@@ -32,10 +32,15 @@ def _session():
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Create the database schema, or upgrade it to the newest migration."""
+    """Create the database schema, or upgrade it to the newest migration; compile the translation catalogues."""
+    from . import catalogues
     from .domain.core import schema
 
     schema.upgrade(_engine())
+    try:
+        catalogues.compile_all()
+    except OSError as exc:  # an installed copy may be read-only: its wheel carries them compiled
+        click.secho(f"注意：翻译目录未编译（{exc}）", fg="yellow")
     click.echo(f"数据库已就绪：{_engine().url.render_as_string(hide_password=True)}")
 
 
@@ -78,7 +83,7 @@ def demo_command(firms: int, request_count: int, yes: bool):
     with _session() as session:
         if firms > scale.BULK_FROM_FIRMS or request_count > scale.BULK_FROM_REQUESTS:
             # Large sizes: the ordinary demo underneath, the rest written in bulk, one bar per phase.
-            bars = scale.click_progress()
+            bars = scale.terminal_progress()
             demo_accounts = scale.build(session, firms=firms, requests=request_count, progress=bars)["accounts"]
             bars.phase("提交", 1)
             session.commit()
@@ -86,10 +91,12 @@ def demo_command(firms: int, request_count: int, yes: bool):
             bars.advance(1)
             bars.close()
         else:
-            steps = request_count + len(demo.EXTRA_BUILDERS)
-            with click.progressbar(length=steps, label="生成演示数据") as bar:
-                demo_accounts = demo.build(session, firms=firms, requests=request_count, progress=bar.update)
-                session.commit()
+            bars = scale.terminal_progress()  # a bar per phase on a terminal, a line per phase otherwise
+            demo_accounts = demo.build(session, firms=firms, requests=request_count, phases=bars)
+            bars.phase("提交", 1)
+            session.commit()
+            bars.advance(1)
+            bars.close()
     click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
     shown = set()
     for acc in demo_accounts:

@@ -46,7 +46,8 @@ def test_a_banks_system_runs_the_whole_lifecycle_through_the_api(app, db, users,
     assert bank_api.post(f"/api/v1/leads/{lead.id}/contact", json={"note": "电话沟通"}).get_json()["state"] == "contacted"
     assert bank_api.post(f"/api/v1/leads/{lead.id}/review", json={}).get_json()["state"] == "in_review"
     approved = bank_api.post(f"/api/v1/leads/{lead.id}/approve", json={
-        "amount_yuan": 3_000_000, "rate_pct": "3.85", "term_months": 12, "conditions": "保证"}).get_json()
+        "amount_yuan": 3_000_000, "rate_pct": "3.85", "term_months": 12, "conditions": "保证",
+        "confirm_over": True}).get_json()
     assert approved["lead"]["state"] == "approved" and approved["offer"]["amount_yuan"] == 3_000_000
     assert approved["offer"]["rate_pct"] == "3.85"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String
 
+from matchmaker.domain.accounts.preferences import LOCALES
 from matchmaker.domain.banks import listing
 from matchmaker.domain.banks.monthly_reports import SOURCES as MONTHLY_SOURCES
 from matchmaker.domain.banks.periods import KINDS as PERIOD_KINDS
@@ -81,6 +82,7 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "township_move.state": set(MOVE_STATES),
     "firm_claim.licence_type": {media_type for _, media_type, _ in LICENCE_KINDS},
     "user_account.role": set(ROLES),
+    "user_account.locale": set(LOCALES),
     "portrait_view.role": set(ROLES),
     "financing_request.state": set(REQUEST_STATES) | {s for pair in lifecycle.REQUEST_TRANSITIONS for s in pair},
     "financing_request.collateral": set(COLLATERAL_KINDS),
@@ -117,6 +119,9 @@ CODE_COLUMNS: dict[str, set[str]] = {
     "firm_alias.source": ALIAS_SOURCES,
     "whitelist_import.kind": set(WHITELIST_KINDS),
     "whitelist_import.state": UPLOAD_STATES,
+    "whitelist_import_row.decision": {"auto", "review", "new"},
+    "whitelist_import_row.status": {"add", "changed", "same"},
+    "whitelist_import_row.method": {"uscc", "alias", "name", ""},
     "bulletin.kind": set(PERIOD_KINDS),
     "instrument.kind": set(INSTRUMENT_KINDS),
     "ledger_entry.event": {e for events in LEDGER_EVENTS.values() for e in events},
@@ -131,6 +136,7 @@ FREE_TEXT = {
     "whitelist_batch.label", "whitelist_import.batch_label",
     "history.chain_txn", "ledger_entry.chain_txn",  # generated (audit_chain), never typed
     "instrument.code",  # seeded from the policy (domain/ledgers/instruments.py)
+    "whitelist_import_row.chosen",  # "new" or a firm id (checked below 2**31 by batches.decide)
 }
 
 

@@ -302,3 +302,52 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(app, as_role
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     response = _import(as_role("district"), b"a," * (1024 * 1024), "名单.csv", None)
     assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
+
+
+def _big_rows(n: int, extra: bytes = b"", at: int | None = None) -> bytes:
+    """n rows of three inline-string cells (over FAST_PART_BYTES from ~6,000 rows); `extra` goes in row `at`."""
+    parts = []
+    for r in range(1, n + 1):
+        cells = b"".join(b'<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (col, r, "枣庄某某有限公司".encode())
+                         for col in (b"A", b"B", b"C"))
+        parts.append(b'<row r="%d">%s%s</row>' % (r, cells, extra if r == at else b""))
+    return b"".join(parts)
+
+
+def test_a_large_plain_sheet_is_scanned_fast_and_read():
+    from matchmaker.domain.core import sheets
+
+    rows = _big_rows(8000)
+    assert len(rows) > sheets.FAST_PART_BYTES
+    data = build_xlsx(sheet("A1:C8000", rows))
+    check_xlsx(data)
+    assert len(read_grid(data, "名单.xlsx", limits=SheetLimits(max_rows=8000)).rows) == 8000
+
+
+@pytest.mark.parametrize("extra, message", [
+    (b'<c r="D1048576"><v>1</v></c>', "文件行数超过上限 200000 行"),              # a cell far below, in row 5000
+    (b'<c r="XFD1"><v>1</v></c>', "文件列数超过上限 200 列"),
+    (b'<c r="D5000" t="inlineStr"><is><t>' + b"x" * 3000 + b"</t></is></c>", "单元格内容超过上限 2000 个字符"),
+    (b'<c r="D5000" t="inlineStr"><is>' + b"<r><t>xxxxxxxxxx</t></r>" * 300 + b"</is></c>", "单元格内容超过上限"),
+    (b'<c r="D5000"/><c><v>1</v></c>' * 1 + b'<c r="D1048576"><v>1</v></c>', "文件行数超过上限 200000 行"),
+], ids=["deep-row", "wide-column", "long-cell", "long-rich-cell", "cell-without-ref"])
+def test_a_large_sheet_hiding_something_far_in_is_refused(extra, message):
+    data = build_xlsx(sheet("A1:C8000", _big_rows(8000, extra, at=5000)))
+    with pytest.raises(DomainError) as caught:
+        check_xlsx(data)
+    assert message in caught.value.message and "x" * 40 not in caught.value.message
+
+
+def test_a_large_sheet_written_with_a_namespace_prefix_is_checked_exactly():
+    rows = _big_rows(8000).replace(b"<row", b"<x:row").replace(b"</row>", b"</x:row>") \
+        .replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>")
+    head = SHEET_HEAD.replace(b"<worksheet ", b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+                                             b'spreadsheetml/2006/main" ')
+    lying = rows + b'<x:row r="300000"><x:c r="A300000"><v>1</v></x:c></x:row>'
+    for body, refused in ((rows, False), (lying, True)):
+        data = build_xlsx([head, b"<sheetData>", body, b"</sheetData></x:worksheet>"])
+        if refused:
+            with pytest.raises(DomainError, match="文件行数超过上限 200000 行"):
+                check_xlsx(data)
+        else:
+            check_xlsx(data)

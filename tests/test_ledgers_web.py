@@ -52,7 +52,7 @@ def _figure(text: str, name: str) -> str:
 def test_page_figures_equal_the_sum_of_their_entries(as_role, booked):
     client = as_role("district")
     overview = client.get("/ledgers/").get_data(as_text=True)
-    assert _figure(overview, "in_force-guarantee_gov") == "556"  # 123 − 23 + 456 万
+    assert _figure(overview, "in_force-guarantee_gov") == "556 万元"  # 123 − 23 + 456 万
     by_bank = client.get(f"/ledgers/?instrument={booked.id}&by=bank").get_data(as_text=True)
     for key in re.findall(r'data-figure="in_force-(\d+)"', by_bank):
         listed = client.get(f"/ledgers/entries?instrument={booked.id}&by=bank&key={key}").get_data(as_text=True)

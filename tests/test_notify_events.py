@@ -84,7 +84,8 @@ def test_claim_decision_offer_and_disbursement_go_to_the_firm_side_only(db, user
     manager_b = users["other_bank_manager"]
     for step in (leads.claim, leads.record_contact, leads.start_review):
         step(db, manager_b, lead_b.id)
-    leads.approve(db, manager_b, lead_b.id, amount_yuan=2_000_000, rate_pct=Decimal("3.85"), term_months=12)
+    leads.approve(db, manager_b, lead_b.id, amount_yuan=2_000_000, rate_pct=Decimal("3.85"), term_months=12,
+                  confirm_over=True)  # above the 100 万 asked: confirmed
     assert recipients(db, "offer", mark) == FIRM_SIDE
     assert recipients(db, "claim", mark) == FIRM_SIDE
 

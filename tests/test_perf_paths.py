@@ -106,3 +106,80 @@ def test_scale_builder_writes_a_consistent_story_in_bulk(db):
     # the bulk is usable by the app's own rules: a new request routes with the warm context
     firm_id = db.scalar(select(Firm.id).order_by(Firm.id.desc()))
     assert routing.warm_context(db, firm_id).products
+
+
+def test_export_from_plain_columns_equals_the_per_entry_rows(db):
+    from matchmaker.domain.whitelists import lists as whitelists
+    from matchmaker.models.whitelists import WHITELIST_KINDS
+
+    _build(db)
+    seen = 0
+    for role in ("district", "township"):
+        actor = db.scalar(select(User).where(User.role == role).order_by(User.id))
+        for kind in WHITELIST_KINDS:
+            query = whitelists.visible_entries(actor, kind, whitelists.ListFilters(), db).order_by("row_no")
+            by_entry = list(whitelists.export_rows(kind, db.scalars(query)))
+            plain = list(whitelists.export_plain_rows(kind, db.execute(whitelists.export_select(query))))
+            assert plain == by_entry
+            seen += len(plain)
+    assert seen > 0
+
+
+def test_rank_equals_the_pair_by_pair_ranking(db):
+    import dataclasses
+    import random
+
+    from matchmaker.domain.requests.eligibility import FirmFacts, RequestFacts
+
+    _build(db)
+    ctx = routing.load_context(db)
+    assert ctx.products
+    rng = random.Random(11)
+    kinds = sorted({p.kind_code for p in ctx.products})
+    lists = ["above_scale", "high_tech", "specialized", "key_project"]
+    townships = sorted({b.township_id for b in ctx.banks.values() if b.township_id is not None}) + [None]
+    compared = matched = 0
+    for i in range(600):
+        firm = FirmFacts(i % 40 + 1, rng.choice(townships), rng.random() < 0.6, rng.choice(["chemicals", "machinery",
+                         "textiles", "food", "agriculture"]), rng.choice([None, 2000, 2015, 2023, 2026]),
+                         rng.choice([None, "A", "B", "M", "C"]), frozenset(rng.sample(lists, rng.randint(0, 2))),
+                         rng.choice([None, 0, 3_000_000, 50_000_000]))
+        req = RequestFacts(rng.choice([5, 20, 50, 100, 300, 1000, 3000, 8000]) * 10000,
+                           rng.choice([1, 3, 6, 12, 24, 36, 60]),
+                           rng.choice(["none", "property", "equipment", "guarantee", "receivables", "patent"]),
+                           frozenset(rng.sample(kinds, rng.randint(0, 2))))
+        exclude = set(rng.sample(sorted(ctx.banks), 2)) if i % 5 == 0 else None
+        limit = rng.choice([None, 1, 5, 30])
+        fast, slow = routing.rank(ctx, firm, req, exclude, limit), routing.rank_pairwise(ctx, firm, req, exclude, limit)
+        assert [(m.bank_id, m.product_id, m.score, m.parts) for m in fast] == \
+            [(m.bank_id, m.product_id, m.score, m.parts) for m in slow]
+        compared += 1
+        matched += bool(fast)
+        if i % 50 == 0:  # a lead routed: the bank's open leads move, and so do its workload and the order
+            bank = ctx.banks[rng.choice(sorted(ctx.banks))]
+            bank.open_leads = bank.capacity if i % 100 == 0 else bank.open_leads + 1
+        if i == 300:
+            ctx.weights = dict(ctx.weights, nearby=0.0, whitelist=35.0)
+            ctx.banks = {k: dataclasses.replace(v) for k, v in ctx.banks.items()}
+    assert compared == 600 and matched > 100
+
+
+def test_dashboard_day_totals_follow_a_change(db):
+    from matchmaker.domain.requests import dashboard
+    from matchmaker.models import Lead, utcnow
+
+    def figures():
+        window = dashboard.window_from("annual", str(pf.local_date(utcnow()).year))
+        return (dashboard.by_bank(db), dashboard.funnel(db), dashboard.by_township(db, window),
+                dashboard.amounts(db, window=window), dashboard.requests_by_state(db))
+
+    _build(db)
+    before = figures()
+    db.commit()
+    lead = db.scalar(select(Lead).where(Lead.state == "routed", Lead.claimed_at.is_(None)).order_by(Lead.id))
+    lead.state, lead.claimed_at = "claimed", utcnow()
+    db.commit()
+    after = figures()  # the stamp moved: counted again
+    dashboard._cache.clear()
+    assert after == figures() and after != before
+    assert sum(b["claimed"] for b in after[0]) == sum(b["claimed"] for b in before[0]) + 1

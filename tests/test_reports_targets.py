@@ -93,23 +93,29 @@ def test_goals_panel_counts_joint_stock_and_listed_firms_from_the_pool(db, users
                      joint_stock_on=joint, listed_on=date(2023, 1, 5) if stage == "listed" else None,
                      today=date(2024, 1, 1))
     assert listing.goal_counts(db, 2021, 2023) == {"joint_stock_new": 2, "listed": 1, "quoted": 1}
-    panel = {g["key"]: g for g in targets.goals_panel(db, {"ldr_pct": "84.00", "industrial_loans": 11_000_000_000})}
+    complete = {"ldr_pct": "84.00", "industrial_loans": 11_000_000_000, "reported": 22, "banks": 22, "complete": True}
+    panel = {g["key"]: g for g in targets.goals_panel(db, complete)}
     assert (panel["joint_stock"]["actual"], panel["joint_stock"]["progress"]) == (2, "8.33")
     assert (panel["listed"]["actual"], panel["listed"]["progress"]) == (1, "16.67")
     assert (panel["ldr"]["met"], panel["industrial"]["met"]) == (True, True)
-    # the +53 亿 goal is measured from the reported December 2020 figures: none reported yet, so no figure
-    assert panel["increase"]["actual"] is None and "基期未报送" in panel["increase"]["label"]
+    # the +53 亿 goal is measured from the December 2020 base: none entered or reported yet, so no figure
+    assert panel["increase"]["actual"] is None and "基期未录入" in panel["increase"]["label"]
 
 
 def test_the_increase_goal_is_measured_from_the_reported_base(db, bank, other_bank):
     MonthlyReportFactory(bank_id=bank.id, month=date(2020, 12, 1), industrial_loans=4_000_000_000)
     MonthlyReportFactory(bank_id=other_bank.id, month=date(2020, 12, 1), industrial_loans=2_196_000_000)
+    MonthlyReportFactory(bank_id=bank.id, month=date(2023, 12, 1), industrial_loans=7_000_000_000)
+    MonthlyReportFactory(bank_id=other_bank.id, month=date(2023, 12, 1), industrial_loans=4_000_000_000)
     db.commit()
     assert targets.base_period(db, 2020)["industrial_loans"] == 6_196_000_000
-    panel = {g["key"]: g for g in targets.goals_panel(db, {"ldr_pct": "84.00", "industrial_loans": 11_000_000_000})}
-    # 110.00 − 61.96 = 48.04 亿元 (not 110 − (109 − 53) = 54, the old derived base)
+    district = targets.totals(targets.progress(db, date(2023, 12, 1)))
+    panel = {g["key"]: g for g in targets.goals_panel(db, district)}
+    # 110.00 − 61.96 = 48.04 亿元 over the two banks with a base and a report (not 110 − (109 − 53) = 54, the old
+    # derived base); only 2 of 22 banks, so it is not read against the district's +53 亿 goal
     assert panel["increase"]["actual"] == "48.04" and not panel["increase"]["met"]
-    assert "61.96 亿元，2 家实报" in panel["increase"]["label"]
+    assert panel["increase"]["progress"] is None and "暂不与目标比较" in panel["increase"]["note"]
+    assert "基期 61.96 亿元，2/22 家同口径" in panel["increase"]["label"]
 
 
 def test_the_district_keeps_the_listing_pool(db, as_role, users, township):

@@ -31,7 +31,7 @@ def test_full_lifecycle_through_the_pages(app, as_role, db, users):
         assert bank_client.post(f"/bank/leads/{lead.id}/{action}", data=data).status_code == 302, action
 
     page = firm_client.get(f"/requests/{req.id}").get_data(as_text=True)
-    assert "已获授信" in page and "250.50" in page and "提供房产抵押" in page
+    assert "已获授信" in page and "250.5 万元" in page and "提供房产抵押" in page
     offer_id = db.scalar(select(Lead).where(Lead.id == lead.id)).offer.id
     assert firm_client.post(f"/requests/{req.id}/offers/{offer_id}/accept").status_code == 302
 

@@ -87,7 +87,7 @@ def test_blocking_bounds_the_work_per_name():
     for name in registry[:200]:
         parts = er.parse(name)
         assert sum(length for _, length in r._spans(parts)) <= 2 * er.SCAN_BUDGET
-        assert len(r._scored(parts)) <= er.CANDIDATES + len(r.by_key.get(parts.key, ()))
+        assert len(r._scored(parts)) <= er.CANDIDATES + len(r._same_many([parts.core], [parts.form])[0])
 
 
 def _quality(registry_size: int, queries: int, seed: int):

@@ -77,11 +77,13 @@ def test_preview_then_commit_then_undo(db, district, firm, named_firms, other_to
     page = district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
     assert "按信用代码匹配" in page and "按名称匹配" in page and "新建企业" in page
     after_preview = _counts(db)
-    assert after_preview.pop("whitelist_import") == 1 and after_preview == {k: v for k, v in before.items()
-                                                                             if k != "whitelist_import"}
+    staged = ("whitelist_import", "whitelist_import_row")  # the preview's rows are staged, nothing else written
+    assert [after_preview.pop(t) for t in staged] == [1, 3] and after_preview == {k: v for k, v in before.items()
+                                                                                   if k not in staged}
     response = district.post(f"/whitelists/imports/{import_id}/commit")  # a job: the client waits for it
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/whitelists/imports/{import_id}")
     assert "已导入" in district.get(response.headers["Location"]).get_data(as_text=True)
+    assert _counts(db)["whitelist_import_row"] == 0  # committed: the staged rows are gone
     db.expire_all()
     entries = db.scalars(select(WhiteListEntry).order_by(WhiteListEntry.row_no)).all()
     assert [e.firm_id for e in entries[:2]] == [firm.id, named_firms["山东华泰机械有限公司"].id]

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.accounts import users as accounts
-from ..domain.core.workdays import local_date
+from ..domain.core.workdays import load_calendar, local_date, local_midnight_utc
 from ..domain.firms.records import set_firm_name
 from ..domain.firms.uscc import make as make_uscc
 from ..domain.requests import financing, leads, routing
 from ..domain.requests.sweep import sweep
-from ..models import Bank, FinancingRequest, Firm, History, Lead, ProductKind, Township, User
+from ..models import Bank, FinancingRequest, Firm, Lead, ProductKind, Township, User, utcnow
+from ..models.base import clock_at
 from .names import unique_company_names
 
 DEMO_PASSWORD = "demo-2026-pass"
@@ -50,7 +51,7 @@ def make_firms(session: Session, count: int, rng: random.Random) -> list[Firm]:
         used.add(code)
         firm = Firm(uscc=code, township_id=townships[i % len(townships)].id, industry=industry,
                     size=rng.choice(["micro", "small", "small", "medium", "large"]),
-                    founded_year=rng.randint(1995, 2024), has_bank_loan=rng.random() < 0.7,
+                    founded_year=rng.randint(1995, 2024), has_bank_loan=rng.random() < 0.55,
                     tax_credit_grade=rng.choice(["A", "A", "B", "M", None]),
                     contact_person=rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["经理", "总", "会计", "主任"]),
                     contact_phone=f"13{rng.randint(100000000, 999999999)}")
@@ -86,30 +87,109 @@ def make_accounts(session: Session, firm: Firm) -> list[DemoAccount]:
     return out
 
 
+class Clock:
+    """The demo's story time: moments on Beijing working days, from the policy's first month to just before now.
+    Each step of the story runs under `clock_at(moment)`, so the domain functions stamp it as they insert it."""
+
+    def __init__(self, session: Session, rng: random.Random):
+        self.calendar = load_calendar(session)
+        self.rng = rng
+        self.now = utcnow() - timedelta(minutes=5)
+        self.today = local_date(self.now)
+
+    def at(self, day: date, hour: int = 9, minute: int = 0) -> datetime:
+        """A naive-UTC moment at `hour:minute` Beijing time on `day`."""
+        return local_midnight_utc(day) + timedelta(hours=hour, minutes=minute)
+
+    def office(self, day: date) -> datetime:
+        return self.at(day, self.rng.randint(9, 16), self.rng.randint(0, 59))
+
+    def workdays_after(self, moment: datetime, days: int) -> datetime:
+        """Office hours `days` working days after `moment` (0: later the same day, or the next working day)."""
+        day = local_date(moment)
+        if days == 0:
+            later = moment + timedelta(hours=self.rng.randint(1, 4), minutes=self.rng.randint(0, 59))
+            if self.calendar.is_workday(day) and later < self.at(day, 18):
+                return later
+            days = 1
+        return self.office(self.calendar.add_workdays(day, days))
+
+    def working_days(self, first: date, last: date) -> list[date]:
+        days, d = [], first
+        while d <= last:
+            if self.calendar.is_workday(d):
+                days.append(d)
+            d += timedelta(days=1)
+        return days
+
+    def months(self) -> list[date]:
+        """Every month from the policy's start (2021-01) to the current one."""
+        out, m = [], STORY_START
+        while m <= self.today.replace(day=1):
+            out.append(m)
+            m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+        return out
+
+
+STORY_START = date(2021, 1, 1)
+# Working days from routing to the claim (the deadline is 2): now and then a bank is late.
+CLAIM_LAG = [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 4]
+
+
+class Story:
+    """Steps of a lead's life, each at its own moment, stopping at the first one that would lie in the future."""
+
+    def __init__(self, session: Session, clock: Clock, start: datetime, fast: bool = False):
+        self.session, self.clock, self.t, self.fast = session, clock, start, fast
+
+    def step(self, workdays: int, action) -> bool:
+        """Run `action()` `workdays` working days after the previous step (under the clock; at most one when the
+        story is `fast`); False if too late."""
+        moment = self.clock.workdays_after(self.t, min(workdays, 1) if self.fast else workdays)
+        if moment > self.clock.now:
+            return False
+        with clock_at(moment):
+            action()
+        self.t = moment
+        return True
+
+
 def work_lead(session: Session, manager: User, lead_id: int, stage: str, *, decline_code, offer_terms,
-              contact_note: str = ""):
+              contact_note: str = "", story: Story | None = None):
     """Work a claimed lead as its bank would, up to `stage` (claimed, contacted, in_review, declined, or anything
-    else = approved). `decline_code()` and `offer_terms()` are called only when needed. Returns the offer, if any."""
+    else = approved), each step a few working days after the last on the `story`'s clock (at once without one).
+    `decline_code()` and `offer_terms()` are called only when needed. Returns the offer, if any."""
+    rng = story.clock.rng if story else None
+    done: dict = {}
+
+    def step(days_choices, action) -> bool:
+        if story is None:
+            action()
+            return True
+        return story.step(rng.choice(days_choices), action)
+
     if stage == "claimed":
         return None
-    leads.record_contact(session, manager, lead_id, contact_note)
-    if stage == "contacted":
+    if not step([0, 1, 1, 2], lambda: leads.record_contact(session, manager, lead_id, contact_note)) \
+            or stage == "contacted":
         return None
-    leads.start_review(session, manager, lead_id)
-    if stage == "in_review":
+    if not step([1, 2, 3], lambda: leads.start_review(session, manager, lead_id)) or stage == "in_review":
         return None
     if stage == "declined":
-        leads.decline(session, manager, lead_id, decline_code(), "")
+        step([2, 3, 5], lambda: leads.decline(session, manager, lead_id, decline_code(), ""))
         return None
-    return leads.approve(session, manager, lead_id, **offer_terms())
+    step([2, 3, 5, 8], lambda: done.setdefault("offer", leads.approve(session, manager, lead_id, **offer_terms())))
+    return done.get("offer")
 
 
-def _advance(session: Session, lead: Lead, stage: str, managers: dict[int, User], rng: random.Random) -> None:
+def _advance(session: Session, lead: Lead, stage: str, managers: dict[int, User], rng: random.Random,
+             story: Story) -> None:
     """Work a lead as its bank would, up to `stage` ("expired" leaves it unclaimed for the sweep)."""
     if stage == "expired":
         return
     manager = managers[lead.bank_id]
-    leads.claim(session, manager, lead.id)
+    if not story.step(rng.choice(CLAIM_LAG), lambda: leads.claim(session, manager, lead.id)):
+        return
     req = lead.request
 
     def offer_terms():
@@ -117,122 +197,166 @@ def _advance(session: Session, lead: Lead, stage: str, managers: dict[int, User]
         return {"amount_yuan": max(amount, 10000), "term_months": req.term_months,
                 "rate_pct": Decimal(rng.choice(["3.45", "3.65", "3.85", "4.10", "4.35"]))}
 
-    work_lead(session, manager, lead.id, stage, offer_terms=offer_terms, decline_code=lambda: rng.choice(
+    work_lead(session, manager, lead.id, stage, offer_terms=offer_terms, story=story, decline_code=lambda: rng.choice(
         ["collateral", "credit_record", "credit_policy", "over_capacity", "documents", "unreachable"]))
+
+
+OUTCOMES = (["draft"] * 3 + ["routed"] * 6 + ["claimed"] * 3 + ["contacted"] * 3 + ["in_review"] * 3
+            + ["offered"] * 4 + ["accepted"] * 3 + ["disbursed"] * 2 + ["funded"] * 8 + ["declined"] * 3
+            + ["withdrawn"] * 1)
+SETTLED = [o for o in OUTCOMES if o not in ("draft", "routed")]  # older requests no longer wait for anyone
+
+
+def _per_month(months: list[date], count: int, rng: random.Random) -> list[int]:
+    """How many requests each month gets: use of the platform grows over the years and varies month to month;
+    every month has some when there are enough requests (three at least: a first loan, a decline, one more)."""
+    weights = [1 + 0.05 * i for i in range(len(months))]
+    floor = 3 if count >= 3 * len(months) else 0
+    shares = [floor] * len(months)
+    for i in rng.choices(range(len(months)), weights=weights, k=count - floor * len(months)):
+        shares[i] += 1
+    return shares
 
 
 def make_requests(session: Session, firms: list[Firm], count: int, rng: random.Random,
                   on_behalf: dict[int, User], firm_user: User, tick=lambda: None) -> None:
+    """`count` requests from 2021-01 to today, each filed on a working day and worked by the banks step by step
+    over the working days after it (claims mostly within the 2-day deadline, some late, decisions days later);
+    the clocks are swept at the end of every month, so unclaimed leads expire and move on when they would have."""
     kinds = [k.code for k in session.scalars(select(ProductKind))]
     managers = {u.bank_id: u for u in session.scalars(select(User).where(User.role == "bank_manager"))}
-    ctx = routing.load_context(session)
-    outcomes = (["draft"] * 3 + ["routed"] * 6 + ["claimed"] * 3 + ["contacted"] * 3 + ["in_review"] * 3
-                + ["offered"] * 4 + ["accepted"] * 3 + ["disbursed"] * 2 + ["funded"] * 8 + ["declined"] * 3
-                + ["withdrawn"] * 1)
-    for i in range(count):
-        tick()
-        firm = firms[0] if i < 6 else rng.choice(firms)
-        actor = firm_user if firm.id == firm_user.firm_id else on_behalf[firm.township_id]
-        outcome = rng.choice(outcomes)
-        amount_wan = rng.choice([20, 50, 80, 100, 150, 200, 300, 500, 800, 1000, 2000, 3000])
+    clock = Clock(session, rng)
+    months = clock.months()
+    no_loan = [f for f in firms[1:] if not f.has_bank_loan]  # first-loan candidates, one month's first loan each
+    rng.shuffle(no_loan)
+    demo_firm_requests = 0
+    for index, (month, n) in enumerate(zip(months, _per_month(months, count, rng))):
+        last = min(date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1), clock.today)
+        days = clock.working_days(month, last) or [month]
+        recent = (clock.today - month).days < 62
+        # The month's first loan is filed in its first days and moves briskly, so even last month's is paid out.
+        filed = sorted(clock.office(rng.choice(days[1:] or days)) for _ in range(n - 1)) + [clock.office(days[0])]
+        filed = filed[-1:] + filed[:-1] if n else []
+        first_loan_done = declined_done = False
+        if month.month % 3 == 1 or index == 0:  # a routing context a quarter: reloading it per day costs seconds
+            with clock_at(clock.at(days[0], 8)):
+                ctx = routing.load_context(session, days[0])
+        for slot, moment in enumerate(filed):
+            tick()
+            if moment > clock.now:
+                moment = clock.now - timedelta(hours=1)
+            outcome = rng.choice(OUTCOMES if recent else SETTLED)
+            firm = rng.choice(firms)
+            fast = False
+            while no_loan and no_loan[-1].has_bank_loan:  # got a loan meanwhile through an ordinary request
+                no_loan.pop()
+            if not first_loan_done and no_loan and slot < 4:  # a first loan each month; try again if unmatched
+                outcome, firm, fast = "funded", no_loan.pop(), True
+            elif not declined_done:
+                outcome, declined_done = "declined", True
+            elif demo_firm_requests < 6:  # the demo enterprise account's six requests, whatever the demo's size
+                firm, demo_firm_requests = firms[0], demo_firm_requests + 1
+            req = _one_request(session, firm, moment, outcome, rng, kinds, managers, on_behalf, firm_user, clock,
+                               ctx, fast)
+            first_loan_done = first_loan_done or (fast and any(lead.state == "disbursed" for lead in req.leads))
+        sweep_at = clock.at(last, 19)
+        # The clocks run at each quarter's end, and every month of the last half-year (the lists people look at).
+        if sweep_at < clock.now and (month.month % 3 == 0 or (clock.today - month).days < 190):
+            with clock_at(sweep_at):
+                sweep(session, sweep_at, commit=False)
+
+
+def _one_request(session: Session, firm: Firm, moment: datetime, outcome: str, rng: random.Random, kinds: list[str],
+                 managers: dict[int, User], on_behalf: dict[int, User], firm_user: User, clock: Clock,
+                 ctx: routing.RoutingContext, fast: bool = False) -> FinancingRequest:
+    actor = firm_user if firm.id == firm_user.firm_id else on_behalf[firm.township_id]
+    amount_wan = rng.choice([20, 50, 80, 100, 150, 200, 300, 500, 800, 1000, 2000, 3000])
+    if fast:  # a first loan: a small firm's first credit, within what the products lend to such firms
+        amount_wan = rng.choice([20, 30, 50, 80, 100])
+    with clock_at(moment):
         req = financing.file_request(
             session, actor, firm, amount_yuan=amount_wan * 10000, term_months=rng.choice([3, 6, 12, 12, 24, 36]),
             purpose=rng.choice(PURPOSES), collateral=rng.choice(["none", "property", "equipment", "guarantee",
                                                                   "receivables", "patent"]),
-            products_of_interest=rng.sample(kinds, rng.randint(0, 2)), submit=outcome != "draft")
-        if req.state != "routed":
-            continue
-        ctx = routing.load_context(session) if i % 50 == 0 else ctx
-        first, *others = req.leads
-        if outcome == "routed":
-            continue
-        if outcome == "withdrawn":
-            financing.withdraw(session, actor, req.id)
-            continue
-        stage = {"offered": "approved", "accepted": "approved", "disbursed": "approved", "funded": "approved"}.get(
-            outcome, outcome)
-        _advance(session, first, stage, managers, rng)
-        for other in others:
-            _advance(session, other, rng.choice(["claimed", "declined", "in_review", "expired"]), managers, rng)
-        if outcome in ("accepted", "disbursed", "funded") and first.offer is not None:
-            financing.accept_offer(session, actor, first.offer.id)
-            if outcome in ("disbursed", "funded"):
-                leads.disburse(session, managers[first.bank_id], first.id, first.offer.amount,
-                               local_date())  # _spread_in_time moves it back with the story
-            if outcome == "funded":
-                financing.confirm_funded(session, actor, req.id)
-        _spread_in_time(session, req, rng.randint(0, 170), rng)
-
-
-def _spread_in_time(session: Session, req: FinancingRequest, days_ago: int,
-                    rng: random.Random | None = None) -> None:
-    """Move a request's timestamps back so the demo covers half a year, and give each bank step a realistic pace:
-    the claim hours to a few days after routing (now and then past the deadline), contact and the decision days
-    later. Each timestamp moves back by `days_ago` and on by the lags of the steps that came before it, so the
-    story, the history and the figures stay in order and nothing lands in the future."""
-    if days_ago == 0:
-        return
-    delta = timedelta(days=days_ago)
-    session.flush()
-    rng = rng or random.Random(req.id)
-    first = req.leads[0] if req.leads else None
-    steps = []  # (original time of a step, lag added to everything at or after it)
-    if first is not None and days_ago > 2:
-        budget = delta - timedelta(hours=2)
-        for original, lag in ((first.claimed_at, timedelta(hours=rng.choice([2, 4, 6, 20, 30, 44, 70, 100]))),
-                              (first.contacted_at, timedelta(hours=rng.choice([3, 8, 24, 48, 72]))),
-                              (first.decided_at, timedelta(days=rng.choice([1, 2, 3, 5, 8])))):
-            if original is None or lag > budget:
-                break
-            steps.append((original, lag))
-            budget -= lag
-
-    def moved(t: datetime) -> datetime:
-        return t - delta + sum((lag for original, lag in steps if t >= original), timedelta())
-
-    for attr in ("created_at", "submitted_at", "updated_at"):
-        if getattr(req, attr):
-            setattr(req, attr, moved(getattr(req, attr)))
-    for lead in req.leads:
-        for attr in ("created_at", "claimed_at", "contacted_at", "decided_at"):
-            if getattr(lead, attr):
-                setattr(lead, attr, moved(getattr(lead, attr)))
-        if lead.claim_deadline:
-            lead.claim_deadline -= delta
-        if lead.offer:
-            lead.offer.created_at = moved(lead.offer.created_at)
-        if lead.disbursed_at:
-            earliest = lead.decided_at.date() if lead.decided_at else lead.disbursed_at
-            latest = date.today() - timedelta(days=max(0, days_ago - 10))
-            lead.disbursed_at = max(earliest, min(lead.disbursed_at, latest))
-    for h in session.scalars(select(History).where(History.request_id == req.id)):
-        h.at = moved(h.at)
+            products_of_interest=rng.sample(kinds, rng.randint(0, 2)), submit=outcome != "draft",
+            today=local_date(moment), ctx=ctx)
+    if req.state != "routed" or outcome == "routed":
+        return req
+    first, *others = req.leads
+    story = Story(session, clock, moment, fast)
+    if outcome == "withdrawn":
+        story.step(rng.choice([1, 2, 3]), lambda: financing.withdraw(session, actor, req.id))
+        return req
+    stage = {"offered": "approved", "accepted": "approved", "disbursed": "approved", "funded": "approved"}.get(
+        outcome, outcome)
+    _advance(session, first, stage, managers, rng, story)
+    for other in others:
+        _advance(session, other, rng.choice(["claimed", "declined", "in_review", "expired"]), managers, rng,
+                 Story(session, clock, moment))
+    if outcome not in ("accepted", "disbursed", "funded") or first.offer is None:
+        return req
+    if not story.step(rng.choice([0, 1, 2]), lambda: financing.accept_offer(session, actor, first.offer.id)):
+        return req
+    if outcome in ("disbursed", "funded") and story.step(rng.choice([2, 3, 5, 8]), lambda: leads.disburse(
+            session, managers[first.bank_id], first.id, first.offer.amount, local_date(utcnow()))):
+        if outcome == "funded":
+            story.step(rng.choice([0, 1, 2]), lambda: financing.confirm_funded(session, actor, req.id))
+    return req
 
 
 def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2021,
-          progress=None) -> list[DemoAccount]:
+          progress=None, phases=None) -> list[DemoAccount]:
     """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
-    `progress(n)` is called once per request and once per feature builder (for a progress bar)."""
+    `progress(n)` is called once per request and once per feature builder (for a progress bar); `phases` (a
+    scale.Progress) is told each phase as it starts, for a bar per phase.
+    The story runs in time order: firms and accounts at the end of 2020, the white lists, product rules and the
+    banks' monthly reports before any request is routed (so routing sees them), then five years of requests."""
     rng = random.Random(seed)
-    firm_rows = make_firms(session, firms, rng)
-    demo_accounts = make_accounts(session, firm_rows[0])
-    session.flush()
-    on_behalf = {u.township_id: u for u in session.scalars(select(User).where(User.role == "township"))}
-    firm_user = session.scalar(select(User).where(User.username == "firm"))
-    tick = (lambda: progress(1)) if progress else (lambda: None)
-    make_requests(session, firm_rows, requests, rng, on_behalf, firm_user, tick)
-    session.flush()
-    for builder in extra_builders():
-        tick()
+
+    def tick():
+        if progress:
+            progress(1)
+        if phases:
+            phases.advance(1)
+
+    def phase(label: str, total: int) -> None:
+        if phases:
+            phases.phase(label, total)
+
+    phase("企业与账户", 1)
+    with clock_at(local_midnight_utc(date(2020, 12, 1)) + timedelta(hours=9)):
+        firm_rows = make_firms(session, firms, rng)
+        demo_accounts = make_accounts(session, firm_rows[0])
+        session.flush()
+    if phases:
+        phases.advance(1)
+    phase("白名单、产品、月报", len(PREPARE_BUILDERS))
+    for builder in extra_builders(PREPARE_BUILDERS):  # each sets its own moments
         builder(session, random.Random(seed))
         session.flush()
+        tick()
+    on_behalf = {u.township_id: u for u in session.scalars(select(User).where(User.role == "township"))}
+    firm_user = session.scalar(select(User).where(User.username == "firm"))
+    phase("需求（2021 年起）", requests)
+    make_requests(session, firm_rows, requests, rng, on_behalf, firm_user, tick)
+    session.flush()
+    phase("对接会、评价、通报", len(EXTRA_BUILDERS))
+    for builder in extra_builders(EXTRA_BUILDERS):
+        builder(session, random.Random(seed))
+        session.flush()
+        tick()
     return demo_accounts
 
 
-# Feature modules add their demo data here: "module:function", each called as function(session, rng).
-EXTRA_BUILDERS: list[str] = [
+# Built before the first request is routed (white lists give routing's white-list points; the reports its
+# target gap). Each called as function(session, rng).
+PREPARE_BUILDERS: list[str] = [
     "matchmaker.demo.whitelists:build_demo",
     "matchmaker.demo.products:build_demo",
+    "matchmaker.demo.reports:build_data",
+]
+# Feature modules add their demo data here: "module:function", each called as function(session, rng).
+EXTRA_BUILDERS: list[str] = [
     "matchmaker.demo.core:sweep_demo",
     "matchmaker.demo.events:build_demo",
     "matchmaker.demo.outcomes:build_demo",
@@ -242,16 +366,20 @@ EXTRA_BUILDERS: list[str] = [
 ]
 
 
-def extra_builders():
+def builder_count() -> int:
+    """Feature builders run by `build` (one progress tick each)."""
+    return len(PREPARE_BUILDERS) + len(EXTRA_BUILDERS)
+
+
+def extra_builders(specs: list[str] | None = None):
     import importlib
 
-    for spec in EXTRA_BUILDERS:
+    for spec in (EXTRA_BUILDERS if specs is None else specs):
         module, func = spec.split(":")
         yield getattr(importlib.import_module(module), func)
 
 
-
 def sweep_demo(session: Session, rng) -> None:
-    """Run the clocks once over the demo's half-year of requests: old unclaimed leads expire and move on, old
-    claimed leads are escalated (so the overdue list has content)."""
+    """Run the clocks once more now, after the story's monthly sweeps: recent unclaimed leads past their deadline
+    expire and move on, claimed leads with no contact are escalated (so the overdue list has content)."""
     sweep(session, commit=False)

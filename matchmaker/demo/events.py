@@ -15,8 +15,9 @@ from ..domain.events import intentions as event_intentions
 from ..domain.events import invitations as event_invitations
 from ..domain.events import organising as events
 from ..domain.requests import financing, leads
-from ..models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township, User
-from .core import _spread_in_time, work_lead
+from ..models import Bank, EventIntention, Firm, MatchmakingEvent, Product, Township, User, utcnow
+from ..models.base import clock_at
+from .core import Clock, Story, work_lead
 
 STAGES = ("disbursed", "approved", "declined", "in_review", "contacted", "claimed")
 
@@ -40,8 +41,8 @@ def _event(session: Session, actor: User, banks: list[Bank], title: str, kind: s
 
 
 def _work(session: Session, intention: EventIntention, stage: str, officials: dict[int, User],
-          rng: random.Random) -> None:
-    """Move an intention's lead along as its bank would, up to `stage`."""
+          rng: random.Random, story: Story) -> None:
+    """Move an intention's lead along as its bank would, up to `stage`, over the working days after the event."""
     lead = intention.lead
     manager = session.get(User, lead.manager_id)
 
@@ -50,50 +51,42 @@ def _work(session: Session, intention: EventIntention, stage: str, officials: di
         return {"amount_yuan": amount, "rate_pct": Decimal("3.85"), "term_months": 12}
 
     offer = work_lead(session, manager, lead.id, stage, contact_note="已电话联系企业，约定上门调查",
-                      offer_terms=offer_terms,
+                      offer_terms=offer_terms, story=story,
                       decline_code=lambda: rng.choice(["collateral", "credit_policy", "documents"]))
-    if stage == "disbursed" and offer is not None:
-        financing.accept_offer(session, officials[intention.firm.township_id], offer.id)
-        leads.disburse(session, manager, lead.id, offer.amount, local_date())
+    if stage == "disbursed" and offer is not None and story.step(1, lambda: financing.accept_offer(
+            session, officials[intention.firm.township_id], offer.id)):
+        story.step(rng.choice([2, 3, 5]), lambda: leads.disburse(session, manager, lead.id, offer.amount,
+                                                                 local_date(utcnow())))
 
 
 def _hold(session: Session, event: MatchmakingEvent, organiser: User, firms: list[Firm], walk_in: Firm | None,
-          managers: dict[int, User], officials: dict[int, User], rng: random.Random, stages: list[str]) -> None:
-    """Invite, reply, check in, register a walk-in and record one intention per stage (the event is today)."""
-    rows = event_invitations.send_invitations(session, organiser, event, [f.id for f in firms])
-    for row in rows:
-        row.state = rng.choice(["accepted", "accepted", "accepted", "declined", "invited"])
-        row.responded_at = None if row.state == "invited" else row.invited_at
+          managers: dict[int, User], officials: dict[int, User], rng: random.Random, stages: list[str],
+          clock: Clock) -> None:
+    """Invite (ten days before), reply, check in, register a walk-in and record one intention per stage on the
+    event's day, then work the intentions' leads over the working days after it: each at its own moment."""
+    day = event.starts_at.date()
+    with clock_at(clock.at(day - timedelta(days=10), 10)):
+        rows = event_invitations.send_invitations(session, organiser, event, [f.id for f in firms])
+        for row in rows:
+            row.state = rng.choice(["accepted", "accepted", "accepted", "declined", "invited"])
+            row.responded_at = None if row.state == "invited" else row.invited_at + timedelta(days=rng.randint(1, 4))
     came = [r for r in rows if r.state == "accepted"]
-    for row in came:
-        event_checkin.check_in(session, organiser, event, row.id)
-    if walk_in is not None:
-        came.append(event_checkin.walk_in(session, organiser, event, walk_in.id))
+    with clock_at(clock.at(day, 8, 40)):
+        for row in came:
+            event_checkin.check_in(session, organiser, event, row.id)
+        if walk_in is not None:
+            came.append(event_checkin.walk_in(session, organiser, event, walk_in.id))
     banks = [eb.bank for eb in event.banks]
     for stage, row in zip(stages, came):
         bank = rng.choice(banks)
         product = session.scalar(select(Product).where(Product.bank_id == bank.id, Product.active.is_(True))
                                  .order_by(Product.id).limit(1))
-        intention = event_intentions.record_intention(
-            session, organiser, event, firm_id=row.firm_id, bank_id=bank.id, product_id=product.id,
-            amount_yuan=rng.choice([100, 200, 300, 500, 800, 1000]) * 10000, kind=rng.choice(["signing", "contact"]),
-            manager_id=managers[bank.id].id)
-        _work(session, intention, stage, officials, rng)
-
-
-def _move_back(session: Session, event: MatchmakingEvent, days: int) -> None:
-    """Shift a held event and everything it produced `days` into the past."""
-    session.flush()
-    delta = timedelta(days=days)
-    event.starts_at -= delta
-    for row in session.scalars(select(EventInvitation).where(EventInvitation.event_id == event.id)):
-        row.invited_at -= delta + timedelta(days=10)
-        row.responded_at = row.responded_at - delta if row.responded_at else None
-        if row.checked_in_at:  # arrivals in the half hour before the start (stored as UTC)
-            row.checked_in_at = event.starts_at - timedelta(hours=8, minutes=row.id % 30)
-    for row in session.scalars(select(EventIntention).where(EventIntention.event_id == event.id)):
-        row.created_at -= delta
-        _spread_in_time(session, row.lead.request, days)
+        with clock_at(clock.at(day, 11)):
+            intention = event_intentions.record_intention(
+                session, organiser, event, firm_id=row.firm_id, bank_id=bank.id, product_id=product.id,
+                amount_yuan=rng.choice([100, 200, 300, 500, 800, 1000]) * 10000,
+                kind=rng.choice(["signing", "contact"]), manager_id=managers[bank.id].id)
+        _work(session, intention, stage, officials, rng, Story(session, clock, clock.at(day, 11)))
 
 
 def build_demo(session: Session, rng: random.Random) -> None:
@@ -130,13 +123,15 @@ def build_demo(session: Session, rng: random.Random) -> None:
         (officials[second.id], rng.sample(banks, 1), f"{second.name}首贷培植产品路演", "roadshow", None, second, 20,
          firms_of(second, n=8), ["disbursed", "claimed", "contacted"]),
     ]
+    clock = Clock(session, rng)
     for organiser, event_banks, title, kind, industry, township, days_ago, invited, stages in past:
-        event = _event(session, organiser, event_banks, title, kind, at(today, 9), 60, industry,
-                       township.id if township else None)
+        day = clock.calendar.add_workdays(today - timedelta(days=days_ago + 1), 1)  # a working day
+        with clock_at(clock.at(day - timedelta(days=20), 10)):
+            event = _event(session, organiser, event_banks, title, kind, at(day, 9), 60, industry,
+                           township.id if township else None)
         on_list = {f.id for f in invited}
         walk_in = next((f for f in firms_of(township, n=40) if f.id not in on_list), None) if township else None
-        _hold(session, event, organiser, invited, walk_in, managers, officials, rng, stages)
-        _move_back(session, event, days_ago)
+        _hold(session, event, organiser, invited, walk_in, managers, officials, rng, stages, clock)
 
     today_event = _event(session, official, banks[:3], f"{home.name}银企面对面（今日）", "township",
                          at(today, 14), 30, None, home.id)
@@ -144,12 +139,15 @@ def build_demo(session: Session, rng: random.Random) -> None:
     for row in rows[:2]:
         event_checkin.check_in(session, official, today_event, row.id)
 
-    soon = _event(session, official, rng.sample(banks, 3), f"{home.name}“首贷户”专场对接会", "township",
+    # The showcase bank (manager17's) takes part in both upcoming events, whatever the demo's size.
+    showcase = [b for b in banks if b.seq == 17]
+    others = [b for b in banks if b.seq != 17]
+    soon = _event(session, official, showcase + rng.sample(others, 3 - len(showcase)), f"{home.name}“首贷户”专场对接会", "township",
                   at(today + timedelta(days=7), 9), 40, None, home.id)
     first_loan = event_invitations.candidates(session, official, soon, event_invitations.InviteFilters(
         first_loan=True))[:15]
     demo_firm = firms_of(home, n=1)
     event_invitations.send_invitations(session, official, soon, [f.id for f in first_loan + demo_firm])
-    _event(session, district, rng.sample(banks, 5), "大健康医疗器械产业银企对接会", "industry",
+    _event(session, district, showcase + rng.sample(others, 5 - len(showcase)), "大健康医疗器械产业银企对接会", "industry",
            at(today + timedelta(days=14), 9), 80, "health_devices", None)
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.banks import bulletins, monthly_reports, periods, report_deadlines, targets
 from ..domain.banks.periods import add_months, local_date
 from ..models import Bank, BankTarget, MonthlyReport, User, utcnow
+from ..models.base import clock_at
 from . import listing
 
 BASELINE = date(2020, 12, 1)
@@ -127,21 +128,30 @@ def set_later_targets(session: Session, district: User, today: date) -> None:
     last = {t.bank_id: t for t in session.scalars(select(BankTarget).where(BankTarget.year == 2023))}
     for year in range(2024, today.year + 1):
         growth = Decimal("1.08") ** (year - 2023)
-        targets.set_targets(session, district, year, {
-            bank_id: ((t.industrial_loans_yi * growth).quantize(Decimal("0.01")), t.ldr_pct)
-            for bank_id, t in last.items()})
+        with clock_at(periods.utc_start(date(year, 1, 12)) + timedelta(hours=10)):
+            targets.set_targets(session, district, year, {
+                bank_id: ((t.industrial_loans_yi * growth).quantize(Decimal("0.01")), t.ldr_pct)
+                for bank_id, t in last.items()})
 
 
-def build_demo(session: Session, rng: random.Random) -> None:
+def build_data(session: Session, rng: random.Random) -> None:
+    """Targets after the appendix, every bank's monthly reports and the listing pool: before any request is
+    routed, so routing's target gap reads them."""
     today = local_date(utcnow())
     district = session.scalar(select(User).where(User.role == "district").order_by(User.id))
     if district is not None:
         set_later_targets(session, district, today)
-    months = build_reports(session, rng, today)
+    build_reports(session, rng, today)
     listing.build_demo(session, rng)
+
+
+def build_demo(session: Session, rng: random.Random) -> None:
+    """Bulletins issued from everyone's data (the platform's too), a correction after one, report reminders."""
+    today = local_date(utcnow())
+    district = session.scalar(select(User).where(User.role == "district").order_by(User.id))
     if district is None:
         return
-    last = months[-1]
+    last = add_months(date(today.year, today.month, 1), -1)
     issued = [("monthly", "2022-03", date(2022, 4, 15)), ("quarterly", "2022Q1", date(2022, 4, 22)),
               ("annual", "2022", date(2023, 1, 31))]
     latest_month = periods.parse("monthly", periods.month_key(add_months(last, -1)))
@@ -149,8 +159,8 @@ def build_demo(session: Session, rng: random.Random) -> None:
                    + timedelta(days=3)))
     for kind, key, on in issued:
         period = periods.parse(kind, key)
-        bulletin = bulletins.issue(session, district, period, today=on)
-        bulletin.issued_at = datetime.combine(on, time(2, 0))
+        with clock_at(datetime.combine(on, time(2, 0))):
+            bulletins.issue(session, district, period, today=on)
     # A correction after the March 2022 bulletin was issued: the bulletin stays, the page shows what changed.
     bank = session.scalar(select(Bank).where(Bank.seq == 3))
     _correct(session, bank.id, date(2022, 3, 1), datetime(2022, 5, 9, 2, 30), Decimal("1.035"),

@@ -3,15 +3,18 @@ itself, and one 2024 file left waiting in preview with names written a little di
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import resolve_thresholds
+from ..domain.core.workdays import local_midnight_utc
 from ..domain.whitelists.batches import ImportRejected, Thresholds, commit_rows, compare, resolve_rows, stage
 from ..domain.whitelists.checking import CheckedFile
 from ..models import Firm, User
+from ..models.base import clock_at
 from ..models.whitelists import PORTRAIT_KINDS, PROJECT_KINDS, WHITELIST_KINDS
 from .names import other_char_typo, spelling_variant
 
@@ -35,7 +38,8 @@ def build_demo(session: Session, rng: random.Random) -> None:
             members[0] = firms[0]  # the demo enterprise account is on a few lists
         for year in ("2021", "2022", "2023")[rng.randint(0, 1):]:
             rows = [_demo_row(kind, firm, n, rng) for n, firm in enumerate(members, start=2)]
-            commit_rows(session, district, kind, year, f"{WHITELIST_KINDS[kind]}{year}.xlsx", rows)
+            with clock_at(local_midnight_utc(date(int(year), 3, 1)) + timedelta(hours=10)):
+                commit_rows(session, district, kind, year, f"{WHITELIST_KINDS[kind]}{year}.xlsx", rows)
             members = [f for f in members if rng.random() > 0.12] + rng.sample(firms, max(1, size // 8))
             members = list(dict.fromkeys(members))
     _demo_pending_import(session, firms, district, rng)

@@ -1,7 +1,7 @@
 """All models, imported here so that Base.metadata knows every table."""
 from .api import ApiIdempotency, ApiToken, WebhookEndpoint  # noqa: F401
 from .audit import AuditCheck, History  # noqa: F401
-from .banks import Bank, BankTarget  # noqa: F401
+from .banks import Bank, BankBase, BankTarget  # noqa: F401
 from .base import Base, utcnow  # noqa: F401
 from .claims import ClaimCode, FirmClaim, TownshipMove  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
@@ -20,4 +20,4 @@ from .reports import Bulletin, ListingCandidate, MonthlyReport  # noqa: F401
 from .requests import FinancingRequest, Lead, Offer  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .users import User  # noqa: F401
-from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport  # noqa: F401
+from .whitelists import FirmAlias, WhiteListBatch, WhiteListEntry, WhiteListImport, WhiteListImportRow  # noqa: F401

@@ -6,24 +6,26 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, utcnow
 from .places import Township
 
-FIRM_SIZES = {"micro": "微型", "small": "小型", "medium": "中型", "large": "大型"}
+# Labels are Chinese msgids (shown through gettext: the `t` filter, web/fields.py choices).
+FIRM_SIZES = {"micro": N_("微型"), "small": N_("小型"), "medium": N_("中型"), "large": N_("大型")}
 TAX_CREDIT_GRADES = ("A", "B", "M", "C", "D")
 INDUSTRIES = {
-    "new_materials": "新材料",
-    "water_treatment": "环保水处理剂",
-    "textiles": "高端纺织服装",
-    "health_devices": "大健康医疗器械",
-    "chemicals": "化工",
-    "machinery": "机械制造",
-    "food": "食品加工",
-    "construction": "建材建筑",
-    "agriculture": "现代农业",
-    "services": "商贸服务",
-    "it": "信息技术",
-    "other": "其他",
+    "new_materials": N_("新材料"),
+    "water_treatment": N_("环保水处理剂"),
+    "textiles": N_("高端纺织服装"),
+    "health_devices": N_("大健康医疗器械"),
+    "chemicals": N_("化工"),
+    "machinery": N_("机械制造"),
+    "food": N_("食品加工"),
+    "construction": N_("建材建筑"),
+    "agriculture": N_("现代农业"),
+    "services": N_("商贸服务"),
+    "it": N_("信息技术"),
+    "other": N_("其他"),
 }
 
 

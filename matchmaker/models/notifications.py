@@ -33,6 +33,7 @@ class Notification(Base):
         Index("ix_notification_unread", "user_id", postgresql_where=text("read_at IS NULL"),
               sqlite_where=text("read_at IS NULL")),
         Index("ix_notification_user_created", "user_id", "created_at"),
+        Index("ix_notification_kind_link", "kind", "link"),  # report reminders sent for a month (/reports/status)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

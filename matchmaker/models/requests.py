@@ -63,7 +63,7 @@ class FinancingRequest(Base):
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)  # latest first
 
     firm: Mapped[Firm] = relationship(lazy="joined")
     leads: Mapped[list["Lead"]] = relationship(back_populates="request", order_by="Lead.rank")
@@ -78,7 +78,8 @@ class Lead(Base):
 
     __tablename__ = "lead"
     __table_args__ = (Index("ix_lead_bank_state", "bank_id", "state"),  # a bank's inbox tabs
-                      Index("ix_lead_updated_at_id", "updated_at", "id"))  # the API's incremental sync
+                      Index("ix_lead_updated_at_id", "updated_at", "id"),  # the API's incremental sync
+                      Index("ix_lead_created_at", "created_at"))  # leads routed in a period (bulletins)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("financing_request.id"), index=True)

@@ -6,17 +6,19 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, utcnow
 from .firms import Firm
 from .places import Township
 
+# Labels are Chinese msgids: shown through gettext (the `t` filter in templates).
 ROLES = {
-    "enterprise": "企业用户",
-    "bank_manager": "客户经理",
-    "bank_admin": "支行管理员",
-    "township": "镇街/金融辅导队",
-    "district": "区地方金融监管局",
+    "enterprise": N_("企业用户"),
+    "bank_manager": N_("客户经理"),
+    "bank_admin": N_("支行管理员"),
+    "township": N_("镇街/金融辅导队"),
+    "district": N_("区地方金融监管局"),
 }
 BANK_ROLES = ("bank_manager", "bank_admin")
 
@@ -40,6 +42,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     password_changed_at: Mapped[datetime | None] = mapped_column()
+    # The language the user chose in the navigation (matchmaker/web/i18n.py LOCALES); None: not chosen yet.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     firm: Mapped[Firm | None] = relationship(lazy="joined")
     bank: Mapped[Bank | None] = relationship(lazy="joined")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, func, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from .base import Base, JSONType, utcnow
 from .firms import Firm
@@ -64,6 +64,7 @@ class WhiteListEntry(Base):
     """One firm (firm lists) or one project of an owner firm (project lists) in one batch."""
 
     __tablename__ = "whitelist_entry"
+    __table_args__ = (Index("ix_whitelist_entry_batch_row", "batch_id", "row_no"),)  # a list page in file order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("whitelist_batch.id", ondelete="CASCADE"), index=True)
@@ -120,7 +121,6 @@ class WhiteListImport(Base):
     # checking (a job reads the file) / mapping (headers to choose) / failed (errors) / preview / committing /
     # committed / discarded / expired (left in preview past expires_at)
     state: Mapped[str] = mapped_column(String(16), default="preview", index=True)
-    rows: Mapped[list] = mapped_column(JSONType, default=list, deferred=True)  # large: loaded when used
     summary: Mapped[dict] = mapped_column(JSONType, default=dict)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("whitelist_batch.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -136,5 +136,59 @@ class WhiteListImport(Base):
         return WHITELIST_KINDS.get(self.kind, self.kind)
 
     @property
+    def rows(self) -> list[dict]:
+        """Every staged row, in file order (a page of them: domain/whitelists/staging.py)."""
+        session = object_session(self)
+        if session is None or self.id is None:
+            return []
+        return [r.as_dict() for r in session.scalars(select(WhiteListImportRow).where(
+            WhiteListImportRow.import_id == self.id).order_by(WhiteListImportRow.row_no))]
+
+    @property
     def pending_reviews(self) -> int:
-        return sum(1 for r in self.rows if r.get("decision") == "review" and r.get("chosen") is None)
+        session = object_session(self)
+        if session is None or self.id is None:
+            return 0
+        return session.scalar(select(func.count()).select_from(WhiteListImportRow).where(
+            WhiteListImportRow.import_id == self.id, WhiteListImportRow.decision == "review",
+            WhiteListImportRow.chosen.is_(None))) or 0
+
+
+class WhiteListImportRow(Base):
+    """One row of a staged import with its resolution (a table rather than one JSON value: a 250,000-row file is
+    written, paged and committed in chunks). `data` holds the rest of the row as the preview shows it."""
+
+    __tablename__ = "whitelist_import_row"
+    __table_args__ = (Index("ix_whitelist_import_row_import_row", "import_id", "row_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("whitelist_import.id", ondelete="CASCADE"))
+    row_no: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(8))              # auto / review / new
+    chosen: Mapped[str | None] = mapped_column(String(16))        # a review's answer: a firm id or "new"
+    status: Mapped[str] = mapped_column(String(8), default="add")  # add / changed / same
+    method: Mapped[str] = mapped_column(String(8), default="")     # uscc / alias / name / "" (the commit's filter)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+    COLUMNS = ("row", "decision", "chosen", "status", "method")
+
+    def as_dict(self) -> dict:
+        return row_dict(self.row_no, self.decision, self.chosen, self.status, self.method, self.data)
+
+
+def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method: str, data: dict) -> dict:
+    """A staged row as the domain handles it: the file's values and the resolution in one dict."""
+    return {**data, "row": row_no, "decision": decision, "status": status, "method": method,
+            "chosen": int(chosen) if chosen and chosen.isdigit() else chosen}
+
+
+def row_values(import_id: int, row: dict) -> dict:
+    """The columns a staged row is written with."""
+    chosen = row.get("chosen")
+    columns = _COLUMNS
+    return {"import_id": import_id, "row_no": row["row"], "decision": row["decision"],
+            "chosen": None if chosen is None else str(chosen), "status": row.get("status") or "add",
+            "method": row.get("method") or "", "data": {k: v for k, v in row.items() if k not in columns}}
+
+
+_COLUMNS = frozenset(WhiteListImportRow.COLUMNS)

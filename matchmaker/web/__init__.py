@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_wtf import FlaskForm
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ..extensions import csrf, limiter, login_manager
-from . import filters
+from ..text import N_
+from . import filters, i18n
 
 
 def register_web(app: Flask) -> None:
@@ -18,14 +20,13 @@ def register_web(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    # WTForms' own messages ("不是有效的选择") in Chinese for every form, without Flask-Babel.
-    app.config.setdefault("WTF_I18N_ENABLED", False)
-    FlaskForm.Meta.locales = ["zh_CN", "zh"]
+    i18n.init_app(app)  # also makes WTForms' own messages follow the request's language
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = N_("请先登录")  # flashed through localize_callback, in the reader's language
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "warning"
     from . import security
     from .accounts import sessions
@@ -74,22 +75,22 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/api/v1/"):
             from .api.core import error_response
 
-            return error_response(status, "请求过于频繁，请稍后再试" if status == 429 else message)
+            return error_response(status, gettext("请求过于频繁，请稍后再试") if status == 429 else message)
         if _wants_json():
             return jsonify({"error": title, "message": message}), status
         return render_template("errors/error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
-        return render_error(400, "表单已过期", "页面停留时间过长或表单来源不明，请刷新页面后重新提交。")
+        return render_error(400, gettext("表单已过期"), gettext("页面停留时间过长或表单来源不明，请刷新页面后重新提交。"))
 
     messages = {
-        400: ("请求有误", "提交的内容无法处理，请检查后重试。"),
-        403: ("无权访问", "您没有权限查看此页面。"),
-        404: ("页面不存在", "您访问的页面或记录不存在。"),
-        405: ("操作不允许", "该页面不支持此操作。"),
-        413: ("文件过大", "上传的文件超过大小限制。"),
-        429: ("尝试次数过多", "操作过于频繁，请稍后再试。"),
+        400: (_l("请求有误"), _l("提交的内容无法处理，请检查后重试。")),
+        403: (_l("无权访问"), _l("您没有权限查看此页面。")),
+        404: (_l("页面不存在"), _l("您访问的页面或记录不存在。")),
+        405: (_l("操作不允许"), _l("该页面不支持此操作。")),
+        413: (_l("文件过大"), _l("上传的文件超过大小限制。")),
+        429: (_l("尝试次数过多"), _l("操作过于频繁，请稍后再试。")),
     }
 
     def handler(status: int):
@@ -99,7 +100,7 @@ def _register_errors(app: Flask) -> None:
             # abort(403, "…") from a view carries a reason in Chinese; Werkzeug's own default text does not
             described = getattr(e, "description", None)
             specific = described if described and described != getattr(type(e), "description", None) else None
-            return render_error(status, title, specific or default)
+            return render_error(status, str(title), specific or str(default))
 
         return handle
 
@@ -113,7 +114,7 @@ def _register_errors(app: Flask) -> None:
         from ..db import get_session
 
         get_session().rollback()
-        return render_error(400, "请求有误", "输入的数值超出范围，请检查后重试。")
+        return render_error(400, gettext("请求有误"), gettext("输入的数值超出范围，请检查后重试。"))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(IntegrityError)
@@ -128,8 +129,8 @@ def _register_errors(app: Flask) -> None:
                 return unavailable_response(e)
             raise e
         get_session().rollback()
-        return render_error(409, "操作冲突", "该记录刚被他人修改，您的操作未保存，请刷新页面后重试。")
+        return render_error(409, gettext("操作冲突"), gettext("该记录刚被他人修改，您的操作未保存，请刷新页面后重试。"))
 
     @app.errorhandler(500)
     def _server(e):  # pragma: no cover - last resort
-        return render_error(500, "系统错误", "系统暂时无法处理，请稍后重试；您填写的内容未丢失，请返回上一页。")
+        return render_error(500, gettext("系统错误"), gettext("系统暂时无法处理，请稍后重试；您填写的内容未丢失，请返回上一页。"))

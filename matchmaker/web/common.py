@@ -12,6 +12,7 @@ from sqlalchemy import Select, func, select
 
 from ..db import get_session
 from ..domain.core.errors import DomainError
+from .i18n import error_text
 
 
 def roles_required(*roles: str):
@@ -105,11 +106,11 @@ def apply_sort(query: Select, columns: dict, default: str) -> Select:
 
 
 def apply_domain_error(exc: DomainError, form=None) -> None:
-    """Put the error next to its field if the form has it, else flash it."""
+    """Put the error (in the reader's language) next to its field if the form has it, else flash it."""
     if form is not None and exc.field and hasattr(form, exc.field):
-        getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [exc.message]
+        getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [error_text(exc)]
     else:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
 
 
 def found_or_abort(getter, *args):
@@ -117,7 +118,7 @@ def found_or_abort(getter, *args):
     try:
         return getter(*args)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, error_text(exc))
 
 
 def run_action(action, success: str, target: str):
@@ -129,8 +130,8 @@ def run_action(action, success: str, target: str):
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-        flash(exc.message, "danger")
+            abort(exc.status, error_text(exc))
+        flash(error_text(exc), "danger")
     else:
         db.commit()
         flash(success, "success")
@@ -162,7 +163,7 @@ def run_form(form, action):
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
+            abort(exc.status, error_text(exc))
         apply_domain_error(exc, form)
         return None
     db.commit()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
-from wtforms import DateField, DecimalField
+from wtforms import DateField, DecimalField, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from ..db import get_session
@@ -14,26 +15,40 @@ from ..domain.core.errors import DomainError
 from ..models import Bank, ProductKind, Township
 from ..models.firms import FIRM_SIZES, INDUSTRIES, TAX_CREDIT_GRADES
 from ..models.products import COLLATERAL_KINDS
+from ..text import N_
+from .i18n import error_text
 
 
-def township_choices(blank: str | None = "请选择镇街") -> list[tuple]:
+def labelled(mapping: dict) -> list[SelectChoice]:
+    """Choices from a glossary of code -> Chinese msgid (marked N_), each label translated when rendered."""
+    return [SelectChoice(code, lazy_gettext(label)) for code, label in mapping.items()]
+
+
+def named(rows, blank: str | None) -> list[SelectChoice]:
+    """Choices of records by their proper names (towns, banks): the names are data, so each option carries
+    `data-user` (the language tests skip it); the blank option is interface text, translated."""
+    choices = [SelectChoice(value, name, render_kw={"data-user": ""}) for value, name in rows]
+    return ([SelectChoice("", gettext(blank))] if blank else []) + choices
+
+
+def township_choices(blank: str | None = N_("请选择镇街")) -> list[SelectChoice]:
     rows = get_session().scalars(select(Township).order_by(Township.id))
-    choices = [(t.id, t.name) for t in rows]
-    return ([("", blank)] if blank else []) + choices
+    return named(((t.id, t.name) for t in rows), blank)
 
 
-def bank_choices(blank: str | None = "请选择银行") -> list[tuple]:
+def bank_choices(blank: str | None = N_("请选择银行")) -> list[SelectChoice]:
     rows = get_session().scalars(select(Bank).order_by(Bank.seq))
-    return ([("", blank)] if blank else []) + [(b.id, b.name) for b in rows]
+    return named(((b.id, b.name) for b in rows), blank)
 
 
 def product_kind_choices() -> list[tuple]:
     return [(k.code, k.name) for k in get_session().scalars(select(ProductKind).order_by(ProductKind.name))]
 
 
-INDUSTRY_CHOICES = list(INDUSTRIES.items())
-SIZE_CHOICES = list(FIRM_SIZES.items())
-GRADE_CHOICES = [("", "未评级/不清楚")] + [(g, f"{g}级") for g in TAX_CREDIT_GRADES]
+INDUSTRY_CHOICES = labelled(INDUSTRIES)
+SIZE_CHOICES = labelled(FIRM_SIZES)
+GRADE_CHOICES = [SelectChoice("", lazy_gettext("未评级/不清楚"))] + [
+    SelectChoice(g, lazy_gettext("%(grade)s级", grade=g)) for g in TAX_CREDIT_GRADES]
 COLLATERAL_CHOICES = list(COLLATERAL_KINDS.items())
 
 
@@ -112,7 +127,7 @@ class Phone:
         try:
             field.data = limits.check_phone(field.data, self.label)
         except DomainError as exc:
-            raise ValidationError(exc.message) from None
+            raise ValidationError(error_text(exc)) from None
 
 
 def column_length(column) -> int:

@@ -1,39 +1,33 @@
-"""Jinja filters and globals shared by every template (money, dates, labels, pagination)."""
+"""Jinja filters and globals shared by every template (money, rates, dates, labels, pagination).
+
+Every amount on a page goes through `money` (亿元 from 1 亿 up, 万元 below: domain/core/money.amount_text) and
+every percentage or score through `pct` (two decimals; `|pct("")` for a score): there is no other money or
+rate format in the templates."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 
 from flask import Flask, request, url_for
 
-from ..domain.core.money import amount_text
+from ..domain.core.money import amount_text, rate_text
 from ..domain.requests.labels import lead_no, req_no
 from ..models.firms import FIRM_SIZES, INDUSTRIES
 from ..models.products import COLLATERAL_KINDS
 from ..models.requests import DECLINE_REASONS, LEAD_STATES, REQUEST_STATES
 from ..models.users import ROLES
-from . import nav
+from . import i18n, nav
 
 CST = timezone(timedelta(hours=8))
 
 
-def wan(yuan) -> str:
-    """元 -> '123.45' 万元 text, exact (Decimal)."""
-    if yuan is None:
-        return "—"
-    value = (Decimal(int(yuan)) / Decimal(10000)).quantize(Decimal("0.01"))
-    text = f"{value:,.2f}"
-    return text[:-3] if text.endswith(".00") else text
-
-
 def local_time(value) -> str:
-    """Stored naive UTC -> Beijing time text."""
+    """Stored naive UTC -> Beijing time text, written as the reader's locale writes it (i18n.local_datetime)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+        return i18n.local_datetime(value.replace(tzinfo=timezone.utc).astimezone(CST))
     if isinstance(value, date):
-        return value.isoformat()
+        return i18n.local_date(value)
     return str(value)
 
 
@@ -52,8 +46,8 @@ def sort_url(column: str) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["wan"] = wan
     app.jinja_env.filters["money"] = amount_text
+    app.jinja_env.filters["pct"] = rate_text
     app.jinja_env.filters["req_no"] = req_no
     app.jinja_env.filters["lead_no"] = lead_no
     app.jinja_env.filters["local_time"] = local_time

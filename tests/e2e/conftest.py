@@ -38,6 +38,8 @@ def _driver(width: int, height: int):
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--lang=zh-CN", f"--window-size={width},{height}"):
         options.add_argument(arg)
+    # a Chinese reader's browser: --lang alone leaves headless chromium's Accept-Language at en-US (issue 19)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(3)
     return driver

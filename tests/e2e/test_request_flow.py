@@ -63,6 +63,6 @@ def test_register_file_claim_approve(live_server, browser, db):
     login(b, live_server, "e2efirm", PASSWORD)
     b.get(f"{live_server}/requests/{req.id}")
     page = b.page_source
-    assert "授信方案比较" in page and "250" in page and "3.850%" in page
+    assert "授信方案比较" in page and "250 万元" in page and "3.85%" in page and "3.850%" not in page
     assert "已获授信" in page
     screenshot(b, "request-offered")

@@ -4,17 +4,18 @@ account but its own; a bank admin manages the managers of its own bank. Each cha
 (a concurrent change makes the loser's rowcount 0: 409, no second history row) and one History row."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import History, User, utcnow
+from ...text import N_
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..requests.lifecycle import record
 from . import passwords
 from .people import people
 from .users import hash_password, verify_password
 
-STALE = "该账户刚被他人修改，请刷新页面后重试"
+STALE = N_("该账户刚被他人修改，请刷新页面后重试")
 
 
 def may_manage(actor: User, target: User) -> bool:
@@ -47,7 +48,7 @@ def deactivate(session: Session, actor: User, user_id: int) -> User:
     """Stop an account: it cannot sign in, and its open sessions end at once."""
     target = managed_user(session, actor, user_id)
     if not _update(session, target.id, [User.active.is_(True)], active=False):
-        raise Conflict(f"账户 {target.username} 已是停用状态")
+        raise Conflict("账户 %(name)s 已是停用状态", name=target.username)
     record(session, "user", target.id, None, actor, "active", "inactive", f"停用账户 {target.username}")
     session.refresh(target)
     return target
@@ -56,7 +57,7 @@ def deactivate(session: Session, actor: User, user_id: int) -> User:
 def reactivate(session: Session, actor: User, user_id: int) -> User:
     target = managed_user(session, actor, user_id)
     if not _update(session, target.id, [User.active.is_(False)], active=True):
-        raise Conflict(f"账户 {target.username} 已是启用状态")
+        raise Conflict("账户 %(name)s 已是启用状态", name=target.username)
     record(session, "user", target.id, None, actor, "inactive", "active", f"启用账户 {target.username}")
     session.refresh(target)
     return target
@@ -94,12 +95,15 @@ def change_password(session: Session, user_id: int, old: str, new: str) -> User:
     return user
 
 
-ACCOUNT_EVENTS = {"inactive": "停用", "active": "启用", "password_reset": "重置密码", "password_changed": "修改密码"}
+ACCOUNT_EVENTS = {"inactive": N_("停用"), "active": N_("启用"), "password_reset": N_("重置密码"),
+                  "password_changed": N_("修改密码"), "created": N_("开通账户"), "changed": N_("修改资料")}
 
 
 def account_history(session: Session, actor: User, limit: int = 100) -> list:
-    """The latest account changes the actor may see: all for the district, its own bank's for a bank admin."""
-    query = select(History).where(History.entity == "user").order_by(History.id.desc()).limit(limit)
+    """The latest account changes the actor may see: all for the district, its own bank's for a bank admin.
+    A user's own preferences (the language) are in the history, but are not account control: left out."""
+    query = (select(History).where(History.entity == "user", or_(History.field.is_(None), History.field != "locale"))
+             .order_by(History.id.desc()).limit(limit))
     if actor.role == "bank_admin":
         query = query.where(History.entity_id.in_(select(User.id).where(User.bank_id == actor.bank_id)))
     elif actor.role != "district":

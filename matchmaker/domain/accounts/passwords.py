@@ -39,9 +39,9 @@ def check(password: str | None, username: str | None = None, field: str = "passw
     """The password if the policy allows it; otherwise a DomainError naming `field` and the reason."""
     password = password or ""
     if len(password) < MIN_LENGTH:
-        raise DomainError(f"密码至少{MIN_LENGTH}位", field=field)
+        raise DomainError("密码至少%(n)d位", field=field, n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise DomainError(f"密码不能超过{MAX_LENGTH}位", field=field)
+        raise DomainError("密码不能超过%(n)d位", field=field, n=MAX_LENGTH)
     if username and password.strip().lower() == username.strip().lower():
         raise DomainError("密码不能与用户名相同", field=field)
     if password.lower() in common_passwords() or _is_simple_pattern(password):

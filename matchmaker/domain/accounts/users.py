@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Bank, Firm, Township, User, utcnow
 from ...models.users import ROLES
+from ...text import N_
 from ..core.changes import record_event
 from ..core.errors import DomainError
 from ..core.limits import check_phone
@@ -21,7 +22,7 @@ _hasher = PasswordHasher()
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 # A taken name gets this, checked only after the password policy and answered in the time an account takes
 # to create: registration says no more than it must (and is throttled, web/accounts/auth.py).
-USERNAME_UNAVAILABLE = "该用户名不可用，请换一个用户名"
+USERNAME_UNAVAILABLE = N_("该用户名不可用，请换一个用户名")
 
 
 def hash_password(password: str) -> str:
@@ -64,7 +65,7 @@ def create_user(session: Session, username: str, password: str, role: str, *, di
     """Create an account of any role; bank roles need a bank, township a township, enterprise a firm (except a
     claimant's, which gets its firm when the claim is approved: firms/claims.py). Written to the history."""
     if role not in ROLES:
-        raise DomainError(f"未知角色：{role}", field="role")
+        raise DomainError("未知角色：%(role)s", field="role", role=role)
     username = _check_credentials(session, username, password)
     if role in ("bank_manager", "bank_admin") and not (bank_id and session.get(Bank, bank_id)):
         raise DomainError("银行用户必须选择所属银行", field="bank_id")

@@ -77,7 +77,8 @@ def _status(data: dict, status: str) -> str:
 PROGRESS_HEADERS = [("排名", 7), ("序号", 5), ("银行", 22), ("存款", 11), ("贷款", 11), ("存贷比%", 9),
                     ("目标存贷比%", 9), ("序时存贷比%", 9), ("工业贷款余额", 12), ("年度目标", 11), ("序时进度", 11),
                     ("完成率%", 9), ("序时完成率%", 9), ("距年度目标", 11), ("工业贷款同比%", 9), ("各项贷款同比%", 9),
-                    ("增速达标", 7), ("报表版本", 7), ("未达进度原因", 36)]
+                    ("增速达标", 7), ("工业贷款较基期%", 9), ("各项贷款较基期%", 9), ("较基期达标", 7), ("报表版本", 7),
+                    ("未达进度原因", 36)]
 
 
 def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None:
@@ -89,7 +90,22 @@ def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None
                          (_yi(r["industrial_loans"]), "yi"), (_yi(r["target_industrial"]), "yi"),
                          (_yi(r["expected_industrial"]), "yi"), (_num(r["completion_pct"]), "dec"),
                          (_num(r["schedule_pct"]), "dec"), (_yi(r["industrial_gap"]), "yi"),
-                         *_growth_cells(r.get("growth_yoy")), (r["version"], "int"), ("；".join(r["behind"]), "text")])
+                         *_growth_cells(r.get("growth_yoy")), *_growth_cells(r.get("growth_base")), (r["version"], "int"),
+                         ("；".join(r["behind"]), "text")])
+    d = data["district"]
+    b.row(sheet, len(rows) + 4, [(None, "int"), (None, "int"), (f"全区合计（{_coverage(d)}）", "text"),
+                                 (_yi(d["deposits"]), "yi"), (_yi(d["loans"]), "yi"), (_num(d["ldr_pct"]), "dec"),
+                                 (None, "dec"), (None, "dec"), (_yi(d["industrial_loans"]), "yi"),
+                                 (_yi(d["target_industrial"]), "yi"), (None, "yi"), (_num(d["completion_pct"]), "dec"),
+                                 (None, "dec"), (None, "yi"), *_growth_cells(d.get("growth_yoy")),
+                                 *_growth_cells(d.get("growth_base")), (None, "int"), (None, "text")])
+
+
+def _coverage(d: dict) -> str:
+    """Beside every district figure: how many banks it covers and which are missing (frozen bulletins from before
+    the text was kept rebuild it from the counts)."""
+    text = d.get("reported_text") or f"{d['reported']} / {d['banks']} 家已报送"
+    return text + ("；未报送：" + "、".join(d["missing"]) if d.get("missing") else "")
 
 
 def _growth_cells(g: dict | None) -> list[tuple[object, str]]:
@@ -129,14 +145,15 @@ def _summary_sheet(b: _Book, data: dict, status: str) -> None:
                                                                      ("上期", 16), ("说明", 40)])
     d = data["district"]
     prev = d.get("previous") or {}
-    lines = [("已报送银行", d["reported"], "int", "家", prev.get("reported"), f"共{d['banks']}家"),
-             ("各项存款余额", _yi(d["deposits"]), "yi", "亿元", _yi(prev.get("deposits")), ""),
-             ("各项贷款余额", _yi(d["loans"]), "yi", "亿元", _yi(prev.get("loans")), ""),
-             ("全区存贷比", _num(d["ldr_pct"]), "dec", "%", _num(prev.get("ldr_pct")), "贷款合计 ÷ 存款合计"),
-             ("工业贷款余额", _yi(d["industrial_loans"]), "yi", "亿元", _yi(prev.get("industrial_loans")), ""),
+    cover = _coverage(d)
+    lines = [("已报送银行", d["reported"], "int", "家", prev.get("reported"), cover),
+             ("各项存款余额", _yi(d["deposits"]), "yi", "亿元", _yi(prev.get("deposits")), cover),
+             ("各项贷款余额", _yi(d["loans"]), "yi", "亿元", _yi(prev.get("loans")), cover),
+             ("全区存贷比", _num(d["ldr_pct"]), "dec", "%", _num(prev.get("ldr_pct")), "贷款合计 ÷ 存款合计；" + cover),
+             ("工业贷款余额", _yi(d["industrial_loans"]), "yi", "亿元", _yi(prev.get("industrial_loans")), cover),
              ("已报送银行年度目标合计", _yi(d["target_industrial"]), "yi", "亿元", None,
-              "未报送：" + "、".join(d.get("missing") or []) if d.get("missing") else ""),
-             ("目标完成率", _num(d["completion_pct"]), "dec", "%", None, ""),
+              "只计已报送且已设定目标的银行；" + cover),
+             ("目标完成率", _num(d["completion_pct"]), "dec", "%", None, "已报送银行余额 ÷ 这些银行的目标；" + cover),
              ("首贷户数", d["first_loan_count"], "int", "户", None, "期末月份报送数"),
              ("推送线索", data["platform_total"]["received"], "int", "条", None, "平台数据"),
              ("放款金额", _wan(data["platform_total"]["disbursed_amount"]), "dec", "万元", None, "平台数据")]
@@ -145,7 +162,9 @@ def _summary_sheet(b: _Book, data: dict, status: str) -> None:
         b.row(sheet, row, [(label, "text"), (value, kind), (unit, "text"), (before, kind), (note, "text")])
         row += 1
     for goal in data.get("goals") or []:
-        state = "已完成" if goal["met"] else f"完成 {goal['progress'] or '—'}%"
+        state = "已完成" if goal["met"] else f"完成 {goal['progress']}%" if goal["progress"] else "未达成"
+        if goal.get("note"):
+            state += "；" + goal["note"]
         b.row(sheet, row, [(f"区定目标：{goal['label']}", "text"), (goal["actual"], "text"), (goal["unit"], "text"),
                            (goal["goal"], "text"), (state, "text")])
         row += 1

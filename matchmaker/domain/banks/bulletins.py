@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Bulletin, MonthlyReport, User, utcnow
 from ..core import settings
-from ..core.errors import Conflict, DomainError, Forbidden
+from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from . import monthly_reports, platform_figures, report_deadlines, targets
 from .periods import KINDS, Period, local_date
 
@@ -236,6 +236,8 @@ def issue(session: Session, actor: User, period: Period, today: date | None = No
     if period.end > today:
         raise DomainError(f"{period.label}尚未结束，结束后才能发布{KINDS[period.kind]}")
     data = compute(session, period, today)
+    # Published means frozen all the way down: the leads behind each platform figure, as counted today.
+    data["drill"] = platform_figures.frozen_rows(session, period.start, period.end, today)
     edition = (session.scalar(select(func.max(Bulletin.edition)).where(
         Bulletin.kind == period.kind, Bulletin.period == period.key)) or 0) + 1
     row = Bulletin(kind=period.kind, period=period.key, edition=edition, title=data["title"], data=data,
@@ -285,6 +287,18 @@ def changes(published: dict, live: dict) -> list[dict]:
     order = {row["name"]: i for i, row in enumerate(live.get("banks") or [])}
     out.sort(key=lambda c: (-1 if c["who"] == "全区合计" else order.get(c["who"], 999), c["field"]))
     return out
+
+
+def frozen_drill(session: Session, period: Period, edition: int, metric: str, bank_id: int | None = None,
+                 reason: str | None = None) -> list[int] | None:
+    """The lead ids behind a figure of a published edition of the period's bulletin, as frozen when it was issued;
+    None when that edition has no frozen rows (issued before they were kept). NotFound for no such edition."""
+    row = session.scalar(select(Bulletin).where(Bulletin.kind == period.kind, Bulletin.period == period.key,
+                                                Bulletin.edition == edition))
+    if row is None:
+        raise NotFound(f"{period.label}{KINDS[period.kind]}没有第{edition}版")
+    frozen = (row.data or {}).get("drill")
+    return None if frozen is None else platform_figures.drill_frozen(frozen, metric, bank_id, reason)
 
 
 def corrections_since(session: Session, bulletin: Bulletin) -> list[MonthlyReport]:

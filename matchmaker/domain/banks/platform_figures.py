@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Date, and_, case, cast, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from ...models.ratings import Rating
 from ...models.requests import DECLINE_REASONS
 from ..requests import routing
 from ..whitelists.lists import current_batches
+from .figures import average, in_time_rate, workdays_to  # the one definition of each figure
 from .periods import Period, add_months, calendar, local_date, month_key, utc_start
 
 METRICS = {
@@ -140,19 +140,6 @@ class _Memo:
         return self.seen[key]
 
 
-def _avg(total: int, count: int, places: str = "0.1") -> str | None:
-    if not count:
-        return None
-    return str((Decimal(total) / count).quantize(Decimal(places), rounding=ROUND_HALF_UP))
-
-
-def pct(part: int, whole: int) -> str | None:
-    """part / whole as a percentage with two decimals (text, exact rounding), None when whole is 0."""
-    if not whole:
-        return None
-    return str((Decimal(part) * 100 / whole).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def summarise(facts: list[LeadFacts], today: date, cal) -> dict:
     """The figures of a group of leads (JSON-ready: ints, and text for decimals)."""
     counts = dict.fromkeys(COUNTED, 0)
@@ -170,22 +157,22 @@ def summarise(facts: list[LeadFacts], today: date, cal) -> dict:
         if "whitelist" in metrics:
             whitelist_firms.add(f.firm_id)
         if f.claimed_on is not None:
-            claim_days += cal.workdays_between(f.created_on, f.claimed_on)
+            claim_days += workdays_to(cal, f.created_on, f.claimed_on)
             claim_n += 1
         if f.decided_on is not None:
-            decision_days += cal.workdays_between(f.created_on, f.decided_on)
+            decision_days += workdays_to(cal, f.created_on, f.decided_on)
             decision_n += 1
         if f.rating is not None:
             rating_sum += f.rating
     return {
         **counts,
-        "in_time_pct": pct(counts["in_time"], counts["in_time"] + counts["overdue"]),
+        "in_time_pct": in_time_rate(counts["in_time"], counts["overdue"]),
         "declined_by_reason": {code: by_reason[code] for code in DECLINE_REASONS if by_reason.get(code)},
         "disbursed_amount": disbursed_amount,
         "whitelist_firms": len(whitelist_firms),
-        "avg_claim_workdays": _avg(claim_days, claim_n),
-        "avg_decision_workdays": _avg(decision_days, decision_n),
-        "satisfaction": _avg(rating_sum, counts["rated"], "0.01"),
+        "avg_claim_workdays": average(claim_days, claim_n),
+        "avg_decision_workdays": average(decision_days, decision_n),
+        "satisfaction": average(rating_sum, counts["rated"], "0.01"),
     }
 
 
@@ -246,7 +233,8 @@ def _figures_sql(session: Session, start: date, end: date, today: date, cal) -> 
                 func.count(func.distinct(case((c["whitelist"], FinancingRequest.firm_id)))).label("whitelist_firms")]
     per_bank = {row.bank_id: row._asdict() for row in session.execute(
         _joined(select(Lead.bank_id, *columns), where).group_by(Lead.bank_id))}
-    total_wl = session.scalar(_joined(select(columns[-1]), where)) or 0
+    active = _active_banks(session)
+    total_wl = session.scalar(_joined(select(columns[-1]), [*where, Lead.bank_id.in_(active)])) or 0
     reasons: dict[int, dict[str, int]] = defaultdict(dict)
     for bank_id, code, n in session.execute(select(Lead.bank_id, Lead.decline_code, func.count())
                                             .where(*where, Lead.state == "declined")
@@ -264,26 +252,41 @@ def _figures_sql(session: Session, start: date, end: date, today: date, cal) -> 
         row = per_bank.get(b, empty)
         banks[b] = _summary(row, reasons.get(b, {}), days.get(b, (0, 0, 0)))
     for b, row in per_bank.items():
+        if b not in active:  # a bank taken off the platform is listed apart, not counted in the district's total
+            continue
         for key in empty:
             if key != "whitelist_firms":
                 total[key] += int(row[key])
         for code, n in reasons.get(b, {}).items():
             total_reasons[code] += n
         total_days = [x + y for x, y in zip(total_days, days.get(b, (0, 0, 0)))]
-    return {"banks": banks, "total": _summary(total, total_reasons, tuple(total_days))}
+    total = _summary(total, total_reasons, tuple(total_days))
+    total["inactive_banks"] = _inactive(session, {b: int(row["received"]) for b, row in per_bank.items()}, active)
+    return {"banks": banks, "total": total}
+
+
+def _active_banks(session: Session) -> set[int]:
+    return set(session.scalars(select(Bank.id).where(Bank.active.is_(True))))
+
+
+def _inactive(session: Session, received: dict[int, int], active: set[int]) -> list[dict]:
+    """Inactive banks with leads in the period: named next to the total they are not part of."""
+    ids = [b for b, n in received.items() if n and b not in active]
+    names = dict(session.execute(select(Bank.id, Bank.name).where(Bank.id.in_(ids))).all()) if ids else {}
+    return [{"bank_id": b, "name": names.get(b, ""), "received": received[b]} for b in sorted(ids)]
 
 
 def _summary(row: dict, reasons: dict[str, int], days: tuple[int, int, int]) -> dict:
     counts = {m: int(row[m]) for m in COUNTED}
     return {
         **counts,
-        "in_time_pct": pct(counts["in_time"], counts["in_time"] + counts["overdue"]),
+        "in_time_pct": in_time_rate(counts["in_time"], counts["overdue"]),
         "declined_by_reason": {code: reasons[code] for code in DECLINE_REASONS if reasons.get(code)},
         "disbursed_amount": int(row["disbursed_amount"]),
         "whitelist_firms": int(row["whitelist_firms"]),
-        "avg_claim_workdays": _avg(days[0], counts["claimed"]),
-        "avg_decision_workdays": _avg(days[1], days[2]),
-        "satisfaction": _avg(int(row["rating_sum"]), counts["rated"], "0.01"),
+        "avg_claim_workdays": average(days[0], counts["claimed"]),
+        "avg_decision_workdays": average(days[1], days[2]),
+        "satisfaction": average(int(row["rating_sum"]), counts["rated"], "0.01"),
     }
 
 
@@ -332,8 +335,10 @@ def figures(session: Session, period: Period, today: date | None = None,
     for f in facts:
         grouped[f.bank_id].append(f)
     bank_ids = list(session.scalars(select(Bank.id).order_by(Bank.seq)))
-    return {"banks": {b: summarise(grouped.get(b, []), today, cal) for b in bank_ids},
-            "total": summarise(facts, today, cal)}
+    active = _active_banks(session)
+    total = summarise([f for f in facts if f.bank_id in active], today, cal)
+    total["inactive_banks"] = _inactive(session, {b: len(rows) for b, rows in grouped.items()}, active)
+    return {"banks": {b: summarise(grouped.get(b, []), today, cal) for b in bank_ids}, "total": total}
 
 
 def drill(session: Session, start: date, end: date, metric: str, bank_id: int | None = None,
@@ -372,7 +377,7 @@ def compliance_series(session: Session, last_month: date, months: int = 12, toda
             in_time += "in_time" in metrics
             overdue += "overdue" in metrics
         out.append({"month": month_key(m), "received": len(grouped.get(m, [])), "in_time": in_time,
-                    "overdue": overdue, "pct": pct(in_time, in_time + overdue)})
+                    "overdue": overdue, "pct": in_time_rate(in_time, overdue)})
     return out
 
 
@@ -393,7 +398,7 @@ def _compliance_sql(session: Session, first: date, months: int, today: date) -> 
         m = add_months(first, i)
         received, in_time, overdue = per_month.get(m, (0, 0, 0))
         out.append({"month": month_key(m), "received": received, "in_time": in_time, "overdue": overdue,
-                    "pct": pct(in_time, in_time + overdue)})
+                    "pct": in_time_rate(in_time, overdue)})
     return out
 
 
@@ -409,3 +414,41 @@ def leads_by_ids(session: Session, ids: list[int]) -> list[Lead]:
         return []
     rows = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
+
+
+def frozen_rows(session: Session, start: date, end: date, today: date) -> list[list]:
+    """The leads behind every platform figure of [start, end) as classified on `today`, compact enough to freeze
+    into a published bulletin: [lead id, bank id, firm id, "metric,metric…", decline code] in lead order."""
+    return [[f.id, f.bank_id, f.firm_id, ",".join(sorted(f.metrics(today))), f.decline_code]
+            for f in load_facts(session, start, end)]
+
+
+def drill_frozen(rows: list[list], metric: str, bank_id: int | None = None, reason: str | None = None) -> list[int]:
+    """`drill` over rows frozen by `frozen_rows`: the ids a published figure was counted from, by the same rule
+    (the white-list figure lists each firm's first approved lead)."""
+    out, firms = [], set()
+    for lead_id, bank, firm_id, metrics, code in rows:
+        if (bank_id is not None and bank != bank_id) or metric not in metrics.split(","):
+            continue
+        if reason and code != reason:
+            continue
+        if metric == "whitelist":
+            if firm_id in firms:
+                continue
+            firms.add(firm_id)
+        out.append(lead_id)
+    return out
+
+
+def claim_workdays_by_bank(session: Session, start: date | None = None, end: date | None = None) -> dict[int, str]:
+    """Per bank: the bulletins' 认领（工作日） figure (`figures.workdays_to`, averaged by `figures.average`) over the
+    leads routed in [start, end) (Beijing dates; unbounded when None), for pages that list it beside other figures
+    (the district dashboard)."""
+    where = [Lead.claimed_at.is_not(None)]
+    if start is not None:
+        where.append(Lead.created_at >= utc_start(start))
+    if end is not None:
+        where.append(Lead.created_at < utc_start(end))
+    days = _workday_sums(session, where, _Memo(calendar(session)))
+    claimed = session.execute(select(Lead.bank_id, func.count()).where(*where).group_by(Lead.bank_id)).all()
+    return {bank_id: average(days.get(bank_id, (0, 0, 0))[0], n) for bank_id, n in claimed}

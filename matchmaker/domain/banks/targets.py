@@ -3,7 +3,7 @@ straight line from last December to this year's target), the district's goals, a
 against the sums of its rows. Results are plain JSON-ready dicts (money in integer 元, decimals as text)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
@@ -11,40 +11,23 @@ from sqlalchemy.orm import Session
 
 from ... import config
 from ...models import Bank, BankTarget, History, MonthlyReport, User
-from ..core import reference, settings
+from ..core import reference
 from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text
-from . import monthly_reports
+from . import figures, monthly_reports
+from .figures import growth_goal, growth_pct, ldr  # noqa: F401 (named here by callers of this module)
+from .figures import pct as ratio_pct
+from .goals import DEFAULT_GOALS, goals  # noqa: F401 - callers read the goals from targets
 from .periods import add_months
 
 YI = 10**8
 CENT = Decimal("0.01")
-DEFAULT_GOALS = {"ldr_pct": "83", "industrial_loans_yi": "109", "industrial_increase_yi": "53",
-                 "joint_stock_new": 24, "listed": 6, "start_year": 2021, "end_year": 2023}
 SUMMED = ("deposits", "loans", "industrial_loans", "new_industrial_loans", "first_loan_count", "first_loan_amount",
           *monthly_reports.POLICY_PRODUCTS)
 
 
-def goals(session: Session) -> dict:
-    stored = settings.get(session, "district_goals") or {}
-    return {**DEFAULT_GOALS, **stored}
-
-
 def _q(value: Decimal) -> str:
     return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def ldr(loans: int | None, deposits: int | None) -> Decimal | None:
-    """Loan-to-deposit ratio in % (None without deposits)."""
-    if loans is None or not deposits:
-        return None
-    return (Decimal(loans) * 100 / Decimal(deposits)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def ratio_pct(part: int | Decimal | None, whole: int | Decimal | None) -> str | None:
-    if part is None or not whole:
-        return None
-    return _q(Decimal(part) * 100 / Decimal(whole))
 
 
 def targets_map(session: Session) -> dict[int, dict[int, BankTarget]]:
@@ -116,15 +99,6 @@ def target_years(session: Session) -> list[int]:
     return list(session.scalars(select(BankTarget.year).distinct().order_by(BankTarget.year.desc())))
 
 
-def _schedule(base, target, month_no: int, places: Decimal | None = None):
-    """Straight line from `base` (last December) to `target` (this December) at month `month_no`."""
-    if base is None:
-        return target
-    value = Decimal(base) + (Decimal(target) - Decimal(base)) * month_no / 12
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP)) if places is None else value.quantize(
-        places, rounding=ROUND_HALF_UP)
-
-
 def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: MonthlyReport | None,
                  tmap: dict[int, dict[int, BankTarget]]) -> dict:
     """One bank at the end of `month`: figures, the year's target, 序时进度, completion, gaps, why it is behind."""
@@ -152,8 +126,8 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
         base_ind, base_ldr = int(prior.industrial_loans_yi * YI), prior.ldr_pct
     else:
         base_ind = base_ldr = None
-    expected_ind = _schedule(base_ind, row["target_industrial"], month.month)
-    expected_ldr = _schedule(base_ldr, target.ldr_pct, month.month, CENT)
+    expected_ind = figures.schedule_value(base_ind, row["target_industrial"], month.month)
+    expected_ldr = figures.schedule_value(base_ldr, target.ldr_pct, month.month, CENT)
     row["expected_industrial"] = int(expected_ind)
     row["expected_ldr_pct"] = str(Decimal(expected_ldr).quantize(CENT))
     if report is None:
@@ -161,9 +135,9 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
         row["behind"].append("未报送")
         return row
     ind = report.industrial_loans
-    row["completion_pct"] = ratio_pct(ind, row["target_industrial"])
-    row["schedule_pct"] = ratio_pct(ind, expected_ind)
-    row["industrial_gap"] = max(0, row["target_industrial"] - ind)
+    row["completion_pct"] = figures.target_completion(ind, row["target_industrial"])
+    row["schedule_pct"] = figures.schedule_completion(ind, expected_ind)
+    row["industrial_gap"] = figures.gap_to_target(ind, row["target_industrial"])
     row["schedule_gap"] = int(expected_ind) - ind
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
@@ -173,32 +147,21 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     return row
 
 
-def growth_pct(now: int | None, before: int | None) -> str | None:
-    """Growth from `before` to `now` in % (two decimals), None without both or from zero."""
-    if now is None or not before:
-        return None
-    return _q((Decimal(now) - Decimal(before)) * 100 / Decimal(before))
-
-
-def growth_goal(industrial_now, industrial_before, loans_now, loans_before) -> dict:
-    """确保工业贷款增速高于贷款平均增速: industrial-loan growth against total-loan growth over the same span;
-    `met` is None when either growth cannot be computed."""
-    ind, loans = growth_pct(industrial_now, industrial_before), growth_pct(loans_now, loans_before)
-    met = None if ind is None or loans is None else Decimal(ind) > Decimal(loans)
-    return {"industrial": ind, "loans": loans, "met": met}
-
-
 def add_growth(session: Session, rows: list[dict]) -> list[dict]:
     """Put on each progress row its growth goal year on year (`growth_yoy`) and since the policy's base
-    December (`growth_base`), with the raw figures of those months for the district totals."""
-    base_month = date(int(goals(session)["start_year"]) - 1, 12, 1)
-    months = {base_month} | {add_months(date.fromisoformat(r["month"] + "-01"), -12) for r in rows}
+    December (`growth_base`, from the base figures the district entered: `baselines.base_map`), with the raw
+    figures of those months for the district totals."""
+    from . import baselines
+
+    base_month = baselines.base_month(session)
+    bases = baselines.base_map(session, base_month)
+    months = {add_months(date.fromisoformat(r["month"] + "-01"), -12) for r in rows}
     reports = monthly_reports.latest(session, sorted(months))
     for r in rows:
         month = date.fromisoformat(r["month"] + "-01")
-        ago, base = reports.get((r["bank_id"], add_months(month, -12))), reports.get((r["bank_id"], base_month))
+        ago = reports.get((r["bank_id"], add_months(month, -12)))
         r["year_ago"] = {"industrial_loans": ago.industrial_loans, "loans": ago.loans} if ago else None
-        r["base"] = {"industrial_loans": base.industrial_loans, "loans": base.loans} if base else None
+        r["base"] = bases.get(r["bank_id"]) if month > base_month else None
         for key, before in (("growth_yoy", r["year_ago"]), ("growth_base", r["base"])):
             r[key] = growth_goal(r["industrial_loans"], before and before["industrial_loans"], r["loans"],
                                  before and before["loans"]) if r["report_id"] else growth_goal(None, None, None, None)
@@ -214,11 +177,14 @@ def progress(session: Session, month: date) -> list[dict]:
                                 for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))])
 
 
-def latest_progress(session: Session, year: int) -> list[dict]:
-    """Each bank's progress at its latest reported month of `year` (December when the year has ended)."""
-    last = dict(session.execute(select(MonthlyReport.bank_id, func.max(MonthlyReport.month)).where(
-        MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1))
-        .group_by(MonthlyReport.bank_id)).all())
+def latest_progress(session: Session, year: int, as_of: datetime | None = None) -> list[dict]:
+    """Each bank's progress at its latest reported month of `year` (December when the year has ended); with
+    `as_of`, the latest month reported by then (routing reads the figures known at the moment it routes)."""
+    where = [MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1)]
+    if as_of is not None:
+        where.append(MonthlyReport.submitted_at <= as_of)
+    last = dict(session.execute(select(MonthlyReport.bank_id, func.max(MonthlyReport.month)).where(*where)
+                                .group_by(MonthlyReport.bank_id)).all())
     months = sorted(set(last.values()) | {date(year - 1, 12, 1)})
     reports = monthly_reports.latest(session, months)
     tmap = targets_map(session)
@@ -231,32 +197,35 @@ def latest_progress(session: Session, year: int) -> list[dict]:
 
 
 def totals(rows: list[dict]) -> dict:
-    """District totals over the banks that reported: the sums, the LDR of the sums, and the targets of those same
-    banks (never a partial sum over all 22 targets). `missing` names the banks whose figures are not in it."""
-    reported = [r for r in rows if r["report_id"] is not None]
+    """District totals over the banks that reported (`figures.reporting`): the sums, the LDR of the sums, the
+    completion against those same banks' targets (`figures.district_completion`), the growth goal over the banks
+    reported at both ends, the increase since the base. `reported_text` and `missing` go beside every figure."""
+    seen = figures.reporting(rows)
+    reported = seen["reported_rows"]
     out = {name: sum(r[name] for r in reported) for name in SUMMED}
-    out["reported"] = len(reported)
-    out["banks"] = len(rows)
-    out["missing"] = [r["name"] for r in rows if r["report_id"] is None]
+    out.update(reported=seen["reported"], banks=seen["banks"], missing=seen["missing"], complete=seen["complete"],
+               reported_text=seen["text"])
     district_ldr = ldr(out["loans"], out["deposits"])
     out["ldr_pct"] = str(district_ldr) if district_ldr is not None else None
-    out["target_industrial"] = sum(r["target_industrial"] or 0 for r in reported)
-    out["target_industrial_all"] = sum(r["target_industrial"] or 0 for r in rows)
-    out["completion_pct"] = ratio_pct(out["industrial_loans"], out["target_industrial"])
+    done = figures.district_completion(rows)
+    out.update(target_industrial=done["target"], target_industrial_all=done["target_all"],
+               completion_pct=done["pct"], completion_balance=done["balance"], completion_banks=done["banks"])
     for key, before in (("growth_yoy", "year_ago"), ("growth_base", "base")):
         both = [r for r in reported if r.get(before)]  # the same banks at both ends
         out[key] = growth_goal(sum(r["industrial_loans"] for r in both), sum(r[before]["industrial_loans"] for r in both),
                                sum(r["loans"] for r in both), sum(r[before]["loans"] for r in both))
         out[key]["banks"] = len(both)
+    out["increase"] = figures.increase_since_base(rows)
     return out
 
 
-def industrial_completion(session: Session, year: int) -> dict[int, tuple[str | None, str]]:
+def industrial_completion(session: Session, year: int,
+                          as_of: datetime | None = None) -> dict[int, tuple[str | None, str]]:
     """Per bank: its completion of this year's industrial-loan target (%, as text, the figure `/targets/` shows:
     latest reported balance ÷ the year's target) and where it stands in words; None when it has not reported
     this year or has no target."""
     out = {}
-    for row in latest_progress(session, year):
+    for row in latest_progress(session, year, as_of):
         pct = row["completion_pct"]
         if row["target_industrial"] is None:
             out[row["bank_id"]] = (None, f"{year}年未设定工业贷款目标")
@@ -267,57 +236,85 @@ def industrial_completion(session: Session, year: int) -> dict[int, tuple[str | 
     return out
 
 
-def _goal(key: str, label: str, goal: str, shown, unit: str, value, target) -> dict:
-    met = value is not None and value >= target
-    return {"key": key, "label": label, "goal": goal, "actual": shown, "unit": unit, "met": met,
-            "progress": ratio_pct(value, target) if value is not None else None}
+def _goal(key: str, label: str, goal: str, shown, unit: str, value, target, note: str = "",
+          comparable: bool = True) -> dict:
+    """One goal card. A figure that covers only part of the banks (`comparable` False) is shown with `note` but is
+    neither read against the district's whole goal nor marked met."""
+    met = comparable and value is not None and value >= target
+    return {"key": key, "label": label, "goal": goal, "actual": shown, "unit": unit, "met": met, "note": note,
+            "progress": ratio_pct(value, target) if value is not None and comparable else None}
 
 
 def base_period(session: Session, year: int) -> dict:
-    """The base of the three-year goals: each bank's reported December figures of `year` (the policy's 2020
-    年末), summed over the banks that reported them. Measured, never derived from the goal itself."""
+    """The base of the three-year goals: each bank's December figures of `year` (the policy's 2020 年末) as the
+    district entered them, else as the bank reported them (`figures.base_figures`), summed over the banks that
+    have one. Measured, never derived from the goal itself."""
+    from . import baselines
+
     month = date(year, 12, 1)
-    reports = [r for (_, m), r in monthly_reports.latest(session, [month]).items() if m == month]
-    return {"month": month, "reported": len(reports), "industrial_loans": sum(r.industrial_loans for r in reports),
-            "loans": sum(r.loans for r in reports)}
+    bases = baselines.base_map(session, month)
+    return {"month": month, "reported": len(bases), "industrial_loans": sum(b["industrial_loans"] for b in bases.values()),
+            "loans": sum(b["loans"] for b in bases.values()),
+            "entered": sum(1 for b in bases.values() if b["source"] == "录入")}
+
+
+def _coverage(district: dict) -> str:
+    text = district.get("reported_text") or f"{district.get('reported', 0)} / {district.get('banks', 0)} 家已报送"
+    missing = district.get("missing") or []
+    return text + (f"（未报送：{'、'.join(missing)}）" if missing else "")
 
 
 def goals_panel(session: Session, district: dict) -> list[dict]:
-    """The district's goals against the figures: LDR, industrial loan balance and its growth, joint-stock firms
-    and listed firms (the last two from the listing reserve pool)."""
+    """The district's goals against the figures: LDR, industrial loan balance and its increase since the entered
+    base, joint-stock firms and listed firms (the last two from the listing reserve pool), the growth goal. A
+    district sum over part of the banks is shown with who is missing and never read against the whole goal."""
     from . import listing
 
     g = goals(session)
     ind_goal = Decimal(g["industrial_loans_yi"]) * YI
     increase_goal = Decimal(g["industrial_increase_yi"]) * YI
-    base = base_period(session, int(g["start_year"]) - 1)
     counts = listing.goal_counts(session, g["start_year"], g["end_year"])
     ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
-    ind = district.get("industrial_loans")
-    increase = Decimal(ind - base["industrial_loans"]) if ind is not None and base["reported"] else None
-    base_text = (f"{_q(Decimal(base['industrial_loans']) / YI)} 亿元，{base['reported']} 家实报" if base["reported"]
-                 else "基期未报送")
+    ind = district.get("industrial_loans") if district.get("reported") else None
+    complete = bool(district.get("complete"))
+    coverage = _coverage(district)
+    inc = district.get("increase") or {"increase": None, "banks": 0, "base": 0, "complete": False, "missing": []}
+    increase = Decimal(inc["increase"]) if inc["increase"] is not None else None
+    if inc["banks"]:
+        base_text = f"基期 {_q(Decimal(inc['base']) / YI)} 亿元，{inc['banks']}/{district.get('banks', 0)} 家同口径"
+    else:
+        base_text = "基期未录入"
+    inc_note = "" if inc["complete"] else (
+        "未全部报送或未录入基期，暂不与目标比较" + (f"（缺：{'、'.join(inc['missing'])}）" if inc["missing"] else ""))
+    partial = "" if complete else f"{coverage}，全部报送后与目标比较"
     return [
-        _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"])),
+        _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"]),
+              note=coverage),
         _goal("industrial", "工业贷款余额", f"≥ {g['industrial_loans_yi']} 亿元",
-              _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal),
-        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末 {base_text}）",
+              _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal, note=partial or coverage,
+              comparable=complete),
+        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末，{base_text}）",
               f"+{g['industrial_increase_yi']} 亿元", _q(increase / YI) if increase is not None else None, "亿元",
-              increase, increase_goal),
+              increase, increase_goal, note=inc_note, comparable=inc["complete"]),
         _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",
               counts["joint_stock_new"], "家", counts["joint_stock_new"], int(g["joint_stock_new"])),
         _goal("listed", "境内外上市企业", f"{g['listed']} 家", counts["listed"], "家", counts["listed"], int(g["listed"])),
-        _growth_goal_card(district.get("growth_yoy")),
+        _growth_goal_card(district.get("growth_yoy"), district.get("growth_base"), district.get("banks", 0)),
     ]
 
 
-def _growth_goal_card(growth: dict | None) -> dict:
-    """确保工业贷款增速高于贷款平均增速, district-wide, year on year over the banks reported at both ends."""
+def _growth_goal_card(growth: dict | None, since_base: dict | None = None, banks: int = 0) -> dict:
+    """确保工业贷款增速高于贷款平均增速, district-wide, year on year over the banks reported at both ends (and since
+    the base, as a note)."""
     growth = growth or {"industrial": None, "loans": None, "met": None, "banks": 0}
     shown = (f"{growth['industrial']}% / {growth['loans']}%" if growth["met"] is not None else None)
-    return {"key": "growth", "label": f"工业贷款增速 / 各项贷款增速（同比，{growth.get('banks', 0)} 家同口径）",
+    note = ""
+    if since_base and since_base.get("met") is not None:
+        note = (f"较基期：工业贷款 {since_base['industrial']}%、各项贷款 {since_base['loans']}%"
+                f"（{since_base.get('banks', 0)} 家同口径）")
+    return {"key": "growth", "label": f"工业贷款增速 / 各项贷款增速（同比，{growth.get('banks', 0)}/{banks} 家同口径）",
             "goal": "工业贷款增速高于贷款平均增速", "actual": shown, "unit": "", "met": bool(growth["met"]),
-            "progress": None}
+            "progress": None, "note": note}
 
 
 def appendix_check(session: Session) -> dict:

@@ -1,4 +1,7 @@
-"""Domain errors carry a message a user can read (in Chinese) and, optionally, the form field at fault."""
+"""Domain errors carry a message a user can read and, optionally, the form field at fault. The message is a
+Chinese msgid with named placeholders, its values given apart (`DomainError("账户 %(name)s 已停用", name=…)`),
+so the web layer can show it in the reader's language; `message` is the Chinese text, for the CLI, logs and
+tests."""
 
 
 class DomainError(Exception):
@@ -6,9 +9,11 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, field: str | None = None, **params):
+        self.msgid = message
+        self.params = params
+        self.message = message % params if params else message
+        super().__init__(self.message)
         self.field = field
 
 

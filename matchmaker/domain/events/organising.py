@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User
+from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User, utcnow
 from ...models.events import EVENT_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
 from ..core import locking
@@ -23,7 +23,7 @@ EVENT_YEARS_AHEAD = 2  # an event is set from today to two years ahead
 
 def local_now() -> datetime:
     """Beijing wall-clock time, naive (events are stored that way)."""
-    return datetime.now(CST).replace(tzinfo=None)
+    return utcnow() + timedelta(hours=8)
 
 
 def local_today() -> date:

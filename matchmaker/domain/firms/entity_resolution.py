@@ -88,6 +88,25 @@ def normalise(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).split()).upper()
 
 
+_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")
+
+
+def normalise_many(names: Sequence[str]) -> list[str]:
+    """`normalise` of many names at once (the text steps run once over all of them joined one a line)."""
+    if not names:
+        return []
+    joined = "\n".join(n or "" for n in names)
+    if joined.count("\n") != len(names) - 1:
+        return [normalise(n) for n in names]
+    if not unicodedata.is_normalized("NFKC", joined):
+        joined = unicodedata.normalize("NFKC", joined)
+    for old, new in _BRACKET_PAIRS:
+        if old in joined:
+            joined = joined.replace(old, new)
+    out = _NOT_NEWLINE_SPACE.sub("", joined).upper().split("\n")
+    return out if len(out) == len(names) else [normalise(n) for n in names]
+
+
 @dataclass(frozen=True, slots=True)
 class NameParts:
     core: str        # the distinguishing part: brand and trade, without region prefix or company form
@@ -339,28 +358,43 @@ def _query_grams(core: str, sound: str) -> set[int]:
 
 
 def _gram_index(cores: list[str], sounds: list[str]) -> tuple[dict[int, tuple[int, int]], np.ndarray]:
-    """{gram code: (start, end)} into one array of record indexes sorted by gram, then by record."""
+    """{gram code: (start, end)} into one array of record indexes (int32) sorted by gram, then by record."""
     lengths = np.fromiter(map(len, cores), dtype=np.int64, count=len(cores))
-    owner = np.repeat(np.arange(len(cores), dtype=np.int64), lengths + 1)  # +1: the separator after each core
-    is_sep = np.zeros(len(owner), dtype=bool)
-    is_sep[np.cumsum(lengths + 1) - 1] = True
-    s = np.frombuffer(("\0".join(sounds) + "\0").encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    c = np.frombuffer(("\0".join(cores) + "\0").encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    inner = ~is_sep
+    owner = np.repeat(np.arange(len(cores), dtype=np.int32), lengths + 1)  # +1: the separator after each core
+    inner = np.ones(len(owner), dtype=bool)
+    inner[np.cumsum(lengths + 1) - 1] = False
+    s = np.frombuffer(("\0".join(sounds) + "\0").encode("utf-32-le"), dtype=np.uint32)
+    c = np.frombuffer(("\0".join(cores) + "\0").encode("utf-32-le"), dtype=np.uint32)
     bi = inner[:-1] & inner[1:]
     skip = inner[:-2] & inner[1:-1] & inner[2:]
     whole = inner & (lengths == 1)[owner]
-    codes = np.concatenate([(_BIGRAM | (s[:-1] << 21) | s[1:])[bi], (_SKIPGRAM | (c[:-2] << 21) | c[2:])[skip],
-                            (_WHOLE | c)[whole]])
+
+    def gram(flag: int, a: np.ndarray, b: np.ndarray | None, where: np.ndarray) -> np.ndarray:
+        out = a[where].astype(np.int64)
+        if b is not None:
+            out <<= 21
+            out |= b[where]
+        out |= flag
+        return out
+
+    codes = np.concatenate([gram(_BIGRAM, s[:-1], s[1:], bi), gram(_SKIPGRAM, c[:-2], c[2:], skip),
+                            gram(_WHOLE, c, None, whole)])
     owners = np.concatenate([owner[:-1][bi], owner[:-2][skip], owner[whole]])
+    del s, c, owner, inner, bi, skip, whole
     order = np.argsort(codes, kind="stable")  # owners stay ascending within each gram
     codes, owners = codes[order], owners[order]
+    del order
     keep = np.ones(len(codes), dtype=bool)  # a gram twice in one name is posted once
     keep[1:] = (codes[1:] != codes[:-1]) | (owners[1:] != owners[:-1])
     codes, owners = codes[keep], owners[keep]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
     ends = np.r_[starts[1:], len(codes)]
     return dict(zip(codes[starts].tolist(), zip(starts.tolist(), ends.tolist()))), owners
+
+
+def _key_hashes(cores: Sequence[str], forms: Sequence[str]) -> np.ndarray:
+    """A 64-bit hash of each spelling key (equal keys, equal hashes; a lookup checks the key itself)."""
+    return np.fromiter((hash(k) for k in map("|".join, zip(cores, forms))), dtype=np.int64, count=len(cores))
 
 
 @dataclass(slots=True)
@@ -416,31 +450,44 @@ class Resolver:
         self._indexed = False  # the name index is built on the first name to match
         self.cores: list[str] = []
         self.forms: list[str] = []
-        self.sounds: list[str] = []
-        self.shapes: list[str] = []
-        self.by_key: dict[str, list[int]] = {}
 
     def _build_index(self) -> None:
+        """Cores and forms as lists; everything else as arrays (a 250,000-firm registry in tens of MB): spelling
+        keys as sorted hashes, sounds and shapes recomputed for the candidates being scored."""
         paused = gc.isenabled()
         gc.disable()  # many small objects at once: collection passes would only slow this down
         try:
-            self.cores, self.forms, self.sounds, self.shapes = parse_many(self.names)
-            by_key: dict[str, list[int]] = {}
-            for i, key in enumerate(map("|".join, zip(self.cores, self.forms))):
-                found = by_key.get(key)
-                if found is None:
-                    by_key[key] = [i]
-                else:
-                    found.append(i)
-            self.by_key = by_key
-            self._form_ids = np.array([_CLASS_ID[f] for f in self.forms], dtype=np.int64)
-            self._lengths = np.fromiter(map(len, self.cores), dtype=np.int64, count=len(self.cores))
-            self._grams, self._owners = _gram_index(self.cores, self.sounds)
-            self._ref_ids = np.array([self.first_of_ref[ref] for ref in self.refs], dtype=np.int64)
+            self.cores, self.forms, sounds, _ = parse_many(self.names)
+            hashes = _key_hashes(self.cores, self.forms)
+            self._key_order = np.argsort(hashes, kind="stable").astype(np.int32)
+            self._key_hashes = hashes[self._key_order]
+            del hashes
+            self._form_ids = np.array([_CLASS_ID[f] for f in self.forms], dtype=np.int8)
+            self._lengths = np.fromiter(map(len, self.cores), dtype=np.int32, count=len(self.cores))
+            self._grams, self._owners = _gram_index(self.cores, sounds)
+            del sounds
+            self._ref_ids = np.fromiter((self.first_of_ref[ref] for ref in self.refs), dtype=np.int32,
+                                        count=len(self.refs))
         finally:
             if paused:
                 gc.enable()
         self._indexed = True
+
+    def _same_many(self, cores: Sequence[str], forms: Sequence[str]) -> list[list[int]]:
+        """For each (core, form): the records with that very spelling key, in registry order."""
+        if not self._indexed:
+            self._build_index()
+        hashes = _key_hashes(cores, forms)
+        lo = np.searchsorted(self._key_hashes, hashes, side="left").tolist()
+        hi = np.searchsorted(self._key_hashes, hashes, side="right").tolist()
+        out = []
+        for core, form, a, b in zip(cores, forms, lo, hi):
+            if a == b:
+                out.append([])
+                continue
+            found = sorted(i for i in self._key_order[a:b].tolist() if self.cores[i] == core and self.forms[i] == form)
+            out.append(found)
+        return out
 
     def __len__(self) -> int:
         return len(self.refs)
@@ -489,7 +536,8 @@ class Resolver:
         first = np.searchsorted(pair_q, pair_q)  # where each name's run starts
         keep = np.arange(len(pair_q)) - first < CANDIDATES
         pair_q, pair_i = pair_q[keep], pair_i[keep]
-        same = [(q, i) for q, parts in enumerate(queries) for i in self.by_key.get(parts.key, ())]
+        same_lists = self._same_many([p.core for p in queries], [p.form for p in queries])
+        same = [(q, i) for q, found in enumerate(same_lists) for i in found]
         if same:
             pair_q = np.concatenate([pair_q, np.array([q for q, _ in same], dtype=np.int64)])
             pair_i = np.concatenate([pair_i, np.array([i for _, i in same], dtype=np.int64)])
@@ -499,19 +547,27 @@ class Resolver:
             return out
         q_list, i_list = pair_q.tolist(), pair_i.tolist()
 
-        def pairwise(mine: list[str], theirs: list[str]) -> np.ndarray:
-            return process.cpdist([mine[q] for q in q_list], [theirs[i] for i in i_list], scorer=OSA.distance,
-                                  dtype=np.int32)
+        their_cores = [self.cores[i] for i in i_list]
+        joined = "\n".join(their_cores)
+        their_sounds = _translated(joined, _SOUND_LUT).split("\n")
+        their_shapes = _translated(joined, _SHAPE_LUT).split("\n")
+        del joined
 
-        by_char = pairwise([p.core for p in queries], self.cores)
-        cost = _cost(by_char, pairwise([p.sound for p in queries], self.sounds),
-                     pairwise([p.shape for p in queries], self.shapes))
+        def pairwise(mine: list[str], theirs: list[str]) -> np.ndarray:
+            return process.cpdist([mine[q] for q in q_list], theirs, scorer=OSA.distance, dtype=np.int32)
+
+        by_char = pairwise([p.core for p in queries], their_cores)
+        cost = _cost(by_char, pairwise([p.sound for p in queries], their_sounds),
+                     pairwise([p.shape for p in queries], their_shapes))
+        del their_cores, their_sounds, their_shapes
         q_lengths = np.array([len(p.core) for p in queries], dtype=np.int64)[pair_q]
         longest = np.maximum(np.maximum(self._lengths[pair_i], q_lengths), 1)
         q_forms = np.array([_CLASS_ID[p.form] for p in queries], dtype=np.int64)[pair_q]
-        scores = np.maximum(0.0, 100.0 * (1.0 - cost / longest) - _PENALTY_MATRIX[q_forms, self._form_ids[pair_i]])
+        scores = np.maximum(0.0, 100.0 * (1.0 - cost / longest)
+                            - _PENALTY_MATRIX[q_forms, self._form_ids[pair_i].astype(np.int64)])
         order = np.lexsort((pair_i, -scores, pair_q))  # by name, best first; equal scores in registry order
-        _, firsts = np.unique(pair_q[order] * n_records + self._ref_ids[pair_i[order]], return_index=True)
+        _, firsts = np.unique(pair_q[order] * n_records + self._ref_ids[pair_i[order]].astype(np.int64),
+                              return_index=True)
         order = order[np.sort(firsts)]  # one line per firm: its best record
         for q, i, score, edits, weighted in zip(pair_q[order].tolist(), pair_i[order].tolist(),
                                                 scores[order].tolist(), by_char[order].tolist(),
@@ -538,36 +594,45 @@ class Resolver:
     def resolve(self, name: str, uscc: str | None = None) -> Resolution:
         parts = parse(name)
         code = _code(uscc)
-        return self._quick(code, parts) or self._decide(code, parts, self._scored(parts))
+        return self._known(code, parts) or self._same_spelling(code, self._same_many([parts.core], [parts.form])[0]) \
+            or self._decide(code, parts, self._scored(parts))
 
     def resolve_many(self, rows: Iterable[tuple[str, str | None]]) -> list[Resolution]:
         """`resolve` for many (name, uscc) rows: names parsed in one pass, candidates scored together."""
         rows = list(rows)
         cores, forms, sounds, shapes = parse_many([name or "" for name, _ in rows])
         out: list[Resolution | None] = []
-        pending: list[tuple[int, str, NameParts]] = []
+        named: list[tuple[int, str, NameParts]] = []
         for n, ((_, uscc), core, form, sound, shape) in enumerate(zip(rows, cores, forms, sounds, shapes)):
             code, parts = _code(uscc), NameParts(core, form, sound, shape)
-            res = self._quick(code, parts)
+            res = self._known(code, parts)
             out.append(res)
             if res is None:
-                pending.append((n, code, parts))
+                named.append((n, code, parts))
+        pending: list[tuple[int, str, NameParts]] = []
+        if named:  # the name index is built only when some name is to be matched
+            same = self._same_many([p.core for _, _, p in named], [p.form for _, _, p in named])
+            for (n, code, parts), found in zip(named, same):
+                out[n] = self._same_spelling(code, found)
+                if out[n] is None:
+                    pending.append((n, code, parts))
         for start in range(0, len(pending), 2000):  # bounded arrays for a file of any length
             chunk = pending[start:start + 2000]
             for (n, code, parts), scored in zip(chunk, self._scored_many([parts for _, _, parts in chunk])):
                 out[n] = self._decide(code, parts, scored)
         return out
 
-    def _quick(self, code: str, parts: NameParts) -> Resolution | None:
-        """USCC, remembered alias, or the very same spelling of one firm; None when candidates must be scored."""
+    def _known(self, code: str, parts: NameParts) -> Resolution | None:
+        """USCC or remembered alias; None when the name must be looked at."""
         if code and code in self.by_uscc:
             return Resolution(AUTO, "uscc", 100.0, [self._candidate(self.by_uscc[code], 100.0)])
         alias = self.aliases.get(parts.key)
         if alias is not None and alias in self.first_of_ref:
             return Resolution(AUTO, "alias", 100.0, [self._candidate(self.first_of_ref[alias], 100.0)])
-        if not self._indexed:
-            self._build_index()
-        same = self.by_key.get(parts.key)
+        return None
+
+    def _same_spelling(self, code: str, same: list[int]) -> Resolution | None:
+        """The very same spelling of one firm; None when candidates must be scored."""
         if same and len(same) == 1 and not (code and self.usccs[same[0]]):
             return Resolution(AUTO, "name", 100.0, [self._candidate(same[0], 100.0)])
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -17,9 +17,8 @@ from . import uscc as uscc_rules
 
 def pinyin_forms(name: str) -> tuple[str, str]:
     """Full pinyin (no spaces) and initials of a Chinese name, lower case."""
-    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    return full, initials
+    syllables = lazy_pinyin(name, errors="ignore")  # initials are their first letters (Style.FIRST_LETTER's)
+    return "".join(syllables).lower(), "".join(s[:1] for s in syllables).lower()
 
 
 def set_firm_name(firm: Firm, name: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"}
+_VALUE = {ch: n for n, ch in enumerate(ALPHABET)}
+_ALLOWED = frozenset(ALPHABET)
 
 
 class InvalidUSCC(ValueError):
@@ -17,13 +19,15 @@ class InvalidUSCC(ValueError):
 
 def normalise(code: str) -> str:
     """Upper-case, half-width, without spaces or dashes."""
-    code = (code or "").translate(_FULLWIDTH)
-    return "".join(ch for ch in code.upper() if ch not in " -\u3000\t")
+    code = (code or "").translate(_FULLWIDTH).upper()
+    if code.isascii() and code.isalnum():  # the common case: nothing to take out
+        return code
+    return "".join(ch for ch in code if ch not in " -\u3000\t")
 
 
 def check_digit(first17: str) -> str:
     """The 18th character for the first 17."""
-    total = sum(ALPHABET.index(ch) * w for ch, w in zip(first17, WEIGHTS))
+    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17[:17]), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -34,8 +38,8 @@ def validate(code: str) -> str:
         raise InvalidUSCC("请填写统一社会信用代码")
     if len(code) != 18:
         raise InvalidUSCC(f"统一社会信用代码应为18位，当前为{len(code)}位")
-    bad = [ch for ch in code if ch not in ALPHABET]
-    if bad:
+    if not _ALLOWED.issuperset(code):
+        bad = [ch for ch in code if ch not in ALPHABET]
         raise InvalidUSCC(f"统一社会信用代码含有不允许的字符：{''.join(dict.fromkeys(bad))}（不使用 I、O、S、V、Z）")
     if not code[2:8].isdigit():
         raise InvalidUSCC("统一社会信用代码第3–8位应为行政区划码（数字）")

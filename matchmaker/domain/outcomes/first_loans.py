@@ -10,7 +10,7 @@ from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, Lead, User, u
 from ...models.first_loans import FIRST_LOAN_STAGES
 from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
-from ..core.money import wan_text
+from ..core.money import amount_text
 from ..core.visibility import visible_to
 from ..notify.notifications import notify
 from ..requests import lifecycle
@@ -87,9 +87,9 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     before = case.stage
     case.stage, case.bank_id, case.lead_id = "first_loan", lead.bank_id, lead.id
     case.first_loan_amount, case.first_loan_on = lead.disbursed_amount, lead.disbursed_at
-    amount = f"{wan_text(lead.disbursed_amount or 0)}"
-    _record(session, case, None, before, f"{lead.bank.name}发放首笔贷款 {amount} 万元")
-    notify(session, "first_loan", f"首贷落地：{firm.name} 获得{lead.bank.name}首笔贷款 {amount} 万元",
+    amount = amount_text(lead.disbursed_amount or 0)
+    _record(session, case, None, before, f"{lead.bank.name}发放首笔贷款 {amount}")
+    notify(session, "first_loan", f"首贷落地：{firm.name} 获得{lead.bank.name}首笔贷款 {amount}",
            link=f"/first-loans/{case.id}", township_id=firm.township_id,
            user_ids=[case.owner_id] if case.owner_id else ())
     return case

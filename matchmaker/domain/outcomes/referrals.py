@@ -11,7 +11,7 @@ from ...models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from ..core import locking
 from ..core.access import get_allowed
 from ..core.errors import Conflict, DomainError
-from ..core.money import wan_text
+from ..core.money import amount_text
 from ..core.visibility import visible_to
 from ..notify.notifications import audience, notify, write
 from ..requests import lifecycle
@@ -49,7 +49,7 @@ def refer(session: Session, req: FinancingRequest, actor: User | None = None) ->
     labels = "、".join(REFERRAL_TARGETS[t] for t in targets_for(req))
     lifecycle.transition(session, req, "referred", actor, f"转介至：{labels}")
     title = f"融资需求 {req_no(req.id)}（{req.firm.name}）已转介：{labels}"
-    body = f"申请 {wan_text(req.amount)} 万元，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
+    body = f"申请 {amount_text(req.amount)}，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
     notify(session, "referral", title, body=body, link=f"/referrals/?request={req.id}",
            township_id=req.firm.township_id, roles=("district",))
     notify(session, "referral", f"您的融资需求 {req_no(req.id)} 暂未匹配到银行，已转介：{labels}",
@@ -105,7 +105,7 @@ def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> No
     entries = []
     for r in reqs:
         title = f"融资需求 {req_no(r.id)}（{r.name}）已转介：{labels[r.id]}"[:200]
-        body = f"申请 {wan_text(r.amount)} 万元，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
+        body = f"申请 {amount_text(r.amount)}，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
         for uid in sorted(set(officials.get(r.township_id, [])) | set(district)):
             entries.append({"user_id": uid, "kind": "referral", "title": title, "body": body,
                             "link": f"/referrals/?request={r.id}"})
@@ -170,9 +170,9 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
     from ..ledgers.entries import from_referral
 
     from_referral(session, actor, ref)  # 获得担保 / 使用转贷资金: the ledger entry, capacity checked
-    amount_text = f"，融资 {wan_text(funded_amount)} 万元" if funded_amount else ""
+    funded_text = f"，融资 {amount_text(funded_amount)}" if funded_amount else ""
     lifecycle.record(session, "referral", ref.id, ref.request_id, actor, from_state, to_state,
-                     f"{ref.target_label}：{REFERRAL_STATES[to_state]}{amount_text}{('；' + note) if note else ''}")
+                     f"{ref.target_label}：{REFERRAL_STATES[to_state]}{funded_text}{('；' + note) if note else ''}")
     notify(session, "referral", f"转介进展：{ref.target_label}{REFERRAL_STATES[to_state]}",
            body=note, link=f"/requests/{ref.request_id}", firm_id=ref.request.firm_id)
     return ref

@@ -12,6 +12,7 @@ from ...models.users import BANK_ROLES, ROLES
 from ..core import locking
 from ..core.changes import record_event
 from ..core.errors import Forbidden, NotFound
+from ..requests.labels import req_no
 
 HELD_LEAD_STATES = ("claimed", "contacted", "in_review", "approved")  # claimed and not yet given up or closed
 CONSENT_STATES = ("submitted", "routed", "offered", "accepted", "unmatched", "referred")
@@ -30,7 +31,7 @@ def grant(session: Session, actor: User, req: FinancingRequest) -> PortraitConse
     session.add(consent)
     session.flush()
     record_event(session, actor, "firm", req.firm_id, "portrait_consent",
-                 f"授权已认领融资需求的银行查询企业画像（需求 #{req.id}）")
+                 f"授权已认领融资需求的银行查询企业画像（需求 {req_no(req.id)}）")
     return consent
 
 

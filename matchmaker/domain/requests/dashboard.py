@@ -4,16 +4,27 @@ approved → disbursed; the monthly trend; the mean calendar days from routing t
 
 Each figure counts a row in the period by its own date: a request by when it was filed, an approval by when the
 offer was made, a disbursement by its disbursement date, a lead by when it was routed. Functions take an optional
-township to restrict the figures to. Every figure is one set-based query (GROUP BY), whatever the data size."""
+township to restrict the figures to.
+
+The figures are read from per-day totals (requests by day, township, state and how far they got; offers, leads and
+disbursements by day and township or bank), counted by the database with one GROUP BY per table and kept per
+database while a stamp of what they are counted from holds (the latest history row — every change of a request,
+lead, offer or firm writes one — the latest lead change, the row counts of requests, leads and offers, banks and
+townships). Any period, custom or not, is a sum over its days, so a view costs the stamp's three small reads;
+a change costs one recount."""
 from __future__ import annotations
 
+import threading
+from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
-from ...models import Bank, FinancingRequest, Firm, Lead, Offer, Township
+from ...models import Bank, FinancingRequest, Firm, History, Lead, Offer, Township
 from ..banks import periods
 from ..core.errors import DomainError
 
@@ -75,58 +86,227 @@ def _in_window(column, window: Window, is_date: bool = False) -> list:
     return out
 
 
-def _scoped(query, township_id: int | None):
-    if township_id is not None:
-        query = query.where(Firm.township_id == township_id)
-    return query
+FUNNEL_STEPS = (("submitted", "提交需求"), ("claimed", "银行认领"), ("approved", "获得授信"), ("disbursed", "已放款"))
 
+
+# Per-day totals ---------------------------------------------------------------------------------------------------
+
+class Series:
+    """Running totals of a few counts over days (ISO text, sorted): the sum over any range of days by two binary
+    searches, whatever the number of days."""
+
+    def __init__(self, by_day: dict[str, list]):
+        self.days = sorted(by_day)
+        width = len(next(iter(by_day.values()))) if by_day else 0
+        rows = [by_day[day] for day in self.days]
+        self.columns = [list(accumulate((row[i] for row in rows), initial=0)) for i in range(width)]
+
+    def between(self, start: str | None, end: str | None) -> list:
+        lo = bisect_left(self.days, start) if start is not None else 0
+        hi = bisect_left(self.days, end) if end is not None else len(self.days)
+        if hi <= lo:
+            return [0] * len(self.columns)
+        return [column[hi] - column[lo] for column in self.columns]
+
+
+@dataclass
+class DayTotals:
+    """What every figure is summed from. Days are Beijing dates (ISO text) of the row's own date."""
+    requests: dict[tuple, Series]  # (township, state, claimed, offered, disbursed) -> [requests, 元 requested]
+    offers: dict[int | None, Series]  # township -> [元 offered] by day offered
+    paid: dict[int | None, Series]  # township -> [disbursed leads, 元] by disbursement date
+    # bank -> [leads, claimed, expired, declined, offers, disbursed, 元 disbursed, claim days, claimed rows] by day routed
+    leads: dict[int, Series]
+    filed_by_month: dict[tuple, int]  # ('YYYY-MM', township) -> submitted requests filed
+    paid_by_month: dict[tuple, list[int]]  # ('YYYY-MM', township) -> [disbursed leads, 元]
+    banks: list[tuple]  # (id, name, active) in the order the dashboard lists them
+    townships: list[tuple]  # (id, name) by id
+
+
+_cache: dict[str, tuple[tuple, DayTotals]] = {}
+_cache_lock = threading.Lock()
+
+
+def _local_day(session: Session, column, is_date: bool = False):
+    """The Beijing date of a naive-UTC datetime column (or a date column) as ISO text, in the database's SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        shifted = column if is_date else column + func.make_interval(0, 0, 0, 0, 8)
+        return func.to_char(shifted, "YYYY-MM-DD")
+    return func.date(column) if is_date else func.date(column, "+8 hours")
+
+
+def _days(session: Session, later, earlier):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _stamp(session: Session) -> tuple:
+    """Three small reads (primary keys and indexed columns): a change to anything the day totals are counted from
+    moves it. Requests, leads and offers are never deleted; their changes and the firms' write history."""
+    last = select(History.id, History.at).order_by(History.id.desc()).limit(1).subquery()
+    row = session.execute(select(
+        select(last.c.id).scalar_subquery(), select(last.c.at).scalar_subquery(),
+        select(func.max(FinancingRequest.id)).scalar_subquery(),
+        select(func.max(Lead.id)).scalar_subquery(),
+        select(func.max(Lead.updated_at)).scalar_subquery(),
+        select(func.max(Offer.id)).scalar_subquery(),
+    )).one()
+    banks = session.execute(select(Bank.id, Bank.name, Bank.active, Bank.seq).order_by(Bank.id)).all()
+    townships = session.execute(select(Township.id, Township.name).order_by(Township.id)).all()
+    return tuple(row), tuple(banks), tuple(townships)
+
+
+_HELD = "dashboard.day_totals"
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_HELD, None)
+
+
+def day_totals(session: Session) -> DayTotals:
+    """The per-day totals, recounted only when the stamp moved (per database, shared by the threads). Read once
+    per transaction of the session: the figures of one page come from one stamp."""
+    held = session.info.get(_HELD)
+    if held is not None:
+        return held
+    if not event.contains(session, "after_flush", _forget):
+        event.listen(session, "after_flush", _forget)
+        event.listen(session, "after_transaction_end", _forget)
+    key = session.get_bind().url.render_as_string(hide_password=False)
+    stamp = _stamp(session)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp:
+        totals = cached[1]
+    else:
+        totals = _count_days(session, stamp)
+        with _cache_lock:
+            _cache[key] = (stamp, totals)
+    session.info[_HELD] = totals
+    return totals
+
+
+def _series(rows: dict[tuple, dict[str, list]]) -> dict:
+    return {key: Series(by_day) for key, by_day in rows.items()}
+
+
+def _count_days(session: Session, stamp: tuple) -> DayTotals:
+    run = session.connection().execute  # plain rows: no ORM result processing for ~100,000 of them
+    claimed = func.max(case((Lead.claimed_at.is_not(None), 1), else_=0))
+    paid = func.max(case((Lead.state == "disbursed", 1), else_=0))
+    offered = func.max(case((Offer.id.is_not(None), 1), else_=0))
+    per_request = (select(Lead.request_id.label("request_id"), claimed.label("claimed"), offered.label("offered"),
+                          paid.label("paid"))
+                   .select_from(Lead).outerjoin(Offer, Offer.lead_id == Lead.id).group_by(Lead.request_id)
+                   .subquery())
+    filed = _local_day(session, FinancingRequest.created_at)
+    flags = [func.coalesce(per_request.c[name], 0) for name in ("claimed", "offered", "paid")]
+    requests: dict[tuple, dict[str, list]] = defaultdict(dict)
+    filed_by_month: dict[tuple, int] = defaultdict(int)
+    for day, township, state, c, o, p, n, amount in run(
+            select(filed, Firm.township_id, FinancingRequest.state, *flags, func.count(),
+                   func.coalesce(func.sum(FinancingRequest.amount), 0))
+            .select_from(FinancingRequest).join(Firm, Firm.id == FinancingRequest.firm_id)
+            .outerjoin(per_request, per_request.c.request_id == FinancingRequest.id)
+            .group_by(filed, Firm.township_id, FinancingRequest.state, *flags)):
+        requests[(township, state, bool(c), bool(o), bool(p))][str(day)] = [int(n), int(amount)]
+        if state != "draft":
+            filed_by_month[(str(day)[:7], township)] += int(n)
+
+    offer_day = _local_day(session, Offer.created_at)
+    offers: dict[tuple, dict[str, list]] = defaultdict(dict)
+    for day, township, amount in run(
+            select(offer_day, Firm.township_id, func.coalesce(func.sum(Offer.amount), 0))
+            .select_from(Offer).join(Lead, Lead.id == Offer.lead_id)
+            .join(FinancingRequest, FinancingRequest.id == Lead.request_id)
+            .join(Firm, Firm.id == FinancingRequest.firm_id)
+            .group_by(offer_day, Firm.township_id)):
+        offers[township][str(day)] = [int(amount)]
+
+    paid_day = _local_day(session, Lead.disbursed_at, is_date=True)
+    paid_rows: dict[tuple, dict[str, list]] = defaultdict(dict)
+    paid_by_month: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for day, township, n, amount in run(
+            select(paid_day, Firm.township_id, func.count(), func.coalesce(func.sum(Lead.disbursed_amount), 0))
+            .select_from(Lead).join(FinancingRequest, FinancingRequest.id == Lead.request_id)
+            .join(Firm, Firm.id == FinancingRequest.firm_id)
+            .where(Lead.state == "disbursed")
+            .group_by(paid_day, Firm.township_id)):
+        day = str(day) if day is not None else ""  # no date: counted in all time only, as a range test would
+        paid_rows[township][day] = [int(n), int(amount)]
+        if day:
+            acc = paid_by_month[(day[:7], township)]
+            acc[0] += int(n)
+            acc[1] += int(amount)
+
+    routed = _local_day(session, Lead.created_at)
+    is_claimed = Lead.claimed_at.is_not(None)
+    leads: dict[tuple, dict[str, list]] = defaultdict(dict)
+    for row in run(
+            select(routed, Lead.bank_id, func.count(Lead.id),
+                   func.sum(case((is_claimed, 1), else_=0)),
+                   func.sum(case((Lead.state == "expired", 1), else_=0)),
+                   func.sum(case((Lead.state == "declined", 1), else_=0)),
+                   func.count(Offer.id),
+                   func.sum(case((Lead.state == "disbursed", 1), else_=0)),
+                   func.coalesce(func.sum(case((Lead.state == "disbursed", Lead.disbursed_amount), else_=0)), 0),
+                   func.sum(case((is_claimed, _days(session, Lead.claimed_at, Lead.created_at)))),
+                   func.sum(case((is_claimed, 1), else_=0)))
+            .select_from(Lead).outerjoin(Offer, Offer.lead_id == Lead.id)
+            .group_by(routed, Lead.bank_id)):
+        leads[row[1]][str(row[0])] = [int(v or 0) for v in row[2:9]] + [float(row[9] or 0), int(row[10] or 0)]
+
+    _, banks, townships = stamp
+    ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
+    return DayTotals(_series(requests), _series(offers), _series(paid_rows), _series(leads), dict(filed_by_month),
+                     dict(paid_by_month), [(b[0], b[1], b[2]) for b in ordered], list(townships))
+
+
+def _bounds(window: Window) -> tuple[str | None, str | None]:
+    return (window.start.isoformat() if window.start else None, window.end.isoformat() if window.end else None)
+
+
+def _requests(session: Session, township_id: int | None, window: Window) -> list[tuple[tuple, list[int]]]:
+    """(township, state, claimed, offered, disbursed) and [requests, 元] filed in the window."""
+    start, end = _bounds(window)
+    return [(key, series.between(start, end)) for key, series in day_totals(session).requests.items()
+            if township_id is None or key[0] == township_id]
+
+
+# Figures ----------------------------------------------------------------------------------------------------------
 
 def requests_by_state(session: Session, township_id: int | None = None, window: Window = ALL_TIME) -> dict[str, int]:
-    q = (select(FinancingRequest.state, func.count()).join(Firm).where(*_in_window(FinancingRequest.created_at, window))
-         .group_by(FinancingRequest.state))
-    return dict(session.execute(_scoped(q, township_id)).all())
+    out: dict[str, int] = {}
+    for (_, state, *_), (n, _) in _requests(session, township_id, window):
+        if n:
+            out[state] = out.get(state, 0) + n
+    return out
 
 
 def amounts(session: Session, township_id: int | None = None, window: Window = ALL_TIME) -> dict[str, int]:
     """Total 元 requested (submitted requests filed in the period), approved (offers made in it) and disbursed
     (disbursement dates in it)."""
-    requested = session.scalar(_scoped(
-        select(func.coalesce(func.sum(FinancingRequest.amount), 0)).join(Firm)
-        .where(FinancingRequest.state != "draft", *_in_window(FinancingRequest.created_at, window)), township_id)) or 0
-    approved = session.scalar(_scoped(
-        select(func.coalesce(func.sum(Offer.amount), 0)).join(Lead, Lead.id == Offer.lead_id)
-        .join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm)
-        .where(*_in_window(Offer.created_at, window)), township_id)) or 0
-    disbursed = session.scalar(_scoped(
-        select(func.coalesce(func.sum(Lead.disbursed_amount), 0))
-        .join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm)
-        .where(Lead.state == "disbursed", *_in_window(Lead.disbursed_at, window, is_date=True)), township_id)) or 0
+    start, end = _bounds(window)
+    totals = day_totals(session)
+    requested = sum(amount for (_, state, *_), (_, amount) in _requests(session, township_id, window)
+                    if state != "draft")
+    approved = sum(series.between(start, end)[0] for township, series in totals.offers.items()
+                   if township_id is None or township == township_id)
+    disbursed = sum(series.between(start, end)[1] for township, series in totals.paid.items()
+                    if township_id is None or township == township_id)
     return {"requested": int(requested), "approved": int(approved), "disbursed": int(disbursed)}
-
-
-FUNNEL_STEPS = (("submitted", "提交需求"), ("claimed", "银行认领"), ("approved", "获得授信"), ("disbursed", "已放款"))
 
 
 def funnel(session: Session, township_id: int | None = None, window: Window = ALL_TIME) -> list[dict]:
     """Of the requests filed in the period: how many were submitted, claimed by a bank, given an offer, disbursed."""
-    lead_of = Lead.request_id == FinancingRequest.id
-    claimed = exists().where(lead_of, Lead.claimed_at.is_not(None))
-    approved = exists().where(lead_of, Offer.lead_id == Lead.id)
-    disbursed = exists().where(lead_of, Lead.state == "disbursed")
-    q = (select(func.count(), *(func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-                                for cond in (claimed, approved, disbursed)))
-         .select_from(FinancingRequest).join(Firm)
-         .where(FinancingRequest.state != "draft", *_in_window(FinancingRequest.created_at, window)))
-    values = session.execute(_scoped(q, township_id)).one()
-    return [{"key": key, "label": label, "value": int(v or 0)} for (key, label), v in zip(FUNNEL_STEPS, values)]
-
-
-def _month_of(session: Session, column, is_date: bool = False):
-    """'YYYY-MM' of a UTC datetime column in Beijing time (or of a date column), in the database's own SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        shifted = column if is_date else column + func.make_interval(0, 0, 0, 0, 8)
-        return func.to_char(shifted, "YYYY-MM")
-    return func.strftime("%Y-%m", column) if is_date else func.strftime("%Y-%m", column, "+8 hours")
+    values = [0, 0, 0, 0]
+    for (_, state, claimed, offered, paid), (n, _) in _requests(session, township_id, window):
+        if state != "draft":
+            values[0] += n
+            values[1] += n if claimed else 0
+            values[2] += n if offered else 0
+            values[3] += n if paid else 0
+    return [{"key": key, "label": label, "value": v} for (key, label), v in zip(FUNNEL_STEPS, values)]
 
 
 def trend_months(window: Window, today: date) -> list[date]:
@@ -142,89 +322,60 @@ def trend_months(window: Window, today: date) -> list[date]:
 
 
 def monthly_trend(session: Session, months: list[date], township_id: int | None = None) -> list[dict]:
-    """Per month: requests filed, disbursements (count and 元) — two GROUP BY queries for the whole range."""
+    """Per month: requests filed, disbursements (count and 元)."""
     if not months:
         return []
-    span = Window("custom", "", "", months[0], periods.add_months(months[-1], 1))
-    req_month = _month_of(session, FinancingRequest.created_at)
-    filed = dict(session.execute(_scoped(
-        select(req_month, func.count()).select_from(FinancingRequest).join(Firm)
-        .where(FinancingRequest.state != "draft", *_in_window(FinancingRequest.created_at, span))
-        .group_by(req_month), township_id)).all())
-    paid_month = _month_of(session, Lead.disbursed_at, is_date=True)
-    paid = {m: (n, amount) for m, n, amount in session.execute(_scoped(
-        select(paid_month, func.count(), func.coalesce(func.sum(Lead.disbursed_amount), 0))
-        .select_from(Lead).join(FinancingRequest, FinancingRequest.id == Lead.request_id).join(Firm)
-        .where(Lead.state == "disbursed", *_in_window(Lead.disbursed_at, span, is_date=True))
-        .group_by(paid_month), township_id))}
+    totals = day_totals(session)
+    keys = {periods.month_key(m) for m in months}
+    filed: dict[str, int] = defaultdict(int)
+    for (month, township), n in totals.filed_by_month.items():
+        if month in keys and (township_id is None or township == township_id):
+            filed[month] += n
+    paid: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (month, township), (n, amount) in totals.paid_by_month.items():
+        if month in keys and (township_id is None or township == township_id):
+            paid[month][0] += n
+            paid[month][1] += amount
     out = []
     for m in months:
         key = periods.month_key(m)
         n, amount = paid.get(key, (0, 0))
-        out.append({"month": key, "requests": int(filed.get(key, 0)), "disbursed": int(n),
-                    "disbursed_amount": int(amount or 0)})
+        out.append({"month": key, "requests": filed.get(key, 0), "disbursed": n, "disbursed_amount": amount})
     return out
-
-
-def _days(session: Session, later, earlier):
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier) / 86400.0
-    return func.julianday(later) - func.julianday(earlier)
 
 
 def by_bank(session: Session, window: Window = ALL_TIME) -> list[dict]:
     """Per bank, of the leads routed in the period: received, claimed, expired, declined, approved (gave an offer,
     as on the bulletins, even if later released), disbursed (count and 元), and the mean calendar days from
     routing to claim. Inactive banks are listed after the active ones, marked."""
-    lead_in = Lead.bank_id == Bank.id
-    for cond in _in_window(Lead.created_at, window):
-        lead_in = lead_in & cond
-    q = (
-        select(
-            Bank.id, Bank.name, Bank.active,
-            func.count(Lead.id),
-            func.sum(case((Lead.claimed_at.is_not(None), 1), else_=0)),
-            func.sum(case((Lead.state == "expired", 1), else_=0)),
-            func.sum(case((Lead.state == "declined", 1), else_=0)),
-            func.count(Offer.id),
-            func.sum(case((Lead.state == "disbursed", 1), else_=0)),
-            func.coalesce(func.sum(case((Lead.state == "disbursed", Lead.disbursed_amount), else_=0)), 0),
-            func.avg(case((Lead.claimed_at.is_not(None), _days(session, Lead.claimed_at, Lead.created_at)))),
-        )
-        .select_from(Bank).outerjoin(Lead, lead_in).outerjoin(Offer, Offer.lead_id == Lead.id)
-        .group_by(Bank.id, Bank.name, Bank.active, Bank.seq).order_by(Bank.active.desc(), Bank.seq)
-    )
-    keys = ("bank_id", "bank", "active", "received", "claimed", "expired", "declined", "approved", "disbursed",
-            "disbursed_amount")
+    start, end = _bounds(window)
+    totals = day_totals(session)
+    keys = ("received", "claimed", "expired", "declined", "approved", "disbursed", "disbursed_amount")
     out = []
-    for row in session.execute(q):
-        item = dict(zip(keys, (v if v is not None else 0 for v in row[:-1])))
-        item["disbursed_amount"] = int(item["disbursed_amount"])
-        item["claim_days"] = round(float(row[-1]), 1) if row[-1] is not None else None
+    for bank_id, name, active in totals.banks:
+        series = totals.leads.get(bank_id)
+        acc = series.between(start, end) if series else [0] * 7 + [0.0, 0]
+        item = {"bank_id": bank_id, "bank": name, "active": active, **dict(zip(keys, acc[:7]))}
+        item["claim_days"] = round(acc[7] / acc[8], 1) if acc[8] else None
         out.append(item)
     return out
 
 
 def by_township(session: Session, window: Window = ALL_TIME) -> list[dict]:
     """Per township: requests filed in the period, of which funded, amount requested; and 元 disbursed in it."""
-    req_in = (FinancingRequest.firm_id == Firm.id) & (FinancingRequest.state != "draft")
-    for cond in _in_window(FinancingRequest.created_at, window):
-        req_in = req_in & cond
-    req_q = (
-        select(Township.id, Township.name, func.count(FinancingRequest.id),
-               func.sum(case((FinancingRequest.state == "funded", 1), else_=0)),
-               func.coalesce(func.sum(FinancingRequest.amount), 0))
-        .select_from(Township).outerjoin(Firm, Firm.township_id == Township.id)
-        .outerjoin(FinancingRequest, req_in)
-        .group_by(Township.id, Township.name).order_by(Township.id)
-    )
-    disbursed = dict(session.execute(
-        select(Firm.township_id, func.coalesce(func.sum(Lead.disbursed_amount), 0))
-        .join(FinancingRequest, FinancingRequest.firm_id == Firm.id).join(Lead, Lead.request_id == FinancingRequest.id)
-        .where(Lead.state == "disbursed", *_in_window(Lead.disbursed_at, window, is_date=True))
-        .group_by(Firm.township_id)).all())
-    return [
-        {"township_id": tid, "township": name, "requests": n or 0, "funded": funded or 0,
-         "requested": int(amount or 0), "disbursed": int(disbursed.get(tid, 0) or 0)}
-        for tid, name, n, funded, amount in session.execute(req_q)
-    ]
+    start, end = _bounds(window)
+    totals = day_totals(session)
+    filed: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (township, state, *_), (n, amount) in _requests(session, None, window):
+        if state != "draft":
+            acc = filed[township]
+            acc[0] += n
+            acc[1] += n if state == "funded" else 0
+            acc[2] += amount
+    out = []
+    for tid, name in totals.townships:
+        n, funded, requested = filed.get(tid, (0, 0, 0))
+        series = totals.paid.get(tid)
+        out.append({"township_id": tid, "township": name, "requests": n, "funded": funded, "requested": requested,
+                    "disbursed": series.between(start, end)[1] if series else 0})
+    return out

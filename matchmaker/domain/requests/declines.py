@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import Lead, User
 from ...models.requests import DECLINE_REASONS
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
-from ..core.money import wan_text
+from ..core.money import amount_text
 from ..core.workdays import load_calendar, local_date
 from ..notify.notifications import notify
 from . import lifecycle
@@ -84,7 +84,7 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
                      f"企业补正后重新提交（原线索 {lead_no(lead.id)}：{tip.label}）：{statement}")
     if req.state in ("unmatched", "referred"):
         lifecycle.transition(session, req, "routed", None, f"企业补正后重新提交至{lead.bank.name}")
-    notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {wan_text(req.amount)} 万元",
+    notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {amount_text(req.amount)}",
            body=f"原拒绝原因：{tip.label}。补正说明：{statement}。请在 {deadline} 前认领。",
            link=f"/bank/leads/{new.id}", bank_id=new.bank_id)
     return new

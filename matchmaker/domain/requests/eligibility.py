@@ -269,6 +269,24 @@ def is_eligible(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date
     return True
 
 
+def request_passes(p: ProductRules, req: RequestFacts) -> bool:
+    """The rules on the request alone (amount, term, collateral): with `firm_passes`, the verdict of `is_eligible`."""
+    return (p.min_amount <= req.amount <= p.max_amount and p.min_term <= req.term_months <= p.max_term
+            and _collateral_ok(p, req))
+
+
+def firm_passes(p: ProductRules, firm: FirmFacts, year: int) -> bool:
+    """The rules on the firm alone (first loan, industry, township, white lists, tax grade, debt, age)."""
+    return not ((p.first_loan_only and firm.has_bank_loan)
+                or (p.industries and firm.industry not in p.industries)
+                or (p.townships and firm.township_id not in p.townships)
+                or (p.required_whitelists and not (firm.whitelist_kinds & p.required_whitelists))
+                or (p.high_tech_only and "high_tech" not in firm.whitelist_kinds)
+                or (p.min_tax_grade and not _grade_ok(p, firm))
+                or (p.max_existing_debt is not None and not _debt_ok(p, firm))
+                or (p.min_firm_age and not _age_ok(p, firm, year)))
+
+
 @dataclass(frozen=True)
 class ProductCheck:
     """One product's verdict for a firm and a draft request."""

@@ -57,7 +57,7 @@ def can_file_for(actor: User, firm: Firm) -> bool:
 def file_request(session: Session, actor: User, firm: Firm, *, amount_yuan: int, term_months: int,
                  purpose: str, collateral: str, products_of_interest: list[str] | None = None,
                  linked_project: str = "", renewal: bool = False, submit: bool = True, today: date | None = None,
-                 claim_workdays: int = 2) -> FinancingRequest:
+                 claim_workdays: int = 2, ctx: routing.RoutingContext | None = None) -> FinancingRequest:
     """Create a request (draft), and if `submit`, submit and route it at once."""
     if not can_file_for(actor, firm):
         raise Forbidden("无权为该企业发起融资需求")
@@ -74,17 +74,18 @@ def file_request(session: Session, actor: User, firm: Firm, *, amount_yuan: int,
     note = "镇街代企业填报" if actor.role == "township" else ""
     lifecycle.record(session, "request", req.id, req.id, actor, None, "draft", note)
     if submit:
-        submit_request(session, actor, req, today=today, claim_workdays=claim_workdays)
+        submit_request(session, actor, req, today=today, claim_workdays=claim_workdays, ctx=ctx)
     return req
 
 
 def submit_request(session: Session, actor: User, req: FinancingRequest, today: date | None = None,
-                   claim_workdays: int = 2) -> list[Lead]:
+                   claim_workdays: int = 2, ctx: routing.RoutingContext | None = None) -> list[Lead]:
+    """Submit a draft and route it (with `ctx`: a routing context the caller loaded, e.g. for many requests)."""
     if not can_file_for(actor, req.firm):
         raise Forbidden("无权提交该融资需求")
     lifecycle.transition(session, req, "submitted", actor)
     req.submitted_at = utcnow()
-    return routing.route_request(session, req, today=today, claim_workdays=claim_workdays)
+    return routing.route_request(session, req, ctx=ctx, today=today, claim_workdays=claim_workdays)
 
 
 def visible_requests(actor: User) -> Select:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ...models import FinancingRequest, Firm, Lead, Notification, Offer, Product, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ..api import webhooks
-from ..core.money import wan_text
+from ..core.money import amount_text, rate_text
 from ..notify import notifications, outbox
 from ..notify.notifications import notify
 from ..outcomes import first_loans, referrals
@@ -65,7 +65,7 @@ def leads_routed(session: Session, req: FinancingRequest, leads: list[Lead]) -> 
     entries = []
     for lead in leads:
         product = names.get(lead.product_id, "—")
-        title = f"新线索：{req.firm.name} 申请 {wan_text(req.amount)} 万元"[:200]
+        title = f"新线索：{req.firm.name} 申请 {amount_text(req.amount)}"[:200]
         body = f"匹配产品：{product}；期限 {req.term_months} 个月。请在 {lead.claim_deadline} 前认领，认领后可查看联系方式。"
         entries += [{"user_id": uid, "kind": "new_lead", "title": title, "body": body, "link": lead_link(lead.id)}
                     for uid in staff[lead.bank_id]]
@@ -100,7 +100,7 @@ def lead_decided(session: Session, lead: Lead) -> None:
     if lead.state == "approved" and lead.offer is not None:
         o = lead.offer
         _firm_side(session, req, "offer",
-                   f"{lead.bank.name}给出授信方案：{wan_text(o.amount)} 万元，年利率 {o.rate_pct}%，{o.term_months} 个月",
+                   f"{lead.bank.name}给出授信方案：{amount_text(o.amount)}，年利率 {rate_text(o.rate_pct)}，{o.term_months} 个月",
                    "请在需求页面比较各家方案，选择一家接受。")
     elif lead.state == "declined":
         label, fixable, next_step = DECLINE_REASONS.get(lead.decline_code or "", ("其他原因", False, ""))
@@ -112,7 +112,7 @@ def lead_decided(session: Session, lead: Lead) -> None:
 
 def lead_disbursed(session: Session, lead: Lead) -> None:
     _firm_side(session, lead.request, "outcome",
-               f"{lead.bank.name}已登记放款 {wan_text(lead.disbursed_amount)} 万元，请确认资金到账")
+               f"{lead.bank.name}已登记放款 {amount_text(lead.disbursed_amount)}，请确认资金到账")
     first_loans.record_first_loan(session, lead)
 
 
@@ -134,7 +134,7 @@ def leads_released(session: Session, leads: Iterable[Lead], reason: str) -> None
 def offer_accepted(session: Session, offer: Offer, released: list[Lead]) -> None:
     lead = offer.lead
     _bank_side(session, lead, "outcome", f"{lead.request.firm.name}已接受贵行授信方案，请办理放款",
-               f"授信 {wan_text(offer.amount)} 万元，年利率 {offer.rate_pct}%，{offer.term_months} 个月。")
+               f"授信 {amount_text(offer.amount)}，年利率 {rate_text(offer.rate_pct)}，{offer.term_months} 个月。")
     lead.updated_at = utcnow()  # its offer changed: the API's incremental sync must carry the lead again
     webhooks.enqueue(session, "offer.accepted", [lead])
     leads_released(session, released, "已接受其他银行的方案")
@@ -167,7 +167,7 @@ def notify_expired(session: Session, leads: Lead | int | Iterable[Lead | int]) -
         staff = _bank_staff(session, {r[1] for r in rows})
         now = utcnow()
         entries = [{"user_id": uid, "kind": "expiry", "created_at": now, "link": lead_link(lead_id),
-                    "title": f"线索已超时转派：{firm_name} 申请 {wan_text(amount)} 万元"[:200],
+                    "title": f"线索已超时转派：{firm_name} 申请 {amount_text(amount)}"[:200],
                     "body": f"认领期限 {deadline} 已过仍未认领，融资需求 {req_no(request_id)} 已转给其他银行。"}
                    for lead_id, bank_id, deadline, request_id, amount, firm_name in rows for uid in staff[bank_id]]
         if not entries:

@@ -12,7 +12,7 @@ from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import NOTE_MAX, check_length
-from ..core.money import amount_text, wan_text
+from ..core.money import amount_text, rate_text
 from ..core.visibility import visible_to
 from ..core.workdays import local_date
 from . import financing, followups, lifecycle
@@ -116,16 +116,18 @@ def parse_rate(value) -> Decimal:
 
 
 def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, rate_pct: Decimal,
-            term_months: int, conditions: str = "") -> Offer:
-    """Approval is an offer to the firm; the request becomes `offered` on its first offer."""
+            term_months: int, conditions: str = "", confirm_over: bool = False) -> Offer:
+    """Approval is an offer to the firm; the request becomes `offered` on its first offer. An offer above the
+    requested amount needs `confirm_over` (the page's confirm box, the API's field)."""
     lead = _locked_own(session, actor, lead_id)
     if amount_yuan <= 0:
         raise DomainError("授信金额必须大于0", field="amount_wan")
+    check_offer_amount(lead, amount_yuan, confirm_over)
     if not 1 <= term_months <= financing.MAX_TERM_MONTHS:
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
     lifecycle.transition(session, lead, "approved", actor,
-                         f"授信 {wan_text(amount_yuan)}万元，年利率 {rate_pct}%，{term_months}个月")
+                         f"授信 {amount_text(amount_yuan)}，年利率 {rate_text(rate_pct)}，{term_months}个月")
     lead.decided_at = utcnow()
     offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
                   conditions=conditions.strip())
@@ -165,7 +167,7 @@ def check_disbursement(lead: Lead, amount_yuan: int, on: date) -> None:
     if amount_yuan <= 0:
         raise DomainError("放款金额必须大于0", field="amount_wan")
     if amount_yuan > lead.offer.amount:
-        raise DomainError(f"放款金额不能超过授信金额（{wan_text(lead.offer.amount)}万元）", field="amount_wan")
+        raise DomainError(f"放款金额不能超过授信金额（{amount_text(lead.offer.amount)}）", field="amount_wan")
     approved_on = local_date(lead.offer.created_at)
     if on < approved_on:
         raise DomainError(f"放款日期不能早于审批日期（{approved_on:%Y-%m-%d}）", field="disbursed_on")
@@ -179,7 +181,7 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
     if lead.offer is None or lead.offer.state != "accepted":
         raise DomainError("企业尚未接受该授信方案，不能登记放款")
     check_disbursement(lead, amount_yuan, on)
-    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {wan_text(amount_yuan)}万元")
+    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_text(amount_yuan)}")
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)
@@ -201,7 +203,7 @@ def correct_disbursement(session: Session, actor: User, lead_id: int, amount_yua
     check_disbursement(lead, amount_yuan, on)
     changes = []
     if amount_yuan != lead.disbursed_amount:
-        changes.append(f"金额 {wan_text(lead.disbursed_amount or 0)}万元 → {wan_text(amount_yuan)}万元")
+        changes.append(f"金额 {amount_text(lead.disbursed_amount or 0)} → {amount_text(amount_yuan)}")
     if on != lead.disbursed_at:
         changes.append(f"日期 {lead.disbursed_at or '—'} → {on}")
     if not changes:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from ...models import (
 )
 from ...models.requests import OPEN_LEAD_STATES
 from ...models.whitelists import QUALIFICATION_KINDS
+from ..banks.figures import target_gap_share, workdays_to
 from ..banks.targets import industrial_completion
 from ..core import settings
 from ..core.changes import record_changes
@@ -44,7 +46,15 @@ from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.grades import verified_grades
 from ..whitelists.lists import whitelist_kinds_by_firm
 from . import followups, lifecycle
-from .eligibility import WHITELIST_LABELS, FirmFacts, ProductRules, RequestFacts, is_eligible
+from .eligibility import (
+    WHITELIST_LABELS,
+    FirmFacts,
+    ProductRules,
+    RequestFacts,
+    firm_passes,
+    is_eligible,
+    request_passes,
+)
 from .unmatched import close_if_unmatched
 
 DECLINE_COOLDOWN_DAYS = 90
@@ -92,6 +102,7 @@ class RoutingContext:
     verified_grades: dict[int, str] | None = None  # firm_id -> verified tax grade; None: read per request
     today: date = field(default_factory=local_date)  # Beijing date: firm ages and deadlines
     calendar: Calendar = field(default_factory=Calendar)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # rank's caches (see `_memo`)
 
 
 def firm_whitelist_kinds(session: Session, firm_ids: list[int] | None = None) -> dict[int, frozenset[str]]:
@@ -123,7 +134,8 @@ def load_context(session: Session, today: date | None = None, firm_ids: list[int
         if bank_id in banks:
             banks[bank_id].open_leads = n
     _fill_target_gaps(session, banks, today.year)
-    _fill_claim_speed(session, banks)
+    calendar = load_calendar(session)
+    _fill_claim_speed(session, banks, calendar)
     return RoutingContext(
         products=products,
         banks=banks,
@@ -132,7 +144,7 @@ def load_context(session: Session, today: date | None = None, firm_ids: list[int
         recent_declines=recent_declines(session, firm_ids),
         kind_names=kind_names,
         today=today,
-        calendar=load_calendar(session),
+        calendar=calendar,
     )
 
 
@@ -246,21 +258,23 @@ def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) 
     """Gap to this year's industrial-loan target: the bank's latest reported balance against the target, the same
     figure `/targets/` shows (`targets.industrial_completion`). Without a report or a target the part is neutral
     and the reason says why."""
-    completion = industrial_completion(session, year)
+    completion = industrial_completion(session, year, as_of=utcnow())
     for bank_id, facts in banks.items():
         pct, reason = completion.get(bank_id, (None, f"{year}年未设定工业贷款目标"))
         facts.target_reason = reason
-        facts.target_gap = NEUTRAL_GAP if pct is None else float(max(Decimal(0), 1 - Decimal(pct) / 100))
+        facts.target_gap = target_gap_share(pct, NEUTRAL_GAP)
 
 
-def _fill_claim_speed(session: Session, banks: dict[int, BankFacts]) -> None:
+def _fill_claim_speed(session: Session, banks: dict[int, BankFacts], calendar: Calendar) -> None:
+    """Each bank's mean working days from routing to claim over its latest claims: the bulletins' 认领（工作日）
+    figure (`figures.workdays_to`), so "why this bank" and the bulletin say the same."""
     rows = session.execute(
         select(Lead.bank_id, Lead.created_at, Lead.claimed_at).where(Lead.claimed_at.is_not(None))
         .order_by(Lead.claimed_at.desc()).limit(5000)
     ).all()
-    per_bank: dict[int, list[float]] = defaultdict(list)
+    per_bank: dict[int, list[int]] = defaultdict(list)
     for bank_id, created, claimed in rows:
-        per_bank[bank_id].append(max(0.0, (claimed - created).total_seconds() / 86400))
+        per_bank[bank_id].append(workdays_to(calendar, local_date(created), local_date(claimed)))
     for bank_id, days in per_bank.items():
         if bank_id in banks:
             banks[bank_id].avg_claim_workdays = sum(days) / len(days)
@@ -305,26 +319,31 @@ def _bank_values(bank: BankFacts, firm: FirmFacts) -> tuple[float, float, float,
     return bank.target_gap, speed, load, near
 
 
-def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: FirmFacts,
-          req: RequestFacts) -> tuple[float, dict]:
-    """Score one eligible pair; returns the total and its named parts (value 0–1, weight, points, reason)."""
-    w = ctx.weights
+def _product_values(ctx: RoutingContext, product: ProductRules, firm: FirmFacts, req: RequestFacts) -> dict:
+    """product_fit and whitelist: (value 0–1, reason), from the product, the request's interests, the firm's lists."""
     kind_name = ctx.kind_names.get(product.kind_code, product.kind_code)
     fit = _fit(product, req)
     fit_reason = (f"企业关注的产品：{kind_name}" if fit == 1.0 else f"符合{kind_name}的准入条件" if fit == 0.6
                   else f"可办理{kind_name}（非企业勾选产品）")
     wl = _whitelist(product, firm)
     wl_reason = whitelist_reason(product, firm)
+    return {"product_fit": (fit, fit_reason), "whitelist": (wl, wl_reason)}
+
+
+def _bank_reasons(bank: BankFacts, firm: FirmFacts) -> dict:
+    """target_gap, speed, workload and nearby: (value 0–1, reason), from the bank and the firm's township."""
     gap, speed, load, near = _bank_values(bank, firm)
-    values = {
-        "product_fit": (fit, fit_reason),
-        "whitelist": (wl, wl_reason),
+    return {
         "target_gap": (gap, bank.target_reason or "暂无工业贷款目标进度"),
         "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
-                  else f"历史平均 {bank.avg_claim_workdays:.1f} 天认领"),
+                  else f"历史平均 {bank.avg_claim_workdays:.1f} 个工作日认领"),
         "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),
         "nearby": (near, "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"),
     }
+
+
+def _parts(ctx: RoutingContext, values: dict) -> tuple[float, dict]:
+    w = ctx.weights
     parts = {}
     total = 0.0
     for name, (value, reason) in values.items():
@@ -335,10 +354,58 @@ def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: Fir
     return total, parts
 
 
+def score(ctx: RoutingContext, product: ProductRules, bank: BankFacts, firm: FirmFacts,
+          req: RequestFacts) -> tuple[float, dict]:
+    """Score one eligible pair; returns the total and its named parts (value 0–1, weight, points, reason)."""
+    return _parts(ctx, {**_product_values(ctx, product, firm, req), **_bank_reasons(bank, firm)})
+
+
 def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks: set[int] | None = None,
          limit: int | None = None) -> list[Match]:
     """The best product per bank among eligible pairs, best banks first, at most `limit` (default fanout).
-    Totals are computed without the reasons; the parts with reasons are built for the chosen matches only."""
+
+    Same answer as scoring every eligible pair (`rank_pairwise`), without the per-pair work: which products a
+    request and a firm pass is a bitmask looked up by the request's and the firm's facts (each product checked
+    once per distinct value, by `is_eligible`); the products in score order — by the request's interests, the
+    firm's white lists and township — are kept per context; the first eligible product of each bank in that order
+    is its best. The parts with reasons are built for the chosen matches only (and kept for the next equal ones)."""
+    excluded = ctx.recent_declines.get(firm.id)
+    if exclude_banks:
+        excluded = set(exclude_banks) | excluded if excluded else set(exclude_banks)
+    limit = ctx.fanout if limit is None else limit
+    if limit <= 0:
+        return rank_pairwise(ctx, firm, req, exclude_banks, limit)
+    memo = _memo(ctx)
+    eligible = _request_mask(ctx, memo, req) & _firm_mask(ctx, memo, firm)
+    if not eligible:
+        return []
+    key = (req.interests, firm.whitelist_kinds, firm.township_id, firm.verified_grade == "A")  # what scores use
+    order = memo["order"].get(key)
+    if order is None:
+        order = memo["order"][key] = _score_order(ctx, firm, req)
+        memo["misses"] += 1
+    matches, seen = [], set()
+    for bit, bank_id, total, index in order:
+        if eligible & bit and bank_id not in seen and not (excluded and bank_id in excluded):
+            seen.add(bank_id)
+            product = ctx.products[index]
+            mine = memo["parts"].get((index, key))
+            if mine is None:
+                mine = memo["parts"][(index, key)] = _parts(ctx, _product_values(ctx, product, firm, req))[1]
+                memo["misses"] += 1
+            near = ctx.banks[bank_id].township_id == firm.township_id
+            theirs = memo["banks"].get((bank_id, near))
+            if theirs is None:
+                theirs = memo["banks"][(bank_id, near)] = _parts(ctx, _bank_reasons(ctx.banks[bank_id], firm))[1]
+            matches.append(Match(bank_id, product.id, total, {**mine, **theirs}))
+            if len(matches) == limit:
+                break
+    return matches
+
+
+def rank_pairwise(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks: set[int] | None = None,
+                  limit: int | None = None) -> list[Match]:
+    """`rank` pair by pair: every product checked and scored (the reference `rank` is pinned to in the tests)."""
     excluded = set(exclude_banks or ())
     excluded |= ctx.recent_declines.get(firm.id, set())
     w_fit, w_wl, w_gap, w_speed, w_load, w_near = (ctx.weights.get(k, 0.0) for k in PARTS)
@@ -367,6 +434,69 @@ def rank(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts, exclude_banks:
         _, parts = score(ctx, product, ctx.banks[bank_id], firm, req)
         matches.append(Match(bank_id, product.id, total, parts))
     return matches
+
+
+_MEMO_SIZE = 200_000  # entries in a context's caches before they start over
+
+
+_OPEN_LEADS = attrgetter("open_leads")
+
+
+def _memo(ctx: RoutingContext) -> dict:
+    """The context's caches, emptied when anything they are computed from changed: the products, the banks, the
+    weights, the date, or a bank's open leads (route_request counts each new lead in; the other figures of a
+    bank are set when the context is made). The parts of the matches are shared between equal matches: read
+    them, don't change them."""
+    state = (id(ctx.products), len(ctx.products), id(ctx.banks), tuple(ctx.weights.items()), ctx.today,
+             tuple(map(_OPEN_LEADS, ctx.banks.values())))
+    memo = ctx.memo
+    if memo.get("state") != state or memo["misses"] > _MEMO_SIZE:
+        memo.clear()
+        memo.update(state=state, request={}, firm={}, order={}, parts={}, banks={}, misses=0)
+    return memo
+
+
+def _request_mask(ctx: RoutingContext, memo: dict, req: RequestFacts) -> int:
+    """Bit i set: the request passes the amount, term and collateral rules of product i."""
+    key = (req.amount, req.term_months, req.collateral)
+    mask = memo["request"].get(key)
+    if mask is None:
+        mask = memo["request"][key] = sum(1 << i for i, p in enumerate(ctx.products) if request_passes(p, req))
+        memo["misses"] += 1
+    return mask
+
+
+def _firm_mask(ctx: RoutingContext, memo: dict, firm: FirmFacts) -> int:
+    """Bit i set: the firm passes the rules of product i on the firm (first loan, industry, township, white lists,
+    tax grade, debt, age)."""
+    key = (firm.has_bank_loan, firm.industry, firm.township_id, firm.whitelist_kinds, firm.tax_credit_grade,
+           firm.verified_grade, firm.existing_debt, firm.founded_year)
+    mask = memo["firm"].get(key)
+    if mask is None:
+        year = ctx.today.year
+        mask = memo["firm"][key] = sum(1 << i for i, p in enumerate(ctx.products) if firm_passes(p, firm, year))
+        memo["misses"] += 1
+    return mask
+
+
+def _score_order(ctx: RoutingContext, firm: FirmFacts, req: RequestFacts) -> list[tuple[int, int, float, int]]:
+    """(bit, bank id, total, index) of every product of a bank with room, by total descending, then bank id, then
+    the product's place: the order `rank_pairwise` ends up choosing in (a bank's best product is its first one)."""
+    w_fit, w_wl, w_gap, w_speed, w_load, w_near = (ctx.weights.get(k, 0.0) for k in PARTS)
+    bank_points: dict[int, float] = {}
+    rows = []
+    for index, product in enumerate(ctx.products):
+        bank = ctx.banks.get(product.bank_id)
+        if bank is None or bank.open_leads >= bank.capacity:
+            continue
+        points = bank_points.get(bank.id)
+        if points is None:
+            gap, speed, load, near = _bank_values(bank, firm)
+            points = bank_points[bank.id] = gap * w_gap + speed * w_speed + load * w_load + near * w_near
+        total = _fit(product, req) * w_fit + _whitelist(product, firm) * w_wl + points
+        rows.append((1 << index, product.bank_id, total, index))
+    rows.sort(key=lambda row: (-row[2], row[1], row[3]))
+    return rows
 
 
 def facts_for(request: FinancingRequest, firm: Firm, whitelist_kinds: frozenset[str] = frozenset(),

@@ -8,12 +8,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Callable, Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Firm, Township, User, utcnow
+from ...models.firms import INDUSTRIES
 from ...models.whitelists import (
     PROJECT_KINDS,
     WHITELIST_KINDS,
@@ -25,10 +27,11 @@ from ...models.whitelists import (
 from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.workdays import local_date
-from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key
+from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many
 from ..firms.records import set_firm_name
 from ..requests import lifecycle
-from .checking import FIELDS, CheckedFile, RowError, project_key
+from . import staging
+from .checking import FIELDS, CheckedFile, RowError
 
 BATCH_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?P<rest>[^\d\-][\w\-（）()·. ]{0,24})?$")
 FIRST_BATCH_YEAR = 2000
@@ -73,9 +76,9 @@ def check_batch_label(session: Session, kind: str, label: str, today: date | Non
 
 def firm_resolver(session: Session, thresholds: Thresholds) -> Resolver:
     """A resolver over every firm and every remembered alias."""
-    records = session.execute(select(Firm.id, Firm.uscc, Firm.name)).all()
     aliases = dict(session.execute(select(FirmAlias.name_key, FirmAlias.firm_id)).all())
-    return Resolver(records, aliases, thresholds.auto, thresholds.review)
+    records = session.execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
+    return Resolver((tuple(r) for r in records), aliases, thresholds.auto, thresholds.review)  # streamed
 
 
 def previous_batch(session: Session, kind: str, label: str | None = None) -> WhiteListBatch | None:
@@ -113,10 +116,6 @@ def target(row: dict) -> int | str | None:
     return "new" if row["decision"] == NEW else None
 
 
-def _identity(kind: str, firm_id, project_name: str) -> tuple:
-    return firm_id, (project_key(project_name) if kind in PROJECT_KINDS else "")
-
-
 def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds, progress=None) -> list[dict]:
     """Each checked row with its resolution: decision, method, score, firm (auto) or candidates (review).
     `progress(done, total)` is called as rows are resolved."""
@@ -125,70 +124,125 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds,
     for start in range(0, len(rows), RESOLVE_CHUNK):  # in place: a 50,000-row file should not be held twice
         if progress is not None:
             progress(start, len(rows))
-        chunk = rows[start:start + RESOLVE_CHUNK]
-        for row, res in zip(chunk, resolver.resolve_many((r["name"], r["uscc"] or None) for r in chunk)):
-            _resolved(session, row, res)
+        resolve_chunk(session, resolver, rows[start:start + RESOLVE_CHUNK])
     return rows
 
 
-def _resolved(session: Session, row: dict, res) -> None:
-    row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
-               firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
-               candidates=_candidates(session, res.candidates) if res.decision == REVIEW else [])
+def resolve_chunk(session: Session, resolver: Resolver, rows: list[dict]) -> None:
+    """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details."""
+    resolutions = resolver.resolve_many((r["name"], r["uscc"] or None) for r in rows)
+    shown = {}
+    for row, res in zip(rows, resolutions):
+        if res.decision == REVIEW:
+            shown[id(row)] = [c for n, c in enumerate(res.candidates) if n == 0 or c.score >= 50]
+    details = _firm_details(session, {c.ref for cands in shown.values() for c in cands})
+    for row, res in zip(rows, resolutions):
+        row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
+                   firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
+                   candidates=[{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
+                                "township": details[c.ref][0], "industry": details[c.ref][1]}
+                               for c in shown.get(id(row), ()) if c.ref in details])
 
 
-def _candidates(session: Session, candidates) -> list[dict]:
-    """Candidates worth showing side by side (the best, and any other scoring at least 50), with firm details."""
-    candidates = [c for n, c in enumerate(candidates) if n == 0 or c.score >= 50]
-    firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_([c.ref for c in candidates])))}
-    return [{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
-             "township": firms[c.ref].township.name if firms[c.ref].township else "",
-             "industry": firms[c.ref].industry_label} for c in candidates if c.ref in firms]
+def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
+    """{firm id: (township name, industry label)} of the candidates worth showing side by side."""
+    ids = [i for i in ids if isinstance(i, int)]
+    out = {}
+    for start in range(0, len(ids), 500):
+        for firm_id, township, industry in session.execute(
+                select(Firm.id, Township.name, Firm.industry).outerjoin(Township, Township.id == Firm.township_id)
+                .where(Firm.id.in_(ids[start:start + 500]))):
+            out[firm_id] = (township or "", INDUSTRIES.get(industry, industry))
+    return out
+
+
+class Comparison:
+    """Rows compared with the previous batch, chunk by chunk: each row marked add / changed / same (with its
+    changes), the same firm (and project) twice an error, counts kept; `summary()` adds the rows gone. The
+    previous batch is held as {hash of (firm, project): entry id}, its fields read per chunk."""
+
+    def __init__(self, session: Session, kind: str, label: str):
+        self.session, self.kind, self.label = session, kind, label
+        self.prev = previous_batch(session, kind, label)
+        self.current = newer_current(session, kind, label)
+        self.before: dict[int, int] = {}
+        if self.prev is not None:
+            entries = session.execute(select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
+                                      .where(WhiteListEntry.batch_id == self.prev.id)
+                                      .order_by(WhiteListEntry.id)).all()
+            keys = normalise_many([e.project_name for e in entries]) if kind in PROJECT_KINDS else None
+            for n, entry in enumerate(entries):
+                self.before.setdefault(hash((entry.firm_id, keys[n] if keys else "")), entry.id)
+            del entries
+        self.townships = dict(session.execute(select(Township.id, Township.name)).all())
+        self.seen: dict[int, int] = {}
+        self.errors: list[RowError] = []
+        self.counts, self.targets, self.methods = Counter(), Counter(), Counter()
+        self.rows = 0
+
+    def feed(self, rows: list[dict]) -> None:
+        project_list = self.kind in PROJECT_KINDS
+        keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
+        old_ids = {}
+        for n, row in enumerate(rows):
+            firm = target(row)
+            row["changes"] = []
+            self.rows += 1
+            self.targets["review" if firm is None else "new" if firm == "new" else "firm"] += 1
+            self.methods[row["method"]] += 1
+            if not isinstance(firm, int):
+                row["status"] = "add"
+                self.counts["add"] += 1
+                continue
+            key = hash((firm, keys[n] if keys else ""))
+            first = self.seen.setdefault(key, row["row"])
+            if first != row["row"]:
+                self.errors.append(RowError(row["row"], "name", f"与第{first}行匹配到同一家企业"
+                                            + ("的同一项目" if project_list else "")))
+            entry_id = self.before.pop(key, None)
+            if entry_id is not None:
+                old_ids[n] = entry_id
+        old = {}
+        ids = list(old_ids.values())
+        for start in range(0, len(ids), 500):
+            for entry in self.session.execute(select(WhiteListEntry.id, *PREVIOUS_COLUMNS)
+                                              .where(WhiteListEntry.id.in_(ids[start:start + 500]))):
+                old[entry.id] = entry
+        for n, row in enumerate(rows):
+            if not isinstance(target(row), int):
+                continue
+            entry = old.get(old_ids.get(n))
+            row["changes"] = _changes(entry, row, self.townships) if entry is not None else []
+            row["status"] = "add" if entry is None else ("changed" if row["changes"] else "same")
+            self.counts[row["status"]] += 1
+
+    def summary(self) -> dict:
+        if self.errors:
+            raise ImportRejected(self.errors)
+        gone_ids = list(self.before.values())
+        shown = gone_ids[:GONE_SHOWN]
+        found = {e.id: e for e in self.session.execute(
+            select(WhiteListEntry.id, Firm.name, Firm.uscc, WhiteListEntry.project_name)
+            .join(Firm, Firm.id == WhiteListEntry.firm_id).where(WhiteListEntry.id.in_(shown)))} if shown else {}
+        gone = [{"name": found[i].name, "uscc": found[i].uscc or "", "project_name": found[i].project_name}
+                for i in shown if i in found]
+        prev, current = self.prev, self.current
+        return {
+            "rows": self.rows, "add": self.counts["add"], "changed": self.counts["changed"],
+            "same": self.counts["same"], "gone": len(gone_ids), "gone_rows": gone, "review": self.targets["review"],
+            "new_firms": self.targets["new"], "by_method": {m: self.methods[m] for m in ("uscc", "alias", "name")},
+            "previous_label": prev.label if prev else None,
+            "current_label": current.label if current else None,
+            "order_note": order_note(prev.label if prev else None, current.label if current else None, self.label),
+        }
 
 
 def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     """Mark each row add / changed / same against the previous batch; return the summary with rows gone."""
-    prev = previous_batch(session, kind, label)
-    current = newer_current(session, kind, label)
-    before: dict[tuple, tuple] = {}
-    if prev is not None:
-        for entry in session.execute(select(*PREVIOUS_COLUMNS).where(WhiteListEntry.batch_id == prev.id)):
-            before[_identity(kind, entry.firm_id, entry.project_name)] = entry
-    townships = dict(session.execute(select(Township.id, Township.name)).all())
-    seen, errors = {}, []
-    for row in rows:
-        firm = target(row)
-        row["changes"] = []
-        if not isinstance(firm, int):
-            row["status"] = "add"
-            continue
-        key = _identity(kind, firm, row["project_name"])
-        if key in seen:
-            errors.append(RowError(row["row"], "name", f"与第{seen[key]}行匹配到同一家企业"
-                                   + ("的同一项目" if kind in PROJECT_KINDS else "")))
-        seen.setdefault(key, row["row"])
-        old = before.get(key)
-        row["changes"] = _changes(old, row, townships) if old is not None else []
-        row["status"] = "add" if old is None else ("changed" if row["changes"] else "same")
-    if errors:
-        raise ImportRejected(errors)
-    gone_keys = [key for key in before if key not in seen]
-    shown = gone_keys[:GONE_SHOWN]
-    firms = {f.id: f for f in session.execute(select(Firm.id, Firm.name, Firm.uscc).where(
-        Firm.id.in_({k[0] for k in shown})))} if shown else {}
-    gone = [{"name": firms[k[0]].name, "uscc": firms[k[0]].uscc or "", "project_name": before[k].project_name}
-            for k in shown if k[0] in firms]
-    counts = Counter(r["status"] for r in rows)
-    targets = Counter("review" if t is None else "new" if t == "new" else "firm" for t in map(target, rows))
-    methods = Counter(r["method"] for r in rows)
-    return {
-        "rows": len(rows), "add": counts["add"], "changed": counts["changed"], "same": counts["same"],
-        "gone": len(gone_keys), "gone_rows": gone, "review": targets["review"], "new_firms": targets["new"],
-        "by_method": {m: methods[m] for m in ("uscc", "alias", "name")},
-        "previous_label": prev.label if prev else None,
-        "current_label": current.label if current else None,
-        "order_note": order_note(prev.label if prev else None, current.label if current else None, label),
-    }
+    comparison = Comparison(session, kind, label)
+    for start in range(0, len(rows), RESOLVE_CHUNK):
+        comparison.feed(rows[start:start + RESOLVE_CHUNK])
+    return comparison.summary()
 
 
 PREVIOUS_COLUMNS = (WhiteListEntry.firm_id, WhiteListEntry.project_name, WhiteListEntry.township_id,
@@ -224,10 +278,12 @@ def preview(session: Session, checked: CheckedFile, label: str, thresholds: Thre
 
 def stage(session: Session, actor: User | None, kind: str, label: str, filename: str, rows: list[dict],
           summary: dict) -> WhiteListImport:
-    imp = WhiteListImport(kind=kind, batch_label=label, filename=filename[:200], rows=rows, summary=summary,
+    imp = WhiteListImport(kind=kind, batch_label=label, filename=filename[:200], summary=summary,
                           created_by_id=actor.id if actor else None)
     session.add(imp)
     session.flush()
+    for start in range(0, len(rows), staging.CHUNK):
+        staging.insert(session, imp.id, rows[start:start + staging.CHUNK])
     return imp
 
 
@@ -262,9 +318,9 @@ def remember_aliases(session: Session, aliases: dict[str, tuple[str, int, str]],
 
 
 def decide(session: Session, actor: User, imp: WhiteListImport, choices: dict[int, str]) -> int:
-    """Apply review choices {row number: firm id or "new"}; returns how many were decided."""
-    rows = [dict(r) for r in imp.rows]
-    by_no = {r["row"]: r for r in rows}
+    """Apply review choices {row number: firm id or "new"}; returns how many were decided. The staged rows are
+    compared again (a choice may make a row the same firm as another) and the changed ones written back."""
+    by_no = staging.by_row_numbers(session, imp.id, [n for n in choices if isinstance(n, int) and 0 < n < 2**31])
     decided = 0
     for row_no, choice in choices.items():
         row = by_no.get(row_no)
@@ -283,24 +339,34 @@ def decide(session: Session, actor: User, imp: WhiteListImport, choices: dict[in
             row["chosen"] = firm.id
             remember_alias(session, row["name"], firm.id, "review", actor)
         decided += 1
+    staging.save(session, imp.id, [r for r in by_no.values() if r.get("chosen") is not None])
+    comparison = Comparison(session, imp.kind, imp.batch_label)
+    for chunk in staging.chunks(session, imp.id):
+        before = [(r["status"], r.get("changes")) for r in chunk]
+        comparison.feed(chunk)
+        staging.save(session, imp.id, [r for r, b in zip(chunk, before) if (r["status"], r["changes"]) != b])
     try:
-        summary = compare(session, imp.kind, imp.batch_label, rows)
+        summary = comparison.summary()
     except ImportRejected as exc:
         raise DomainError(str(exc.errors[0]), field="choice") from None
-    imp.rows, imp.summary = rows, summary
+    imp.summary = dict(summary, sheet=(imp.summary or {}).get("sheet", ""))
     return decided
 
 
 def discard(session: Session, actor: User, imp: WhiteListImport) -> None:
-    imp.state, imp.rows = "discarded", []
+    imp.state = "discarded"
+    staging.remove(session, [imp.id])
 
 
 def commit_import(session: Session, actor: User | None, imp: WhiteListImport) -> WhiteListBatch:
-    pending = sum(1 for r in imp.rows if target(r) is None)
+    """Write a staged import as a batch (the caller commits: one transaction); its staged rows go."""
+    pending = imp.pending_reviews
     if pending:
         raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
-    batch = commit_rows(session, actor, imp.kind, imp.batch_label, imp.filename, imp.rows)
-    imp.state, imp.batch_id, imp.rows = "committed", batch.id, []
+    batch = commit_chunks(session, actor, imp.kind, imp.batch_label, imp.filename,
+                          staged_chunks(session, imp.id), staging.count(session, imp.id))
+    imp.state, imp.batch_id = "committed", batch.id
+    staging.remove(session, [imp.id])
     return batch
 
 
@@ -308,55 +374,89 @@ def commit_rows(session: Session, actor: User | None, kind: str, label: str, fil
                 rows: list[dict], progress=None) -> WhiteListBatch:
     """Write the batch, new firms, entries and aliases (the caller commits once: one transaction).
     `progress(done, total)` is called as entries are written."""
+    return commit_chunks(session, actor, kind, label, filename,
+                         lambda _=False: (rows[i:i + staging.CHUNK] for i in range(0, len(rows), staging.CHUNK)),
+                         len(rows), progress)
+
+
+def staged_chunks(session: Session, import_id: int) -> Callable[[bool], Iterable[list[dict]]]:
+    """The staged rows for commit_chunks: every row, or (firm_work=True) those that may create or fill a firm."""
+    def chunks(firm_work: bool = False):
+        return staging.chunks(session, import_id, where=staging.FIRM_WORK if firm_work else None)
+    return chunks
+
+
+def commit_chunks(session: Session, actor: User | None, kind: str, label: str, filename: str,
+                  chunks: Callable[[bool], Iterable[list[dict]]], total: int, progress=None) -> WhiteListBatch:
+    """commit_rows over rows read in chunks, so a 250,000-row import is never in memory whole: `chunks(True)`
+    at least the rows that create a firm or may fill a firm's code (or every row), then `chunks(False)` every
+    row for the entries. The caller has made sure no review is pending."""
     label = check_batch_label(session, kind, label)
-    if any(target(r) is None for r in rows):
-        raise DomainError("还有名称待确认，不能导入")
-    batch = WhiteListBatch(kind=kind, label=label, source_filename=filename[:200], row_count=len(rows),
+    to_create: dict[str, dict] = {}
+    to_fill: list[tuple[int, str]] = []
+    for chunk in chunks(True):
+        for r in chunk:
+            firm = target(r)
+            if firm is None:
+                raise DomainError("还有名称待确认，不能导入")
+            if firm == "new":
+                to_create.setdefault(name_key(r["name"]), {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
+            elif r["uscc"] and r["method"] != "uscc":
+                to_fill.append((firm, r["uscc"]))
+    batch = WhiteListBatch(kind=kind, label=label, source_filename=filename[:200], row_count=total,
                            created_by_id=actor.id if actor else None)
     session.add(batch)
-    new_firms = _create_firms(session, [r for r in rows if target(r) == "new"])
-    _fill_codes(session, [r for r in rows if isinstance(target(r), int) and r["uscc"] and r["method"] != "uscc"])
+    new_firms = _create_firms(session, to_create)
+    del to_create
+    _fill_codes(session, to_fill)
     session.flush()
-    firm_townships = dict(session.execute(select(Firm.id, Firm.township_id)).all()) \
-        if any(not r["township_id"] for r in rows) else {}
     aliases: dict[str, tuple[str, int, str]] = {}
-    entries, written = [], 0
-    for r in rows:
-        firm_id = target(r) if target(r) != "new" else new_firms[name_key(r["name"])].id
-        method = "new" if target(r) == "new" else ("review" if r.get("chosen") else r["method"])
-        entries.append({
-            "batch_id": batch.id, "kind": kind, "firm_id": firm_id, "row_no": r["row"], "written_name": r["name"][:200],
-            "project_name": r["project_name"][:200], "remark": r["remark"], "extra": r["extra"],
-            "investment_wan": Decimal(r["investment_wan"]) if r["investment_wan"] is not None else None,
-            "township_id": r["township_id"] or firm_townships.get(firm_id), "match_method": method,
-            "match_score": Decimal(str(r["score"])) if method in ("name", "review") else None,
-        })
-        if len(entries) == 5000:
+    written = 0
+    for chunk in chunks(False):
+        if any(target(r) is None for r in chunk):
+            raise DomainError("还有名称待确认，不能导入")
+        firm_ids = [new_firms[name_key(r["name"])] if target(r) == "new" else target(r) for r in chunk]
+        lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
+        firm_townships = {}
+        for start in range(0, len(lacking), 500):
+            firm_townships.update(session.execute(select(Firm.id, Firm.township_id).where(
+                Firm.id.in_(lacking[start:start + 500]))).all())
+        entries = []
+        for r, firm_id in zip(chunk, firm_ids):
+            method = "new" if target(r) == "new" else ("review" if r.get("chosen") else r["method"])
+            entries.append({
+                "batch_id": batch.id, "kind": kind, "firm_id": firm_id, "row_no": r["row"],
+                "written_name": r["name"][:200], "project_name": r["project_name"][:200], "remark": r["remark"],
+                "extra": r["extra"],
+                "investment_wan": Decimal(r["investment_wan"]) if r["investment_wan"] is not None else None,
+                "township_id": r["township_id"] or firm_townships.get(firm_id), "match_method": method,
+                "match_score": Decimal(str(r["score"])) if method in ("name", "review") else None,
+            })
+            if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
+                aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
+        if entries:
             session.execute(WhiteListEntry.__table__.insert(), entries)
-            entries = []
-            if progress is not None:
-                progress(written := written + 5000, len(rows))
-        if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
-            aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
-    if entries:
-        session.execute(WhiteListEntry.__table__.insert(), entries)
+        written += len(entries)
+        if progress is not None:
+            progress(written, total)
     remember_aliases(session, aliases, actor)
-    batch.created_firm_ids = sorted(f.id for f in new_firms.values())
+    batch.created_firm_ids = sorted(set(new_firms.values()))
     current = newer_current(session, kind, label)
     lifecycle.record(session, "wl_batch", batch.id, None, actor, None, "committed",
-                     f"{WHITELIST_KINDS[kind]} {label}：{len(rows)} 行，新建企业 {len(new_firms)} 家"
+                     f"{WHITELIST_KINDS[kind]} {label}：{total} 行，新建企业 {len(new_firms)} 家"
                      + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
 
 
-def _create_firms(session: Session, rows: list[dict]) -> dict[str, Firm]:
+def _create_firms(session: Session, rows: dict[str, dict]) -> dict[str, int]:
+    """The firms to create, one per name key: {name key: firm id}. A code another firm has is left off."""
+    codes = sorted({r["uscc"] for r in rows.values() if r["uscc"]})
+    codes_used = set()
+    for start in range(0, len(codes), 500):
+        codes_used.update(session.scalars(select(Firm.uscc).where(Firm.uscc.in_(codes[start:start + 500]))))
     made: dict[str, Firm] = {}
-    codes_used = set(session.scalars(select(Firm.uscc).where(Firm.uscc.is_not(None)))) if rows else set()
-    for r in rows:
-        key = name_key(r["name"])
-        if key in made:
-            continue
+    for key, r in rows.items():
         code = r["uscc"] if r["uscc"] and r["uscc"] not in codes_used else None
         firm = Firm(uscc=code, township_id=r["township_id"], industry=r["industry"] or "other")
         set_firm_name(firm, r["name"])
@@ -364,16 +464,21 @@ def _create_firms(session: Session, rows: list[dict]) -> dict[str, Firm]:
         codes_used.add(code)
         made[key] = firm
     session.flush()
-    return made
+    return {key: firm.id for key, firm in made.items()}
 
 
-def _fill_codes(session: Session, rows: list[dict]) -> None:
+def _fill_codes(session: Session, rows: list[tuple[int, str]]) -> None:
     """A name-matched firm without a USCC takes the code the file gives, if no other firm has it."""
-    for r in rows:
-        firm = session.get(Firm, target(r))
-        if firm is not None and not firm.uscc and not session.scalar(select(Firm.id).where(Firm.uscc == r["uscc"])):
-            firm.uscc = r["uscc"]
-            session.flush()
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        firms = {f.id: f for f in session.scalars(select(Firm).where(Firm.id.in_({f for f, _ in chunk})))}
+        used = set(session.scalars(select(Firm.uscc).where(Firm.uscc.in_({c for _, c in chunk}))))
+        for firm_id, code in chunk:
+            firm = firms.get(firm_id)
+            if firm is not None and not firm.uscc and code not in used:
+                firm.uscc = code
+                used.add(code)
+        session.flush()
 
 
 def undo_batch(session: Session, actor: User, batch_id: int) -> WhiteListBatch:

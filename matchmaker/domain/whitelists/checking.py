@@ -4,11 +4,14 @@ a file with any error is refused whole."""
 from __future__ import annotations
 
 import functools
+import pickle
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +24,7 @@ from ..core.errors import DomainError
 from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from ..firms import uscc as uscc_rules
-from ..firms.entity_resolution import name_key, normalise
+from ..firms.entity_resolution import normalise, normalise_many, parse_many
 from . import kinds as list_kinds
 from .files import Grid, read_grid
 
@@ -141,6 +144,15 @@ class CheckedFile:
     rows: list[dict] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     samples: dict[int, list[str]] = field(default_factory=dict)   # column index -> first values (mapping screen)
+    spool: "RowSpool | None" = None   # rows go there instead of into `rows` (the import job: a file of any size)
+    row_count: int = 0
+
+    def add(self, row: dict) -> None:
+        self.row_count += 1
+        if self.spool is not None:
+            self.spool.add(row)
+        else:
+            self.rows.append(row)
 
     @property
     def unknown_headers(self) -> list[str]:
@@ -293,22 +305,58 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
     return errors
 
 
+SPOOL_CHUNK = 5000
+
+
+class RowSpool:
+    """Checked rows kept in a temporary file in chunks (pickled), read back chunk by chunk: the import job holds
+    one chunk of a 250,000-row file at a time, not all of it."""
+
+    def __init__(self, chunk: int | None = None):
+        self.file = tempfile.TemporaryFile()
+        self.chunk, self.pending, self.count = chunk or SPOOL_CHUNK, [], 0
+
+    def add(self, row: dict) -> None:
+        self.pending.append(row)
+        self.count += 1
+        if len(self.pending) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            pickle.dump(self.pending, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.pending = []
+
+    def chunks(self) -> Iterator[list[dict]]:
+        self._flush()
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self.file.close()
+
+
 def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, str] | None = None,
-               progress=None, max_errors: int | None = MAX_ERRORS) -> CheckedFile:
+               progress=None, max_errors: int | None = MAX_ERRORS, spool: RowSpool | None = None) -> CheckedFile:
     """Locate the header, map columns and check every row (nothing is written). `progress(done, total)` is
     called as rows are checked; `max_errors=None` keeps every error (the import job lists them all)."""
     if kind not in WHITELIST_KINDS:
         raise DomainError("请选择名单类别", field="kind")
     remembered = remembered if remembered is not None else remembered_mappings(session)
-    header_index = find_header(grid.rows, remembered)
+    head = grid.head(HEADER_SCAN_ROWS + 8)
+    header_index = find_header(head, remembered)
     if header_index is None:
         where = f"工作表“{grid.sheet}”" if grid.sheet else "文件"
         sheets = f"（本工作簿的工作表：{'、'.join(grid.sheets)}）" if len(grid.sheets) > 1 else ""
         raise DomainError(f"{where}中没有找到表头行：应有“企业名称”“统一社会信用代码”等列{sheets}", field="sheet")
-    columns = build_columns(_cells(grid.rows[header_index]), remembered)
-    checked = CheckedFile(kind, grid.sheet, header_index + 1, columns)
+    columns = build_columns(_cells(head[header_index]), remembered)
+    checked = CheckedFile(kind, grid.sheet, header_index + 1, columns, spool=spool)
     if checked.unknown_headers:
-        body = [_cells(r) for r in grid.rows[header_index + 1: header_index + 8] if any(_text(v) for v in _cells(r))]
+        body = [_cells(r) for r in head[header_index + 1: header_index + 8] if any(_text(v) for v in _cells(r))]
         checked.samples = {c.index: [_text(r[c.index]) for r in body[:3] if c.index < len(r)] for c in columns}
         return checked  # the caller asks for a mapping first
     fields = {c.field for c in columns}
@@ -318,6 +366,7 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
         checked.errors.append(RowError(checked.header_row, None, f"表头中缺少“{'”“'.join(missing)}”列"))
         return checked
     checked.errors.extend(_merged_errors(grid, header_index, columns))
+    del head
     _check_rows(session, grid, header_index, checked, progress)
     if max_errors is not None:
         del checked.errors[max_errors:]
@@ -327,15 +376,21 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
 def _check_rows(session: Session, grid: Grid, header_index: int, checked: CheckedFile, progress=None) -> None:
     townships = Townships(session)
     project_list = checked.kind in PROJECT_KINDS
-    seen_uscc: dict[tuple, int] = {}
-    seen_key: dict[tuple, int] = {}
+    seen_uscc: dict[int, int] = {}
+    seen_key: dict[int, int] = {}
     kind_check = list_kinds.row_checker(session, checked.kind)
-    total = len(grid.rows) - header_index - 1
-    for offset in range(total):
-        if progress is not None and offset % 2000 == 0:
-            progress(offset, total)
-        cells = _cells(grid.rows[header_index + 1 + offset])
-        grid.rows[header_index + 1 + offset] = None  # read once: a 250,000-row grid is not held beside its rows
+    total = grid.height - header_index - 1
+    body = grid.iter_rows()
+    for _ in range(header_index + 1):
+        next(body, None)
+    block: list[tuple[dict, list[RowError]]] = []
+    for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
+        if offset % DUPLICATE_BLOCK == 0:
+            _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
+            block = []
+            if progress is not None:
+                progress(offset, total)
+        cells = _cells(cells)
         shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
         if not any(text for _, _, text in shown):
             continue
@@ -346,11 +401,12 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
         row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
                "project_name": texts.get("project_name", ""), "investment_wan": None,
                "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
-        _check_fields(row, shown, texts, project_list, townships, checked.errors)
-        checked.errors.extend(RowError(*error) for error in kind_check(row, texts))
-        _check_duplicate(row, project_list, seen_uscc, seen_key, checked.errors)
-        checked.rows.append(row)
-    if not checked.rows and not checked.errors:
+        errors: list[RowError] = []
+        _check_fields(row, shown, texts, project_list, townships, errors)
+        errors.extend(RowError(*error) for error in kind_check(row, texts))
+        block.append((row, errors))
+    _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
+    if not checked.row_count and not checked.errors:
         checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
 
 
@@ -399,19 +455,34 @@ def project_key(project_name: str) -> str:
     return normalise(project_name)
 
 
-def _check_duplicate(row: dict, project_list: bool, seen_uscc: dict, seen_key: dict, errors: list) -> None:
-    """The same firm (or, in a project list, the same project of a firm) may appear once per file."""
-    project = project_key(row["project_name"]) if project_list else ""
+DUPLICATE_BLOCK = 2000  # rows whose name keys are computed together
+
+
+def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bool, seen_uscc: dict,
+                      seen_key: dict, checked: CheckedFile) -> None:
+    """The same firm (or, in a project list, the same project of a firm) may appear once per file. The keys of a
+    block of rows are computed together (parse_many); the seen ones are kept as 64-bit hashes, so a 250,000-row
+    file's are a few MB. The rows then go to `checked` with their errors, in file order."""
+    if not block:
+        return
+    rows = [row for row, _ in block]
+    projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
+    cores, forms, _, _ = parse_many([r["name"] for r in rows])
     what = "的同一项目" if project_list else ""
-    if row["uscc"]:
-        first = seen_uscc.setdefault((row["uscc"], project), row["row"])
-        if first != row["row"]:
-            errors.append(RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"]))
-            return
-    if row["name"]:
-        first = seen_key.setdefault((name_key(row["name"]), project), row["row"])
-        if first != row["row"]:
-            errors.append(RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"]))
+    for (row, errors), project, core, form in zip(block, projects, cores, forms):
+        checked.errors.extend(errors)
+        duplicate = None
+        if row["uscc"]:
+            first = seen_uscc.setdefault(hash((row["uscc"], project)), row["row"])
+            if first != row["row"]:
+                duplicate = RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"])
+        if duplicate is None and row["name"]:
+            first = seen_key.setdefault(hash((f"{core}|{form}", project)), row["row"])
+            if first != row["row"]:
+                duplicate = RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"])
+        if duplicate is not None:
+            checked.errors.append(duplicate)
+        checked.add(row)
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,

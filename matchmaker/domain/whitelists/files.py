@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from itertools import islice
+from typing import Callable, Iterator
 
 from python_calamine import CalamineWorkbook
 
@@ -15,17 +15,43 @@ from ..core.errors import DomainError
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits, check_csv_bytes, check_xlsx, read_csv
 
 XLSX_MAGIC = b"PK\x03\x04"
+HEAD_ROWS = 21  # what the header search reads (checking.HEADER_SCAN_ROWS and the row after)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
 
 
-@dataclass
 class Grid:
-    """Cells of one sheet: rows[i] is Excel row i + 1; merged ranges as (r1, c1, r2, c2), 0-based, inclusive."""
+    """Cells of one sheet: rows[i] is Excel row i + 1; merged ranges as (r1, c1, r2, c2), 0-based, inclusive.
+    An .xlsx sheet is read row by row (`iter_rows`, `head`) so a 250,000-row sheet is never held as Python lists
+    whole; `rows` builds the whole list when asked."""
 
-    sheet: str
-    rows: list[list]
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    sheets: list[str] = field(default_factory=list)
+    def __init__(self, sheet: str, rows: list[list] | None = None, merged=None, sheets=None, source=None,
+                 height: int | None = None):
+        self.sheet = sheet
+        self.merged: list[tuple[int, int, int, int]] = merged or []
+        self.sheets: list[str] = sheets or []
+        self._rows = rows
+        self._source = source  # a calamine sheet
+        self.height = len(rows) if rows is not None else (height or 0)
+
+    @property
+    def rows(self) -> list[list]:
+        if self._rows is None:
+            self._rows = list(self.iter_rows())
+        return self._rows
+
+    def iter_rows(self) -> Iterator[list]:
+        if self._rows is not None:
+            return iter(self._rows)
+        pad = [""] * self._source.start[1] if self._source.height else []
+        rows = self._source.iter_rows()
+        return (pad + row for row in rows) if pad else rows
+
+    def head(self, n: int) -> list[list]:
+        return list(islice(self.iter_rows(), n))
+
+    def release(self) -> None:
+        """Let the reader's memory go (the rows have been read)."""
+        self._rows, self._source = [], None
 
 
 def decode_text(data: bytes) -> str:
@@ -97,10 +123,10 @@ def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:
     first_filled = None
     for candidate in ([sheet] if sheet else names):
         grid = _sheet_grid(book, candidate, names)
-        if not any(any(_filled(v) for v in row) for row in grid.rows):
+        if not any(any(_filled(v) for v in row) for row in grid.iter_rows()):
             continue
         first_filled = first_filled or grid
-        if sheet or has_header is None or has_header(grid.rows):
+        if sheet or has_header is None or has_header(grid.head(HEAD_ROWS)):
             return grid
     if first_filled is None:
         where = f"工作表“{sheet}”" if sheet else "工作簿"
@@ -111,11 +137,11 @@ def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:
 def _sheet_grid(book, name: str, names: list[str]) -> Grid:
     try:
         ws = book.get_sheet_by_name(name)
-        rows = ws.to_python(skip_empty_area=False)
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
+        height = ws.end[0] + 1 if ws.height else 0
     except Exception:  # noqa: BLE001
         raise DomainError(f"无法读取工作表“{name}”", field="sheet") from None
-    return Grid(sheet=name, rows=rows, merged=merged, sheets=names)
+    return Grid(sheet=name, merged=merged, sheets=names, source=ws, height=height)
 
 
 def _filled(value) -> bool:

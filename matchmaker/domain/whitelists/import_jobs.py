@@ -15,8 +15,8 @@ from ...models import User, WhiteListImport, utcnow
 from ..core.errors import Conflict, DomainError, NotFound
 from ..core.sheets import SheetLimits
 from ..jobs.records import JobContext
-from . import batches
-from .checking import MAPPING_CHOICES, RowError, check_grid, has_header_for, remembered_mappings
+from . import batches, staging
+from .checking import MAPPING_CHOICES, RowError, RowSpool, check_grid, has_header_for, remembered_mappings
 from .files import read_grid
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def start_import(session: Session, actor: User | None, folder: Path, data: bytes
                  filename: str, sheet: str = "") -> WhiteListImport:
     """Record the import (state checking) and store the file it will read; the caller submits the check job."""
     label = batches.check_batch_label(session, kind, label)
-    imp = WhiteListImport(kind=kind, batch_label=label, filename=(filename or "upload")[:200], rows=[],
+    imp = WhiteListImport(kind=kind, batch_label=label, filename=(filename or "upload")[:200],
                           summary={"sheet": sheet[:100]}, state="checking", error_count=0,
                           created_by_id=actor.id if actor else None,
                           expires_at=utcnow() + timedelta(days=PREVIEW_DAYS))
@@ -148,43 +148,78 @@ def _check(ctx: JobContext, import_id: int) -> dict:
             raise DomainError("上传的文件已不存在，请重新上传")
         progress.phase("读取文件")
         remembered = remembered_mappings(session)
+        spool = RowSpool()
         try:
-            grid = read_grid(path.read_bytes(), filename, sheet or None, has_header_for(remembered),
-                             _limits(ctx.config))
-            progress.phase("检查每一行", max(0, len(grid.rows) - 1))
-            checked = check_grid(session, grid, kind, remembered, progress=progress.update, max_errors=None)
-        except DomainError as exc:
-            _fail_import(ctx, import_id, [RowError(None, None, exc.message)])
-            return {"import_id": import_id, "state": "failed", "errors": 1}
-        del grid  # the rows are in `checked` now; the grid of cells can go
-        if checked.unknown_headers:
-            mapping = {"sheet": checked.sheet, "header_row": checked.header_row,
-                       "columns": [{"index": c.index, "header": c.header, "field": c.field} for c in checked.columns],
-                       "samples": {str(k): v for k, v in checked.samples.items()}}
-            _set(ctx, import_id, state="mapping", summary={"sheet": sheet, "mapping": mapping})
-            return {"import_id": import_id, "state": "mapping"}
-        if checked.errors:
-            _fail_import(ctx, import_id, checked.errors)
-            return {"import_id": import_id, "state": "failed", "errors": len(checked.errors)}
-        progress.phase("匹配企业名称", len(checked.rows))
-        thresholds = batches.Thresholds(ctx.config.get("RESOLVE_AUTO_THRESHOLD", 92),
-                                        ctx.config.get("RESOLVE_REVIEW_THRESHOLD", 75))
-        try:
-            rows, summary = batches.preview(session, checked, label, thresholds, progress=progress.update)
-        except batches.ImportRejected as exc:
-            _fail_import(ctx, import_id, exc.errors)
-            return {"import_id": import_id, "state": "failed", "errors": len(exc.errors)}
-        except DomainError as exc:
-            _fail_import(ctx, import_id, [RowError(None, exc.field, exc.message)])
-            return {"import_id": import_id, "state": "failed", "errors": 1}
-        session.rollback()  # resolving only read; the staging below is its own short transaction
-        progress.phase("保存预览", 1)
-        summary["sheet"] = sheet
-        session.execute(update(WhiteListImport).where(WhiteListImport.id == import_id,
-                                                      WhiteListImport.state == "checking").values(
-            rows=rows, summary=summary, state="preview", error_count=0,
-            expires_at=utcnow() + timedelta(days=PREVIEW_DAYS)))
-        session.commit()
+            return _check_spooled(ctx, session, import_id, path, (kind, label, filename, sheet), remembered, spool)
+        finally:
+            spool.close()
+
+
+def _check_spooled(ctx: JobContext, session, import_id: int, path: Path, what: tuple, remembered: dict,
+                   spool: RowSpool) -> dict:
+    """Read and check the file row by row into the spool (the reader is let go after), then resolve, compare
+    and stage the rows a chunk at a time: memory holds the firm index and one chunk, not the file."""
+    kind, label, filename, sheet = what
+    progress = ctx.progress
+    try:
+        grid = read_grid(path.read_bytes(), filename, sheet or None, has_header_for(remembered), _limits(ctx.config))
+        progress.phase("检查每一行", max(0, grid.height - 1))
+        checked = check_grid(session, grid, kind, remembered, progress=progress.update, max_errors=None, spool=spool)
+    except DomainError as exc:
+        _fail_import(ctx, import_id, [RowError(None, None, exc.message)])
+        return {"import_id": import_id, "state": "failed", "errors": 1}
+    grid.release()  # the workbook's cells: every row is in the spool now
+    del grid
+    if checked.unknown_headers:
+        mapping = {"sheet": checked.sheet, "header_row": checked.header_row,
+                   "columns": [{"index": c.index, "header": c.header, "field": c.field} for c in checked.columns],
+                   "samples": {str(k): v for k, v in checked.samples.items()}}
+        _set(ctx, import_id, state="mapping", summary={"sheet": sheet, "mapping": mapping})
+        return {"import_id": import_id, "state": "mapping"}
+    if checked.errors:
+        _fail_import(ctx, import_id, checked.errors)
+        return {"import_id": import_id, "state": "failed", "errors": len(checked.errors)}
+    thresholds = batches.Thresholds(ctx.config.get("RESOLVE_AUTO_THRESHOLD", 92),
+                                    ctx.config.get("RESOLVE_REVIEW_THRESHOLD", 75))
+    try:
+        label = batches.check_batch_label(session, kind, label)
+        progress.phase("匹配企业名称", checked.row_count)
+        resolver = batches.firm_resolver(session, thresholds)
+        comparison = batches.Comparison(session, kind, label)
+        done = 0
+        for chunk in spool.chunks():
+            batches.resolve_chunk(session, resolver, chunk)
+            comparison.feed(chunk)
+            if not comparison.errors:  # staged as it goes, each chunk its own short transaction
+                staging.insert(session, import_id, chunk)
+                session.commit()
+            done += len(chunk)
+            progress.update(done)
+        del resolver
+        summary = comparison.summary()
+    except batches.ImportRejected as exc:
+        session.rollback()
+        _fail_import(ctx, import_id, exc.errors)
+        return {"import_id": import_id, "state": "failed", "errors": len(exc.errors)}
+    except DomainError as exc:
+        session.rollback()
+        _fail_import(ctx, import_id, [RowError(None, exc.field, exc.message)])
+        return {"import_id": import_id, "state": "failed", "errors": 1}
+    except BaseException:
+        session.rollback()
+        with ctx.factory() as other:
+            staging.remove(other, [import_id])
+            other.commit()
+        raise
+    session.rollback()
+    progress.phase("保存预览", 1)
+    summary["sheet"] = sheet
+    moved = session.execute(update(WhiteListImport).where(WhiteListImport.id == import_id,
+                                                          WhiteListImport.state == "checking").values(
+        summary=summary, state="preview", error_count=0, expires_at=utcnow() + timedelta(days=PREVIEW_DAYS))).rowcount
+    if not moved:  # discarded or expired meanwhile: its rows go
+        staging.remove(session, [import_id])
+    session.commit()
     path.unlink(missing_ok=True)
     return {"import_id": import_id, "state": "preview", "rows": summary["rows"],
             "url": f"/whitelists/imports/{import_id}", "label": "查看预览"}
@@ -195,8 +230,11 @@ def _fail_import(ctx: JobContext, import_id: int, errors: list[RowError]) -> Non
     path = errors_path(ctx.folder, import_id)
     write_errors_xlsx(path, errors)
     shown = [{"row": e.row, "column": e.column, "value": e.value, "message": str(e)} for e in errors[:ERRORS_SHOWN]]
-    _set(ctx, import_id, state="failed", error_count=len(errors), rows=[],
-         summary={"errors": shown, "error_count": len(errors)})
+    with ctx.factory() as session:
+        staging.remove(session, [import_id])
+        session.execute(update(WhiteListImport).where(WhiteListImport.id == import_id).values(
+            state="failed", error_count=len(errors), summary={"errors": shown, "error_count": len(errors)}))
+        session.commit()
     upload_path(ctx.folder, import_id).unlink(missing_ok=True)
 
 
@@ -227,14 +265,16 @@ def commit_job(ctx: JobContext) -> dict:
         if imp.state != "committing":
             raise Conflict("该导入不在导入中")
         actor = session.get(User, ctx.user_id) if ctx.user_id else None
-        ctx.progress.phase("写入名单", len(imp.rows))
+        ctx.progress.phase("写入名单", staging.count(session, import_id))
         try:
             pending = imp.pending_reviews
             if pending:
                 raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
-            batch = batches.commit_rows(session, actor, imp.kind, imp.batch_label, imp.filename, imp.rows,
-                                        progress=ctx.progress.update)
-            imp.state, imp.batch_id, imp.rows = "committed", batch.id, []
+            batch = batches.commit_chunks(session, actor, imp.kind, imp.batch_label, imp.filename,
+                                          batches.staged_chunks(session, import_id),
+                                          staging.count(session, import_id), progress=ctx.progress.update)
+            staging.remove(session, [import_id])
+            imp.state, imp.batch_id = "committed", batch.id
             session.commit()
         except Exception:
             session.rollback()
@@ -252,8 +292,8 @@ def expire_previews(session: Session, folder: Path | None = None, now=None) -> i
         WhiteListImport.expires_at.is_not(None), WhiteListImport.expires_at < now)))
     for start in range(0, len(stale), 500):
         chunk = stale[start:start + 500]
-        session.execute(update(WhiteListImport).where(WhiteListImport.id.in_(chunk)).values(
-            state="expired", rows=[]))
+        session.execute(update(WhiteListImport).where(WhiteListImport.id.in_(chunk)).values(state="expired"))
+        staging.remove(session, chunk)
     if folder is not None:
         for import_id in stale:
             upload_path(folder, import_id).unlink(missing_ok=True)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import xlsxwriter
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ...models import FinancingRequest, Firm, User
-from ...models.whitelists import GRADE_KINDS, PROJECT_KINDS, WhiteListBatch, WhiteListEntry
+from ...models import FinancingRequest, Firm, Township, User
+from ...models.firms import INDUSTRIES
+from ...models.whitelists import GRADE_KINDS, PROJECT_KINDS, WHITELIST_KINDS, WhiteListBatch, WhiteListEntry
 from ..firms.records import search_clause
 
 OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted", "unmatched")
@@ -125,6 +126,26 @@ def export_rows(kind: str, entries: Iterable) -> Iterator[list]:
         amount = [e.project_name, float(e.investment_wan) if e.investment_wan is not None else None] if project else []
         yield [neutralise(v) for v in [n, e.firm.name, e.firm.uscc or "", *amount, township, e.firm.industry_label,
                                        e.kind_label, e.batch.label, e.remark]]
+
+
+def export_select(query: Select) -> Select:
+    """The columns an export needs, over an entry query from `visible_entries` (its joins, filters and order
+    kept): plain values instead of an entry, its firm, batch and townships per row."""
+    own, firms = aliased(Township), aliased(Township)
+    return (query.with_only_columns(WhiteListEntry.kind, Firm.name, Firm.uscc, WhiteListEntry.project_name,
+                                    WhiteListEntry.investment_wan, own.name, firms.name, Firm.industry,
+                                    WhiteListBatch.label, WhiteListEntry.remark, maintain_column_froms=False)
+            .outerjoin(own, own.id == WhiteListEntry.township_id).outerjoin(firms, firms.id == Firm.township_id))
+
+
+def export_plain_rows(kind: str, rows: Iterable[tuple]) -> Iterator[list]:
+    """The same rows as `export_rows`, from the tuples of `export_select`."""
+    project = kind in PROJECT_KINDS
+    for n, (e_kind, name, uscc, project_name, wan, own, firms, industry, label, remark) in enumerate(rows, 1):
+        amount = [project_name, float(wan) if wan is not None else None] if project else []
+        yield [neutralise(v) for v in [n, name, uscc or "", *amount, own or firms or "",
+                                       INDUSTRIES.get(industry, industry), WHITELIST_KINDS.get(e_kind, e_kind),
+                                       label, remark]]
 
 
 def export_table(kind: str, entries) -> tuple[list[str], list[list]]:

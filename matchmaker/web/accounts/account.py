@@ -1,6 +1,7 @@
 """Account pages: everyone changes their own password (修改密码); the district, and a bank admin for its own
 bank's managers, deactivate, reactivate and reset accounts (buttons on 账户管理 and 客户经理)."""
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user
 
 from ...domain.accounts import control
@@ -8,6 +9,7 @@ from ...domain.accounts import passwords as policy
 from ...domain.core.errors import DomainError
 from ...extensions import limiter
 from ..common import roles_required, run_action, run_form, safe_next, session
+from ..i18n import error_text
 from .forms import PasswordChangeForm
 
 bp = Blueprint("account", __name__)
@@ -34,7 +36,7 @@ def password():
                                                                   form.new_password.data))
         if user is not None:
             login_user(user, remember=remembered)  # this browser stays signed in, with a new login id
-            flash("密码已修改；本账户在其他设备上的登录已结束", "success")
+            flash(gettext("密码已修改；本账户在其他设备上的登录已结束"), "success")
             return redirect(url_for("main.index"))
     return render_template("account/password.html", form=form, min_length=policy.MIN_LENGTH)
 
@@ -49,14 +51,14 @@ def history():
 @bp.post("/accounts/<int:user_id>/deactivate")
 @roles_required(*MANAGERS)
 def deactivate(user_id: int):
-    return run_action(lambda db: control.deactivate(db, current_user, user_id), "账户已停用，其登录已立即失效",
-                      _back())
+    return run_action(lambda db: control.deactivate(db, current_user, user_id),
+                      gettext("账户已停用，其登录已立即失效"), _back())
 
 
 @bp.post("/accounts/<int:user_id>/reactivate")
 @roles_required(*MANAGERS)
 def reactivate(user_id: int):
-    return run_action(lambda db: control.reactivate(db, current_user, user_id), "账户已启用", _back())
+    return run_action(lambda db: control.reactivate(db, current_user, user_id), gettext("账户已启用"), _back())
 
 
 @bp.post("/accounts/<int:user_id>/reset-password")
@@ -70,8 +72,8 @@ def reset_password(user_id: int):
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-        flash(exc.message, "danger")
+            abort(exc.status, error_text(exc))
+        flash(error_text(exc), "danger")
         return redirect(_back())
     db.commit()
     # Shown once, in this response only: not flashed (the session cookie is only signed) and not cached.

@@ -1,5 +1,6 @@
 """Sign in and out, and enterprise self-registration."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_user
 
 from ...domain.accounts import users as accounts
@@ -9,6 +10,7 @@ from ...extensions import limiter
 from ..common import apply_domain_error, safe_next, session
 from ..fields import township_choices
 from ..firms.pages import claims_dir
+from ..i18n import with_data
 from .forms import LoginForm, RegisterForm
 from .sessions import sign_out
 
@@ -29,11 +31,11 @@ def login():
         db = session()
         user = accounts.authenticate(db, form.username.data, form.password.data)
         if user is None:
-            form.password.errors.append("用户名或密码错误")
+            form.password.errors.append(gettext("用户名或密码错误"))
         else:
             db.commit()
             login_user(user, remember=form.remember.data)
-            flash(f"欢迎，{user.display_name}", "success")
+            flash(with_data(gettext("欢迎，%(name)s"), name=user.display_name), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
@@ -41,7 +43,7 @@ def login():
 @bp.post("/logout")
 def logout():
     sign_out()
-    flash("已退出登录（本账户在其他设备上的登录也已结束）", "info")
+    flash(gettext("已退出登录（本账户在其他设备上的登录也已结束）"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -70,7 +72,7 @@ def register():
         else:
             db.commit()
             login_user(user)
-            flash("注册成功，现在可以发起融资需求" if user.firm_id else "注册成功。该企业已在平台登记，认领申请待镇街审核",
-                  "success")
+            flash(gettext("注册成功，现在可以发起融资需求") if user.firm_id
+                  else gettext("注册成功。该企业已在平台登记，认领申请待镇街审核"), "success")
             return redirect(url_for("enterprise.dashboard"))
     return render_template("auth/register.html", form=form)

@@ -88,7 +88,8 @@ def approve(lead_id: int, json: ApproveBody):
 
     def action(db):
         offer = leads.approve(db, who, lead_id, amount_yuan=json.amount_yuan, rate_pct=json.rate_pct,
-                              term_months=json.term_months, conditions=json.conditions)
+                              term_months=json.term_months, conditions=json.conditions,
+                              confirm_over=json.confirm_over)
         db.flush()
         item = db.get(Lead, lead_id)
         db.refresh(item)

@@ -109,6 +109,7 @@ class ApproveBody(Strict):
     rate_pct: str = Field(max_length=10, description="年利率（%），如 \"3.85\"")
     term_months: int = Field(ge=1, le=360)
     conditions: str = Field("", max_length=2000, pattern=NO_CONTROL)
+    confirm_over: bool = Field(False, description="授信金额高于企业申请金额时须为 true（确认并非误填）")
 
 
 class ApproveOut(BaseModel):

@@ -3,7 +3,7 @@ Chart.js, and turning a period or a domain error into a page."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, request
 
@@ -15,24 +15,14 @@ from ...models import utcnow
 YI = Decimal(10**8)
 
 
-def yi(yuan, places: int = 2) -> str:
-    """元 -> 亿元 text with `places` decimals."""
-    if yuan is None:
-        return "—"
-    value = (Decimal(int(yuan)) / YI).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{value:,.{places}f}"
-
-
 def figure(yuan, name: str) -> str:
-    """A report figure in its own unit, exact (亿元 / 万元 / 户)."""
+    """A report figure exactly as the bank entered it, in its entry unit (亿元 / 万元 / 户): only on the report form
+    and its version history, where a correction below the shown rounding must stay visible. Everywhere else
+    amounts go through the `money` filter."""
     if yuan is None:
         return "—"
     value = monthly_reports.from_yuan(monthly_reports.FIGURE_BY_NAME[name], yuan)
     return f"{value:,f}"
-
-
-def pct(text) -> str:
-    return "—" if text in (None, "") else f"{text}%"
 
 
 def dash(value) -> str:
@@ -40,7 +30,7 @@ def dash(value) -> str:
 
 
 def register_filters(bp: Blueprint) -> None:
-    for name, func in (("yi", yi), ("figure", figure), ("pct", pct), ("dash", dash)):
+    for name, func in (("figure", figure), ("dash", dash)):
         bp.add_app_template_filter(func, name)
 
 

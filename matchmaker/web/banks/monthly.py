@@ -277,7 +277,16 @@ def leads():
     bank = db.get(Bank, bank_id) if bank_id else None
     if bank_id and bank is None:
         abort(404)
-    ids = platform_figures.drill(db, period.start, period.end, metric, bank_id, reason, _today())
+    edition = request.args.get("edition", type=int)
+    ids = None
+    if edition:  # a published bulletin's figure: the rows frozen with it, not today's
+        try:
+            ids = bulletins.frozen_drill(db, period, edition, metric, bank_id, reason)
+        except DomainError as exc:
+            abort(404, exc.message)
+    frozen = ids is not None
+    if ids is None:
+        ids = platform_figures.drill(db, period.start, period.end, metric, bank_id, reason, _today())
     if LEAD_SORTS.get(request.args.get("sort", "created")):
         ids.reverse()
     try:
@@ -288,4 +297,5 @@ def leads():
     chunk = ids[(number - 1) * per_page:number * per_page]
     page = Page(items=platform_figures.leads_by_ids(db, chunk), page=number, per_page=per_page, total=len(ids))
     return render_template("reports/leads.html", page=page, period=period, metric=metric, reason=reason, bank=bank,
+                           edition=edition if frozen else None,
                            metrics=platform_figures.METRICS, banks=db.scalars(select(Bank).order_by(Bank.seq)).all())

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from ...domain.banks import targets
+from ...domain.banks import baselines, monthly_reports, targets
 from ...domain.core.errors import DomainError
 from ...models import Bank, BankTarget
 from .. import nav
@@ -38,7 +38,22 @@ def index():
     return render_template("targets/index.html", rows=rows, year=year, years=years, district=district, sort=sort,
                            has_targets=any(r["target_industrial"] is not None for r in rows),
                            goals=targets.goals_panel(db, district), appendix=targets.appendix_check(db),
+                           base_month=baselines.base_month(db),
                            charts={"targets": target_chart(sorted(rows, key=lambda r: r["seq"]))})
+
+
+def _save_table(db, errors: dict, save, done: str) -> bool:
+    """Save a table of per-bank figures in one transaction: True (and a flash naming how many banks changed), or
+    False with the field the domain refused in `errors`."""
+    try:
+        changed = save()
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        errors[exc.field or "year"] = exc.message
+        return False
+    flash(done.format(changed), "success")
+    return True
 
 
 @bp.route("/edit/<int:year>", methods=["GET", "POST"])
@@ -58,14 +73,47 @@ def edit(year: int):
                   for b in banks}
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            changed = targets.set_targets(db, current_user, year, values)
-            db.commit()
-        except DomainError as exc:
-            db.rollback()
-            errors[exc.field or "year"] = exc.message
-        else:
-            flash(f"已保存{year}年目标（{changed} 家银行有变化）", "success")
+        saved = _save_table(db, errors, lambda: targets.set_targets(db, current_user, year, values),
+                            f"已保存{year}年目标（{{}} 家银行有变化）")
+        if saved:
             return redirect(url_for("targets.index", year=year))
     return render_template("targets/edit.html", year=year, banks=banks, values=values, errors=errors, form=form), \
         (422 if errors else 200)
+
+
+@bp.route("/base", methods=["GET", "POST"])
+@roles_required("district")
+def base():
+    """The district enters (or corrects) each bank's base-period figures: industrial and total loans (亿元) of the
+    December before the three-year goals; blank means "use the bank's own report for that month"."""
+    db = session()
+    form = ActionForm()
+    month = baselines.base_month(db)
+    banks = db.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq)).all()
+    have = baselines.entered(db, month)
+    reported = {b: r for (b, m), r in monthly_reports.latest(db, [month]).items() if m == month}
+    figure = monthly_reports.FIGURE_BY_NAME
+    if request.method == "POST":
+        values = {b.id: (request.form.get(f"ind_{b.id}", ""), request.form.get(f"loans_{b.id}", "")) for b in banks}
+    else:
+        values = {b.id: (monthly_reports.from_yuan(figure["industrial_loans"], have[b.id].industrial_loans),
+                         monthly_reports.from_yuan(figure["loans"], have[b.id].loans)) if b.id in have else ("", "")
+                  for b in banks}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        if _save_table(db, errors, lambda: baselines.set_base(db, current_user, month, values),
+                       f"已保存{month:%Y年%m月}基期数据（{{}} 家银行有变化）"):
+            return redirect(url_for("targets.base"))
+    elif request.method == "POST":
+        errors["year"] = "页面已过期，请刷新后重试"
+    total = baselines.base_map(db, month)
+    return render_template("targets/base.html", month=month, banks=banks, values=values, errors=errors, form=form,
+                           reported=reported, have=have, bases=total, figure=figure,
+                           history=_base_history(db),
+                           bank_names=dict(db.execute(select(Bank.id, Bank.name)).all())), (422 if errors else 200)
+
+
+def _base_history(db):
+    from ...models import History
+
+    return db.scalars(select(History).where(History.entity == "bank_base").order_by(History.id.desc()).limit(50)).all()

@@ -21,6 +21,7 @@ from ...domain.firms.records import search_clause
 from ...domain.requests import financing
 from ...models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township
 from ...models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_STATES
+from ...text import N_
 from .. import nav
 from ..common import Page, apply_sort, paginate, roles_required, run_form, session
 from ..fields import township_choices
@@ -32,7 +33,7 @@ ORGANISERS = ("township", "district")
 PREVIEW_ROWS = 50
 
 for _role in ALL_ROLES:  # organisers see it inside their "对接活动" menu group (web/nav.py GROUPS)
-    nav.add(_role, "events.index", "活动列表" if _role in ORGANISERS else "对接活动", "calendar-event")
+    nav.add(_role, "events.index", N_("活动列表") if _role in ORGANISERS else N_("对接活动"), "calendar-event")
 
 
 def fail(exc: DomainError):

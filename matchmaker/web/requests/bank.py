@@ -150,11 +150,9 @@ def _form_action(lead_id: int, form, form_key: str, action, success: str):
 @roles_required(*BANK_ROLES)
 def approve(lead_id: int):
     def act(db, form):
-        amount = financing.wan_to_yuan(form.amount_wan.data)
-        leads.check_offer_amount(db.get(Lead, lead_id), amount, confirmed=bool(form.confirm_over.data))
-        leads.approve(db, current_user, lead_id, amount_yuan=amount,
+        leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
                       rate_pct=form.rate_pct.data, term_months=form.term_months.data,
-                      conditions=form.conditions.data or "")
+                      conditions=form.conditions.data or "", confirm_over=bool(form.confirm_over.data))
     return _form_action(lead_id, ApproveForm(), "approve_form", act, "已审批通过，授信方案已发送给企业")
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from ...domain.accounts import users as accounts
 from ...domain.accounts.people import people
+from ...domain.banks import platform_figures
 from ...domain.core import reference
 from ...domain.core.errors import DomainError
 from ...domain.firms import records as firm_rules
@@ -26,12 +27,18 @@ bp = Blueprint("district", __name__, url_prefix="/district")
 def dashboard():
     db = session()
     args = request.args
+    asked = {name: (args.get(name) or "")[:40] for name in ("period", "key", "start", "end")}
+    error = None
     try:
-        window = figures.window_from(args.get("period"), args.get("key"), args.get("start"), args.get("end"))
+        window = figures.window_from(asked["period"] or None, asked["key"], asked["start"], asked["end"])
     except DomainError as exc:
-        flash(f"期间有误：{exc.message}，已显示全部时间", "warning")
+        error = {"field": exc.field or "period", "message": exc.message}
+        flash(f"统计期间有误：{exc.message}。下面显示全部时间的数据。", "warning")
         window = figures.ALL_TIME
     banks = figures.by_bank(db, window)
+    claim_days = platform_figures.claim_workdays_by_bank(db, window.start, window.end)  # the bulletins' figure
+    for b in banks:
+        b["claim_days"] = claim_days.get(b["bank_id"])
     townships = figures.by_township(db, window)
     steps = figures.funnel(db, window=window)
     trend = figures.monthly_trend(db, figures.trend_months(window, today()))
@@ -39,7 +46,8 @@ def dashboard():
     charts = {"funnel": dashboard_charts.funnel(steps), "trend": dashboard_charts.trend(trend),
               "townships": dashboard_charts.by_township(townships), "banks": dashboard_charts.by_bank(active),
               "claim": dashboard_charts.claim_days(active)}
-    return render_template("district/dashboard.html", window=window, kinds=figures.PERIOD_KINDS,
+    return render_template("district/dashboard.html", window=window, kinds=figures.PERIOD_KINDS, asked=asked,
+                           period_error=error,
                            states=figures.requests_by_state(db, window=window),
                            amounts=figures.amounts(db, window=window), banks=banks, townships=townships,
                            steps=steps, trend=trend, charts=charts)

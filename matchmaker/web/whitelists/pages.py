@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ...config import files_dir
 from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
-from ...domain.whitelists import batches, import_jobs
+from ...domain.whitelists import batches, import_jobs, staging
 from ...domain.whitelists import lists as whitelists
 from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, remember_mappings
 from ...models import Township
@@ -99,13 +99,13 @@ def entries(kind: str):
 def export(kind: str, fmt: str):
     if kind not in WHITELIST_KINDS or fmt not in ("xlsx", "csv"):
         abort(404)
-    # Streamed in constant memory: entries read 1,000 at a time, the CSV sent as it is written, the workbook
+    # Streamed in constant memory: plain columns read 1,000 rows at a time, the CSV sent as it is written, the workbook
     # written row by row (constant_memory) to a temporary file and sent from it. The stream has its own session:
     # the request's is closed when the view returns, before the body is sent.
     # The query runs here, inside the view, so that a bad filter is handled like on any page.
     own = current_app.extensions["db_sessionmaker"]()
     try:
-        result = own.scalars(_list_query(kind).execution_options(yield_per=1000))
+        result = own.execute(whitelists.export_select(_list_query(kind)).execution_options(yield_per=1000))
     except Exception:
         own.close()
         raise
@@ -116,7 +116,7 @@ def export(kind: str, fmt: str):
         finally:
             own.close()
 
-    header, rows = whitelists.export_header(kind), whitelists.export_rows(kind, entries_())
+    header, rows = whitelists.export_header(kind), whitelists.export_plain_rows(kind, entries_())
     name = f"{WHITELIST_KINDS[kind]}.{fmt}"
     if fmt == "xlsx":
         data = whitelists.xlsx_chunks(header, rows, WHITELIST_KINDS[kind])
@@ -224,12 +224,6 @@ def _import_or_abort(db, import_id: int, state: str | None = "preview") -> White
         abort(exc.status, exc.message)
 
 
-def _row_matches(row: dict, tab: str) -> bool:
-    target = batches.target(row)
-    return (tab == "all" or (tab == "review" and row["decision"] == "review")
-            or (tab == "new" and target == "new") or row.get("status") == tab)
-
-
 @bp.get("/imports/<int:import_id>")
 @roles_required("district")
 def preview(import_id: int):
@@ -241,13 +235,13 @@ def preview(import_id: int):
         return render_template("whitelists/import_status.html", imp=imp, s=imp.summary or {}, form=ActionForm()), \
             (422 if imp.state == "failed" else 200)
     tab = request.args.get("tab", "all") if request.args.get("tab") in STATUS_TABS else "all"
-    rows = [r for r in imp.rows if _row_matches(r, tab)]
     try:
-        page_no = max(1, int(request.args.get("page", 1)))
+        page_no = min(max(1, int(request.args.get("page", 1))), 2**31 // 50)
     except ValueError:
         page_no = 1
     per_page = 50
-    page = Page(rows[(page_no - 1) * per_page: page_no * per_page], page_no, per_page, len(rows))
+    rows, total = staging.page(db, imp.id, tab, (page_no - 1) * per_page, per_page)
+    page = Page(rows, page_no, per_page, total)
     townships = dict(db.execute(select(Township.id, Township.name)).all())
     return render_template("whitelists/preview.html", imp=imp, s=imp.summary, page=page, tab=tab, tabs=STATUS_TABS,
                            townships=townships, project=imp.kind in PROJECT_KINDS, fields=FIELDS,
@@ -281,10 +275,9 @@ def review(import_id: int):
             if not imp.pending_reviews:
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
             return redirect(url_for("whitelists.review", import_id=imp.id))
-    rows = [r for r in imp.rows if r["decision"] == "review"]
-    rows.sort(key=lambda r: (r.get("chosen") is not None, r["row"]))
+    rows, total = staging.review_rows(db, imp.id, 100)
     townships = dict(db.execute(select(Township.id, Township.name)).all())
-    return render_template("whitelists/review.html", imp=imp, rows=rows[:100], total=len(rows), form=form,
+    return render_template("whitelists/review.html", imp=imp, rows=rows, total=total, form=form,
                            townships=townships, project=imp.kind in PROJECT_KINDS)
 
 

@@ -1,0 +1,105 @@
+"""The staged rows of an import (table whitelist_import_row): written, read and updated in chunks so a
+250,000-row preview is never one value in memory, and paged for the preview and review pages."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ...models.whitelists import WhiteListImportRow, row_dict, row_values
+
+CHUNK = 5000
+T = WhiteListImportRow.__table__
+_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, T.c.data)
+# rows the commit's first pass reads: a firm to create, or a name-matched firm that may take the file's code
+FIRM_WORK = or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == "new"),
+                and_(T.c.chosen.is_not(None), T.c.chosen != "new"),
+                and_(T.c.decision == "auto", T.c.method != "uscc"))
+
+
+def insert(session: Session, import_id: int, rows: list[dict]) -> None:
+    if rows:
+        session.execute(T.insert(), [row_values(import_id, r) for r in rows])
+
+
+def remove(session: Session, import_ids: Iterable[int]) -> None:
+    ids = list(import_ids)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(T).where(T.c.import_id.in_(ids[start:start + 500])))
+
+
+def _dict(rec) -> dict:
+    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method, rec.data)
+
+
+def chunks(session: Session, import_id: int, size: int | None = None, where=None) -> Iterator[list[dict]]:
+    """The rows in file order, `size` (CHUNK) at a time (keyset on the id, which follows the file's order)."""
+    size = size or CHUNK
+    last = 0
+    while True:
+        query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.id > last)
+        if where is not None:
+            query = query.where(where)
+        found = session.execute(query.order_by(T.c.id).limit(size)).all()
+        if not found:
+            return
+        last = found[-1].id
+        yield [_dict(rec) for rec in found]
+
+
+def count(session: Session, import_id: int, where=None) -> int:
+    query = select(func.count()).select_from(T).where(T.c.import_id == import_id)
+    return session.scalar(query.where(where) if where is not None else query) or 0
+
+
+def tab_filter(tab: str):
+    """The preview's tabs as SQL: all / review / new (a firm to create) / add / changed / same."""
+    if tab == "review":
+        return T.c.decision == "review"
+    if tab == "new":
+        return or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == "new"))
+    if tab in ("add", "changed", "same"):
+        return T.c.status == tab
+    return None
+
+
+def page(session: Session, import_id: int, tab: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    where = tab_filter(tab)
+    query = select(*_FIELDS).where(T.c.import_id == import_id)
+    if where is not None:
+        query = query.where(where)
+    found = session.execute(query.order_by(T.c.row_no).offset(offset).limit(limit)).all()
+    return [_dict(rec) for rec in found], count(session, import_id, where)
+
+
+def review_rows(session: Session, import_id: int, limit: int) -> tuple[list[dict], int]:
+    """Rows to review, those still undecided first, in file order."""
+    where = T.c.decision == "review"
+    found = session.execute(select(*_FIELDS).where(T.c.import_id == import_id, where)
+                            .order_by(T.c.chosen.is_not(None), T.c.row_no).limit(limit)).all()
+    return [_dict(rec) for rec in found], count(session, import_id, where)
+
+
+def by_row_numbers(session: Session, import_id: int, numbers: list[int]) -> dict[int, dict]:
+    out = {}
+    for start in range(0, len(numbers), 500):
+        for rec in session.execute(select(*_FIELDS).where(T.c.import_id == import_id,
+                                                          T.c.row_no.in_(numbers[start:start + 500]))):
+            out[rec.row_no] = _dict(rec)
+    return out
+
+
+def save(session: Session, import_id: int, rows: list[dict]) -> None:
+    """Write changed rows back (by row number)."""
+    if not rows:
+        return
+    values = []
+    for r in rows:
+        v = row_values(import_id, r)
+        values.append({"b_import": import_id, "b_row": v["row_no"], "decision": v["decision"], "chosen": v["chosen"],
+                       "status": v["status"], "method": v["method"], "data": v["data"]})
+    session.execute(update(T).where(T.c.import_id == bindparam("b_import"), T.c.row_no == bindparam("b_row"))
+                    .values(decision=bindparam("decision"), chosen=bindparam("chosen"), status=bindparam("status"),
+                            method=bindparam("method"), data=bindparam("data"))
+                    .execution_options(synchronize_session=False), values)
