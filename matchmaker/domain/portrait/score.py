@@ -2,14 +2,12 @@
 district sets (stored in settings, edited on a page), in the style of routing's "why this bank"."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy.orm import Session
 
 from ...models import User
-from ..core import settings
+from ..core import settings, weights
 from ..core.changes import record_changes
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import Forbidden
 
 SETTING_KEY = "portrait_weights"
 PARTS = {
@@ -22,7 +20,6 @@ PARTS = {
 DEFAULT_WEIGHTS = {"tax_grade": 30, "qualifications": 25, "track_record": 20, "maturity": 15, "engagement": 10}
 GRADE_VALUES = {"A": 1.0, "B": 0.8, "M": 0.6, "C": 0.3, "D": 0.0}
 SELF_DECLARED_SHARE = 0.5
-MAX_WEIGHT = 100
 
 
 def current_weights(session: Session) -> dict[str, float]:
@@ -33,20 +30,7 @@ def current_weights(session: Session) -> dict[str, float]:
 
 def validate_weights(values: dict) -> dict[str, float]:
     """Each part 0–100 (at most 2 decimals), not all zero; errors name the part's field."""
-    cleaned: dict[str, float] = {}
-    for key in PARTS:
-        try:
-            value = Decimal(str(values.get(key)).strip())
-        except Exception:
-            raise DomainError("请填写0–100之间的数字", field=key) from None
-        if not value.is_finite() or not Decimal(0) <= value <= MAX_WEIGHT:
-            raise DomainError("权重应在0–100之间", field=key)
-        if value != value.quantize(Decimal("0.01")):
-            raise DomainError("权重最多保留2位小数", field=key)
-        cleaned[key] = int(value) if value == value.to_integral_value() else float(value)
-    if not any(cleaned.values()):
-        raise DomainError("权重不能全部为0", field="tax_grade")
-    return cleaned
+    return weights.validate_weights(values, PARTS, "权重不能全部为0")
 
 
 def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:

@@ -39,9 +39,9 @@ from ...models.requests import OPEN_LEAD_STATES
 from ...models.whitelists import QUALIFICATION_KINDS
 from ..banks.figures import target_gap_share, workdays_to
 from ..banks.targets import industrial_completion
-from ..core import settings
+from ..core import settings, weights
 from ..core.changes import record_changes
-from ..core.errors import DomainError, Forbidden
+from ..core.errors import Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.grades import verified_grades
 from ..whitelists.lists import whitelist_kinds_by_firm
@@ -67,7 +67,6 @@ WEIGHT_LABELS = {
     "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
     "nearby": ("就近服务", "该行网点与企业在同一镇街"),
 }
-MAX_WEIGHT = 100
 
 
 @dataclass(slots=True)
@@ -225,21 +224,7 @@ def current_weights(session: Session) -> dict[str, float]:
 
 def validate_weights(values: dict) -> dict[str, float]:
     """Each part 0–100 (at most 2 decimals), not all zero. Errors name the part's field."""
-    cleaned: dict[str, float] = {}
-    for key in WEIGHT_LABELS:
-        raw = values.get(key)
-        try:
-            value = Decimal(str(raw).strip())
-        except Exception:
-            raise DomainError("请填写0–100之间的数字", field=key) from None
-        if not value.is_finite() or not Decimal(0) <= value <= MAX_WEIGHT:
-            raise DomainError("权重应在0–100之间", field=key)
-        if value != value.quantize(Decimal("0.01")):
-            raise DomainError("权重最多保留2位小数", field=key)
-        cleaned[key] = int(value) if value == value.to_integral_value() else float(value)
-    if not any(cleaned.values()):
-        raise DomainError("权重不能全部为0，否则无法排序", field="product_fit")
-    return cleaned
+    return weights.validate_weights(values, WEIGHT_LABELS, "权重不能全部为0，否则无法排序")
 
 
 def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:
