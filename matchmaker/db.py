@@ -70,12 +70,13 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs) -> Engine:
     kwargs.setdefault("pool_timeout", timeouts.pool)
     if url.startswith("postgresql"):
         connect_args = {"connect_timeout": timeouts.connect}
+        query = make_url(url).query
         if timeouts.statement:
             # keep any server options the URL already carries (e.g. a search_path): connect_args would replace them
-            given = make_url(url).query.get("options", "")
+            given = query.get("options", "")
             given = given if isinstance(given, str) else " ".join(given)
             connect_args["options"] = f"{given} -c statement_timeout={int(timeouts.statement * 1000)}".strip()
-        if "application_name" not in make_url(url).query:
+        if "application_name" not in query:
             connect_args["application_name"] = APPLICATION_NAME  # API sync's horizon waits on this app's writers only
         kwargs.setdefault("connect_args", connect_args)
     return create_engine(url, **kwargs)

@@ -3,7 +3,8 @@ navigation, and the template helpers (`_`, `data`, `t`, dates in the locale).
 
 Chinese is the source language: every msgid is the Chinese text, so a string not yet in a catalogue shows in
 Chinese, never as a key. The language is the user's choice (user_account.locale), else the `locale` cookie
-(anonymous visitors, and a user until they choose), else the best match of Accept-Language, else Chinese."""
+(anonymous visitors, and a user until they choose), else — with LOCALE_FROM_BROWSER on — the best match of
+Accept-Language, else Chinese."""
 from __future__ import annotations
 
 from datetime import date, datetime
