@@ -22,6 +22,14 @@ from .pg_support import scratch_database
 pytestmark = pytest.mark.crawl
 
 ROLES = ["firm", "manager17", "bankadmin17", "township", "district"]
+# Issue 19: pages under these paths are not yet converted to the translation layer. Every other page must read
+# in English with no Chinese outside user data, and in Chinese with no English interface word (tests/test_i18n.py
+# says what counts). Converting a folder removes its prefix here; `python -m tests.i18n_report` lists what is left.
+UNTRANSLATED = (
+    "/api-tokens", "/bank", "/bulletins", "/district", "/enterprise", "/events", "/firms", "/first-loans", "/jobs",
+    "/ledgers", "/listing", "/notifications", "/overdue", "/portrait", "/products", "/ratings", "/referrals",
+    "/reports", "/requests", "/targets", "/township", "/whitelists",
+)
 PER_KIND = 3  # records of one kind of page (e.g. /requests/<id>) visited per role
 PER_ROLE = 400  # pages per role at most
 SKIP_PREFIXES = ("/static/", "/logout")
@@ -61,7 +69,8 @@ def _kind(url: str) -> tuple | None:
     return re.sub(r"\d+", "N", parts.path), tuple(sorted({k for k, _ in query} - {"page"})), page
 
 
-def crawl(client, errors: list) -> dict:
+def crawl(client, errors: list, on_page=None) -> dict:
+    """Follow links from "/"; `on_page(url, html)` sees every HTML page fetched."""
     seen, per_kind = set(), Counter()
     queue = deque([("/", "(start)")])
     visited, failures, second_pages = [], [], 0
@@ -86,13 +95,21 @@ def crawl(client, errors: list) -> dict:
             continue
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
+        html = response.get_data(as_text=True)
+        if on_page is not None:
+            on_page(url, html)
         parser = Links()
-        parser.feed(response.get_data(as_text=True))
+        parser.feed(html)
         for href in parser.found:
             target = _internal(href, url)
             if target and target not in seen:
                 queue.append((target, url))
     return {"visited": visited, "failures": failures, "second_pages": second_pages}
+
+
+def _describe(left: dict) -> str:
+    return "\n".join(f"{kind}: {next(iter(pages))}: {sorted({t for ts in pages.values() for t in ts})[:20]}"
+                     for kind, pages in sorted(left.items()))
 
 
 def _crawl_demo(database_url: str) -> None:
@@ -108,7 +125,13 @@ def _crawl_demo(database_url: str) -> None:
 
     got_request_exception.connect(remember, app)
     report, problems = {}, []
+    from .i18n_report import language_report
     try:
+        left = {kind: pages for kind, pages in language_report(app, "en").items() if not kind.startswith(UNTRANSLATED)}
+        assert not left, "Chinese interface text in English pages:\n" + _describe(left)
+        left = {kind: pages for kind, pages in language_report(app, "zh_Hans_CN").items()
+                if not kind.startswith(UNTRANSLATED)}
+        assert not left, "English interface words in Chinese pages:\n" + _describe(left)
         for username in ROLES:
             client = app.test_client()
             login = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})

@@ -40,8 +40,8 @@ ERROR_PATHS = ("/no-such-page",)
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 # an English word in a Chinese page: three letters or more with a lower-case one (codes like ABCD-EFGH are fine)
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*\b")
-# words that belong in the Chinese text itself (an example of a common password)
-ZH_ALLOWED = {"password"}
+# words that belong in the Chinese text itself (an example of a common password, file formats)
+ZH_ALLOWED = {"password", "Excel", "xlsx", "xls", "csv"}
 CHECKED_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt", "data-confirm")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
