@@ -33,6 +33,11 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    "main.index": (ANONYMOUS,),
+    "notifications.index": SIGNED_IN,
+    "notifications.settings": SIGNED_IN,
+    "notifications.outbox_page": ("district",),
+    "district.users": ("district",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

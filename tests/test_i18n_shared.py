@@ -6,6 +6,7 @@ import pytest
 
 from matchmaker.domain.core.money import amount_text, chart_unit
 
+from .conftest import login
 from .test_i18n import cjk_left
 
 
@@ -190,3 +191,31 @@ def test_a_label_in_a_notice_is_translated_for_its_reader(db, users):
     assert second.title.endswith("referred to: Bridge-loan fund, Township finance advisers")
     first, second = _notices(db, users["township"])
     assert first.title == "转介进展：应急转贷资金已对接" and second.title.endswith("已转介：应急转贷资金、镇街金融辅导队")
+
+
+def test_the_notification_pages_read_in_english(app, db, users):
+    from matchmaker.domain.notify import notifications
+    from matchmaker.text import N_
+
+    users["district"].locale = "en"
+    notifications.notify(db, "firm", N_("企业认领已通过：%(firm)s"), params={"firm": "某某科技有限公司"},
+                         link="/enterprise/", user_ids=[users["district"].id])
+    db.commit()
+    client = login(app.test_client(), users["district"].username)
+    html = client.get("/notifications/").get_data(as_text=True)
+    assert "Firm claim approved: 某某科技有限公司" in html and "Mark all as read" in html
+    assert "Firm claims &amp; changes" in html  # the notice's kind, a glossary label
+    assert not cjk_left(html), cjk_left(html)
+    for url in ("/notifications/settings", "/notifications/outbox", "/district/users"):
+        html = client.get(url).get_data(as_text=True)
+        assert not cjk_left(html), (url, cjk_left(html))
+    html = client.post("/notifications/settings", data={"email": "not-an-address", "sms_phone": "12"}).get_data(
+        as_text=True)
+    assert "Mobile number “12” is not a valid number" in html  # a shared limit, its label translated
+    html = client.post("/notifications/settings", data={"email": "not-an-address"}).get_data(as_text=True)
+    assert "The e-mail address is not valid" in html
+    html = client.post("/district/users", data={"role": "enterprise", "username": "newfirm", "password": "x" * 12},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Firm accounts are created by the firms themselves" in html
+    html = client.post("/notifications/read-all", follow_redirects=True).get_data(as_text=True)
+    assert "Notices marked as read: 1" in html
