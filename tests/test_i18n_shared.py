@@ -219,3 +219,38 @@ def test_the_notification_pages_read_in_english(app, db, users):
     assert "Firm accounts are created by the firms themselves" in html
     html = client.post("/notifications/read-all", follow_redirects=True).get_data(as_text=True)
     assert "Notices marked as read: 1" in html
+
+
+# --- the command line ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("env, expected", [
+    ({"MATCHMAKER_LOCALE": "en"}, "en"),
+    ({"MATCHMAKER_LOCALE": "", "LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"MATCHMAKER_LOCALE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "en_US.UTF-8"}, "en"),
+    ({"MATCHMAKER_LOCALE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}, None),
+    ({"MATCHMAKER_LOCALE": "", "LC_ALL": "zh_CN.UTF-8"}, None),
+])
+def test_the_command_line_follows_the_terminals_language(monkeypatch, env, expected):
+    from matchmaker.domain.core.translate import cli_locale
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli_locale() == expected
+
+
+def test_commands_write_in_english_for_an_english_terminal(app, db, users, monkeypatch):
+    from matchmaker.domain.notify import notifications
+
+    notifications.notify(db, "other", "测试", user_ids=[users["district"].id])
+    db.commit()
+    runner = app.test_cli_runner()
+    monkeypatch.setenv("MATCHMAKER_LOCALE", "en")
+    result = runner.invoke(args=["create-user", "--username", "cli-en", "--role", "district", "--password", "x" * 12])
+    assert result.exit_code != 0 and "This password is too common or too simple" in result.output, result.output
+    result = runner.invoke(args=["create-user", "--username", "cli-en", "--role", "district",
+                                 "--password", "Lk9-vq3-Tz7-pw"])
+    assert result.exit_code == 0 and "Account cli-en created (district)" in result.output, result.output
+    result = runner.invoke(args=["send-outbox"])
+    assert "Taken this run: 0; sent: 0; failed: 0" in result.output
+    monkeypatch.setenv("MATCHMAKER_LOCALE", "zh_Hans_CN")
+    assert "本次取出 0 条" in runner.invoke(args=["send-outbox"]).output
