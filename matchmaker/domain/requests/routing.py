@@ -37,7 +37,6 @@ from ...models import (
 )
 from ...models.requests import OPEN_LEAD_STATES
 from ...models.whitelists import QUALIFICATION_KINDS
-from ...text import N_
 from ..banks.figures import target_gap_share, workdays_to
 from ..banks.targets import industrial_completion
 from ..core import settings, weights
@@ -60,13 +59,13 @@ from .unmatched import close_if_unmatched
 
 DECLINE_COOLDOWN_DAYS = 90
 WEIGHT_LABELS = {
-    "product_fit": (N_("产品匹配"), N_("企业勾选的产品种类与该行产品一致的程度")),
-    "whitelist": (N_("名单与资质优先"), N_("企业列入区级白名单或经核验的资质名单（专精特新、瞪羚、单项冠军、链主及其供应商），"
-                                       "尤其是产品优先支持的；无名单时，税务核验的 A 级纳税信用也加分")),
-    "target_gap": (N_("目标差距"), N_("该行距本年工业贷款目标还差多少（差得越多越优先）")),
-    "speed": (N_("响应速度"), N_("该行以往认领线索的速度")),
-    "workload": (N_("在办负荷"), N_("该行在办线索占其容量的比例（越空闲越优先）")),
-    "nearby": (N_("就近服务"), N_("该行网点与企业在同一镇街")),
+    "product_fit": ("产品匹配", "企业勾选的产品种类与该行产品一致的程度"),
+    "whitelist": ("名单与资质优先", "企业列入区级白名单或经核验的资质名单（专精特新、瞪羚、单项冠军、链主及其供应商），"
+                  "尤其是产品优先支持的；无名单时，税务核验的 A 级纳税信用也加分"),
+    "target_gap": ("目标差距", "该行距本年工业贷款目标还差多少（差得越多越优先）"),
+    "speed": ("响应速度", "该行以往认领线索的速度"),
+    "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
+    "nearby": ("就近服务", "该行网点与企业在同一镇街"),
 }
 
 
@@ -225,7 +224,7 @@ def current_weights(session: Session) -> dict[str, float]:
 
 def validate_weights(values: dict) -> dict[str, float]:
     """Each part 0–100 (at most 2 decimals), not all zero. Errors name the part's field."""
-    return weights.validate_weights(values, WEIGHT_LABELS, N_("权重不能全部为0，否则无法排序"))
+    return weights.validate_weights(values, WEIGHT_LABELS, "权重不能全部为0，否则无法排序")
 
 
 def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:

@@ -4,21 +4,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
-from wtforms import SelectChoice
 
 from ...domain.accounts import users as accounts
 from ...domain.accounts.people import people
 from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, Firm, History, Lead, User
-from ...models.users import ROLES
 from ..accounts.forms import CreateUserForm
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
-from ..fields import labelled, named
 from .lead_forms import ApproveForm, CorrectDisbursementForm, DeclineForm, DisburseForm, NoteForm
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -191,9 +187,9 @@ def correct_disbursement(lead_id: int):
 def managers():
     db = session()
     form = CreateUserForm()
-    form.role.choices = labelled({role: ROLES[role] for role in ("bank_manager", "bank_admin")})
-    form.bank_id.choices = named([(current_user.bank_id, current_user.bank.name)], None)
-    form.township_id.choices = [SelectChoice("", "—")]
+    form.role.choices = [("bank_manager", "客户经理"), ("bank_admin", "支行管理员")]
+    form.bank_id.choices = [(current_user.bank_id, current_user.bank.name)]
+    form.township_id.choices = [("", "—")]
     if form.validate_on_submit():
         try:
             accounts.create_user(db, form.username.data, form.password.data, form.role.data,
@@ -204,7 +200,7 @@ def managers():
             apply_domain_error(exc, form)
         else:
             db.commit()
-            flash(gettext("账户已创建"), "success")
+            flash("账户已创建", "success")
             return redirect(url_for("bank.managers"))
     users = db.scalars(select(User).where(User.bank_id == current_user.bank_id, people())
                       .order_by(User.username)).all()
