@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -293,20 +294,36 @@ def base_period(session: Session, year: int) -> dict:
             "entered": sum(1 for b in bases.values() if b["source"] == "录入")}
 
 
-def _coverage(district: dict, locale: str | None = None) -> str:
-    text = translated(locale, N_("%(reported)s / %(banks)s 家已报送"), reported=district.get("reported", 0),
-                      banks=district.get("banks", 0))
+def _say(locale: str | None, mark, message: str, **params):
+    """`message` in `locale` with its values filled in; with `mark` (a page's `i18n.data`) the text is Markup, its
+    values escaped, so that bank names passed through `mark` stay marked as data."""
+    if mark is None:
+        return translated(locale, message, **params)
+    return Markup(escape(translated(locale, message))) % params if params else Markup(escape(translated(locale, message)))
+
+
+def _names(locale: str | None, mark, names: list[str]):
+    separator = translated(locale, N_("、"))
+    if mark is None:
+        return separator.join(names)
+    return Markup(escape(separator)).join(mark(n) for n in names)
+
+
+def _coverage(district: dict, locale: str | None = None, mark=None) -> str:
+    text = _say(locale, mark, N_("%(reported)s / %(banks)s 家已报送"), reported=district.get("reported", 0),
+                banks=district.get("banks", 0))
     missing = district.get("missing") or []
     if not missing:
         return text
-    return text + translated(locale, N_("（未报送：%(names)s）"), names=translated(locale, N_("、")).join(missing))
+    return text + _say(locale, mark, N_("（未报送：%(names)s）"), names=_names(locale, mark, missing))
 
 
-def goals_panel(session: Session, district: dict, locale: str | None = None) -> list[dict]:
+def goals_panel(session: Session, district: dict, locale: str | None = None, mark=None) -> list[dict]:
     """The district's goals against the figures: LDR, industrial loan balance and its increase since the entered
     base, joint-stock firms and listed firms (the last two from the listing reserve pool), the growth goal. A
     district sum over part of the banks is shown with who is missing and never read against the whole goal.
-    Labels and notes in `locale` (None: Chinese, as the bulletins keep them)."""
+    Labels and notes in `locale` (None: Chinese, as the bulletins keep them); a page passes `mark` (i18n.data) so
+    the banks named in the notes are marked as data (the notes are then Markup)."""
     from . import listing
 
     _ = translate_to(locale)
@@ -318,7 +335,7 @@ def goals_panel(session: Session, district: dict, locale: str | None = None) -> 
     ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
     ind = district.get("industrial_loans") if district.get("reported") else None
     complete = bool(district.get("complete"))
-    coverage = _coverage(district, locale)
+    coverage = _coverage(district, locale, mark)
     inc = district.get("increase") or {"increase": None, "banks": 0, "base": 0, "complete": False, "missing": []}
     increase = Decimal(inc["increase"]) if inc["increase"] is not None else None
     if inc["banks"]:
@@ -330,8 +347,8 @@ def goals_panel(session: Session, district: dict, locale: str | None = None) -> 
     if not inc["complete"]:
         inc_note = _(N_("未全部报送或未录入基期，暂不与目标比较"))
         if inc["missing"]:
-            inc_note += _(N_("（缺：%(names)s）"), names=_(N_("、")).join(inc["missing"]))
-    partial = "" if complete else _(N_("%(coverage)s，全部报送后与目标比较"), coverage=coverage)
+            inc_note += _say(locale, mark, N_("（缺：%(names)s）"), names=_names(locale, mark, inc["missing"]))
+    partial = "" if complete else _say(locale, mark, N_("%(coverage)s，全部报送后与目标比较"), coverage=coverage)
     ind_shown, ind_unit = _in_yi(ind, locale)
     inc_shown, inc_unit = _in_yi(increase, locale)
     return [

@@ -15,7 +15,7 @@ from ...domain.core.errors import DomainError
 from ...models import Bank, BankTarget
 from .. import nav
 from ..common import roles_required, session
-from ..i18n import error_text, is_chinese, locale
+from ..i18n import data, error_text, is_chinese, locale
 from .forms import ActionForm
 from .helpers import register_filters, target_chart, today
 
@@ -40,7 +40,7 @@ def index():
     district = targets.totals(rows, locale())
     return render_template("targets/index.html", rows=rows, year=year, years=years, district=district, sort=sort,
                            has_targets=any(r["target_industrial"] is not None for r in rows),
-                           goals=targets.goals_panel(db, district, locale()),
+                           goals=targets.goals_panel(db, district, locale(), mark=data),
                            appendix=targets.appendix_check(db, locale()),
                            base_month_label=month_label(baselines.base_month(db)),
                            charts={"targets": target_chart(sorted(rows, key=lambda r: r["seq"]))})

@@ -22,6 +22,7 @@ from ...text import N_
 from .. import nav
 from ..common import apply_sort, found_or_abort, paginate, parse_id, roles_required, run_form_action, session
 from ..fields import bank_choices, named, product_kind_choices
+from ..i18n import data as user_data
 from ..i18n import locale, number, with_data
 from .product_forms import ProductForm
 
@@ -89,7 +90,7 @@ def _form(product: Product | None = None) -> ProductForm:
         form = ProductForm()
     form.kind_code.choices = named(product_kind_choices(), N_("请选择"))  # the policy's product names: data
     # checkbox labels cannot carry an attribute: each town's name is marked as data inside its label
-    form.townships.choices = [SelectChoice(t_id, data(name)) for t_id, name in
+    form.townships.choices = [SelectChoice(t_id, user_data(name)) for t_id, name in
                               session().execute(select(Township.id, Township.name).order_by(Township.id))]
     form.bank_id.choices = bank_choices() if current_user.role == "district" else named(
         [(current_user.bank_id, current_user.bank.name)], None)
