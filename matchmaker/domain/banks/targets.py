@@ -349,6 +349,7 @@ def goals_panel(session: Session, district: dict, locale: str | None = None, mar
         if inc["missing"]:
             inc_note += _say(locale, mark, N_("（缺：%(names)s）"), names=_names(locale, mark, inc["missing"]))
     partial = "" if complete else _say(locale, mark, N_("%(coverage)s，全部报送后与目标比较"), coverage=coverage)
+    firms = "" if money_is_english(locale) else "家"  # a count of firms: the label says what is counted in English
     ind_shown, ind_unit = _in_yi(ind, locale)
     inc_shown, inc_unit = _in_yi(increase, locale)
     return [
@@ -360,10 +361,10 @@ def goals_panel(session: Session, district: dict, locale: str | None = None, mar
               "+" + _in_yi(increase_goal, locale, joined=True)[0], inc_shown, inc_unit,
               increase, increase_goal, note=inc_note, comparable=inc["complete"]),
         _goal("joint_stock", _(N_("新增股份制企业（%(start)s–%(end)s年）"), start=g["start_year"], end=g["end_year"]),
-              "+" + _(N_("%(n)s 家"), n=g["joint_stock_new"]), _(N_("%(n)s 家"), n=counts["joint_stock_new"]), "",
+              "+" + _(N_("%(n)s 家"), n=g["joint_stock_new"]), counts["joint_stock_new"], firms,
               counts["joint_stock_new"], int(g["joint_stock_new"])),
-        _goal("listed", _(N_("境内外上市企业")), _(N_("%(n)s 家"), n=g["listed"]), _(N_("%(n)s 家"), n=counts["listed"]),
-              "", counts["listed"], int(g["listed"])),
+        _goal("listed", _(N_("境内外上市企业")), _(N_("%(n)s 家"), n=g["listed"]), counts["listed"], firms,
+              counts["listed"], int(g["listed"])),
         _growth_goal_card(district.get("growth_yoy"), district.get("growth_base"), district.get("banks", 0), locale),
     ]
 
