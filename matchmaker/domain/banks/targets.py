@@ -15,7 +15,7 @@ from ...models import Bank, BankTarget, History, MonthlyReport, User
 from ...text import N_
 from ..core import reference
 from ..core.errors import DomainError, Forbidden
-from ..core.money import amount_text
+from ..core.money import amount_text, is_english
 from ..core.translate import text as translated
 from . import figures, monthly_reports
 from .figures import growth_goal, growth_pct, ldr  # noqa: F401 (named here by callers of this module)
@@ -34,27 +34,15 @@ def translate_to(locale: str | None):
     return lambda message, **params: translated(locale, message, **params)
 
 
-def _amount(yuan: int, locale: str | None) -> str:
-    """An amount with its unit in `locale` (money.amount_text; Chinese without a locale)."""
-    try:
-        return amount_text(yuan, locale)
-    except TypeError:  # pragma: no cover - until money.amount_text takes the locale (i18n-shared)
-        return amount_text(yuan)
-
-
 def _in_yi(yuan, locale: str | None, joined: bool = False) -> tuple[str | None, str]:
     """An amount of the goals panel as (figure, unit): Chinese in 亿元 as the policy states it ("109", "亿元"; joined:
     "109 亿元"), English as money.amount_text writes it ("CNY 10.9bn", "")."""
     if yuan is None:
-        return None, "" if money_is_english(locale) else translated(locale, N_("亿元"))
-    if money_is_english(locale):
-        return _amount(int(yuan), locale), ""
+        return None, "" if is_english(locale) else translated(locale, N_("亿元"))
+    if is_english(locale):
+        return amount_text(int(yuan), locale), ""
     figure = _q(Decimal(yuan) / YI).removesuffix(".00")
     return (f"{figure} 亿元", "") if joined else (_q(Decimal(yuan) / YI), "亿元")
-
-
-def money_is_english(locale: str | None) -> bool:
-    return bool(locale) and not str(locale).startswith("zh")
 
 
 def _q(value: Decimal) -> str:
@@ -175,7 +163,7 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
         row["behind"].append(translated(locale, N_("工业贷款余额低于序时进度 %(amount)s"),
-                                        amount=_amount(int(expected_ind) - ind, locale)))
+                                        amount=amount_text(int(expected_ind) - ind, locale)))
     if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
         row["behind"].append(translated(locale, N_("存贷比低于序时进度 %(points)s 个百分点"),
                                         points=_q(Decimal(expected_ldr) - actual_ldr)))
@@ -349,7 +337,7 @@ def goals_panel(session: Session, district: dict, locale: str | None = None, mar
         if inc["missing"]:
             inc_note += _say(locale, mark, N_("（缺：%(names)s）"), names=_names(locale, mark, inc["missing"]))
     partial = "" if complete else _say(locale, mark, N_("%(coverage)s，全部报送后与目标比较"), coverage=coverage)
-    firms = "" if money_is_english(locale) else "家"  # a count of firms: the label says what is counted in English
+    firms = "" if is_english(locale) else "家"  # a count of firms: the label says what is counted in English
     ind_shown, ind_unit = _in_yi(ind, locale)
     inc_shown, inc_unit = _in_yi(increase, locale)
     return [

@@ -17,10 +17,7 @@ BLUES = ["#0b5394", "#3d85c6", "#6fa8dc", "#2e7d32"]
 def _scaled(amounts: list[int]) -> tuple[list[float], str]:
     """Amounts in 元 -> numbers in the axis's unit (two decimals) and that unit's label, in the reader's
     language."""
-    try:
-        per, unit = chart_unit(amounts, locale())
-    except TypeError:  # pragma: no cover - until money.chart_unit takes the locale (i18n-shared)
-        per, unit = chart_unit(amounts)
+    per, unit = chart_unit(amounts, locale())
     return [float(round(Decimal(int(a)) / per, 2)) for a in amounts], gettext(unit)
 
 
