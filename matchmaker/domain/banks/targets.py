@@ -34,15 +34,15 @@ def translate_to(locale: str | None):
     return lambda message, **params: translated(locale, message, **params)
 
 
-def _in_yi(yuan, locale: str | None, joined: bool = False) -> tuple[str | None, str]:
-    """An amount of the goals panel as (figure, unit): Chinese in 亿元 as the policy states it ("109", "亿元"; joined:
-    "109 亿元"), English as money.amount_text writes it ("CNY 10.9bn", "")."""
+def _in_yi(yuan, locale: str | None, joined: bool | str = False) -> tuple[str | None, str]:
+    """An amount of the goals panel as (figure, unit): Chinese in 亿元 as the policy states it ("109.00", "亿元";
+    joined: "109.00 亿元", "trim": "109 亿元"), English as money.amount_text writes it ("CNY 10.9bn", "")."""
     if yuan is None:
         return None, "" if is_english(locale) else translated(locale, N_("亿元"))
     if is_english(locale):
         return amount_text(int(yuan), locale), ""
-    figure = _q(Decimal(yuan) / YI).removesuffix(".00")
-    return (f"{figure} 亿元", "") if joined else (_q(Decimal(yuan) / YI), "亿元")
+    figure = _q(Decimal(yuan) / YI)
+    return (f"{figure.removesuffix('.00') if joined == 'trim' else figure} 亿元", "") if joined else (figure, "亿元")
 
 
 def _q(value: Decimal) -> str:
@@ -327,7 +327,7 @@ def goals_panel(session: Session, district: dict, locale: str | None = None, mar
     inc = district.get("increase") or {"increase": None, "banks": 0, "base": 0, "complete": False, "missing": []}
     increase = Decimal(inc["increase"]) if inc["increase"] is not None else None
     if inc["banks"]:
-        base_text = _(N_("基期 %(base)s 亿元，%(banks)s/%(total)s 家同口径"), base=_q(Decimal(inc["base"]) / YI),
+        base_text = _(N_("基期 %(base)s，%(banks)s/%(total)s 家同口径"), base=_in_yi(inc["base"], locale, joined=True)[0],
                       banks=inc["banks"], total=district.get("banks", 0))
     else:
         base_text = _(N_("基期未录入"))
@@ -343,10 +343,10 @@ def goals_panel(session: Session, district: dict, locale: str | None = None, mar
     return [
         _goal("ldr", _(N_("全区存贷比")), f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now,
               Decimal(g["ldr_pct"]), note=coverage),
-        _goal("industrial", _(N_("工业贷款余额")), "≥ " + _in_yi(ind_goal, locale, joined=True)[0],
+        _goal("industrial", _(N_("工业贷款余额")), "≥ " + _in_yi(ind_goal, locale, joined="trim")[0],
               ind_shown, ind_unit, ind, ind_goal, note=partial or coverage, comparable=complete),
         _goal("increase", _(N_("三年新增工业贷款（较%(year)s年末，%(base)s）"), year=g["start_year"] - 1, base=base_text),
-              "+" + _in_yi(increase_goal, locale, joined=True)[0], inc_shown, inc_unit,
+              "+" + _in_yi(increase_goal, locale, joined="trim")[0], inc_shown, inc_unit,
               increase, increase_goal, note=inc_note, comparable=inc["complete"]),
         _goal("joint_stock", _(N_("新增股份制企业（%(start)s–%(end)s年）"), start=g["start_year"], end=g["end_year"]),
               "+" + _(N_("%(n)s 家"), n=g["joint_stock_new"]), counts["joint_stock_new"], firms,
