@@ -33,6 +33,12 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    "district.dashboard": ("district",),
+    "district.banks": ("district",),
+    "products.district_list": ("district",),
+    "products.bank_list": ("bank_admin",),
+    "products.new": ("district", "bank_admin"),
+    "workdays.index": ("district",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)
