@@ -196,8 +196,9 @@ def progress(session: Session, month: date, locale: str | None = None) -> list[d
     december = date(month.year - 1, 12, 1)
     reports = monthly_reports.latest(session, [month, december])
     tmap = targets_map(session)
+    banks = session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))
     return add_growth(session, [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap,
-                                             locale) for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))])
+                                             locale) for b in banks])
 
 
 def latest_progress(session: Session, year: int, as_of: datetime | None = None,
@@ -287,7 +288,8 @@ def _say(locale: str | None, mark, message: str, **params):
     values escaped, so that bank names passed through `mark` stay marked as data."""
     if mark is None:
         return translated(locale, message, **params)
-    return Markup(escape(translated(locale, message))) % params if params else Markup(escape(translated(locale, message)))
+    text = Markup(escape(translated(locale, message)))
+    return text % params if params else text
 
 
 def _names(locale: str | None, mark, names: list[str]):
