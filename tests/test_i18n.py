@@ -38,6 +38,12 @@ CONVERTED: dict[str, tuple] = {
     "notifications.settings": SIGNED_IN,
     "notifications.outbox_page": ("district",),
     "district.users": ("district",),
+    "district.dashboard": ("district",),
+    "district.banks": ("district",),
+    "products.district_list": ("district",),
+    "products.bank_list": ("bank_admin",),
+    "products.new": ("district", "bank_admin"),
+    "workdays.index": ("district",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

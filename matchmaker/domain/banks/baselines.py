@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import Bank, BankBase, User
+from ...text import N_
 from ..core.changes import record_changes
 from ..core.errors import Conflict, DomainError, Forbidden
 from . import figures, monthly_reports
 from .goals import goals
 
-FIELDS = (("industrial_loans", "ind", "工业贷款余额"), ("loans", "loans", "各项贷款余额"))
+FIELDS = (("industrial_loans", "ind", N_("工业贷款余额")), ("loans", "loans", N_("各项贷款余额")))
 
 
 def base_month(session: Session) -> date:
@@ -61,15 +62,16 @@ def set_base(session: Session, actor: User, month: date, values: dict[int, tuple
         for text, (name, prefix, label) in zip(texts, FIELDS, strict=True):
             field = f"{prefix}_{bank_id}"
             if not text:
-                raise DomainError(f"{banks[bank_id].name}：请填写{label}", field=field)
+                raise DomainError("%(bank)s：请填写%(label)s", field=field, bank=banks[bank_id].name, label=label)
             if len(text) > 24:
-                raise DomainError(f"{banks[bank_id].name}：{label}过长", field=field)
+                raise DomainError("%(bank)s：%(label)s过长", field=field, bank=banks[bank_id].name, label=label)
             try:
                 row[name] = monthly_reports.to_yuan(monthly_reports.FIGURE_BY_NAME[name], text)
             except DomainError as exc:
-                raise DomainError(f"{banks[bank_id].name}：{label}{exc.message}", field=field) from None
+                raise DomainError("%(bank)s：%(label)s%(error)s", field=field, bank=banks[bank_id].name, label=label,
+                                  error=exc.message) from None
         if row["industrial_loans"] > row["loans"]:
-            raise DomainError(f"{banks[bank_id].name}：工业贷款余额不得大于各项贷款余额", field=f"ind_{bank_id}")
+            raise DomainError("%(bank)s：工业贷款余额不得大于各项贷款余额", field=f"ind_{bank_id}", bank=banks[bank_id].name)
         clean[bank_id] = row
     have = {b.bank_id: b for b in session.scalars(select(BankBase).where(BankBase.month == month)
                                                   .with_for_update(of=BankBase))}
@@ -95,7 +97,7 @@ def set_base(session: Session, actor: User, month: date, values: dict[int, tuple
             session.flush()
         except IntegrityError:  # another district user entered the same bank's base a moment ago
             session.rollback()
-            raise Conflict(f"{banks[bank_id].name}的基期数据刚刚已由他人录入，请刷新后再改") from None
+            raise Conflict("%(bank)s的基期数据刚刚已由他人录入，请刷新后再改", bank=banks[bank_id].name) from None
         record_changes(session, actor, "bank_base", bank_id, old, row, note=f"{month:%Y年%m月}基期数据")
         changed += 1
     session.flush()

@@ -13,6 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from ...text import N_
+from ..core.translate import text as translated
+
 CENT = Decimal("0.01")
 YI = 10**8
 
@@ -92,14 +95,15 @@ def growth_goal(industrial_now, industrial_before, loans_now, loans_before) -> d
     return {"industrial": ind, "loans": loans, "met": met}
 
 
-def reporting(rows: list[dict]) -> dict:
+def reporting(rows: list[dict], locale: str | None = None) -> dict:
     """报送完整度 (月通报「已报送银行」; 方案：各银行按月报送数据): of the banks in `rows` (progress rows, one per
     active bank), which reported the month. Every district total and rate is over `reported_rows` only, and is
     shown with `text` ("19 / 22 家已报送") and the `missing` banks named beside it."""
     reported = [r for r in rows if r["report_id"] is not None]
     missing = [r["name"] for r in rows if r["report_id"] is None]
     return {"reported": len(reported), "banks": len(rows), "missing": missing, "complete": not missing,
-            "text": f"{len(reported)} / {len(rows)} 家已报送", "reported_rows": reported}
+            "text": translated(locale, N_("%(reported)s / %(banks)s 家已报送"), reported=len(reported), banks=len(rows)),
+            "reported_rows": reported}
 
 
 def district_completion(rows: list[dict]) -> dict:
@@ -119,9 +123,9 @@ def base_figures(entered, reported) -> dict | None:
     figures the district entered (`BankBase`), else the bank's own report for the base month, else None. `source`
     says which (录入 / 报表)."""
     if entered is not None:
-        return {"industrial_loans": entered.industrial_loans, "loans": entered.loans, "source": "录入"}
+        return {"industrial_loans": entered.industrial_loans, "loans": entered.loans, "source": N_("录入")}
     if reported is not None:
-        return {"industrial_loans": reported.industrial_loans, "loans": reported.loans, "source": "报表"}
+        return {"industrial_loans": reported.industrial_loans, "loans": reported.loans, "source": N_("报表")}
     return None
 
 

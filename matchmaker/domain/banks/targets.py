@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import config
 from ...models import Bank, BankTarget, History, MonthlyReport, User
+from ...text import N_
 from ..core import reference
 from ..core.errors import DomainError, Forbidden
-from ..core.money import amount_text
+from ..core.money import amount_text, is_english
+from ..core.translate import text as translated
 from . import figures, monthly_reports
 from .figures import growth_goal, growth_pct, ldr  # noqa: F401 (named here by callers of this module)
 from .figures import pct as ratio_pct
@@ -24,6 +27,22 @@ YI = 10**8
 CENT = Decimal("0.01")
 SUMMED = ("deposits", "loans", "industrial_loans", "new_industrial_loans", "first_loan_count", "first_loan_amount",
           *monthly_reports.POLICY_PRODUCTS)
+
+
+def translate_to(locale: str | None):
+    """A `_(msgid, **params)` in `locale` (None: Chinese)."""
+    return lambda message, **params: translated(locale, message, **params)
+
+
+def _in_yi(yuan, locale: str | None, joined: bool | str = False) -> tuple[str | None, str]:
+    """An amount of the goals panel as (figure, unit): Chinese in 亿元 as the policy states it ("109.00", "亿元";
+    joined: "109.00 亿元", "trim": "109 亿元"), English as money.amount_text writes it ("CNY 10.9bn", "")."""
+    if yuan is None:
+        return None, "" if is_english(locale) else translated(locale, N_("亿元"))
+    if is_english(locale):
+        return amount_text(int(yuan), locale), ""
+    figure = _q(Decimal(yuan) / YI)
+    return (f"{figure.removesuffix('.00') if joined == 'trim' else figure} 亿元", "") if joined else (figure, "亿元")
 
 
 def _q(value: Decimal) -> str:
@@ -65,15 +84,16 @@ def set_targets(session: Session, actor: User, year: int, values: dict[int, tupl
         texts = [str(v).strip() if v is not None else "" for v in (ind, ldr_value)]
         if not any(texts):
             continue
-        for text, field, limit, label in ((texts[0], f"ind_{bank_id}", MAX_TARGET_YI, "工业贷款目标"),
-                                          (texts[1], f"ldr_{bank_id}", MAX_LDR_PCT, "存贷比目标")):
+        for text, field, limit, label in ((texts[0], f"ind_{bank_id}", MAX_TARGET_YI, N_("工业贷款目标")),
+                                          (texts[1], f"ldr_{bank_id}", MAX_LDR_PCT, N_("存贷比目标"))):
             try:
                 number = Decimal(text)
             except ArithmeticError:
-                raise DomainError(f"{banks[bank_id].name}：{label}“{text[:20]}”不是有效的数字", field=field) from None
+                raise DomainError("%(bank)s：%(label)s“%(value)s”不是有效的数字", field=field, bank=banks[bank_id].name,
+                                  label=label, value=text[:20]) from None
             if not number.is_finite() or not 0 < number <= limit or number != number.quantize(CENT):
-                raise DomainError(f"{banks[bank_id].name}：{label}应大于 0、不超过 {limit}、最多两位小数",
-                                  field=field)
+                raise DomainError("%(bank)s：%(label)s应大于 0、不超过 %(limit)s、最多两位小数", field=field,
+                                  bank=banks[bank_id].name, label=label, limit=limit)
         clean[bank_id] = (Decimal(texts[0]), Decimal(texts[1]))
     changed = 0
     for bank_id, (ind, ldr_value) in clean.items():
@@ -100,8 +120,9 @@ def target_years(session: Session) -> list[int]:
 
 
 def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: MonthlyReport | None,
-                 tmap: dict[int, dict[int, BankTarget]]) -> dict:
-    """One bank at the end of `month`: figures, the year's target, 序时进度, completion, gaps, why it is behind."""
+                 tmap: dict[int, dict[int, BankTarget]], locale: str | None = None) -> dict:
+    """One bank at the end of `month`: figures, the year's target, 序时进度, completion, gaps, why it is behind
+    (in `locale`; None: Chinese, as the bulletins keep it)."""
     target, inherited = target_for(tmap, bank.id, month.year)
     prior, prior_inherited = target_for(tmap, bank.id, month.year - 1)
     row = {"bank_id": bank.id, "seq": bank.seq, "name": bank.name, "month": month.strftime("%Y-%m"),
@@ -118,7 +139,7 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
         row.update(expected_industrial=None, expected_ldr_pct=None, completion_pct=None, schedule_pct=None,
                    industrial_gap=None, schedule_gap=None, ldr_gap=None)
         if report is None:
-            row["behind"].append("未报送")
+            row["behind"].append(translated(locale, N_("未报送")))
         return row
     if base is not None:
         base_ind, base_ldr = base.industrial_loans, ldr(base.loans, base.deposits)
@@ -132,7 +153,7 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     row["expected_ldr_pct"] = str(Decimal(expected_ldr).quantize(CENT))
     if report is None:
         row.update(completion_pct=None, schedule_pct=None, industrial_gap=None, schedule_gap=None, ldr_gap=None)
-        row["behind"].append("未报送")
+        row["behind"].append(translated(locale, N_("未报送")))
         return row
     ind = report.industrial_loans
     row["completion_pct"] = figures.target_completion(ind, row["target_industrial"])
@@ -141,9 +162,11 @@ def progress_row(bank: Bank, month: date, report: MonthlyReport | None, base: Mo
     row["schedule_gap"] = int(expected_ind) - ind
     row["ldr_gap"] = _q(Decimal(target.ldr_pct) - actual_ldr) if actual_ldr is not None else None
     if ind < expected_ind:
-        row["behind"].append(f"工业贷款余额低于序时进度 {amount_text(int(expected_ind) - ind)}")
+        row["behind"].append(translated(locale, N_("工业贷款余额低于序时进度 %(amount)s"),
+                                        amount=amount_text(int(expected_ind) - ind, locale)))
     if actual_ldr is not None and actual_ldr < Decimal(expected_ldr):
-        row["behind"].append(f"存贷比低于序时进度 {_q(Decimal(expected_ldr) - actual_ldr)} 个百分点")
+        row["behind"].append(translated(locale, N_("存贷比低于序时进度 %(points)s 个百分点"),
+                                        points=_q(Decimal(expected_ldr) - actual_ldr)))
     return row
 
 
@@ -168,16 +191,18 @@ def add_growth(session: Session, rows: list[dict]) -> list[dict]:
     return rows
 
 
-def progress(session: Session, month: date) -> list[dict]:
+def progress(session: Session, month: date, locale: str | None = None) -> list[dict]:
     """Every bank's progress row at the end of `month` (its newest report version for that month)."""
     december = date(month.year - 1, 12, 1)
     reports = monthly_reports.latest(session, [month, december])
     tmap = targets_map(session)
-    return add_growth(session, [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap)
-                                for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))])
+    banks = session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq))
+    return add_growth(session, [progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, december)), tmap,
+                                             locale) for b in banks])
 
 
-def latest_progress(session: Session, year: int, as_of: datetime | None = None) -> list[dict]:
+def latest_progress(session: Session, year: int, as_of: datetime | None = None,
+                    locale: str | None = None) -> list[dict]:
     """Each bank's progress at its latest reported month of `year` (December when the year has ended); with
     `as_of`, the latest month reported by then (routing reads the figures known at the moment it routes)."""
     where = [MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1)]
@@ -192,15 +217,15 @@ def latest_progress(session: Session, year: int, as_of: datetime | None = None) 
     for b in session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.seq)):
         month = last.get(b.id, date(year, 1, 1))
         rows.append(progress_row(b, month, reports.get((b.id, month)), reports.get((b.id, date(year - 1, 12, 1))),
-                                 tmap))
+                                 tmap, locale))
     return add_growth(session, rows)
 
 
-def totals(rows: list[dict]) -> dict:
+def totals(rows: list[dict], locale: str | None = None) -> dict:
     """District totals over the banks that reported (`figures.reporting`): the sums, the LDR of the sums, the
     completion against those same banks' targets (`figures.district_completion`), the growth goal over the banks
     reported at both ends, the increase since the base. `reported_text` and `missing` go beside every figure."""
-    seen = figures.reporting(rows)
+    seen = figures.reporting(rows, locale)
     reported = seen["reported_rows"]
     out = {name: sum(r[name] for r in reported) for name in SUMMED}
     out.update(reported=seen["reported"], banks=seen["banks"], missing=seen["missing"], complete=seen["complete"],
@@ -258,17 +283,40 @@ def base_period(session: Session, year: int) -> dict:
             "entered": sum(1 for b in bases.values() if b["source"] == "录入")}
 
 
-def _coverage(district: dict) -> str:
-    text = district.get("reported_text") or f"{district.get('reported', 0)} / {district.get('banks', 0)} 家已报送"
+def _say(locale: str | None, mark, message: str, **params):
+    """`message` in `locale` with its values filled in; with `mark` (a page's `i18n.data`) the text is Markup, its
+    values escaped, so that bank names passed through `mark` stay marked as data."""
+    if mark is None:
+        return translated(locale, message, **params)
+    text = Markup(escape(translated(locale, message)))
+    return text % params if params else text
+
+
+def _names(locale: str | None, mark, names: list[str]):
+    separator = translated(locale, N_("、"))
+    if mark is None:
+        return separator.join(names)
+    return Markup(escape(separator)).join(mark(n) for n in names)
+
+
+def _coverage(district: dict, locale: str | None = None, mark=None) -> str:
+    text = _say(locale, mark, N_("%(reported)s / %(banks)s 家已报送"), reported=district.get("reported", 0),
+                banks=district.get("banks", 0))
     missing = district.get("missing") or []
-    return text + (f"（未报送：{'、'.join(missing)}）" if missing else "")
+    if not missing:
+        return text
+    return text + _say(locale, mark, N_("（未报送：%(names)s）"), names=_names(locale, mark, missing))
 
 
-def goals_panel(session: Session, district: dict) -> list[dict]:
+def goals_panel(session: Session, district: dict, locale: str | None = None, mark=None) -> list[dict]:
     """The district's goals against the figures: LDR, industrial loan balance and its increase since the entered
     base, joint-stock firms and listed firms (the last two from the listing reserve pool), the growth goal. A
-    district sum over part of the banks is shown with who is missing and never read against the whole goal."""
+    district sum over part of the banks is shown with who is missing and never read against the whole goal.
+    Labels and notes in `locale` (None: Chinese, as the bulletins keep them); a page passes `mark` (i18n.data) so
+    the banks named in the notes are marked as data (the notes are then Markup)."""
     from . import listing
+
+    _ = translate_to(locale)
 
     g = goals(session)
     ind_goal = Decimal(g["industrial_loans_yi"]) * YI
@@ -277,47 +325,59 @@ def goals_panel(session: Session, district: dict) -> list[dict]:
     ldr_now = Decimal(district["ldr_pct"]) if district.get("ldr_pct") else None
     ind = district.get("industrial_loans") if district.get("reported") else None
     complete = bool(district.get("complete"))
-    coverage = _coverage(district)
+    coverage = _coverage(district, locale, mark)
     inc = district.get("increase") or {"increase": None, "banks": 0, "base": 0, "complete": False, "missing": []}
     increase = Decimal(inc["increase"]) if inc["increase"] is not None else None
     if inc["banks"]:
-        base_text = f"基期 {_q(Decimal(inc['base']) / YI)} 亿元，{inc['banks']}/{district.get('banks', 0)} 家同口径"
+        base_text = _(N_("基期 %(base)s，%(banks)s/%(total)s 家同口径"), base=_in_yi(inc["base"], locale, joined=True)[0],
+                      banks=inc["banks"], total=district.get("banks", 0))
     else:
-        base_text = "基期未录入"
-    inc_note = "" if inc["complete"] else (
-        "未全部报送或未录入基期，暂不与目标比较" + (f"（缺：{'、'.join(inc['missing'])}）" if inc["missing"] else ""))
-    partial = "" if complete else f"{coverage}，全部报送后与目标比较"
+        base_text = _(N_("基期未录入"))
+    inc_note = ""
+    if not inc["complete"]:
+        inc_note = _(N_("未全部报送或未录入基期，暂不与目标比较"))
+        if inc["missing"]:
+            inc_note += _say(locale, mark, N_("（缺：%(names)s）"), names=_names(locale, mark, inc["missing"]))
+    partial = "" if complete else _say(locale, mark, N_("%(coverage)s，全部报送后与目标比较"), coverage=coverage)
+    firms = "" if is_english(locale) else "家"  # a count of firms: the label says what is counted in English
+    ind_shown, ind_unit = _in_yi(ind, locale)
+    inc_shown, inc_unit = _in_yi(increase, locale)
     return [
-        _goal("ldr", "全区存贷比", f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now, Decimal(g["ldr_pct"]),
-              note=coverage),
-        _goal("industrial", "工业贷款余额", f"≥ {g['industrial_loans_yi']} 亿元",
-              _q(Decimal(ind) / YI) if ind is not None else None, "亿元", ind, ind_goal, note=partial or coverage,
-              comparable=complete),
-        _goal("increase", f"三年新增工业贷款（较{g['start_year'] - 1}年末，{base_text}）",
-              f"+{g['industrial_increase_yi']} 亿元", _q(increase / YI) if increase is not None else None, "亿元",
+        _goal("ldr", _(N_("全区存贷比")), f"≥ {g['ldr_pct']}%", district.get("ldr_pct"), "%", ldr_now,
+              Decimal(g["ldr_pct"]), note=coverage),
+        _goal("industrial", _(N_("工业贷款余额")), "≥ " + _in_yi(ind_goal, locale, joined="trim")[0],
+              ind_shown, ind_unit, ind, ind_goal, note=partial or coverage, comparable=complete),
+        _goal("increase", _(N_("三年新增工业贷款（较%(year)s年末，%(base)s）"), year=g["start_year"] - 1, base=base_text),
+              "+" + _in_yi(increase_goal, locale, joined="trim")[0], inc_shown, inc_unit,
               increase, increase_goal, note=inc_note, comparable=inc["complete"]),
-        _goal("joint_stock", f"新增股份制企业（{g['start_year']}–{g['end_year']}年）", f"+{g['joint_stock_new']} 家",
-              counts["joint_stock_new"], "家", counts["joint_stock_new"], int(g["joint_stock_new"])),
-        _goal("listed", "境内外上市企业", f"{g['listed']} 家", counts["listed"], "家", counts["listed"], int(g["listed"])),
-        _growth_goal_card(district.get("growth_yoy"), district.get("growth_base"), district.get("banks", 0)),
+        _goal("joint_stock", _(N_("新增股份制企业（%(start)s–%(end)s年）"), start=g["start_year"], end=g["end_year"]),
+              "+" + _(N_("%(n)s 家"), n=g["joint_stock_new"]), counts["joint_stock_new"], firms,
+              counts["joint_stock_new"], int(g["joint_stock_new"])),
+        _goal("listed", _(N_("境内外上市企业")), _(N_("%(n)s 家"), n=g["listed"]), counts["listed"], firms,
+              counts["listed"], int(g["listed"])),
+        _growth_goal_card(district.get("growth_yoy"), district.get("growth_base"), district.get("banks", 0), locale),
     ]
 
 
-def _growth_goal_card(growth: dict | None, since_base: dict | None = None, banks: int = 0) -> dict:
+def _growth_goal_card(growth: dict | None, since_base: dict | None = None, banks: int = 0,
+                      locale: str | None = None) -> dict:
     """确保工业贷款增速高于贷款平均增速, district-wide, year on year over the banks reported at both ends (and since
     the base, as a note)."""
+    _ = translate_to(locale)
     growth = growth or {"industrial": None, "loans": None, "met": None, "banks": 0}
     shown = (f"{growth['industrial']}% / {growth['loans']}%" if growth["met"] is not None else None)
     note = ""
     if since_base and since_base.get("met") is not None:
-        note = (f"较基期：工业贷款 {since_base['industrial']}%、各项贷款 {since_base['loans']}%"
-                f"（{since_base.get('banks', 0)} 家同口径）")
-    return {"key": "growth", "label": f"工业贷款增速 / 各项贷款增速（同比，{growth.get('banks', 0)}/{banks} 家同口径）",
-            "goal": "工业贷款增速高于贷款平均增速", "actual": shown, "unit": "", "met": bool(growth["met"]),
+        note = _(N_("较基期：工业贷款 %(industrial)s%%、各项贷款 %(loans)s%%（%(banks)s 家同口径）"),
+                 industrial=since_base["industrial"], loans=since_base["loans"], banks=since_base.get("banks", 0))
+    return {"key": "growth",
+            "label": _(N_("工业贷款增速 / 各项贷款增速（同比，%(banks)s/%(total)s 家同口径）"),
+                       banks=growth.get("banks", 0), total=banks),
+            "goal": _(N_("工业贷款增速高于贷款平均增速")), "actual": shown, "unit": "", "met": bool(growth["met"]),
             "progress": None, "note": note}
 
 
-def appendix_check(session: Session) -> dict:
+def appendix_check(session: Session, locale: str | None = None) -> dict:
     """The appendix as published: its stated totals, the sums of its rows, the loaded targets' sums, and
     where they differ; also how the final year's total compares with the district goal."""
     appendix = reference.parse_appendix(config.SEED_DIR / "bank_targets_appendix.tsv")
@@ -334,10 +394,12 @@ def appendix_check(session: Session) -> dict:
                       "loaded": str(Decimal(loaded[year]).quantize(CENT)) if loaded.get(year) is not None else None})
     final = years[-1]
     goal = Decimal(g["industrial_loans_yi"])
+    above = Decimal(final["row_sum"]) >= goal
+    note = (N_("%(year)s年各行目标相加 %(sum)s 亿元，区定目标为 %(goal)s 亿元以上（高于区定目标 %(difference)s 亿元）") if above
+            else N_("%(year)s年各行目标相加 %(sum)s 亿元，区定目标为 %(goal)s 亿元以上（低于区定目标 %(difference)s 亿元）"))
     return {"years": years, "warnings": appendix.warnings, "banks": len(appendix.rows),
-            "goal_note": f"{final['year']}年各行目标相加 {final['row_sum']} 亿元，区定目标为 {goal} 亿元以上"
-                         f"（{'高于' if Decimal(final['row_sum']) >= goal else '低于'}区定目标 "
-                         f"{abs(Decimal(final['row_sum']) - goal)} 亿元）"}
+            "goal_note": translated(locale, note, year=final["year"], sum=final["row_sum"], goal=goal,
+                                    difference=abs(Decimal(final["row_sum"]) - goal))}
 
 
 def report_years(session: Session) -> list[int]:

@@ -22,11 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import Setting, WorkdayOverride, utcnow
+from ...text import N_
 from .errors import Conflict, DomainError, NotFound
+from .translate import text as translated
 
 CST_OFFSET = timedelta(hours=8)  # China Standard Time, no daylight saving
-SOURCE_LABELS = {"table": "区里维护的调休表", "complete": "调休表（全年已录入，未列日期按周一至周五）",
-                 "library": "chinese_calendar 法定节假日数据", "fallback": "按周一至周五估算（尚无该年安排）"}
+SOURCE_LABELS = {"table": N_("区里维护的调休表"), "complete": N_("调休表（全年已录入，未列日期按周一至周五）"),
+                 "library": N_("chinese_calendar 法定节假日数据"), "fallback": N_("按周一至周五估算（尚无该年安排）")}
 COMPLETE_YEARS_KEY = "workday_complete_years"
 NOTE_MAX = WorkdayOverride.__table__.c.note.type.length
 YEAR_RANGE = (2000, 2100)
@@ -145,13 +147,18 @@ class Coverage:
 
     @property
     def message(self) -> str:
+        return self.text()
+
+    def text(self, locale: str | None = None) -> str:
+        """The warning in `locale` (None: Chinese)."""
         if not self.fallback:
             return ""
-        first, last = self.fallback[0], self.fallback[-1]
-        years = "、".join(str(y) for y in sorted({d.year for d in self.fallback}))
-        return (f"{first} 至 {last} 共 {len(self.fallback)} 天超出 chinese_calendar 的数据范围，调休表中"
-                f"{years}年的安排也还没有标记为“全年已录入”，这些日期暂按周一至周五计算，节假日和调休上班日会算错。"
-                f"请在“工作日调休”页录入国务院办公厅公布的{years}年放假和调休上班日期，录完后标记该年“全年已录入”。")
+        years = translated(locale, N_("、")).join(str(y) for y in sorted({d.year for d in self.fallback}))
+        return translated(
+            locale, N_("%(first)s 至 %(last)s 共 %(n)s 天超出 chinese_calendar 的数据范围，调休表中%(years)s年的安排也还没有"
+                       "标记为“全年已录入”，这些日期暂按周一至周五计算，节假日和调休上班日会算错。请在“工作日调休”页录入"
+                       "国务院办公厅公布的%(years)s年放假和调休上班日期，录完后标记该年“全年已录入”。"),
+            first=self.fallback[0], last=self.fallback[-1], n=len(self.fallback), years=years)
 
 
 def coverage(session: Session, start: date | None = None, days: int = COVERAGE_DAYS) -> Coverage:
@@ -169,7 +176,7 @@ def complete_years(session: Session) -> set[int]:
 
 def _check_year(year: int) -> None:
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise DomainError(f"年份应在{YEAR_RANGE[0]}–{YEAR_RANGE[1]}之间", field="year")
+        raise DomainError("年份应在%(low)s–%(high)s之间", field="year", low=YEAR_RANGE[0], high=YEAR_RANGE[1])
 
 
 def mark_year(session: Session, year: int, complete: bool = True) -> set[int]:
@@ -215,13 +222,13 @@ def save_override(session: Session, day: date | None, is_workday, note: str = ""
         raise DomainError("日期应在2000–2100年之间", field="day")
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise DomainError(f"说明不超过{NOTE_MAX}字", field="note")
+        raise DomainError("说明不超过%(n)s字", field="note", n=NOTE_MAX)
     row = session.get(WorkdayOverride, original, with_for_update=True) if original else None
     if original and row is None:
         raise NotFound("该日期的调休记录不存在")
     clash = session.get(WorkdayOverride, day) if day != original else None
     if clash is not None:
-        raise DomainError(f"{day} 已有调休记录，请直接修改该记录", field="day")
+        raise DomainError("%(day)s 已有调休记录，请直接修改该记录", field="day", day=day)
     if row is not None and day != original:
         session.delete(row)
         session.flush()
@@ -235,7 +242,7 @@ def save_override(session: Session, day: date | None, is_workday, note: str = ""
             row = WorkdayOverride(day=day, is_workday=bool(is_workday), note=note)
             session.add(row)
     except IntegrityError:
-        raise Conflict(f"{day} 的调休记录刚刚已被他人添加，请刷新页面后查看或修改该记录", field="day") from None
+        raise Conflict("%(day)s 的调休记录刚刚已被他人添加，请刷新页面后查看或修改该记录", field="day", day=day) from None
     return row
 
 
@@ -262,14 +269,17 @@ def parse_override_rows(lines: Iterable[str], source: str = "CSV") -> list[tuple
         try:
             day = date.fromisoformat(cells[0])
         except ValueError:
-            raise DomainError(f"{source} 第{lineno}条：日期“{cells[0]}”应为 YYYY-MM-DD") from None
+            raise DomainError("%(source)s 第%(line)s条：日期“%(text)s”应为 YYYY-MM-DD", source=source, line=lineno,
+                              text=cells[0]) from None
         flag = cells[1].lower()
         if flag not in TRUE_WORDS | FALSE_WORDS:
-            raise DomainError(f"{source} 第{lineno}条：“{cells[1]}”应为 1（上班）或 0（放假）")
+            raise DomainError("%(source)s 第%(line)s条：“%(text)s”应为 1（上班）或 0（放假）", source=source, line=lineno,
+                              text=cells[1])
         if not YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
-            raise DomainError(f"{source} 第{lineno}条：日期“{cells[0]}”应在{YEAR_RANGE[0]}–{YEAR_RANGE[1]}年之间")
+            raise DomainError("%(source)s 第%(line)s条：日期“%(text)s”应在%(low)s–%(high)s年之间", source=source,
+                              line=lineno, text=cells[0], low=YEAR_RANGE[0], high=YEAR_RANGE[1])
         if len(cells[2]) > NOTE_MAX:
-            raise DomainError(f"{source} 第{lineno}条：说明超过{NOTE_MAX}字")
+            raise DomainError("%(source)s 第%(line)s条：说明超过%(n)s字", source=source, line=lineno, n=NOTE_MAX)
         rows.append((day, flag in TRUE_WORDS, cells[2]))
     return rows
 

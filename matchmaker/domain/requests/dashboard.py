@@ -25,11 +25,13 @@ from sqlalchemy import case, event, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Bank, FinancingRequest, Firm, History, Lead, Offer, Township
+from ...text import N_
 from ..banks import periods
 from ..core.errors import DomainError
 
 MAX_TREND_MONTHS = 36
-PERIOD_KINDS = {"all": "全部", "monthly": "按月", "quarterly": "按季", "annual": "按年", "custom": "自定义"}
+PERIOD_KINDS = {"all": N_("全部"), "monthly": N_("按月"), "quarterly": N_("按季"), "annual": N_("按年"),
+                "custom": N_("自定义")}
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Window:
     end: date | None = None
 
 
-ALL_TIME = Window("all", "", "全部时间")
+ALL_TIME = Window("all", "", N_("全部时间"))
 
 
 def window_from(kind: str | None, key: str | None = None, start: str | None = None, end: str | None = None) -> Window:
@@ -69,7 +71,7 @@ def _iso(text: str | None, field: str) -> date:
     try:
         value = date.fromisoformat((text or "").strip())
     except ValueError:
-        raise DomainError(f"日期“{(text or '')[:20]}”格式应为 YYYY-MM-DD", field=field) from None
+        raise DomainError("日期“%(text)s”格式应为 YYYY-MM-DD", field=field, text=(text or "")[:20]) from None
     if not 2000 <= value.year <= 2100:
         raise DomainError("日期应在2000–2100年之间", field=field)
     return value
@@ -86,7 +88,8 @@ def _in_window(column, window: Window, is_date: bool = False) -> list:
     return out
 
 
-FUNNEL_STEPS = (("submitted", "提交需求"), ("claimed", "银行认领"), ("approved", "获得授信"), ("disbursed", "已放款"))
+FUNNEL_STEPS = (("submitted", N_("提交需求")), ("claimed", N_("银行认领")), ("approved", N_("获得授信")),
+                ("disbursed", N_("已放款")))
 
 
 # Per-day totals ---------------------------------------------------------------------------------------------------

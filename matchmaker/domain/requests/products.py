@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from ...models import Bank, Firm, Product, ProductKind, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.products import COLLATERAL_KINDS
+from ...text import N_
 from ..core.access import get_allowed
 from ..core.changes import record_changes, record_event
 from ..core.errors import DomainError, Forbidden
 from ..core.money import wan_text
+from ..core.translate import translator
 from ..core.visibility import visible_to
 from . import financing, routing
 from .eligibility import GRADE_RANK, WHITELIST_LABELS, FirmFacts, ProductCheck, ProductRules, RequestFacts, evaluate
@@ -90,14 +92,15 @@ def can_edit(actor: User, product: Product | None = None) -> bool:
 
 
 def get_product_for(session: Session, actor: User, product_id: int) -> Product:
-    return get_allowed(session, Product, product_id, lambda product: can_edit(actor, product), missing="产品不存在",
-                       refused="无权修改该产品")
+    return get_allowed(session, Product, product_id, lambda product: can_edit(actor, product), missing=N_("产品不存在"),
+                       refused=N_("无权修改该产品"))
 
 
 def _check_codes(values, allowed, field_name: str, what: str) -> None:
+    """`what` is a marked msgid (the field's name), translated with the message."""
     bad = [v for v in values if v not in allowed]
     if bad:
-        raise DomainError(f"未知的{what}：{'、'.join(map(str, bad))}", field=field_name)
+        raise DomainError("未知的%(label)s：%(codes)s", field=field_name, label=what, codes=", ".join(map(str, bad)))
 
 
 def validate(session: Session, data: ProductInput, product: Product | None, bank_id: int) -> None:
@@ -119,21 +122,21 @@ def validate(session: Session, data: ProductInput, product: Product | None, bank
     if data.min_amount > data.max_amount:
         raise DomainError("最低额度不能高于最高额度", field="min_amount_wan")
     if not 1 <= data.min_term <= financing.MAX_TERM_MONTHS:
-        raise DomainError(f"期限应在1–{financing.MAX_TERM_MONTHS}个月之间", field="min_term_months")
+        raise DomainError("期限应在1–%(max)s个月之间", field="min_term_months", max=financing.MAX_TERM_MONTHS)
     if not 1 <= data.max_term <= financing.MAX_TERM_MONTHS:
-        raise DomainError(f"期限应在1–{financing.MAX_TERM_MONTHS}个月之间", field="max_term_months")
+        raise DomainError("期限应在1–%(max)s个月之间", field="max_term_months", max=financing.MAX_TERM_MONTHS)
     if data.min_term > data.max_term:
         raise DomainError("最短期限不能长于最长期限", field="min_term_months")
     if not data.collateral:
         raise DomainError("请至少选择一种接受的担保方式（信用贷款选“无抵押（信用）”）", field="collateral")
-    _check_codes(data.collateral, COLLATERAL_KINDS, "collateral", "担保方式")
-    _check_codes(data.required_whitelists, WHITELIST_LABELS, "required_whitelists", "白名单")
-    _check_codes(data.preferred_whitelists, WHITELIST_LABELS, "preferred_whitelists", "白名单")
-    _check_codes(data.industries, INDUSTRIES, "industries", "行业")
+    _check_codes(data.collateral, COLLATERAL_KINDS, "collateral", N_("担保方式"))
+    _check_codes(data.required_whitelists, WHITELIST_LABELS, "required_whitelists", N_("白名单"))
+    _check_codes(data.preferred_whitelists, WHITELIST_LABELS, "preferred_whitelists", N_("白名单"))
+    _check_codes(data.industries, INDUSTRIES, "industries", N_("行业"))
     townships = set(session.scalars(select(Township.id)))
-    _check_codes(data.townships, townships, "townships", "镇街")
+    _check_codes(data.townships, townships, "townships", N_("镇街"))
     if data.min_firm_age is not None and not 0 <= data.min_firm_age <= MAX_FIRM_AGE_YEARS:
-        raise DomainError(f"成立年限应在0–{MAX_FIRM_AGE_YEARS}年之间", field="min_firm_age_years")
+        raise DomainError("成立年限应在0–%(max)s年之间", field="min_firm_age_years", max=MAX_FIRM_AGE_YEARS)
     if data.min_tax_grade and data.min_tax_grade not in GRADE_RANK:
         raise DomainError("请选择纳税信用等级", field="min_tax_grade")
     if data.max_existing_debt is not None and data.max_existing_debt < 0:
@@ -188,28 +191,43 @@ def snapshot(session: Session, product: Product) -> dict:
             "description": product.description or "", "rules": product.rules or {}}
 
 
-def rules_summary(product: Product, township_names: dict[int, str] | None = None) -> list[str]:
-    """The product's conditions beyond amount and term, one short Chinese phrase each."""
+def rules_summary(product: Product, township_names: dict[int, str] | None = None,
+                  locale: str | None = None) -> list[str]:
+    """The product's conditions beyond amount and term, one short phrase each, in `locale` (None: Chinese).
+    Town names are data: the phrase naming them is built from its parts (`summary_parts` gives them apart)."""
+    return [text for text, _names in summary_parts(product, township_names, locale)]
+
+
+def summary_parts(product: Product, township_names: dict[int, str] | None = None,
+                  locale: str | None = None) -> list[tuple[str, str]]:
+    """(phrase, names) per condition: `names` is user data to show after the phrase (the towns), else ""."""
+    _ = translator(locale)
     r = ProductRules.from_product(product, township_names)
+    sep = _(N_("、"))
+
+    def labels(codes, glossary):
+        return sep.join(_(glossary.get(k, k)) for k in sorted(codes))
+
     out = []
     if r.first_loan_only:
-        out.append("仅限首贷企业")
+        out.append((_(N_("仅限首贷企业")), ""))
     if r.min_firm_age:
-        out.append(f"成立满{r.min_firm_age}年")
+        out.append((_(N_("成立满%(years)s年"), years=r.min_firm_age), ""))
     if r.high_tech_only:
-        out.append("仅限高新技术企业")
+        out.append((_(N_("仅限高新技术企业")), ""))
     if r.required_whitelists:
-        out.append("须列入白名单：" + "、".join(WHITELIST_LABELS[k] for k in sorted(r.required_whitelists)))
+        out.append((_(N_("须列入白名单：%(names)s"), names=labels(r.required_whitelists, WHITELIST_LABELS)), ""))
     if r.industries:
-        out.append("行业：" + "、".join(INDUSTRIES.get(k, k) for k in sorted(r.industries)))
+        out.append((_(N_("行业：%(names)s"), names=labels(r.industries, INDUSTRIES)), ""))
     if r.townships:
-        out.append("镇街：" + r.township_names)
+        out.append((_(N_("镇街：")), r.township_names))
     if r.min_tax_grade:
-        out.append(f"纳税信用{r.min_tax_grade}级及以上" + ("（须核验）" if r.tax_grade_verified else ""))
+        out.append((_(N_("纳税信用%(grade)s级及以上（须核验）") if r.tax_grade_verified else N_("纳税信用%(grade)s级及以上"),
+                      grade=r.min_tax_grade), ""))
     if r.max_existing_debt is not None:
-        out.append(f"现有贷款≤{wan_text(r.max_existing_debt, 0)}万元")
+        out.append((_(N_("现有贷款≤%(amount)s万元"), amount=wan_text(r.max_existing_debt, 0)), ""))
     if r.preferred_whitelists:
-        out.append("优先：" + "、".join(WHITELIST_LABELS[k] for k in sorted(r.preferred_whitelists)))
+        out.append((_(N_("优先：%(names)s"), names=labels(r.preferred_whitelists, WHITELIST_LABELS)), ""))
     return out
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, request
+from flask_babel import gettext
 
 from ...domain.banks import monthly_reports, periods
 from ...domain.banks.periods import Period
@@ -72,11 +73,12 @@ def target_chart(rows: list[dict]) -> dict:
     return {
         "type": "bar",
         "data": {"labels": [r["name"] for r in rows], "datasets": [
-            {"label": "工业贷款余额", "data": values("industrial_loans"), "backgroundColor": PALETTE["actual"]},
-            {"label": "序时进度", "data": values("expected_industrial"), "backgroundColor": PALETTE["schedule"]},
-            {"label": "年度目标", "data": values("target_industrial"), "backgroundColor": PALETTE["target"]},
+            {"label": gettext("工业贷款余额"), "data": values("industrial_loans"), "backgroundColor": PALETTE["actual"]},
+            {"label": gettext("序时进度"), "data": values("expected_industrial"), "backgroundColor": PALETTE["schedule"]},
+            {"label": gettext("年度目标"), "data": values("target_industrial"), "backgroundColor": PALETTE["target"]},
         ]},
-        "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "各行工业贷款余额与目标（亿元）"}},
+        "options": {"indexAxis": "y", "plugins": {"title": {"display": True,
+                                                            "text": gettext("各行工业贷款余额与目标（亿元）")}},
                     "scales": {"x": {"beginAtZero": True}, "y": {"ticks": {"autoSkip": False}}}},
     }
 

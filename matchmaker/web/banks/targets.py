@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from ...domain.core.errors import DomainError
 from ...models import Bank, BankTarget
 from .. import nav
 from ..common import roles_required, session
+from ..i18n import data, error_text, is_chinese, locale
 from .forms import ActionForm
 from .helpers import register_filters, target_chart, today
 
@@ -29,30 +32,31 @@ def index():
     year = request.args.get("year", type=int) or years[0]
     if not 2000 <= year <= 2100:
         abort(404)
-    rows = targets.latest_progress(db, year)
+    rows = targets.latest_progress(db, year, locale=locale())
     sort = request.args.get("sort", "seq")
     keys = {"seq": lambda r: r["seq"], "completion": lambda r: -Decimal(r["completion_pct"] or -1),
             "schedule": lambda r: -Decimal(r["schedule_pct"] or -1), "gap": lambda r: -(r["industrial_gap"] or 0)}
     rows.sort(key=keys.get(sort, keys["seq"]))
-    district = targets.totals(rows)
+    district = targets.totals(rows, locale())
     return render_template("targets/index.html", rows=rows, year=year, years=years, district=district, sort=sort,
                            has_targets=any(r["target_industrial"] is not None for r in rows),
-                           goals=targets.goals_panel(db, district), appendix=targets.appendix_check(db),
-                           base_month=baselines.base_month(db),
+                           goals=targets.goals_panel(db, district, locale(), mark=data),
+                           appendix=targets.appendix_check(db, locale()),
+                           base_month_label=month_label(baselines.base_month(db)),
                            charts={"targets": target_chart(sorted(rows, key=lambda r: r["seq"]))})
 
 
-def _save_table(db, errors: dict, save, done: str) -> bool:
-    """Save a table of per-bank figures in one transaction: True (and a flash naming how many banks changed), or
-    False with the field the domain refused in `errors`."""
+def _save_table(db, errors: dict, save, done) -> bool:
+    """Save a table of per-bank figures in one transaction: True (and a flash `done(changed)` naming how many banks
+    changed), or False with the field the domain refused in `errors`."""
     try:
         changed = save()
         db.commit()
     except DomainError as exc:
         db.rollback()
-        errors[exc.field or "year"] = exc.message
+        errors[exc.field or "year"] = error_text(exc)
         return False
-    flash(done.format(changed), "success")
+    flash(done(changed), "success")
     return True
 
 
@@ -74,7 +78,7 @@ def edit(year: int):
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
         saved = _save_table(db, errors, lambda: targets.set_targets(db, current_user, year, values),
-                            f"已保存{year}年目标（{{}} 家银行有变化）")
+                            lambda n: gettext("已保存%(year)s年目标（%(n)s 家银行有变化）", year=year, n=n))
         if saved:
             return redirect(url_for("targets.index", year=year))
     return render_template("targets/edit.html", year=year, banks=banks, values=values, errors=errors, form=form), \
@@ -102,15 +106,22 @@ def base():
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
         if _save_table(db, errors, lambda: baselines.set_base(db, current_user, month, values),
-                       f"已保存{month:%Y年%m月}基期数据（{{}} 家银行有变化）"):
+                       lambda n: gettext("已保存%(month)s基期数据（%(n)s 家银行有变化）", month=month_label(month), n=n)):
             return redirect(url_for("targets.base"))
     elif request.method == "POST":
-        errors["year"] = "页面已过期，请刷新后重试"
+        errors["year"] = gettext("页面已过期，请刷新后重试")
     total = baselines.base_map(db, month)
-    return render_template("targets/base.html", month=month, banks=banks, values=values, errors=errors, form=form,
+    return render_template("targets/base.html", month=month, month_label=month_label(month), banks=banks, values=values, errors=errors, form=form,
                            reported=reported, have=have, bases=total, figure=figure,
                            history=_base_history(db),
                            bank_names=dict(db.execute(select(Bank.id, Bank.name)).all())), (422 if errors else 200)
+
+
+def month_label(month) -> str:
+    """A month as the reader's language names it: 2020年12月, December 2020."""
+    if is_chinese():
+        return f"{month:%Y年%m月}"
+    return format_date(month, "MMMM y", locale=locale())
 
 
 def _base_history(db):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ...domain.core import workdays
 from ...domain.core.errors import DomainError
 from ...models import WorkdayOverride
 from .. import nav
 from ..common import roles_required, run_action, run_form_action, session
+from ..i18n import error_text, is_chinese, local_date, locale
 from .workday_forms import WorkdayForm
 
 bp = Blueprint("workdays", __name__, url_prefix="/district/workdays")
@@ -24,6 +27,17 @@ def workday_coverage() -> workdays.Coverage:
     if "workday_coverage" not in g:
         g.workday_coverage = workdays.coverage(session())
     return g.workday_coverage
+
+
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+@bp.app_template_global()
+def weekday_name(day: date) -> str:
+    """The day of the week as the reader's language names it in a table cell (一 … 日, Mon … Sun)."""
+    if is_chinese():
+        return WEEKDAYS_ZH[day.weekday()]
+    return format_date(day, "EEE", locale=locale())
 
 
 def _special_days(calendar: workdays.Calendar, start: date, days: int = workdays.COVERAGE_DAYS) -> list[dict]:
@@ -68,7 +82,8 @@ def _save(form: WorkdayForm, original: date | None = None):
     return run_form_action(
         db, form, lambda: workdays.save_override(db, day, form.is_workday.data, form.note.data or "",
                                                  original=original),
-        f"已保存：{day} {'上班' if working else '放假'}", url_for("workdays.index", year=day.year))
+        gettext("已保存：%(day)s 上班", day=local_date(day)) if working
+        else gettext("已保存：%(day)s 放假", day=local_date(day)), url_for("workdays.index", year=day.year))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -109,9 +124,9 @@ def delete(day: str):
     try:
         workdays.delete_override(db, _parse_day(day))
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, error_text(exc))
     db.commit()
-    flash(f"已删除 {day} 的调休记录，该日按 chinese_calendar（或周一至周五）计算", "info")
+    flash(gettext("已删除 %(day)s 的调休记录，该日按 chinese_calendar（或周一至周五）计算", day=day), "info")
     return redirect(url_for("workdays.index"))
 
 
@@ -128,6 +143,6 @@ def mark_year_incomplete(year: int):
 
 
 def _mark_year(year: int, complete: bool):
-    message = (f"已将{year}年标记为“全年已录入”：表中未列的日期按周一至周五计算" if complete
-               else f"已取消{year}年的“全年已录入”标记：表中未列的日期重新按估算处理并提示")
+    message = (gettext("已将%(year)s年标记为“全年已录入”：表中未列的日期按周一至周五计算", year=year) if complete
+               else gettext("已取消%(year)s年的“全年已录入”标记：表中未列的日期重新按估算处理并提示", year=year))
     return run_action(lambda db: workdays.mark_year(db, year, complete), message, url_for("workdays.index"))

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext
+
 from ...domain.core.money import chart_unit
 from ..banks.helpers import PALETTE
+from ..i18n import locale
 
 BLUES = ["#0b5394", "#3d85c6", "#6fa8dc", "#2e7d32"]
 
 
 def _scaled(amounts: list[int]) -> tuple[list[float], str]:
-    """Amounts in 元 -> numbers in the axis's unit (two decimals) and that unit's label."""
-    per, unit = chart_unit(amounts)
-    return [float(round(Decimal(int(a)) / per, 2)) for a in amounts], unit
+    """Amounts in 元 -> numbers in the axis's unit (two decimals) and that unit's label, in the reader's
+    language."""
+    per, unit = chart_unit(amounts, locale())
+    return [float(round(Decimal(int(a)) / per, 2)) for a in amounts], gettext(unit)
 
 
 def _bars(labels: list[str], label: str, values: list, title: str, color: str, horizontal: bool = True) -> dict:
@@ -26,7 +30,8 @@ def _bars(labels: list[str], label: str, values: list, title: str, color: str, h
 
 
 def funnel(steps: list[dict]) -> dict:
-    config = _bars([s["label"] for s in steps], "需求数", [s["value"] for s in steps], "对接漏斗（需求数）", BLUES[0])
+    config = _bars([gettext(s["label"]) for s in steps], gettext("需求数"), [s["value"] for s in steps],
+                   gettext("对接漏斗（需求数）"), BLUES[0])
     config["data"]["datasets"][0]["backgroundColor"] = BLUES
     return config
 
@@ -35,11 +40,11 @@ def trend(rows: list[dict]) -> dict:
     amounts, unit = _scaled([r["disbursed_amount"] for r in rows])
     return {"type": "bar",
             "data": {"labels": [r["month"] for r in rows], "datasets": [
-                {"type": "line", "label": f"放款金额（{unit}）", "data": amounts,
+                {"type": "line", "label": gettext("放款金额（%(unit)s）", unit=unit), "data": amounts,
                  "borderColor": PALETTE["line"], "backgroundColor": PALETTE["line"], "yAxisID": "amount"},
-                {"label": "新增需求（笔）", "data": [r["requests"] for r in rows], "backgroundColor": PALETTE["actual"],
+                {"label": gettext("新增需求（笔）"), "data": [r["requests"] for r in rows], "backgroundColor": PALETTE["actual"],
                  "yAxisID": "count"}]},
-            "options": {"plugins": {"title": {"display": True, "text": "按月需求与放款"}},
+            "options": {"plugins": {"title": {"display": True, "text": gettext("按月需求与放款")}},
                         "scales": {"count": {"position": "left", "beginAtZero": True, "ticks": {"precision": 0}},
                                    "amount": {"position": "right", "beginAtZero": True,
                                               "title": {"display": True, "text": unit},
@@ -48,15 +53,17 @@ def trend(rows: list[dict]) -> dict:
 
 def by_township(rows: list[dict]) -> dict:
     amounts, unit = _scaled([r["disbursed"] for r in rows])
-    return _bars([r["township"] for r in rows], f"放款（{unit}）", amounts, f"各镇街放款金额（{unit}）", PALETTE["actual"])
+    return _bars([r["township"] for r in rows], gettext("放款（%(unit)s）", unit=unit), amounts,
+                 gettext("各镇街放款金额（%(unit)s）", unit=unit), PALETTE["actual"])
 
 
 def by_bank(rows: list[dict]) -> dict:
     amounts, unit = _scaled([r["disbursed_amount"] for r in rows])
-    return _bars([r["bank"] for r in rows], f"放款（{unit}）", amounts, f"各银行放款金额（{unit}）", PALETTE["actual"])
+    return _bars([r["bank"] for r in rows], gettext("放款（%(unit)s）", unit=unit), amounts,
+                 gettext("各银行放款金额（%(unit)s）", unit=unit), PALETTE["actual"])
 
 
 def claim_days(rows: list[dict]) -> dict:
-    return _bars([r["bank"] for r in rows], "平均认领用时（工作日）",
+    return _bars([r["bank"] for r in rows], gettext("平均认领用时（工作日）"),
                  [float(r["claim_days"]) if r["claim_days"] is not None else None for r in rows],
-                 "各银行平均认领用时（工作日，自推送至认领，与通报同一口径）", PALETTE["target"])
+                 gettext("各银行平均认领用时（工作日，自推送至认领，与通报同一口径）"), PALETTE["target"])

@@ -1,4 +1,7 @@
 """The district finance office's pages: dashboard, firms, banks with targets, accounts."""
+from datetime import timedelta
+
+from babel.dates import format_date
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
@@ -19,6 +22,7 @@ from ..accounts.forms import CreateUserForm
 from ..banks.helpers import today
 from ..common import apply_sort, paginate, roles_required, run_form, session
 from ..fields import bank_choices, township_choices
+from ..i18n import error_text, is_chinese, local_date, locale
 from . import dashboard_charts
 from .township import filtered_firms
 
@@ -35,8 +39,8 @@ def dashboard():
     try:
         window = figures.window_from(asked["period"] or None, asked["key"], asked["start"], asked["end"])
     except DomainError as exc:
-        error = {"field": exc.field or "period", "message": exc.message}
-        flash(f"统计期间有误：{exc.message}。下面显示全部时间的数据。", "warning")
+        error = {"field": exc.field or "period", "message": error_text(exc)}
+        flash(gettext("统计期间有误：%(error)s。下面显示全部时间的数据。", error=error_text(exc)), "warning")
         window = figures.ALL_TIME
     banks = figures.by_bank(db, window)
     claim_days = platform_figures.claim_workdays_by_bank(db, window.start, window.end)  # the bulletins' figure
@@ -49,11 +53,28 @@ def dashboard():
     charts = {"funnel": dashboard_charts.funnel(steps), "trend": dashboard_charts.trend(trend),
               "townships": dashboard_charts.by_township(townships), "banks": dashboard_charts.by_bank(active),
               "claim": dashboard_charts.claim_days(active)}
-    return render_template("district/dashboard.html", window=window, kinds=figures.PERIOD_KINDS, asked=asked,
+    return render_template("district/dashboard.html", window=window, window_label=window_label(window),
+                           kinds=figures.PERIOD_KINDS, asked=asked,
                            period_error=error,
                            states=figures.requests_by_state(db, window=window),
                            amounts=figures.amounts(db, window=window), banks=banks, townships=townships,
                            steps=steps, trend=trend, charts=charts)
+
+
+def window_label(window: figures.Window) -> str:
+    """The dashboard's period as the reader's language names it (March 2026, Q1 2026, 2026, a range)."""
+    if window.kind == "all" or window.start is None:
+        return gettext("全部时间")
+    if window.kind == "custom":
+        return gettext("%(start)s 至 %(end)s", start=local_date(window.start),
+                       end=local_date(window.end - timedelta(days=1)))
+    if is_chinese():
+        return window.label
+    if window.kind == "monthly":
+        return format_date(window.start, "MMMM y", locale=locale())
+    if window.kind == "quarterly":
+        return gettext("%(year)s年第%(quarter)s季度", year=window.start.year, quarter=(window.start.month - 1) // 3 + 1)
+    return str(window.start.year)
 
 
 @bp.get("/firms")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ...domain.core.errors import DomainError
 from ...domain.core.limits import contains
@@ -16,9 +18,12 @@ from ...domain.requests import products as catalogue
 from ...domain.requests.eligibility import RequestFacts
 from ...models import Bank, Firm, Product, ProductKind, Township
 from ...models.products import COLLATERAL_KINDS
+from ...text import N_
 from .. import nav
 from ..common import apply_sort, found_or_abort, paginate, parse_id, roles_required, run_form_action, session
-from ..fields import bank_choices, product_kind_choices, township_choices
+from ..fields import bank_choices, named, product_kind_choices
+from ..i18n import data as user_data
+from ..i18n import locale, number, with_data
 from .product_forms import ProductForm
 
 bp = Blueprint("products", __name__)
@@ -49,7 +54,7 @@ def _list(template_bank: Bank | None):
     page = paginate(apply_sort(query, SORTS, "bank" if template_bank is None else "name"),
                     current_app.config["PAGE_SIZE"])
     names = _townships(db)
-    summaries = {p.id: catalogue.rules_summary(p, names) for p in page.items}
+    summaries = {p.id: catalogue.summary_parts(p, names, locale()) for p in page.items}
     return render_template("products/index.html", page=page, summaries=summaries, bank=template_bank,
                            banks=db.scalars(select(Bank).order_by(Bank.seq)).all() if template_bank is None else [],
                            kinds=db.scalars(select(ProductKind).order_by(ProductKind.name)).all())
@@ -83,10 +88,12 @@ def _form(product: Product | None = None) -> ProductForm:
                            rate_note=data.rate_note, description=data.description, active=data.active)
     else:
         form = ProductForm()
-    form.kind_code.choices = [("", "请选择")] + product_kind_choices()
-    form.townships.choices = township_choices(None)
-    form.bank_id.choices = bank_choices() if current_user.role == "district" else [
-        (current_user.bank_id, current_user.bank.name)]
+    form.kind_code.choices = named(product_kind_choices(), N_("请选择"))  # the policy's product names: data
+    # checkbox labels cannot carry an attribute: each town's name is marked as data inside its label
+    form.townships.choices = [SelectChoice(t_id, user_data(name)) for t_id, name in
+                              session().execute(select(Township.id, Township.name).order_by(Township.id))]
+    form.bank_id.choices = bank_choices() if current_user.role == "district" else named(
+        [(current_user.bank_id, current_user.bank.name)], None)
     return form
 
 
@@ -120,8 +127,8 @@ def _save(product: Product | None):
                 if exc.field == "amount_wan":  # from wan_to_yuan: fractions of a 元
                     exc.field = "max_amount_wan"
                 raise
-        done = run_form_action(db, form, action, f"产品“{(form.name.data or '').strip()}”已保存，新的准入条件立即用于推荐",
-                               _back())
+        done = run_form_action(db, form, action, with_data(gettext("产品“%(name)s”已保存，新的准入条件立即用于推荐"),
+                                                           name=(form.name.data or "").strip()), _back())
         if done:
             return done
     status = 422 if request.method == "POST" else 200
@@ -149,21 +156,22 @@ def firm_for_check(db, firm_id) -> Firm | None:
     firm_key = parse_id(firm_id)
     firm = db.get(Firm, firm_key) if firm_key is not None else None
     if firm is not None and not financing.can_file_for(current_user, firm):
-        abort(403, "无权为该企业查询")
+        abort(403, gettext("无权为该企业查询"))
     return firm
 
 
 def run_check(db, firm: Firm | None, values) -> dict:
     """Evaluate every product for the typed values; returns what the panel shows (or what is missing)."""
     if firm is None:
-        return {"ok": False, "message": "请先选择企业"}
+        return {"ok": False, "message": gettext("请先选择企业")}
     try:
         amount = financing.wan_to_yuan(values.get("amount_wan") or "")
         term = int(str(values.get("term_months") or "").strip())
     except (DomainError, ValueError, ArithmeticError):  # ArithmeticError: "Infinity" and the like
-        return {"ok": False, "message": "填写申请金额和期限后即可查看可申请的产品"}
+        return {"ok": False, "message": gettext("填写申请金额和期限后即可查看可申请的产品")}
     if not 0 < amount <= financing.MAX_AMOUNT_WAN * 10000 or not 1 <= term <= financing.MAX_TERM_MONTHS:
-        return {"ok": False, "message": f"申请金额应在0–{financing.MAX_AMOUNT_WAN:,.0f}万元之间，期限应在1–360个月之间"}
+        return {"ok": False, "message": gettext("申请金额应在0–%(max)s万元之间，期限应在1–360个月之间",
+                                                max=number(financing.MAX_AMOUNT_WAN, 0))}
     collateral = values.get("collateral") or "none"
     if collateral not in COLLATERAL_KINDS:
         collateral = "none"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.requests import routing
@@ -23,7 +24,7 @@ def edit():
         done = run_form_action(
             db, form, lambda: routing.save_weights(db, current_user, {k: getattr(form, k).data
                                                                      for k in routing.WEIGHT_LABELS}),
-            "推荐权重已保存，之后提交的需求按新权重推荐", url_for("weights.edit"))
+            gettext("推荐权重已保存，之后提交的需求按新权重推荐"), url_for("weights.edit"))
         if done:
             return done
     status = 422 if request.method == "POST" else 200
