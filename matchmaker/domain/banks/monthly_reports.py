@@ -15,7 +15,7 @@ from ...text import N_
 from ..core import settings
 from ..core.errors import Conflict, DomainError, Forbidden
 from .periods import add_months, local_date, month_key
-from .wording import Label, message
+from .wording import Label, Message, message
 
 EARLIEST_MONTH = date(2020, 1, 1)
 DEFAULT_DEADLINE_WORKDAYS = 5  # the 5th working day of the following month
@@ -66,8 +66,8 @@ class ReportInvalid(DomainError):
 
     status = 422
 
-    def __init__(self, errors: dict[str, DomainError]):
-        super().__init__("；".join(f"{FIGURE_BY_NAME[name].label}：{e.message}" for name, e in errors.items()))
+    def __init__(self, errors: dict[str, Message | DomainError]):
+        super().__init__("；".join(f"{FIGURE_BY_NAME[name].label}：{e}" for name, e in errors.items()))
         self.errors = errors
 
 
@@ -76,8 +76,8 @@ class NeedsConfirmation(DomainError):
 
     status = 422
 
-    def __init__(self, warnings: list[DomainError]):
-        super().__init__("；".join(w.message for w in warnings), field="confirm_jump")
+    def __init__(self, warnings: list[Message]):
+        super().__init__("；".join(warnings), field="confirm_jump")
         self.warnings = warnings
 
 
@@ -87,9 +87,9 @@ class UploadRefused(DomainError):
 
     status = 422
 
-    def __init__(self, errors: list[DomainError]):
+    def __init__(self, errors: list[Message | DomainError]):
         super().__init__("上传的报表有误，未保存任何数据：%(errors)s", field="file",
-                         errors="；".join(e.message for e in errors))
+                         errors="；".join(str(e) for e in errors))
         self.errors = errors
 
 
@@ -170,7 +170,7 @@ def convert(raw: dict[str, object]) -> dict[str, int]:
     return values
 
 
-def consistency_errors(values: dict[str, int]) -> dict[str, DomainError]:
+def consistency_errors(values: dict[str, int]) -> dict[str, Message]:
     errors = {}
     if values["industrial_loans"] > values["loans"]:
         errors["industrial_loans"] = message(N_("不能大于各项贷款余额"))
@@ -212,7 +212,7 @@ def latest_one(session: Session, bank_id: int, month: date) -> MonthlyReport | N
     return latest(session, [month], [bank_id]).get((bank_id, month))
 
 
-def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> dict[str, DomainError]:
+def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> dict[str, Message]:
     """Balances that moved more than `pct` % from last month's figures (flows are not compared): name -> text."""
     previous = latest_one(session, bank_id, add_months(month, -1))
     if previous is None:

@@ -23,7 +23,7 @@ from .monthly_reports import (
     to_yuan,
 )
 from .periods import month_key, parse_month
-from .wording import Label, message
+from .wording import Label, Message, message
 
 TEMPLATE_SHEET = N_("月度报送")
 BANK_ROW, MONTH_ROW = N_("银行"), N_("月份")
@@ -96,7 +96,7 @@ def _cell_error(rowno: int, figure: Figure, problem: DomainError) -> DomainError
     return message(N_("第%(row)s行C列（%(label)s）：%(problem)s"), row=rowno, label=Label(figure.label), problem=problem)
 
 
-def _cell_number(figure: Figure, value, rowno: int, errors: list[DomainError]) -> Decimal | None:
+def _cell_number(figure: Figure, value, rowno: int, errors: list[Message]) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.append(_cell_error(rowno, figure, message(N_("未填写"))))
         return None
@@ -123,7 +123,7 @@ def _rows_by_label(data: bytes, limits: SheetLimits) -> dict[str, tuple[int, tup
     try:
         check_xlsx(data, limits)
     except DomainError as exc:
-        raise UploadRefused([exc]) from None
+        raise UploadRefused([message(exc.msgid, **exc.params)]) from None
     by_label: dict[str, tuple[int, tuple]] = {}
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -152,7 +152,7 @@ def parse_xlsx(data: bytes, bank: Bank, month: date, bank_names: dict[str, int] 
     def row_of(msgid: str):
         return next((by_label[t] for t in _in_every_language(msgid) if t in by_label), None)
 
-    errors: list[DomainError] = []
+    errors: list[Message] = []
     bank_row = row_of(BANK_ROW)
     if bank_row is None:
         errors.append(message(N_("缺少“银行”一行（A列应为“银行”，B列为银行名称）")))

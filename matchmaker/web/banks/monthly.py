@@ -55,7 +55,8 @@ def index():
     months = report_deadlines.bank_months(db, current_user.bank_id, today)
     year = months[0]["month"].year if months else today.year
     mine = next((r for r in targets.latest_progress(db, year) if r["bank_id"] == current_user.bank_id), None)
-    return render_template("reports/index.html", months=months, progress=mine, year=year)
+    behind = bulletins.behind_reasons(mine, i18n.locale()) if mine and mine["behind"] else []
+    return render_template("reports/index.html", months=months, progress=mine, year=year, behind=behind)
 
 
 def _prefill(form: MonthlyReportForm, values: dict[str, int] | None) -> None:
