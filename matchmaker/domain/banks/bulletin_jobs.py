@@ -28,10 +28,10 @@ def bulletin_year_job(ctx: JobContext) -> dict:
             data, edition, suffix = issued[0].data, issued[0].edition, f"-v{issued[0].edition}"
         else:
             data, edition, suffix = bulletins.compute(session, period), None, "-live"
-    status = bulletin_xlsx.status_text(edition, locale)
-    ctx.progress.update(1)
-    ctx.progress.phase(N_("生成表格"), 1)
-    body = bulletin_xlsx.workbook(data, status, locale)
+        status = bulletin_xlsx.status_text(edition, locale)
+        ctx.progress.update(1)
+        ctx.progress.phase(N_("生成表格"), 1)
+        body = bulletin_xlsx.workbook(data, status, locale, session)
     filename = f"{kind}-{period.key}{suffix}.xlsx"
     _ = translator(locale)
     label = _("下载 %(title)s（%(status)s）", title=bulletins.title(period, locale), status=status)

@@ -208,10 +208,10 @@ def _scores_sheet(b: _Book, data: dict, status: str) -> None:
         b.row(sheet, i, cells)
 
 
-def workbook(data: dict, status: str, locale: str | None = None) -> bytes:
+def workbook(data: dict, status: str, locale: str | None = None, session=None) -> bytes:
     """The workbook of a bulletin's data in `locale` (None: Chinese); `status` says whether it is published (and
-    which edition) or live (`status_text`)."""
-    data = localized(data, locale)
+    which edition) or live (`status_text`); with a `session` the goals' words are in `locale` too."""
+    data = localized(data, locale, session)
     b = _Book(locale)
     _summary_sheet(b, data, status) if data["kind"] == "monthly" else _scores_sheet(b, data, status)
     if data["kind"] == "monthly":

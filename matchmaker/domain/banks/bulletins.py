@@ -14,6 +14,7 @@ from ...models import Bulletin, MonthlyReport, User, utcnow
 from ...text import N_
 from ..core import settings
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.money import amount_text
 from ..core.translate import translator
 from . import monthly_reports, platform_figures, report_deadlines, targets
 from .periods import KINDS, Period, local_date, parse
@@ -349,15 +350,6 @@ def corrections_since(session: Session, bulletin: Bulletin) -> list[MonthlyRepor
 
 # In the reader's language ------------------------------------------------------------------------------------------
 
-def _amount(yuan, locale: str | None) -> str:
-    from ..core.money import amount_text
-
-    try:
-        return amount_text(yuan, locale)
-    except TypeError:  # an amount_text without locales
-        return amount_text(yuan)
-
-
 def behind_reasons(row: dict, locale: str | None) -> list[str]:
     """Why a bank is behind its schedule (a progress row's `behind`), in `locale`, from the row's figures."""
     _ = translator(locale)
@@ -366,7 +358,7 @@ def behind_reasons(row: dict, locale: str | None) -> list[str]:
     out = []
     expected, actual = row.get("expected_industrial"), row.get("industrial_loans")
     if expected is not None and actual is not None and actual < expected:
-        out.append(_("工业贷款余额低于序时进度 %(amount)s", amount=_amount(int(expected) - int(actual), locale)))
+        out.append(_("工业贷款余额低于序时进度 %(amount)s", amount=amount_text(int(expected) - int(actual), locale)))
     if row.get("ldr_pct") is not None and row.get("expected_ldr_pct") is not None and \
             Decimal(row["ldr_pct"]) < Decimal(row["expected_ldr_pct"]):
         out.append(_("存贷比低于序时进度 %(points)s 个百分点",
@@ -381,16 +373,39 @@ def _reasons(row: dict, locale: str | None) -> list[str]:
     return behind_reasons(row, locale) if again == stored else stored
 
 
-def localized(data: dict, locale: str | None) -> dict:
+def _goals(session: Session, data: dict, locale: str, mark=None) -> list[dict] | None:
+    """The goals panel's words in `locale` (targets.goals_panel from the data's own district figures); whether each
+    goal was met, and how far, as the data has it."""
+    kept = data.get("goals")
+    if not kept or session is None or not data.get("district"):
+        return kept
+    try:
+        fresh = {g["key"]: g for g in targets.goals_panel(session, data["district"], locale, mark=mark)}
+    except TypeError:  # a goals panel without languages
+        return kept
+    out = []
+    for goal in kept:
+        again = fresh.get(goal["key"])
+        if again is None:
+            out.append(goal)
+        elif goal["key"] in ("joint_stock", "listed"):  # counted in the listing pool when the data was made
+            out.append({**again, "actual": goal["actual"], "met": goal["met"], "progress": goal["progress"]})
+        else:
+            out.append({**again, "met": goal["met"], "progress": goal["progress"]})
+    return out
+
+
+def localized(data: dict, locale: str | None, session: Session | None = None, mark=None) -> dict:
     """A bulletin's data (today's or a frozen snapshot) with its interface texts in `locale`: title, period,
-    parts and what each rests on, reasons, funnel steps, written again from the data's own figures, which stay
-    exactly as they are. Chinese: the data itself."""
+    parts and what each rests on, reasons, funnel steps, goals, written again from the data's own figures, which
+    stay exactly as they are (the goals' words need the `session`; `mark` is a page's i18n.data, for the banks the
+    goals' notes name). Chinese: the data itself."""
     if not locale or locale.startswith("zh"):
         return data
     _ = translator(locale)
     period = parse(data["kind"], data["period"])
     out = {**data, "title": title(period, locale), "label": period.label_in(locale),
-           "kind_label": _(KINDS[data["kind"]])}
+           "kind_label": _(KINDS[data["kind"]]), "goals": _goals(session, data, locale, mark)}
     if "funnel" in data:
         out["funnel"] = [{**step, "label": _(step["label"])} for step in data["funnel"]]
     if "behind" in data:

@@ -51,7 +51,8 @@ def _show(kind: str):
     db = session()
     period = period_from_args(kind, periods.latest_complete(kind, _today()))
     stored, shown, issued, live = _bulletin_data(kind, period)
-    data = bulletins.localized(stored, i18n.locale())  # its headings in the reader's language, its figures as kept
+    # its headings in the reader's language, its figures as kept
+    data = bulletins.localized(stored, i18n.locale(), db, mark=i18n.data)
     charts = {"funnel": funnel_chart(data["funnel"])}
     if kind == "monthly":
         charts["targets"] = target_chart(data["banks"])
@@ -108,7 +109,7 @@ def download(kind: str, key: str):
     locale = i18n.locale()
     status = bulletin_xlsx.status_text(shown.edition if shown else None, locale)
     suffix = f"-v{shown.edition}" if shown else "-live"
-    return Response(bulletin_xlsx.workbook(data, status, locale),
+    return Response(bulletin_xlsx.workbook(data, status, locale, session()),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={kind}-{period.key}{suffix}.xlsx"})
 
