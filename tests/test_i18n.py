@@ -33,6 +33,12 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    # bulletins, monthly reports, the listing pipeline
+    "bulletins.settings_page": ("district",),
+    "listing.index": ("district",),
+    "listing.new": ("district",),
+    "reports.status": ("district",),
+    "reports.index": ("bank_admin",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)
