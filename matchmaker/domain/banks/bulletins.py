@@ -161,10 +161,10 @@ def _growth_part(row: dict) -> Decimal:
     return _q(max(Decimal(0), HUNDRED - (Decimal(g["loans"]) - Decimal(g["industrial"])) * 10))
 
 
-def part_texts(progress: dict, raw: dict, platform: dict, gettext=None) -> dict[str, str]:
+def part_texts(progress: dict, raw: dict, platform: dict, locale: str | None = None) -> dict[str, str]:
     """What each part of a bank's score rests on, in words ("1/4", "3 户"), from its figures: written in Chinese
     into the data (and frozen with it), and again in the reader's language from a frozen bulletin's figures."""
-    _ = gettext or translator(None)
+    _ = translator(locale)
     p, g = platform, progress.get("growth_yoy") or {"met": None}
     if progress["report_id"] is None:
         target = _("未报送")
@@ -183,7 +183,8 @@ def part_texts(progress: dict, raw: dict, platform: dict, gettext=None) -> dict[
         "satisfaction": (_("%(score)s 分（%(n)s 条评价）", score=p["satisfaction"], n=p["rated"]) if p["satisfaction"]
                          else _("无评价")),
         "first_loan": _("%(n)s 户", n=raw["first_loan"]),
-        "policy": _("%(amount)s 万元", amount=_q(Decimal(raw["policy"]) / 10000)),
+        "policy": (amount_text(raw["policy"], locale) if locale and not locale.startswith("zh")
+                   else _("%(amount)s 万元", amount=_q(Decimal(raw["policy"]) / 10000))),
     }
 
 
@@ -420,7 +421,7 @@ def localized(data: dict, locale: str | None, session: Session | None = None, ma
     banks = []
     for r in data["banks"]:
         try:
-            texts = part_texts(r["progress"], r["raw"], r["platform"], _)
+            texts = part_texts(r["progress"], r["raw"], r["platform"], locale)
         except (KeyError, TypeError):  # a snapshot from before a figure was kept: its own words
             texts = {}
         banks.append({**r, "parts": {k: {**v, "raw": texts.get(k, v["raw"])} for k, v in r["parts"].items()},
