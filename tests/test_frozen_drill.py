@@ -66,5 +66,5 @@ def test_an_inactive_bank_is_out_of_the_platform_total_and_named(db, as_role, kn
     loaded = platform_figures.figures(db, MARCH, TODAY, platform_figures.load_facts(db, MARCH.start, MARCH.end))
     assert loaded["total"] == after["total"]
     page = as_role("district").get("/bulletins/monthly?month=2022-03").get_data(as_text=True)
-    assert f"全区合计不含已停用的银行：{g.name}（本期推送线索 2 条）" in page
+    assert f"全区合计不含已停用的银行：<span data-user>{g.name}</span>（本期推送线索 2 条）" in page
     assert p.name in page

@@ -44,6 +44,12 @@ CONVERTED: dict[str, tuple] = {
     "products.bank_list": ("bank_admin",),
     "products.new": ("district", "bank_admin"),
     "workdays.index": ("district",),
+    # bulletins, monthly reports, the listing pipeline
+    "bulletins.settings_page": ("district",),
+    "listing.index": ("district",),
+    "listing.new": ("district",),
+    "reports.status": ("district",),
+    "reports.index": ("bank_admin",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

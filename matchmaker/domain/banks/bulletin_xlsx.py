@@ -6,7 +6,9 @@ import io
 from decimal import Decimal
 
 from ...models.requests import DECLINE_REASONS
-from .bulletins import PARTS
+from ...text import N_
+from ..core.translate import translator
+from .bulletins import PARTS, localized
 
 YI = Decimal(10**8)
 WAN = Decimal(10**4)
@@ -25,9 +27,11 @@ def _num(text):
 
 
 class _Book:
-    def __init__(self):
+    def __init__(self, locale: str | None = None):
         import xlsxwriter
 
+        self.locale = locale
+        self._ = translator(locale)
         self.buffer = io.BytesIO()
         self.book = xlsxwriter.Workbook(self.buffer, {"in_memory": True, "strings_to_formulas": False})
         font = {"font_name": "宋体", "font_size": 10}
@@ -43,7 +47,7 @@ class _Book:
         }
 
     def sheet(self, name: str, title: str, subtitle: str, headers: list[tuple[str, int]]):
-        sheet = self.book.add_worksheet(name)
+        sheet = self.book.add_worksheet(self._(name))
         sheet.set_paper(9)
         sheet.set_landscape()
         sheet.fit_to_pages(1, 0)
@@ -52,7 +56,7 @@ class _Book:
         sheet.write(1, 0, subtitle, self.f["muted"])
         for col, (text, width) in enumerate(headers):
             sheet.set_column(col, col, width)
-            sheet.write(3, col, text, self.f["head"])
+            sheet.write(3, col, self._(text), self.f["head"])
         sheet.freeze_panes(4, 0)
         return sheet
 
@@ -70,19 +74,27 @@ class _Book:
         return self.buffer.getvalue()
 
 
-def _status(data: dict, status: str) -> str:
-    return f"{data['label']}　{status}　统计日 {data['computed_on']}　单位：余额 亿元，平台金额 万元"
+def status_text(edition: int | None, locale: str | None = None) -> str:
+    """Whether the workbook holds a published edition (which) or today's figures, in `locale`."""
+    _ = translator(locale)
+    return _("已发布（第%(edition)s版）", edition=edition) if edition else _("未发布（实时数据）")
 
 
-PROGRESS_HEADERS = [("排名", 7), ("序号", 5), ("银行", 22), ("存款", 11), ("贷款", 11), ("存贷比%", 9),
-                    ("目标存贷比%", 9), ("序时存贷比%", 9), ("工业贷款余额", 12), ("年度目标", 11), ("序时进度", 11),
-                    ("完成率%", 9), ("序时完成率%", 9), ("距年度目标", 11), ("工业贷款同比%", 9), ("各项贷款同比%", 9),
-                    ("增速达标", 7), ("工业贷款较基期%", 9), ("各项贷款较基期%", 9), ("较基期达标", 7), ("报表版本", 7),
-                    ("未达进度原因", 36)]
+def _status(b: _Book, data: dict, status: str) -> str:
+    return b._("%(period)s　%(status)s　统计日 %(day)s　单位：余额 亿元，平台金额 万元", period=data["label"],
+               status=status, day=data["computed_on"])
+
+
+PROGRESS_HEADERS = [(N_("排名"), 7), (N_("序号"), 5), (N_("银行"), 22), (N_("存款"), 11), (N_("贷款"), 11),
+                    (N_("存贷比%"), 9), (N_("目标存贷比%"), 9), (N_("序时存贷比%"), 9), (N_("工业贷款余额"), 12),
+                    (N_("年度目标"), 11), (N_("序时进度"), 11), (N_("完成率%"), 9), (N_("序时完成率%"), 9),
+                    (N_("距年度目标"), 11), (N_("工业贷款同比%"), 9), (N_("各项贷款同比%"), 9), (N_("增速达标"), 7),
+                    (N_("工业贷款较基期%"), 9), (N_("各项贷款较基期%"), 9), (N_("较基期达标"), 7), (N_("报表版本"), 7),
+                    (N_("未达进度原因"), 36)]
 
 
 def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None:
-    sheet = b.sheet("目标进度", data["title"], _status(data, status), PROGRESS_HEADERS)
+    sheet = b.sheet(N_("目标进度"), data["title"], _status(b, data, status), PROGRESS_HEADERS)
     for i, r in enumerate(rows, start=4):
         b.row(sheet, i, [(r.get("rank_target"), "int"), (r["seq"], "int"), (r["name"], "text"),
                          (_yi(r["deposits"]), "yi"), (_yi(r["loans"]), "yi"), (_num(r["ldr_pct"]), "dec"),
@@ -90,40 +102,44 @@ def _progress_sheet(b: _Book, data: dict, rows: list[dict], status: str) -> None
                          (_yi(r["industrial_loans"]), "yi"), (_yi(r["target_industrial"]), "yi"),
                          (_yi(r["expected_industrial"]), "yi"), (_num(r["completion_pct"]), "dec"),
                          (_num(r["schedule_pct"]), "dec"), (_yi(r["industrial_gap"]), "yi"),
-                         *_growth_cells(r.get("growth_yoy")), *_growth_cells(r.get("growth_base")), (r["version"], "int"),
-                         ("；".join(r["behind"]), "text")])
+                         *_growth_cells(b, r.get("growth_yoy")), *_growth_cells(b, r.get("growth_base")),
+                         (r["version"], "int"), (b._("；").join(r["behind"]), "text")])
     d = data["district"]
-    b.row(sheet, len(rows) + 4, [(None, "int"), (None, "int"), (f"全区合计（{_coverage(d)}）", "text"),
+    b.row(sheet, len(rows) + 4, [(None, "int"), (None, "int"),
+                                 (b._("全区合计（%(coverage)s）", coverage=_coverage(b, d)), "text"),
                                  (_yi(d["deposits"]), "yi"), (_yi(d["loans"]), "yi"), (_num(d["ldr_pct"]), "dec"),
                                  (None, "dec"), (None, "dec"), (_yi(d["industrial_loans"]), "yi"),
                                  (_yi(d["target_industrial"]), "yi"), (None, "yi"), (_num(d["completion_pct"]), "dec"),
-                                 (None, "dec"), (None, "yi"), *_growth_cells(d.get("growth_yoy")),
-                                 *_growth_cells(d.get("growth_base")), (None, "int"), (None, "text")])
+                                 (None, "dec"), (None, "yi"), *_growth_cells(b, d.get("growth_yoy")),
+                                 *_growth_cells(b, d.get("growth_base")), (None, "int"), (None, "text")])
 
 
-def _coverage(d: dict) -> str:
-    """Beside every district figure: how many banks it covers and which are missing (frozen bulletins from before
-    the text was kept rebuild it from the counts)."""
-    text = d.get("reported_text") or f"{d['reported']} / {d['banks']} 家已报送"
-    return text + ("；未报送：" + "、".join(d["missing"]) if d.get("missing") else "")
+def _coverage(b: _Book, d: dict) -> str:
+    """Beside every district figure: how many banks it covers and which are missing (rebuilt from the counts, so
+    it reads in the workbook's language)."""
+    text = b._("%(reported)s / %(banks)s 家已报送", reported=d["reported"], banks=d["banks"])
+    if d.get("missing"):
+        text += b._("；未报送：%(names)s", names=b._("、").join(d["missing"]))
+    return text
 
 
-def _growth_cells(g: dict | None) -> list[tuple[object, str]]:
+def _growth_cells(b: _Book, g: dict | None) -> list[tuple[object, str]]:
     """Industrial and total loan growth (%) and whether the growth goal is met; frozen bulletins from before the
     growth goal have none."""
     g = g or {}
     met = g.get("met")
     return [(_num(g.get("industrial")), "dec"), (_num(g.get("loans")), "dec"),
-            ("" if met is None else ("是" if met else "否"), "text")]
+            ("" if met is None else (b._("是") if met else b._("否")), "text")]
 
 
-PLATFORM_HEADERS = [("平台排名", 7), ("银行", 22), ("推送线索", 8), ("已认领", 8), ("按时认领", 8), ("超时", 7),
-                    ("按时率%", 8), ("拒绝", 7), ("获批", 7), ("放款笔数", 8), ("放款金额", 12), ("白名单企业", 8),
-                    ("首贷", 7), ("平均认领工作日", 9), ("平均决定工作日", 9), ("满意度", 7), ("拒绝原因", 30)]
+PLATFORM_HEADERS = [(N_("平台排名"), 7), (N_("银行"), 22), (N_("推送线索"), 8), (N_("已认领"), 8), (N_("按时认领"), 8),
+                    (N_("超时"), 7), (N_("按时率%"), 8), (N_("拒绝"), 7), (N_("获批"), 7), (N_("放款笔数"), 8),
+                    (N_("放款金额"), 12), (N_("白名单企业"), 8), (N_("首贷"), 7), (N_("平均认领工作日"), 9),
+                    (N_("平均决定工作日"), 9), (N_("满意度"), 7), (N_("拒绝原因"), 30)]
 
 
-def _platform_cells(p: dict) -> list[tuple[object, str]]:
-    reasons = "；".join(f"{DECLINE_REASONS.get(k, (k,))[0]} {v}" for k, v in p["declined_by_reason"].items())
+def _platform_cells(b: _Book, p: dict) -> list[tuple[object, str]]:
+    reasons = b._("；").join(f"{b._(DECLINE_REASONS.get(k, (k,))[0])} {v}" for k, v in p["declined_by_reason"].items())
     return [(p["received"], "int"), (p["claimed"], "int"), (p["in_time"], "int"), (p["overdue"], "int"),
             (_num(p["in_time_pct"]), "dec"), (p["declined"], "int"), (p["approved"], "int"), (p["disbursed"], "int"),
             (_wan(p["disbursed_amount"]), "dec"), (p["whitelist_firms"], "int"), (p["first_loan"], "int"),
@@ -132,53 +148,59 @@ def _platform_cells(p: dict) -> list[tuple[object, str]]:
 
 
 def _platform_sheet(b: _Book, data: dict, rows: list[dict], status: str, rank_field: str | None) -> None:
-    sheet = b.sheet("平台数据", data["title"], _status(data, status) + "　（按线索推送日期归属期间）", PLATFORM_HEADERS)
+    sheet = b.sheet(N_("平台数据"), data["title"], _status(b, data, status) + b._("　（按线索推送日期归属期间）"),
+                    PLATFORM_HEADERS)
     i = 4
     for i, r in enumerate(rows, start=4):
         b.row(sheet, i, [(r.get(rank_field) if rank_field else None, "int"), (r["name"], "text"),
-                         *_platform_cells(r["platform"])])
-    b.row(sheet, i + 1, [(None, "text"), ("全区合计", "text"), *_platform_cells(data["platform_total"])])
+                         *_platform_cells(b, r["platform"])])
+    b.row(sheet, i + 1, [(None, "text"), (b._("全区合计"), "text"), *_platform_cells(b, data["platform_total"])])
 
 
 def _summary_sheet(b: _Book, data: dict, status: str) -> None:
-    sheet = b.sheet("概况", data["title"], _status(data, status), [("项目", 34), ("数值", 16), ("单位", 8),
-                                                                     ("上期", 16), ("说明", 40)])
+    sheet = b.sheet(N_("概况"), data["title"], _status(b, data, status), [
+        (N_("项目"), 34), (N_("数值"), 16), (N_("单位"), 8), (N_("上期"), 16), (N_("说明"), 40)])
+    _ = b._
     d = data["district"]
     prev = d.get("previous") or {}
-    cover = _coverage(d)
-    lines = [("已报送银行", d["reported"], "int", "家", prev.get("reported"), cover),
-             ("各项存款余额", _yi(d["deposits"]), "yi", "亿元", _yi(prev.get("deposits")), cover),
-             ("各项贷款余额", _yi(d["loans"]), "yi", "亿元", _yi(prev.get("loans")), cover),
-             ("全区存贷比", _num(d["ldr_pct"]), "dec", "%", _num(prev.get("ldr_pct")), "贷款合计 ÷ 存款合计；" + cover),
-             ("工业贷款余额", _yi(d["industrial_loans"]), "yi", "亿元", _yi(prev.get("industrial_loans")), cover),
-             ("已报送银行年度目标合计", _yi(d["target_industrial"]), "yi", "亿元", None,
-              "只计已报送且已设定目标的银行；" + cover),
-             ("目标完成率", _num(d["completion_pct"]), "dec", "%", None, "已报送银行余额 ÷ 这些银行的目标；" + cover),
-             ("首贷户数", d["first_loan_count"], "int", "户", None, "期末月份报送数"),
-             ("推送线索", data["platform_total"]["received"], "int", "条", None, "平台数据"),
-             ("放款金额", _wan(data["platform_total"]["disbursed_amount"]), "dec", "万元", None, "平台数据")]
+    cover = _coverage(b, d)
+    lines = [(_("已报送银行"), d["reported"], "int", _("家"), prev.get("reported"), cover),
+             (_("各项存款余额"), _yi(d["deposits"]), "yi", _("亿元"), _yi(prev.get("deposits")), cover),
+             (_("各项贷款余额"), _yi(d["loans"]), "yi", _("亿元"), _yi(prev.get("loans")), cover),
+             (_("全区存贷比"), _num(d["ldr_pct"]), "dec", "%", _num(prev.get("ldr_pct")),
+              _("贷款合计 ÷ 存款合计；%(coverage)s", coverage=cover)),
+             (_("工业贷款余额"), _yi(d["industrial_loans"]), "yi", _("亿元"), _yi(prev.get("industrial_loans")), cover),
+             (_("已报送银行年度目标合计"), _yi(d["target_industrial"]), "yi", _("亿元"), None,
+              _("只计已报送且已设定目标的银行；%(coverage)s", coverage=cover)),
+             (_("目标完成率"), _num(d["completion_pct"]), "dec", "%", None,
+              _("已报送银行余额 ÷ 这些银行的目标；%(coverage)s", coverage=cover)),
+             (_("首贷户数"), d["first_loan_count"], "int", _("户"), None, _("期末月份报送数")),
+             (_("推送线索"), data["platform_total"]["received"], "int", _("条"), None, _("平台数据")),
+             (_("放款金额"), _wan(data["platform_total"]["disbursed_amount"]), "dec", _("万元"), None, _("平台数据"))]
     row = 4
     for label, value, kind, unit, before, note in lines:
         b.row(sheet, row, [(label, "text"), (value, kind), (unit, "text"), (before, kind), (note, "text")])
         row += 1
     for goal in data.get("goals") or []:
-        state = "已完成" if goal["met"] else f"完成 {goal['progress']}%" if goal["progress"] else "未达成"
+        state = (_("已完成") if goal["met"] else _("完成 %(pct)s%%", pct=goal["progress"]) if goal["progress"]
+                 else _("未达成"))
         if goal.get("note"):
-            state += "；" + goal["note"]
-        b.row(sheet, row, [(f"区定目标：{goal['label']}", "text"), (goal["actual"], "text"), (goal["unit"], "text"),
-                           (goal["goal"], "text"), (state, "text")])
+            state += _("；") + goal["note"]
+        b.row(sheet, row, [(_("区定目标：%(goal)s", goal=goal["label"]), "text"), (goal["actual"], "text"),
+                           (goal["unit"], "text"), (goal["goal"], "text"), (state, "text")])
         row += 1
     for item in data.get("behind") or []:
-        b.row(sheet, row, [("未达序时进度：" + item["name"], "text"), ("；".join(item["reasons"]), "text"),
+        b.row(sheet, row, [(_("未达序时进度：%(bank)s", bank=item["name"]), "text"), (_("；").join(item["reasons"]), "text"),
                            (None, "text"), (None, "text"), (None, "text")])
         row += 1
 
 
 def _scores_sheet(b: _Book, data: dict, status: str) -> None:
-    headers = [("排名", 6), ("银行", 22), ("综合得分", 9)]
-    for key, label in PARTS.items():
-        headers += [(f"{label}（权重{data['weights'][key]}）", 11), ("依据", 18)]
-    sheet = b.sheet("评价得分", data["title"], _status(data, status), headers)
+    headers = [(N_("排名"), 6), (N_("银行"), 22), (N_("综合得分"), 9)]
+    for key in PARTS:
+        headers += [(b._("%(part)s（权重%(weight)s）", part=data["parts"].get(key, b._(PARTS[key])),
+                         weight=data["weights"][key]), 11), (N_("依据"), 18)]
+    sheet = b.sheet(N_("评价得分"), data["title"], _status(b, data, status), headers)
     for i, r in enumerate(data["banks"], start=4):
         cells = [(r["rank"], "int"), (r["name"], "text"), (_num(r["score"]), "dec")]
         for key in PARTS:
@@ -186,9 +208,11 @@ def _scores_sheet(b: _Book, data: dict, status: str) -> None:
         b.row(sheet, i, cells)
 
 
-def workbook(data: dict, status: str) -> bytes:
-    """The workbook of a bulletin's data; `status` says whether it is published (and which edition) or live."""
-    b = _Book()
+def workbook(data: dict, status: str, locale: str | None = None, session=None) -> bytes:
+    """The workbook of a bulletin's data in `locale` (None: Chinese); `status` says whether it is published (and
+    which edition) or live (`status_text`); with a `session` the goals' words are in `locale` too."""
+    data = localized(data, locale, session)
+    b = _Book(locale)
     _summary_sheet(b, data, status) if data["kind"] == "monthly" else _scores_sheet(b, data, status)
     if data["kind"] == "monthly":
         _progress_sheet(b, data, data["banks"], status)

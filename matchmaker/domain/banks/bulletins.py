@@ -11,29 +11,38 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import Bulletin, MonthlyReport, User, utcnow
+from ...text import N_
 from ..core import settings
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
+from ..core.money import amount_text
+from ..core.translate import translator
 from . import monthly_reports, platform_figures, report_deadlines, targets
-from .periods import KINDS, Period, local_date
+from .periods import KINDS, Period, local_date, parse
 
 PARTS = {
-    "target": "目标完成",
-    "growth": "工业贷款增速高于贷款平均增速",
-    "whitelist": "服务白名单企业",
-    "speed": "按时认领",
-    "satisfaction": "企业满意度",
-    "first_loan": "首贷",
-    "policy": "知识产权质押等政策性产品",
+    "target": N_("目标完成"),
+    "growth": N_("工业贷款增速高于贷款平均增速"),
+    "whitelist": N_("服务白名单企业"),
+    "speed": N_("按时认领"),
+    "satisfaction": N_("企业满意度"),
+    "first_loan": N_("首贷"),
+    "policy": N_("知识产权质押等政策性产品"),
 }
 PART_NOTES = {
-    "target": "工业贷款余额、存贷比对序时进度的完成率（各按100%封顶）的平均",
-    "growth": "期末工业贷款同比增速高于各项贷款同比增速得满分，每低1个百分点扣10分",
-    "whitelist": "获批的白名单企业户数，与最多的银行相比",
-    "speed": "按时认领线索的比例",
-    "satisfaction": "企业评价平均分（满分5分）",
-    "first_loan": "报送的首贷户数合计，与最多的银行相比",
-    "policy": "期末知识产权质押、绿色、科创贷、政银保贷、供应链票据余额合计，与最多的银行相比",
+    "target": N_("工业贷款余额、存贷比对序时进度的完成率（各按100%封顶）的平均"),
+    "growth": N_("期末工业贷款同比增速高于各项贷款同比增速得满分，每低1个百分点扣10分"),
+    "whitelist": N_("获批的白名单企业户数，与最多的银行相比"),
+    "speed": N_("按时认领线索的比例"),
+    "satisfaction": N_("企业评价平均分（满分5分）"),
+    "first_loan": N_("报送的首贷户数合计，与最多的银行相比"),
+    "policy": N_("期末知识产权质押、绿色、科创贷、政银保贷、供应链票据余额合计，与最多的银行相比"),
 }
+TITLES = {
+    "monthly": N_("%(period)s全区银行业金融机构支持“工业强区、产业兴区”工作通报"),
+    "quarterly": N_("%(period)s全区银行业金融机构支持“工业强区、产业兴区”工作评价"),
+    "annual": N_("%(period)s全区银行业金融机构支持“工业强区、产业兴区”工作考核"),
+}
+DISTRICT = N_("全区合计")  # the `who` of a district figure in `changes`
 DEFAULT_WEIGHTS = {"target": 30, "growth": 10, "whitelist": 15, "speed": 15, "satisfaction": 10, "first_loan": 10,
                    "policy": 10}
 HUNDRED = Decimal(100)
@@ -53,15 +62,20 @@ def save_weights(session: Session, actor: User, values: dict[str, int]) -> dict[
     if actor.role != "district":
         raise Forbidden("只有区金融监管局可以设置评价权重")
     clean = {}
-    for key, label in PARTS.items():
+    for key in PARTS:
         value = values.get(key)
         if value is None or not 0 <= int(value) <= 100:
-            raise DomainError(f"{label}的权重应为0–100的整数", field=key)
+            raise DomainError("权重应为0–100的整数", field=key)
         clean[key] = int(value)
     if sum(clean.values()) != 100:
-        raise DomainError(f"各项权重合计应为100，现为{sum(clean.values())}", field="target")
+        raise DomainError("各项权重合计应为100，现为%(total)s", field="target", total=sum(clean.values()))
     settings.put(session, "evaluation_weights", clean)
     return clean
+
+
+def title(period: Period, locale: str | None = None) -> str:
+    """The bulletin's title in `locale` (None: Chinese, the text stored with the data)."""
+    return translator(locale)(TITLES[period.kind], period=period.label_in(locale))
 
 
 def _competition_rank(rows: list[dict], key, field: str) -> None:
@@ -98,7 +112,7 @@ def monthly(session: Session, period: Period, today: date | None = None) -> dict
     due, status = report_deadlines.status(session, month, today)
     return {
         **_base(period, today),
-        "title": f"{period.label}全区银行业金融机构支持“工业强区、产业兴区”工作通报",
+        "title": title(period),
         "deadline": due.isoformat(),
         "district": district,
         "platform_total": plat["total"],
@@ -127,26 +141,51 @@ def _relative(value: int, best: int) -> Decimal:
     return _q(Decimal(value) * HUNDRED / best) if best else Decimal(0)
 
 
-def _target_part(row: dict) -> tuple[Decimal, str]:
+def _target_part(row: dict) -> Decimal:
     if row["report_id"] is None or row["expected_industrial"] is None:
-        return Decimal(0), "未报送" if row["report_id"] is None else "无目标"
+        return Decimal(0)
     ind = min(HUNDRED, Decimal(row["schedule_pct"])) if row["schedule_pct"] else HUNDRED
     ldr = HUNDRED
     if row["ldr_pct"] is not None and Decimal(row["expected_ldr_pct"]) > 0:
         ldr = min(HUNDRED, Decimal(row["ldr_pct"]) * HUNDRED / Decimal(row["expected_ldr_pct"]))
-    text = f"工业贷款 {row['schedule_pct']}%，存贷比 {row['ldr_pct'] or '—'}%（序时 {row['expected_ldr_pct']}%）"
-    return _q((ind + ldr) / 2), text
+    return _q((ind + ldr) / 2)
 
 
-def _growth_part(row: dict) -> tuple[Decimal, str]:
+def _growth_part(row: dict) -> Decimal:
     """确保工业贷款增速高于贷款平均增速, year on year at the period's end."""
     g = row["growth_yoy"]
     if g["met"] is None:
-        return Decimal(0), "缺少上年同期数据"
-    text = f"工业贷款 {g['industrial']}%，各项贷款 {g['loans']}%"
+        return Decimal(0)
     if g["met"]:
-        return _q(HUNDRED), text
-    return _q(max(Decimal(0), HUNDRED - (Decimal(g["loans"]) - Decimal(g["industrial"])) * 10)), text
+        return _q(HUNDRED)
+    return _q(max(Decimal(0), HUNDRED - (Decimal(g["loans"]) - Decimal(g["industrial"])) * 10))
+
+
+def part_texts(progress: dict, raw: dict, platform: dict, locale: str | None = None) -> dict[str, str]:
+    """What each part of a bank's score rests on, in words ("1/4", "3 户"), from its figures: written in Chinese
+    into the data (and frozen with it), and again in the reader's language from a frozen bulletin's figures."""
+    _ = translator(locale)
+    p, g = platform, progress.get("growth_yoy") or {"met": None}
+    if progress["report_id"] is None:
+        target = _("未报送")
+    elif progress["expected_industrial"] is None:
+        target = _("无目标")
+    else:
+        target = _("工业贷款 %(schedule)s%%，存贷比 %(ldr)s%%（序时 %(expected)s%%）", schedule=progress["schedule_pct"],
+                   ldr=progress["ldr_pct"] or "—", expected=progress["expected_ldr_pct"])
+    return {
+        "target": target,
+        "growth": (_("缺少上年同期数据") if g["met"] is None
+                   else _("工业贷款 %(industrial)s%%，各项贷款 %(loans)s%%", industrial=g["industrial"], loans=g["loans"])),
+        "whitelist": _("%(n)s 户", n=raw["whitelist"]),
+        "speed": (_("%(in_time)s/%(total)s", in_time=p["in_time"], total=p["in_time"] + p["overdue"])
+                  if p["in_time_pct"] else _("无线索")),
+        "satisfaction": (_("%(score)s 分（%(n)s 条评价）", score=p["satisfaction"], n=p["rated"]) if p["satisfaction"]
+                         else _("无评价")),
+        "first_loan": _("%(n)s 户", n=raw["first_loan"]),
+        "policy": (amount_text(raw["policy"], locale) if locale and not locale.startswith("zh")
+                   else _("%(amount)s 万元", amount=_q(Decimal(raw["policy"]) / 10000))),
+    }
 
 
 def evaluation(session: Session, period: Period, today: date | None = None,
@@ -168,18 +207,17 @@ def evaluation(session: Session, period: Period, today: date | None = None,
     out_rows = []
     for row in rows:
         p, r = plat["banks"].get(row["bank_id"]), raw[row["bank_id"]]
-        target_score, target_text = _target_part(row)
-        parts = {
-            "target": (target_score, target_text),
+        texts = part_texts(row, r, p)
+        scores = {
+            "target": _target_part(row),
             "growth": _growth_part(row),
-            "whitelist": (_relative(r["whitelist"], best["whitelist"]), f"{r['whitelist']} 户"),
-            "speed": (Decimal(p["in_time_pct"]) if p["in_time_pct"] else Decimal(0),
-                      f"{p['in_time']}/{p['in_time'] + p['overdue']}" if p["in_time_pct"] else "无线索"),
-            "satisfaction": (_q(Decimal(p["satisfaction"]) * 20) if p["satisfaction"] else Decimal(0),
-                             f"{p['satisfaction']} 分（{p['rated']} 条评价）" if p["satisfaction"] else "无评价"),
-            "first_loan": (_relative(r["first_loan"], best["first_loan"]), f"{r['first_loan']} 户"),
-            "policy": (_relative(r["policy"], best["policy"]), f"{_q(Decimal(r['policy']) / 10000)} 万元"),
+            "whitelist": _relative(r["whitelist"], best["whitelist"]),
+            "speed": Decimal(p["in_time_pct"]) if p["in_time_pct"] else Decimal(0),
+            "satisfaction": _q(Decimal(p["satisfaction"]) * 20) if p["satisfaction"] else Decimal(0),
+            "first_loan": _relative(r["first_loan"], best["first_loan"]),
+            "policy": _relative(r["policy"], best["policy"]),
         }
+        parts = {k: (scores[k], texts[k]) for k in PARTS}
         score = _q(sum(s * w[k] for k, (s, _) in parts.items()) / total_w)
         out_rows.append({
             "bank_id": row["bank_id"], "seq": row["seq"], "name": row["name"], "score": str(score),
@@ -197,14 +235,14 @@ def evaluation(session: Session, period: Period, today: date | None = None,
 
 def quarterly(session: Session, period: Period, today: date | None = None) -> dict:
     data = evaluation(session, period, today)
-    data["title"] = f"{period.label}全区银行业金融机构支持“工业强区、产业兴区”工作评价"
+    data["title"] = title(period)
     return data
 
 
 def annual(session: Session, period: Period, today: date | None = None) -> dict:
     """The annual assessment: the year's evaluation plus the year's summary against last December."""
     data = evaluation(session, period, today)
-    data["title"] = f"{period.year}年度全区银行业金融机构支持“工业强区、产业兴区”工作考核"
+    data["title"] = title(period)
     data["district"]["previous"] = _previous([r["progress"] for r in data["banks"]],
                                              targets.progress(session, date(period.year - 1, 12, 1)))
     data["goals"] = targets.goals_panel(session, data["district"])
@@ -234,7 +272,7 @@ def issue(session: Session, actor: User, period: Period, today: date | None = No
         raise Forbidden("只有区金融监管局可以发布通报")
     today = today or local_date(utcnow())
     if period.end > today:
-        raise DomainError(f"{period.label}尚未结束，结束后才能发布{KINDS[period.kind]}")
+        raise DomainError("%(period)s尚未结束，结束后才能发布", period=period.key)
     data = compute(session, period, today)
     # Published means frozen all the way down: the leads behind each platform figure, as counted today.
     data["drill"] = platform_figures.frozen_rows(session, period.start, period.end, today)
@@ -247,17 +285,18 @@ def issue(session: Session, actor: User, period: Period, today: date | None = No
         session.flush()
     except IntegrityError:  # the same edition issued a moment ago by someone else
         session.rollback()
-        raise Conflict(f"{period.label}{KINDS[period.kind]}刚刚已由他人发布，请刷新页面查看") from None
+        raise Conflict("%(period)s的通报刚刚已由他人发布，请刷新页面查看", period=period.key) from None
     return row
 
 
 CHANGE_FIELDS = {
-    "deposits": ("各项存款余额", "yi"), "loans": ("各项贷款余额", "yi"), "industrial_loans": ("工业贷款余额", "yi"),
-    "ldr_pct": ("存贷比", "pct"), "completion_pct": ("目标完成率", "pct"), "schedule_pct": ("序时完成率", "pct"),
-    "version": ("报表版本", "n"), "reported": ("已报送银行", "n"), "score": ("综合得分", "n"), "rank": ("排名", "n"),
-    "rank_target": ("目标排名", "n"), "rank_platform": ("平台排名", "n"),
-    "received": ("推送线索", "n"), "in_time": ("按时认领", "n"), "approved": ("获批", "n"),
-    "disbursed": ("放款笔数", "n"), "disbursed_amount": ("放款金额", "wan"), "satisfaction": ("满意度", "n"),
+    "deposits": (N_("各项存款余额"), "yi"), "loans": (N_("各项贷款余额"), "yi"),
+    "industrial_loans": (N_("工业贷款余额"), "yi"), "ldr_pct": (N_("存贷比"), "pct"),
+    "completion_pct": (N_("目标完成率"), "pct"), "schedule_pct": (N_("序时完成率"), "pct"),
+    "version": (N_("报表版本"), "n"), "reported": (N_("已报送银行"), "n"), "score": (N_("综合得分"), "n"),
+    "rank": (N_("排名"), "n"), "rank_target": (N_("目标排名"), "n"), "rank_platform": (N_("平台排名"), "n"),
+    "received": (N_("推送线索"), "n"), "in_time": (N_("按时认领"), "n"), "approved": (N_("获批"), "n"),
+    "disbursed": (N_("放款笔数"), "n"), "disbursed_amount": (N_("放款金额"), "wan"), "satisfaction": (N_("满意度"), "n"),
 }
 
 
@@ -265,7 +304,7 @@ def _flat(data: dict) -> dict[tuple[str, str], object]:
     out = {}
     for key, value in (data.get("district") or {}).items():
         if key in CHANGE_FIELDS:
-            out[("全区合计", key)] = value
+            out[(DISTRICT, key)] = value
     for row in data.get("banks") or []:
         sources = [row, row.get("progress") or {}, row.get("platform") or {}]
         for source in sources:
@@ -285,7 +324,7 @@ def changes(published: dict, live: dict) -> list[dict]:
             out.append({"who": key[0], "field": key[1], "label": label, "unit": unit,
                         "published": before.get(key), "current": now.get(key)})
     order = {row["name"]: i for i, row in enumerate(live.get("banks") or [])}
-    out.sort(key=lambda c: (-1 if c["who"] == "全区合计" else order.get(c["who"], 999), c["field"]))
+    out.sort(key=lambda c: (-1 if c["who"] == DISTRICT else order.get(c["who"], 999), c["field"]))
     return out
 
 
@@ -296,7 +335,7 @@ def frozen_drill(session: Session, period: Period, edition: int, metric: str, ba
     row = session.scalar(select(Bulletin).where(Bulletin.kind == period.kind, Bulletin.period == period.key,
                                                 Bulletin.edition == edition))
     if row is None:
-        raise NotFound(f"{period.label}{KINDS[period.kind]}没有第{edition}版")
+        raise NotFound("%(period)s的通报没有第%(edition)s版", period=period.key, edition=edition)
     frozen = (row.data or {}).get("drill")
     return None if frozen is None else platform_figures.drill_frozen(frozen, metric, bank_id, reason)
 
@@ -308,3 +347,84 @@ def corrections_since(session: Session, bulletin: Bulletin) -> list[MonthlyRepor
     return list(session.scalars(select(MonthlyReport).where(
         MonthlyReport.month >= start, MonthlyReport.month < end, MonthlyReport.submitted_at > bulletin.issued_at)
         .order_by(MonthlyReport.submitted_at)))
+
+
+# In the reader's language ------------------------------------------------------------------------------------------
+
+def behind_reasons(row: dict, locale: str | None) -> list[str]:
+    """Why a bank is behind its schedule (a progress row's `behind`), in `locale`, from the row's figures."""
+    _ = translator(locale)
+    if row.get("report_id") is None:
+        return [_("未报送")]
+    out = []
+    expected, actual = row.get("expected_industrial"), row.get("industrial_loans")
+    if expected is not None and actual is not None and actual < expected:
+        out.append(_("工业贷款余额低于序时进度 %(amount)s", amount=amount_text(int(expected) - int(actual), locale)))
+    if row.get("ldr_pct") is not None and row.get("expected_ldr_pct") is not None and \
+            Decimal(row["ldr_pct"]) < Decimal(row["expected_ldr_pct"]):
+        out.append(_("存贷比低于序时进度 %(points)s 个百分点",
+                     points=_q(Decimal(row["expected_ldr_pct"]) - Decimal(row["ldr_pct"]))))
+    return out
+
+
+def _reasons(row: dict, locale: str | None) -> list[str]:
+    """A row's reasons in `locale`; the stored ones when they were not written from its figures (an old snapshot)."""
+    stored = row.get("behind") or []
+    again = behind_reasons(row, None)
+    return behind_reasons(row, locale) if again == stored else stored
+
+
+def _goals(session: Session, data: dict, locale: str, mark=None) -> list[dict] | None:
+    """The goals panel's words in `locale` (targets.goals_panel from the data's own district figures); whether each
+    goal was met, and how far, as the data has it."""
+    kept = data.get("goals")
+    if not kept or session is None or not data.get("district"):
+        return kept
+    try:
+        fresh = {g["key"]: g for g in targets.goals_panel(session, data["district"], locale, mark=mark)}
+    except TypeError:  # a goals panel without languages
+        return kept
+    out = []
+    for goal in kept:
+        again = fresh.get(goal["key"])
+        if again is None:
+            out.append(goal)
+        elif goal["key"] in ("joint_stock", "listed"):  # counted in the listing pool when the data was made
+            out.append({**again, "actual": goal["actual"], "met": goal["met"], "progress": goal["progress"]})
+        else:
+            out.append({**again, "met": goal["met"], "progress": goal["progress"]})
+    return out
+
+
+def localized(data: dict, locale: str | None, session: Session | None = None, mark=None) -> dict:
+    """A bulletin's data (today's or a frozen snapshot) with its interface texts in `locale`: title, period,
+    parts and what each rests on, reasons, funnel steps, goals, written again from the data's own figures, which
+    stay exactly as they are (the goals' words need the `session`; `mark` is a page's i18n.data, for the banks the
+    goals' notes name). Chinese: the data itself."""
+    if not locale or locale.startswith("zh"):
+        return data
+    _ = translator(locale)
+    period = parse(data["kind"], data["period"])
+    out = {**data, "title": title(period, locale), "label": period.label_in(locale),
+           "kind_label": _(KINDS[data["kind"]]), "goals": _goals(session, data, locale, mark)}
+    if "funnel" in data:
+        out["funnel"] = [{**step, "label": _(step["label"])} for step in data["funnel"]]
+    if "behind" in data:
+        rows = {r["bank_id"]: r for r in data["banks"]}
+        out["behind"] = [{**b, "reasons": _reasons(rows[b["bank_id"]], locale) if b["bank_id"] in rows
+                          else b["reasons"]} for b in data["behind"]]
+    if data["kind"] == "monthly":
+        out["banks"] = [{**r, "behind": _reasons(r, locale)} for r in data["banks"]]
+        return out
+    out["parts"] = {k: _(PARTS.get(k, v)) for k, v in data["parts"].items()}
+    out["part_notes"] = {k: _(PART_NOTES.get(k, v)) for k, v in (data.get("part_notes") or {}).items()}
+    banks = []
+    for r in data["banks"]:
+        try:
+            texts = part_texts(r["progress"], r["raw"], r["platform"], locale)
+        except (KeyError, TypeError):  # a snapshot from before a figure was kept: its own words
+            texts = {}
+        banks.append({**r, "parts": {k: {**v, "raw": texts.get(k, v["raw"])} for k, v in r["parts"].items()},
+                      "progress": {**r["progress"], "behind": _reasons(r["progress"], locale)}})
+    out["banks"] = banks
+    return out

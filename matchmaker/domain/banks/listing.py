@@ -9,15 +9,19 @@ from sqlalchemy.orm import Session
 
 from ...models import Firm, History, ListingCandidate, User, utcnow
 from ...models.firms import INDUSTRIES
+from ...text import N_
 from ..core.errors import DomainError, Forbidden, NotFound
 from ..requests import lifecycle
 from .periods import local_date
 
-STAGES = {"cultivating": "培育", "restructuring": "股改", "tutoring": "辅导", "filing": "申报", "listed": "上市/挂牌"}
+STAGES = {"cultivating": N_("培育"), "restructuring": N_("股改"), "tutoring": N_("辅导"), "filing": N_("申报"),
+          "listed": N_("上市/挂牌")}
 STAGE_ORDER = list(STAGES)
-TIERS = {"first": "第一梯队（1年内申报）", "second": "第二梯队（2–3年申报）", "third": "第三梯队（培育储备）"}
-MARKETS = {"": "未定", "main": "沪深主板", "chinext": "创业板", "star": "科创板", "bse": "北交所", "overseas": "境外上市",
-           "neeq": "新三板挂牌", "regional": "区域性股权市场挂牌"}
+TIERS = {"first": N_("第一梯队（1年内申报）"), "second": N_("第二梯队（2–3年申报）"), "third": N_("第三梯队（培育储备）")}
+# a tier's short name (on the pipeline's cards)
+TIER_SHORT = {"first": N_("第一梯队"), "second": N_("第二梯队"), "third": N_("第三梯队")}
+MARKETS = {"": N_("未定"), "main": N_("沪深主板"), "chinext": N_("创业板"), "star": N_("科创板"), "bse": N_("北交所"),
+           "overseas": N_("境外上市"), "neeq": N_("新三板挂牌"), "regional": N_("区域性股权市场挂牌")}
 LISTING_MARKETS = ("main", "chinext", "star", "bse", "overseas")  # 上市 (the others are 挂牌)
 
 
@@ -67,7 +71,7 @@ def save(session: Session, actor: User, *, name: str, tier: str, stage: str, ind
     clash = session.scalar(select(ListingCandidate).where(ListingCandidate.name == display,
                                                           ListingCandidate.id != (candidate_id or 0)))
     if clash is not None:
-        raise DomainError(f"“{display}”已在后备资源库中", field="name")
+        raise DomainError("“%(name)s”已在后备资源库中", field="name", name=display)
     row = get(session, candidate_id) if candidate_id else ListingCandidate(stage=stage)
     old_stage = row.stage if candidate_id else None
     row.firm_id, row.name, row.tier, row.stage, row.market = (firm.id if firm else None), display, tier, stage, market

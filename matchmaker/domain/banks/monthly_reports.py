@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import MonthlyReport, User, utcnow
+from ...text import N_
 from ..core import settings
 from ..core.errors import Conflict, DomainError, Forbidden
 from .periods import add_months, local_date, month_key
+from .wording import Label, Message, message
 
 EARLIEST_MONTH = date(2020, 1, 1)
 DEFAULT_DEADLINE_WORKDAYS = 5  # the 5th working day of the following month
@@ -36,35 +38,36 @@ class Unit:
     places: int  # decimals that keep the value exact to the 元
 
 
-UNITS = {"yi": Unit("亿元", 10**8, 8), "wan": Unit("万元", 10**4, 4), "count": Unit("户", 1, 0)}
+UNITS = {"yi": Unit(N_("亿元"), 10**8, 8), "wan": Unit(N_("万元"), 10**4, 4), "count": Unit(N_("户"), 1, 0)}
 FIGURES: tuple[Figure, ...] = (
-    Figure("deposits", "各项存款余额", "yi", True, "月末余额"),
-    Figure("loans", "各项贷款余额", "yi", True, "月末余额"),
-    Figure("industrial_loans", "工业贷款余额", "yi", True, "月末余额，不得大于各项贷款余额"),
-    Figure("new_industrial_loans", "当月新发放工业贷款", "wan", False, "当月累计发放额"),
-    Figure("first_loan_count", "当月首贷户数", "count", False, "当月首次获得银行贷款的企业户数"),
-    Figure("first_loan_amount", "当月首贷金额", "wan", False, "当月首贷发放额"),
-    Figure("ip_pledge_loans", "知识产权质押贷款余额", "wan", True, "专利权、商标权、股权质押，月末余额"),
-    Figure("green_loans", "绿色贷款余额", "wan", True, "月末余额"),
-    Figure("kechuang_loans", "科创贷余额", "wan", True, "月末余额"),
-    Figure("zhengyinbao_loans", "政银保贷余额", "wan", True, "月末余额"),
-    Figure("supply_chain_bills", "供应链票据余额", "wan", True, "月末余额"),
+    Figure("deposits", N_("各项存款余额"), "yi", True, N_("月末余额")),
+    Figure("loans", N_("各项贷款余额"), "yi", True, N_("月末余额")),
+    Figure("industrial_loans", N_("工业贷款余额"), "yi", True, N_("月末余额，不得大于各项贷款余额")),
+    Figure("new_industrial_loans", N_("当月新发放工业贷款"), "wan", False, N_("当月累计发放额")),
+    Figure("first_loan_count", N_("当月首贷户数"), "count", False, N_("当月首次获得银行贷款的企业户数")),
+    Figure("first_loan_amount", N_("当月首贷金额"), "wan", False, N_("当月首贷发放额")),
+    Figure("ip_pledge_loans", N_("知识产权质押贷款余额"), "wan", True, N_("专利权、商标权、股权质押，月末余额")),
+    Figure("green_loans", N_("绿色贷款余额"), "wan", True, N_("月末余额")),
+    Figure("kechuang_loans", N_("科创贷余额"), "wan", True, N_("月末余额")),
+    Figure("zhengyinbao_loans", N_("政银保贷余额"), "wan", True, N_("月末余额")),
+    Figure("supply_chain_bills", N_("供应链票据余额"), "wan", True, N_("月末余额")),
 )
 FIGURE_BY_NAME = {f.name: f for f in FIGURES}
 MAX_YUAN = 10**16  # 1 亿亿元: far above any bank's balance, well inside a BigInteger column
 MAX_COUNT = 10**9  # inside an Integer column
 POLICY_PRODUCTS = ("ip_pledge_loans", "green_loans", "kechuang_loans", "zhengyinbao_loans", "supply_chain_bills")
-SOURCES = {"form": "网页填报", "upload": "Excel上传", "api": "接口报送", "demo": "演示数据"}
+SOURCES = {"form": N_("网页填报"), "upload": N_("Excel上传"), "api": N_("接口报送"), "demo": N_("演示数据")}
 TYPED_SOURCES = ("form", "upload", "api")  # what a bank admin's submission may say; "demo" is only the demo builder's
 
 
 class ReportInvalid(DomainError):
-    """Some figures are refused; `errors` maps each figure to its message."""
+    """Some figures are refused; `errors` maps each figure to its message (a DomainError: `wording.render`),
+    which does not repeat the figure's label (it is shown beside the field)."""
 
     status = 422
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("；".join(errors.values()))
+    def __init__(self, errors: dict[str, Message | DomainError]):
+        super().__init__("；".join(f"{FIGURE_BY_NAME[name].label}：{e}" for name, e in errors.items()))
         self.errors = errors
 
 
@@ -73,18 +76,20 @@ class NeedsConfirmation(DomainError):
 
     status = 422
 
-    def __init__(self, warnings: list[str]):
+    def __init__(self, warnings: list[Message]):
         super().__init__("；".join(warnings), field="confirm_jump")
         self.warnings = warnings
 
 
 class UploadRefused(DomainError):
-    """An uploaded file was refused as a whole; `errors` names each bad cell by row and column."""
+    """An uploaded file was refused as a whole; `errors` (DomainErrors: `wording.render`) names each bad cell by
+    row and column."""
 
     status = 422
 
-    def __init__(self, errors: list[str]):
-        super().__init__("上传的报表有误，未保存任何数据：" + "；".join(errors), field="file")
+    def __init__(self, errors: list[Message | DomainError]):
+        super().__init__("上传的报表有误，未保存任何数据：%(errors)s", field="file",
+                         errors="；".join(str(e) for e in errors))
         self.errors = errors
 
 
@@ -117,18 +122,19 @@ def to_yuan(figure: Figure, value) -> int:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
-        raise DomainError(f"“{value}”不是数字", field=figure.name) from None
+        raise DomainError("“%(value)s”不是数字", field=figure.name, value=value) from None
     if not amount.is_finite():
-        raise DomainError(f"“{value}”不是数字", field=figure.name)
+        raise DomainError("“%(value)s”不是数字", field=figure.name, value=value)
     if amount < 0:
         raise DomainError("不能为负数", field=figure.name)
     scaled = amount * unit.yuan
     if scaled != scaled.to_integral_value():
         if figure.unit == "count":
             raise DomainError("户数应为整数", field=figure.name)
-        raise DomainError(f"最多精确到元（{unit.label}最多{unit.places}位小数）", field=figure.name)
+        raise DomainError("最多精确到元（%(unit)s最多%(places)s位小数）", field=figure.name, unit=Label(unit.label),
+                          places=unit.places)
     if scaled > (MAX_COUNT if figure.unit == "count" else MAX_YUAN):
-        raise DomainError(f"数值过大，请核对单位（{unit.label}）", field=figure.name)
+        raise DomainError("数值过大，请核对单位（%(unit)s）", field=figure.name, unit=Label(unit.label))
     return int(scaled)
 
 
@@ -150,26 +156,26 @@ def convert(raw: dict[str, object]) -> dict[str, int]:
     for figure in FIGURES:
         value = raw.get(figure.name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            errors[figure.name] = f"{figure.label}：请填写"
+            errors[figure.name] = message(N_("请填写"))
             continue
         try:
             values[figure.name] = to_yuan(figure, value)
         except DomainError as exc:
-            errors[figure.name] = f"{figure.label}：{exc.message}"
+            errors[figure.name] = exc
     if errors:
         raise ReportInvalid(errors)
-    errors = {name: f"{FIGURE_BY_NAME[name].label}：{message}" for name, message in consistency_errors(values).items()}
+    errors = consistency_errors(values)
     if errors:
         raise ReportInvalid(errors)
     return values
 
 
-def consistency_errors(values: dict[str, int]) -> dict[str, str]:
+def consistency_errors(values: dict[str, int]) -> dict[str, Message]:
     errors = {}
     if values["industrial_loans"] > values["loans"]:
-        errors["industrial_loans"] = "不能大于各项贷款余额"
+        errors["industrial_loans"] = message(N_("不能大于各项贷款余额"))
     if values["first_loan_amount"] > 0 and values["first_loan_count"] == 0:
-        errors["first_loan_count"] = "填写了首贷金额时户数不能为0"
+        errors["first_loan_count"] = message(N_("填写了首贷金额时户数不能为0"))
     return errors
 
 
@@ -206,7 +212,7 @@ def latest_one(session: Session, bank_id: int, month: date) -> MonthlyReport | N
     return latest(session, [month], [bank_id]).get((bank_id, month))
 
 
-def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> dict[str, str]:
+def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], pct: int) -> dict[str, Message]:
     """Balances that moved more than `pct` % from last month's figures (flows are not compared): name -> text."""
     previous = latest_one(session, bank_id, add_months(month, -1))
     if previous is None:
@@ -217,21 +223,25 @@ def jumps(session: Session, bank_id: int, month: date, values: dict[str, int], p
         if not figure.balance or before == 0 and now == 0:
             continue
         if before == 0:
-            out[figure.name] = f"{figure.label}由上月的0变为{from_yuan(figure, now)}{UNITS[figure.unit].label}"
+            out[figure.name] = message(N_("%(label)s由上月的0变为%(now)s%(unit)s"), label=Label(figure.label),
+                                       now=from_yuan(figure, now), unit=Label(UNITS[figure.unit].label))
             continue
         change = (Decimal(now - before) / Decimal(before) * 100).quantize(Decimal("0.1"))
         if abs(change) > pct:
-            out[figure.name] = (f"{figure.label}较上月{'增长' if change > 0 else '下降'}{abs(change)}%"
-                                f"（{from_yuan(figure, before)} → {from_yuan(figure, now)}"
-                                f"{UNITS[figure.unit].label}），超过{pct}%")
+            text = (N_("%(label)s较上月增长%(change)s%%（%(before)s → %(now)s%(unit)s），超过%(pct)s%%") if change > 0
+                    else N_("%(label)s较上月下降%(change)s%%（%(before)s → %(now)s%(unit)s），超过%(pct)s%%"))
+            out[figure.name] = message(text, label=Label(figure.label), change=abs(change),
+                                       before=from_yuan(figure, before), now=from_yuan(figure, now),
+                                       unit=Label(UNITS[figure.unit].label), pct=pct)
     return out
 
 
 def check_month(month: date, today: date) -> None:
     if month < EARLIEST_MONTH:
-        raise DomainError(f"只能报送{month_key(EARLIEST_MONTH)}及以后的月份", field="month")
+        raise DomainError("只能报送%(month)s及以后的月份", field="month", month=month_key(EARLIEST_MONTH))
     if month >= date(today.year, today.month, 1):
-        raise DomainError(f"{month.year}年{month.month}月尚未结束，月末后再报送", field="month")
+        raise DomainError("%(year)s年%(month)s月尚未结束，月末后再报送", field="month", year=month.year,
+                          month=month.month)
 
 
 def can_view(actor: User, bank_id: int) -> bool:

@@ -5,14 +5,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from babel.dates import format_date
 from sqlalchemy.orm import Session
 
+from ...text import N_
 from ..core import workdays
 from ..core.errors import DomainError
+from ..core.translate import text as translated
 
 CST = timedelta(hours=8)
-KINDS = {"monthly": "月通报", "quarterly": "季评价", "annual": "年考核"}
-QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+KINDS = {"monthly": N_("月通报"), "quarterly": N_("季评价"), "annual": N_("年考核")}
+QUARTER_NAMES = {1: N_("第一季度"), 2: N_("第二季度"), 3: N_("第三季度"), 4: N_("第四季度")}
 
 
 def add_months(first: date, n: int) -> date:
@@ -79,6 +82,17 @@ class Period:
             return f"{self.start.year}年{QUARTER_NAMES[(self.start.month - 1) // 3 + 1]}"
         return f"{self.start.year}年度"
 
+    def label_in(self, locale: str | None) -> str:
+        """The label in `locale` ("2022年3月" / "March 2022", "2022年第一季度" / "Q1 2022", "2022年度" / "2022")."""
+        if not locale or locale.startswith("zh"):
+            return self.label
+        if self.kind == "monthly":
+            return format_date(self.start, "MMMM y", locale=locale)
+        if self.kind == "quarterly":
+            quarter = translated(locale, QUARTER_NAMES[(self.start.month - 1) // 3 + 1])
+            return translated(locale, N_("%(year)s年%(quarter)s"), year=self.start.year, quarter=quarter)
+        return translated(locale, N_("%(year)s年度"), year=self.start.year)
+
     def previous(self) -> "Period":
         step = {"monthly": 1, "quarterly": 3, "annual": 12}[self.kind]
         return _make(self.kind, add_months(self.start, -step))
@@ -92,6 +106,11 @@ def _make(kind: str, start: date) -> Period:
     return Period(kind, str(start.year), start, date(start.year + 1, 1, 1))
 
 
+def month_label(first: date, locale: str | None = None) -> str:
+    """A month as its period's label in `locale` ("2022年3月" / "March 2022")."""
+    return _make("monthly", date(first.year, first.month, 1)).label_in(locale)
+
+
 def _year(text: str, field: str) -> int:
     year = int(text)
     if not 2000 <= year <= 2100:
@@ -103,7 +122,7 @@ def parse_month(text: str | None, field: str = "month") -> date:
     """'2022-03' (or '2022-3', '2022/03', '202203') -> date(2022, 3, 1)."""
     m = re.fullmatch(r"\s*(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?\s*", text or "")
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise DomainError(f"月份“{text or ''}”格式应为 YYYY-MM，例如 2022-03", field=field)
+        raise DomainError("月份“%(text)s”格式应为 YYYY-MM，例如 2022-03", field=field, text=text or "")
     return date(_year(m.group(1), field), int(m.group(2)), 1)
 
 
@@ -115,11 +134,11 @@ def parse(kind: str, key: str | None) -> Period:
     if kind == "quarterly":
         m = re.fullmatch(r"(\d{4})\s*-?Q([1-4])", text)
         if not m:
-            raise DomainError(f"季度“{key or ''}”格式应为 YYYYQn，例如 2022Q1", field="quarter")
+            raise DomainError("季度“%(text)s”格式应为 YYYYQn，例如 2022Q1", field="quarter", text=key or "")
         return _make(kind, date(_year(m.group(1), "quarter"), (int(m.group(2)) - 1) * 3 + 1, 1))
     if kind == "annual":
         if not re.fullmatch(r"\d{4}", text):
-            raise DomainError(f"年份“{key or ''}”格式应为 YYYY，例如 2022", field="year")
+            raise DomainError("年份“%(text)s”格式应为 YYYY，例如 2022", field="year", text=key or "")
         return _make(kind, date(_year(text, "year"), 1, 1))
     raise DomainError("未知的期间类型")
 

@@ -18,22 +18,23 @@ from ...models import Bank, FinancingRequest, Firm, Lead, Offer, WhiteListEntry,
 from ...models.first_loans import FirstLoanCase
 from ...models.ratings import Rating
 from ...models.requests import DECLINE_REASONS
+from ...text import N_
 from ..requests import routing
 from ..whitelists.lists import current_batches
 from .figures import average, in_time_rate, workdays_to  # the one definition of each figure
 from .periods import Period, add_months, calendar, local_date, month_key, utc_start
 
 METRICS = {
-    "received": "推送线索",
-    "claimed": "已认领",
-    "in_time": "按时认领",
-    "overdue": "超时认领或未认领",
-    "declined": "拒绝",
-    "approved": "获批（给出授信方案）",
-    "disbursed": "放款",
-    "whitelist": "白名单企业获批",
-    "first_loan": "首贷放款",
-    "rated": "企业已评价",
+    "received": N_("推送线索"),
+    "claimed": N_("已认领"),
+    "in_time": N_("按时认领"),
+    "overdue": N_("超时认领或未认领"),
+    "declined": N_("拒绝"),
+    "approved": N_("获批（给出授信方案）"),
+    "disbursed": N_("放款"),
+    "whitelist": N_("白名单企业获批"),
+    "first_loan": N_("首贷放款"),
+    "rated": N_("企业已评价"),
 }
 COUNTED = ("received", "claimed", "in_time", "overdue", "declined", "approved", "disbursed", "first_loan", "rated")
 
@@ -404,7 +405,7 @@ def _compliance_sql(session: Session, first: date, months: int, today: date) -> 
 
 def funnel(total: dict) -> list[dict]:
     """The request funnel from a figures dict: routed -> claimed -> approved -> disbursed."""
-    steps = [("received", "推送线索"), ("claimed", "已认领"), ("approved", "获批"), ("disbursed", "放款")]
+    steps = [("received", N_("推送线索")), ("claimed", N_("已认领")), ("approved", N_("获批")), ("disbursed", N_("放款"))]
     return [{"key": k, "label": label, "value": total[k]} for k, label in steps]
 
 

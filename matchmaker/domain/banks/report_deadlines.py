@@ -25,7 +25,7 @@ def _due(cal, month: date, workdays: int) -> date:
     return cal.add_workdays(add_months(month, 1) - timedelta(days=1), workdays)
 
 
-STATUS_LABELS = {"on_time": "按时报送", "late": "逾期报送", "overdue": "逾期未报", "pending": "待报送"}
+STATUS_LABELS = {"on_time": N_("按时报送"), "late": N_("逾期报送"), "overdue": N_("逾期未报"), "pending": N_("待报送")}
 
 
 @dataclass
@@ -116,5 +116,5 @@ def _state(first: datetime | None, due: date, today: date) -> str:
 
 
 def get_bank(session: Session, actor: User, bank_id: int) -> Bank:
-    return get_allowed(session, Bank, bank_id, lambda bank: can_view(actor, bank.id), missing="银行不存在",
-                       refused="无权查看该银行的报送数据")
+    return get_allowed(session, Bank, bank_id, lambda bank: can_view(actor, bank.id), missing=N_("银行不存在"),
+                       refused=N_("无权查看该银行的报送数据"))

@@ -3,11 +3,12 @@ and the district's settings: reporting deadline, jump threshold, evaluation weig
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.banks import bulletin_xlsx, bulletins, monthly_reports, periods
 from ...domain.core.errors import DomainError
-from .. import nav
+from .. import i18n, nav
 from ..common import apply_domain_error, roles_required, session
 from .forms import ActionForm, RemindForm, SettingsForm, WeightsForm
 from .helpers import compliance_chart, fail, funnel_chart, period_from_args, register_filters, score_chart, target_chart
@@ -49,7 +50,9 @@ def _bulletin_data(kind: str, period: periods.Period):
 def _show(kind: str):
     db = session()
     period = period_from_args(kind, periods.latest_complete(kind, _today()))
-    data, shown, issued, live = _bulletin_data(kind, period)
+    stored, shown, issued, live = _bulletin_data(kind, period)
+    # its headings in the reader's language, its figures as kept
+    data = bulletins.localized(stored, i18n.locale(), db, mark=i18n.data)
     charts = {"funnel": funnel_chart(data["funnel"])}
     if kind == "monthly":
         charts["targets"] = target_chart(data["banks"])
@@ -64,7 +67,7 @@ def _show(kind: str):
     return render_template(
         f"bulletins/{kind}.html", data=data, by_target=ranked("rank_target"), by_platform=ranked("rank_platform"), bulletin=shown, issued=issued, period=period, kind=kind,
         arg=KIND_ARGS[kind], choices=_choices(kind, period), charts=charts,
-        changes=bulletins.changes(data, live) if live else [],
+        changes=bulletins.changes(stored, live) if live else [],
         corrections=bulletins.corrections_since(db, shown) if shown else [],
         can_issue=period.end <= _today(), action_form=ActionForm(formdata=None),
         remind_form=RemindForm(formdata=None, month=period.key),
@@ -95,7 +98,7 @@ def _period(kind: str, key: str) -> periods.Period:
     try:
         return periods.parse(kind, key)
     except DomainError as exc:
-        abort(404, exc.message)
+        abort(404, i18n.error_text(exc))
 
 
 @bp.get("/<kind>/<key>.xlsx")
@@ -103,9 +106,10 @@ def _period(kind: str, key: str) -> periods.Period:
 def download(kind: str, key: str):
     period = _period(kind, key)
     data, shown, _, _ = _bulletin_data(kind, period)
-    status = f"已发布（第{shown.edition}版）" if shown else "未发布（实时数据）"
+    locale = i18n.locale()
+    status = bulletin_xlsx.status_text(shown.edition if shown else None, locale)
     suffix = f"-v{shown.edition}" if shown else "-live"
-    return Response(bulletin_xlsx.workbook(data, status),
+    return Response(bulletin_xlsx.workbook(data, status, locale, session()),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={kind}-{period.key}{suffix}.xlsx"})
 
@@ -125,7 +129,8 @@ def issue(kind: str, key: str):
         fail(exc)
     else:
         db.commit()
-        flash(f"{row.title}已发布（第{row.edition}版），此后的数据更正不会改变已发布内容", "success")
+        flash(gettext("%(title)s已发布（第%(edition)s版），此后的数据更正不会改变已发布内容",
+                      title=bulletins.title(period, i18n.locale()), edition=row.edition), "success")
     return redirect(url_for(f"bulletins.{kind}", **{KIND_ARGS[kind]: period.key}))
 
 
@@ -155,7 +160,7 @@ def settings_page():
                 apply_domain_error(exc, form)
             else:
                 db.commit()
-                flash("设置已保存；已发布的通报和评价不受影响", "success")
+                flash(gettext("设置已保存；已发布的通报和评价不受影响"), "success")
                 return redirect(url_for("bulletins.settings_page"))
         status = 422
     return render_template("bulletins/settings.html", settings_form=settings_form, weights_form=weights_form,

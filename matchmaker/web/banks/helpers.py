@@ -8,10 +8,11 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, request
 from flask_babel import gettext
 
-from ...domain.banks import monthly_reports, periods
+from ...domain.banks import monthly_reports, periods, wording
 from ...domain.banks.periods import Period
 from ...domain.core.errors import DomainError
 from ...models import utcnow
+from ..i18n import error_text
 
 YI = Decimal(10**8)
 
@@ -30,8 +31,25 @@ def dash(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def month_label(value) -> str:
+    """A month (a date, or "2022-03") in the reader's language: "2022年3月" / "March 2022"."""
+    from ..i18n import locale
+
+    if isinstance(value, str):
+        value = periods.parse_month(value)
+    return periods.month_label(value, locale())
+
+
+def period_label(period: Period) -> str:
+    """A period's label in the reader's language ("2022年第一季度" / "Q1 2022")."""
+    from ..i18n import locale
+
+    return period.label_in(locale())
+
+
 def register_filters(bp: Blueprint) -> None:
-    for name, func in (("figure", figure), ("dash", dash)):
+    for name, func in (("figure", figure), ("dash", dash), ("month_label", month_label),
+                       ("period_label", period_label)):
         bp.add_app_template_filter(func, name)
 
 
@@ -49,15 +67,21 @@ def period_from_args(kind: str, default: Period) -> Period:
     try:
         return periods.parse(kind, key)
     except DomainError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
         abort(400)
 
 
 def fail(exc: DomainError):
     """A domain refusal as an HTTP error page (403/404) or a flash."""
     if exc.status in (403, 404):
-        abort(exc.status, exc.message)
-    flash(exc.message, "danger")
+        abort(exc.status, error_text(exc))
+    flash(error_text(exc), "danger")
+
+
+def say(item) -> str:
+    """A message built from parts (domain/banks/wording: a refused cell, a figure that jumped) in the reader's
+    language."""
+    return wording.render(item, gettext)
 
 
 # Chart.js configurations (rendered as JSON; static/js/report-charts.js draws them) ----------------------------
@@ -87,10 +111,10 @@ def funnel_chart(steps: list[dict]) -> dict:
     return {
         "type": "bar",
         "data": {"labels": [s["label"] for s in steps],
-                 "datasets": [{"label": "线索数", "data": [s["value"] for s in steps],
+                 "datasets": [{"label": gettext("线索数"), "data": [s["value"] for s in steps],
                                "backgroundColor": ["#0b5394", "#3d85c6", "#6fa8dc", "#2e7d32"]}]},
         "options": {"indexAxis": "y", "plugins": {"legend": {"display": False},
-                                                  "title": {"display": True, "text": "对接漏斗"}},
+                                                  "title": {"display": True, "text": gettext("对接漏斗")}},
                     "scales": {"x": {"beginAtZero": True, "ticks": {"precision": 0}}}},
     }
 
@@ -99,9 +123,9 @@ def compliance_chart(series: list[dict]) -> dict:
     return {
         "type": "line",
         "data": {"labels": [s["month"] for s in series],
-                 "datasets": [{"label": "按时认领率（%）", "data": [float(s["pct"]) if s["pct"] else None for s in series],
+                 "datasets": [{"label": gettext("按时认领率（%）"), "data": [float(s["pct"]) if s["pct"] else None for s in series],
                                "borderColor": PALETTE["line"], "backgroundColor": PALETTE["line"], "spanGaps": True}]},
-        "options": {"plugins": {"title": {"display": True, "text": "线索按时认领率（按月）"}},
+        "options": {"plugins": {"title": {"display": True, "text": gettext("线索按时认领率（按月）")}},
                     "scales": {"y": {"min": 0, "max": 100}}},
     }
 
@@ -114,7 +138,7 @@ def score_chart(rows: list[dict], parts: dict[str, str]) -> dict:
         "data": {"labels": [r["name"] for r in rows], "datasets": [
             {"label": label, "data": [float(r["parts"][key]["weighted"]) for r in rows],
              "backgroundColor": colors[i % len(colors)]} for i, (key, label) in enumerate(parts.items())]},
-        "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": "综合得分构成"}},
+        "options": {"indexAxis": "y", "plugins": {"title": {"display": True, "text": gettext("综合得分构成")}},
                     "scales": {"x": {"stacked": True, "max": 100, "beginAtZero": True},
                                "y": {"stacked": True, "ticks": {"autoSkip": False}}}},
     }

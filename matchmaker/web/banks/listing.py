@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.banks import listing, targets
 from ...domain.core.errors import DomainError
 from ...models.firms import INDUSTRIES
-from .. import nav
+from .. import i18n, nav
 from ..common import roles_required, run_form, session
 from .forms import ActionForm, ListingForm
 from .helpers import fail
@@ -27,6 +28,7 @@ def index():
     stages = listing.pipeline(db, tier, industry)
     g = targets.goals(db)
     return render_template("listing/index.html", stages=stages, labels=listing.STAGES, tiers=listing.TIERS,
+                           tier_short=listing.TIER_SHORT,
                            markets=listing.MARKETS, industries=INDUSTRIES, tier=tier, industry=industry,
                            counts=listing.goal_counts(db, g["start_year"], g["end_year"]), goals=g,
                            move_form=ActionForm(formdata=None))
@@ -47,9 +49,10 @@ def new():
     if form.validate_on_submit():
         row = _save(form, None)
         if row is not None:
-            flash(f"{row.name} 已纳入上市后备资源库", "success")
+            flash(i18n.with_data(gettext("%(name)s 已纳入上市后备资源库"), name=row.name), "success")
             return redirect(url_for("listing.index"))
-    return render_template("listing/edit.html", form=form, row=None, history=[]), (422 if form.errors else 200)
+    return render_template("listing/edit.html", form=form, row=None, history=[], stages=listing.STAGES), \
+        (422 if form.errors else 200)
 
 
 @bp.route("/<int:candidate_id>", methods=["GET", "POST"])
@@ -64,9 +67,10 @@ def edit(candidate_id: int):
     if form.validate_on_submit():
         saved = _save(form, candidate_id)
         if saved is not None:
-            flash("已保存", "success")
+            flash(gettext("已保存"), "success")
             return redirect(url_for("listing.edit", candidate_id=candidate_id))
-    return render_template("listing/edit.html", form=form, row=row, history=listing.history(db, candidate_id)), \
+    return render_template("listing/edit.html", form=form, row=row, history=listing.history(db, candidate_id),
+                           stages=listing.STAGES), \
         (422 if form.errors else 200)
 
 
@@ -85,5 +89,6 @@ def move(candidate_id: int):
         fail(exc)
     else:
         db.commit()
-        flash(f"{row.name}：现为“{listing.STAGES[row.stage]}”阶段", "success")
+        flash(i18n.with_data(gettext("%(name)s：现为“%(stage)s”阶段", name="%(name)s", stage=gettext(listing.STAGES[row.stage])),
+                             name=row.name), "success")
     return redirect(url_for("listing.index", **{k: v for k, v in request.args.items() if k in ("tier", "industry")}))

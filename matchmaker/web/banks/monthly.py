@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -22,10 +23,10 @@ from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
 from ...models import Bank
 from ...models.requests import DECLINE_REASONS
-from .. import nav
+from .. import i18n, nav
 from ..common import Page, apply_domain_error, roles_required, session
 from .forms import MonthlyReportForm, RemindForm, UploadForm
-from .helpers import fail, register_filters
+from .helpers import fail, register_filters, say
 from .helpers import today as _today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -38,7 +39,7 @@ def _month(value: str | None) -> date:
     try:
         return periods.parse_month(value)
     except DomainError as exc:
-        abort(404, exc.message)
+        abort(404, i18n.error_text(exc))
 
 
 def _recent_months(count: int = 24) -> list[date]:
@@ -54,7 +55,8 @@ def index():
     months = report_deadlines.bank_months(db, current_user.bank_id, today)
     year = months[0]["month"].year if months else today.year
     mine = next((r for r in targets.latest_progress(db, year) if r["bank_id"] == current_user.bank_id), None)
-    return render_template("reports/index.html", months=months, progress=mine, year=year)
+    behind = bulletins.behind_reasons(mine, i18n.locale()) if mine and mine["behind"] else []
+    return render_template("reports/index.html", months=months, progress=mine, year=year, behind=behind)
 
 
 def _prefill(form: MonthlyReportForm, values: dict[str, int] | None) -> None:
@@ -63,7 +65,7 @@ def _prefill(form: MonthlyReportForm, values: dict[str, int] | None) -> None:
 
 
 def _render_submit(month: date, form: MonthlyReportForm, upload_form: UploadForm | None = None,
-                   warnings: list[str] | None = None, upload_errors: list[str] | None = None, status: int = 200):
+                   warnings: list | None = None, upload_errors: list | None = None, status: int = 200):
     db = session()
     bank_id = current_user.bank_id
     current = monthly_reports.latest_one(db, bank_id, month)
@@ -72,7 +74,8 @@ def _render_submit(month: date, form: MonthlyReportForm, upload_form: UploadForm
     form.month.data = periods.month_key(month)
     return render_template(
         "reports/submit.html", form=form, upload_form=upload_form, month=month, key=periods.month_key(month),
-        current=current, previous=previous, warnings=warnings or [], upload_errors=upload_errors or [],
+        current=current, previous=previous, warnings=[say(w) for w in warnings or []],
+        upload_errors=[say(e) for e in upload_errors or []],
         deadline=report_deadlines.deadline(db, month), figures=monthly_reports.FIGURES, units=monthly_reports.UNITS,
         jump_pct=monthly_reports.jump_pct(db),
     ), status
@@ -82,7 +85,7 @@ def _check_month_or_back(month: date):
     try:
         monthly_reports.check_month(month, _today())
     except DomainError as exc:
-        flash(exc.message, "warning")
+        flash(i18n.error_text(exc), "warning")
         return redirect(url_for("reports.index"))
     return None
 
@@ -117,16 +120,17 @@ def _save(month: date, form: MonthlyReportForm, raw: dict, source: str, upload_f
     except ReportInvalid as exc:
         db.rollback()
         for name, message in exc.errors.items():
-            getattr(form, name).errors = list(getattr(form, name).errors) + [message.split("：", 1)[-1]]
+            getattr(form, name).errors = list(getattr(form, name).errors) + [say(message)]
         return _render_submit(month, form, upload_form, status=422)
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
+            abort(exc.status, i18n.error_text(exc))
         apply_domain_error(exc, form)
         return _render_submit(month, form, upload_form, status=422)
     db.commit()
-    flash(f"{month.year}年{month.month}月数据已报送（第{report.version}版）", "success")
+    flash(gettext("%(month)s数据已报送（第%(version)s版）", month=periods.month_label(month, i18n.locale()),
+                  version=report.version), "success")
     return redirect(url_for("reports.history", bank_id=current_user.bank_id, month_key=periods.month_key(month)))
 
 
@@ -164,7 +168,7 @@ def template():
     month = _month(request.args.get("month"))
     bank = db.get(Bank, current_user.bank_id)
     values = monthly_reports.values_of(monthly_reports.latest_one(db, bank.id, month))
-    data = report_xlsx.template_xlsx(bank, month, values)
+    data = report_xlsx.template_xlsx(bank, month, values, i18n.locale())
     filename = f"monthly-report-{bank.seq}-{periods.month_key(month)}.xlsx"
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
@@ -244,13 +248,14 @@ def remind():
     try:
         banks = report_deadlines.remind(db, month, url_for("reports.submit", month=key), today=_today())
     except DomainError as exc:
-        flash(exc.message, "warning")
+        flash(i18n.error_text(exc), "warning")
         return redirect(url_for("reports.status", month=key))
     db.commit()
     if banks:
-        flash(f"已提醒 {len(banks)} 家未报送银行：" + "、".join(b.name for b in banks), "success")
+        flash(i18n.with_data(gettext("已提醒 %(n)s 家未报送银行：%(names)s", n=len(banks), names="%(names)s"),
+                             names=gettext("、").join(b.name for b in banks)), "success")
     else:
-        flash("该月所有银行均已报送，无需提醒", "info")
+        flash(gettext("该月所有银行均已报送，无需提醒"), "info")
     return redirect(url_for("reports.status", month=key))
 
 
@@ -264,7 +269,7 @@ def leads():
     try:
         period = periods.parse_any(request.args.get("period"))
     except DomainError as exc:
-        abort(404, exc.message)
+        abort(404, i18n.error_text(exc))
     metric = request.args.get("metric", "received")
     reason = request.args.get("reason") or None
     if metric not in platform_figures.METRICS or (reason and reason not in DECLINE_REASONS):
@@ -283,7 +288,7 @@ def leads():
         try:
             ids = bulletins.frozen_drill(db, period, edition, metric, bank_id, reason)
         except DomainError as exc:
-            abort(404, exc.message)
+            abort(404, i18n.error_text(exc))
     frozen = ids is not None
     if ids is None:
         ids = platform_figures.drill(db, period.start, period.end, metric, bank_id, reason, _today())

@@ -86,12 +86,14 @@ def _start(kind: str, params: dict, back: str):
 @roles_required("district")
 def start_bulletin(kind: str, key: str):
     from ...domain.banks import periods
+    from ..i18n import locale
 
     try:
         period = periods.parse(kind, key)
     except DomainError as exc:
         abort(404, exc.message)
-    return _start("bulletin_year", {"kind": kind, "key": period.key, "live": request.form.get("live") == "1"},
+    return _start("bulletin_year", {"kind": kind, "key": period.key, "live": request.form.get("live") == "1",
+                                    "locale": locale()},  # the workbook in the requester's language
                   request.referrer or url_for("jobs.index"))
 
 
