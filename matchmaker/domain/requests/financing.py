@@ -37,9 +37,10 @@ def validate_request_values(amount_yuan: int, term_months: int, purpose: str, co
     if amount_yuan <= 0:
         raise DomainError("申请金额必须大于0", field="amount_wan")
     if amount_yuan > MAX_AMOUNT_WAN * 10000:
-        raise DomainError(f"单笔申请金额不超过{MAX_AMOUNT_WAN:,.0f}万元，更大额度请联系区金融监管局", field="amount_wan")
+        raise DomainError("单笔申请金额不超过%(max)s万元，更大额度请联系区金融监管局", field="amount_wan",
+                          max=f"{MAX_AMOUNT_WAN:,.0f}")
     if not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise DomainError(f"期限应在1–{MAX_TERM_MONTHS}个月之间", field="term_months")
+        raise DomainError("期限应在1–%(max)d个月之间", field="term_months", max=MAX_TERM_MONTHS)
     if not (purpose or "").strip():
         raise DomainError("请填写资金用途", field="purpose")
     if collateral not in COLLATERAL_KINDS:

@@ -1,0 +1,59 @@
+"""Routing and eligibility reasons in the reader's language: a lead's "why this bank" and a product's "why not"
+are kept as what to say (msgid and values, `domain/requests/eligibility.says`), so a request routed while the firm
+read Chinese reads in English for a bank's head office later. Reasons stored before that (text only) are shown as
+stored, marked as Chinese."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from ...domain.requests.eligibility import reason_text
+from ..i18n import data
+
+
+def _fill(text: str, **values) -> Markup:
+    return Markup(escape(text)) % values if values else Markup(escape(text))
+
+
+def _money(yuan) -> str:
+    return current_app.jinja_env.filters["money"](yuan)
+
+
+def why_text(why) -> Markup:
+    """Segments ([[msgid, values], …]) in the reader's language; names and numbers as data."""
+    return Markup(reason_text(why, gettext=gettext, data=data, money=_money, fill=_fill))
+
+
+def part_reason(part: dict) -> Markup:
+    """A score part's reason: from its segments, or (stored before reasons were kept as segments) its text as
+    stored, which is Chinese."""
+    if part.get("why"):
+        return why_text(part["why"])
+    reason = part.get("reason") or ""
+    return Markup('<span lang="zh-CN">%s</span>') % reason if reason else Markup("")
+
+
+def rule_reason(result) -> Markup:
+    """An eligibility rule's reason (`eligibility.RuleResult`) in the reader's language."""
+    return why_text(result.why)
+
+
+class ShownLead:
+    """A lead as a page shows it: everything as the lead has it, but its score parts' reasons written in the
+    reader's language (the shared `_score_parts.html` prints `part.reason`)."""
+
+    def __init__(self, lead):
+        self._lead = lead
+
+    def __getattr__(self, name):
+        return getattr(self._lead, name)
+
+    @property
+    def score_parts(self) -> dict:
+        return {name: {**part, "reason": part_reason(part)} for name, part in (self._lead.score_parts or {}).items()}
+
+
+def register(state) -> None:
+    """Template globals: `part_reason(part)`, `rule_reason(result)` (for products/_check.html, portrait pages)."""
+    state.app.jinja_env.globals.update(part_reason=part_reason, rule_reason=rule_reason)
