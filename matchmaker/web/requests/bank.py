@@ -16,8 +16,8 @@ from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, Firm, History, Lead, User
 from ...models.users import ROLES
-from ..accounts.forms import CreateUserForm
 from ...text import N_
+from ..accounts.forms import CreateUserForm
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
 from ..fields import labelled, named
 from ..i18n import error_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from wtforms import SelectChoice
 from sqlalchemy import or_, select
+from wtforms import SelectChoice
 
 from ...domain.core.errors import DomainError
 from ...domain.core.limits import contains
