@@ -74,7 +74,7 @@ def test_the_bank_sees_the_lead_and_inbox_in_english(app, db, users, firm, bank)
     db.commit()
     client = factories_login(app, users, "bank_manager")
     inbox = client.get("/bank/").get_data(as_text=True)
-    assert "Leads" in inbox and "To claim" in inbox and "Claim by" in inbox and "3 Dec 2026" in inbox
+    assert "Leads" in inbox and "Awaiting claim" in inbox and "Claim by" in inbox and "3 Dec 2026" in inbox
     assert not _mine(cjk_left(inbox)), _mine(cjk_left(inbox))
     html = client.get(f"/bank/leads/{lead.id}").get_data(as_text=True)
     assert f"Lead L-{lead.id}" in html and "Claim this lead" in html and "Visible once claimed" in html
@@ -117,7 +117,7 @@ def test_an_offer_above_the_request_is_refused_in_english_and_the_confirm_box_sh
                            data={"amount_wan": "1000", "rate_pct": "3.8", "term_months": "12"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "above what the firm asked for (100 ×10k CNY)" in html and 'name="confirm_over"' in html
+    assert "above what the firm asked for (100 in CNY 10k)" in html and 'name="confirm_over"' in html
     html = client.post(f"/bank/leads/{lead.id}/decline", data={"code": "", "note": ""}).get_data(as_text=True)
     assert "Choose a reason for declining" in html
 

@@ -57,8 +57,8 @@ LEAD_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 TABLES = {"request": REQUEST_TRANSITIONS, "lead": LEAD_TRANSITIONS}
 MODELS = {"request": FinancingRequest, "lead": Lead}
 REFUSALS = {  # one sentence per kind of record: the noun's place and form differ between languages
-    "request": N_("该融资需求当前为“%(current)s”，不能变更为“%(wanted)s”，可能已被他人处理，请刷新页面"),
-    "lead": N_("该线索当前为“%(current)s”，不能变更为“%(wanted)s”，可能已被他人处理，请刷新页面"),
+    "request": N_("该融资需求当前为“%(current_label)s”，不能变更为“%(wanted_label)s”，可能已被他人处理，请刷新页面"),
+    "lead": N_("该线索当前为“%(current_label)s”，不能变更为“%(wanted_label)s”，可能已被他人处理，请刷新页面"),
 }
 LABELS = {"request": REQUEST_STATES, "lead": LEAD_STATES}
 
@@ -70,8 +70,8 @@ class TransitionRefused(Conflict):
 def refusal(entity: str, from_state: str, to_state: str) -> TransitionRefused:
     """The refusal of a change the state machine does not allow; the states are named by their labels."""
     labels = LABELS[entity]
-    return TransitionRefused(REFUSALS[entity], current=labels.get(from_state, from_state),
-                             wanted=labels.get(to_state, to_state))
+    return TransitionRefused(REFUSALS[entity], current_label=labels.get(from_state, from_state),
+                             wanted_label=labels.get(to_state, to_state))
 
 
 def _entity(obj) -> str:

@@ -25,13 +25,28 @@ def why_text(why) -> Markup:
     return Markup(reason_text(why, gettext=gettext, data=data, money=_money, fill=_fill))
 
 
+class Written(Markup):
+    """Text already in the reader's language: `str()` and a catalogue lookup (the `t` filter) give it back as it
+    is, still marked safe, so its data marks survive `{{ part.reason|t }}` in the shared `_score_parts.html`."""
+
+    __slots__ = ()
+
+    def __str__(self):
+        return self
+
+
 def part_reason(part: dict) -> Markup:
     """A score part's reason: from its segments, or (stored before reasons were kept as segments) its text as
-    stored, which is Chinese."""
+    stored: translated when it is a msgid (a reason without values), else shown as the Chinese it is."""
     if part.get("why"):
-        return why_text(part["why"])
+        return Written(why_text(part["why"]))
     reason = part.get("reason") or ""
-    return Markup('<span lang="zh-CN">%s</span>') % reason if reason else Markup("")
+    if not reason:
+        return Written("")
+    translated = gettext(reason)
+    if translated != reason:
+        return Written(escape(translated))
+    return Written(Markup('<span lang="zh-CN">%s</span>') % reason)
 
 
 def rule_reason(result) -> Markup:
