@@ -69,7 +69,7 @@ def _firm_choices(db) -> list[SelectChoice]:
 def new():
     db = session()
     form = RequestForm()
-    form.products_of_interest.choices = product_kind_choices()
+    form.products_of_interest.choices = named(product_kind_choices(), None)  # the policy's product names: data
     on_behalf = current_user.role != "enterprise"
     if on_behalf:
         form.firm_id.choices = _firm_choices(db)
