@@ -46,6 +46,7 @@ def test_a_request_routed_in_chinese_shows_its_reasons_in_english(app, db, users
     assert f"Financing request R-{req.id}" in html and "Why this bank" in html
     assert "Open leads" in html and "Banks and why they were chosen" in html
     assert "在办线索" not in html and "网点" not in html  # the reasons, written again in English
+    assert "Sent to <span data-user>" in html and "推送至" not in html  # the history's notes the system wrote
     assert not cjk_left(html), cjk_left(html)
     chinese = factories_login(app, users, "enterprise", locale="zh_Hans_CN")
     assert "在办线索" in chinese.get(f"/requests/{req.id}").get_data(as_text=True)
@@ -149,3 +150,26 @@ def factories_login(app, users, role: str, locale: str = "en"):
     client = app.test_client()
     client.set_cookie("locale", locale)
     return login(client, users[role].username)
+
+
+def test_history_notes_the_system_wrote_are_read_back_and_written_in_english(app):
+    from matchmaker.domain.requests import notes
+    from matchmaker.web.requests.reasons import note_text
+
+    samples = {
+        notes.note(notes.ROUTED, bank="建行解放路支行", score="64.4"): "Sent to <span data-user>建行解放路支行</span>, score 64.4",
+        notes.note(notes.ROUTED_LATE, bank="农行", score="5.0"): "Sent to <span data-user>农行</span>, score 5.0 (passed",
+        notes.note(notes.ROUTED_MANY, n=3): "Sent to 3 banks",
+        notes.note(notes.APPROVED, amount="480 万元", rate="3.85%", term=12): "Credit CNY 4.8m at 3.85% a year",
+        notes.note(notes.DISBURSED, amount="1.50 亿元"): "Disbursed CNY 150m",
+        notes.note(notes.EXPIRED, date=date(2021, 4, 2)): "Not claimed by the deadline (2 Apr 2021)",
+        notes.note(notes.DECLINED, reason_label="资料不齐全", note="缺报表"): "Incomplete documents: <span data-user>缺报表",
+        "资料不齐全": "Incomplete documents",
+        notes.WITHDRAWN: "Withdrawn by the firm",
+    }
+    with app.test_request_context(headers={"Cookie": "locale=en"}):
+        for stored, english in samples.items():
+            assert notes.parse(stored) is not None, stored
+            assert str(note_text(stored)).startswith(english), (stored, str(note_text(stored)))
+        typed = "已电话联系企业，约定上门调查"  # what a manager typed: shown as typed (the page marks it as data)
+        assert notes.parse(typed) is None and note_text(typed) == typed

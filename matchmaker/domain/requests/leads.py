@@ -17,7 +17,7 @@ from ..core.limits import NOTE_MAX, check_length
 from ..core.money import amount_text, rate_text, wan_text
 from ..core.visibility import visible_to
 from ..core.workdays import local_date
-from . import financing, followups, lifecycle
+from . import financing, followups, lifecycle, notes
 from .unmatched import close_if_unmatched
 
 
@@ -104,7 +104,7 @@ def _locked_own(session: Session, actor: User, lead_id: int) -> Lead:
 def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, N_("备注"), "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系", locked=True)
+    lifecycle.transition(session, lead, "contacted", actor, note or notes.CONTACTED, locked=True)
     lead.contacted_at = utcnow()
     return lead
 
@@ -112,7 +112,7 @@ def record_contact(session: Session, actor: User, lead_id: int, note: str = "") 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
     note = check_length(note, NOTE_MAX, N_("备注"), "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "in_review", actor, note or "进入审查", locked=True)
+    lifecycle.transition(session, lead, "in_review", actor, note or notes.REVIEWING, locked=True)
     return lead
 
 
@@ -138,7 +138,8 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
     lifecycle.transition(session, lead, "approved", actor,
-                         f"授信 {amount_text(amount_yuan)}，年利率 {rate_text(rate_pct)}，{term_months}个月", locked=True)
+                         notes.note(notes.APPROVED, amount=amount_text(amount_yuan), rate=rate_text(rate_pct),
+                                    term=term_months), locked=True)
     lead.decided_at = utcnow()
     offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
                   conditions=conditions.strip())
@@ -147,7 +148,8 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
     req = lead.request
     if req.state == "routed":
         # the request was locked with the lead by _locked_own and is unchanged since
-        lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案", locked=True)
+        lifecycle.transition(session, req, "offered", None, notes.note(notes.OFFERED, bank=lead.bank.name),
+                             locked=True)
     followups.lead_decided(session, lead)
     return offer
 
@@ -161,7 +163,7 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     if code == "other" and not (note or "").strip():
         raise DomainError("选择“其他原因”时请填写说明", field="note")
     label = DECLINE_REASONS[code][0]
-    lifecycle.transition(session, lead, "declined", actor, f"{label}：{note}".rstrip("："), locked=True)
+    lifecycle.transition(session, lead, "declined", actor, notes.note(notes.DECLINED, reason_label=label, note=note) if note else label, locked=True)
     lead.decline_code = code
     lead.decline_note = (note or "").strip()
     lead.decided_at = utcnow()
@@ -193,7 +195,8 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
     if lead.offer is None or lead.offer.state != "accepted":
         raise DomainError("企业尚未接受该授信方案，不能登记放款")
     check_disbursement(lead, amount_yuan, on)
-    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_text(amount_yuan)}", locked=True)
+    lifecycle.transition(session, lead, "disbursed", actor, notes.note(notes.DISBURSED, amount=amount_text(amount_yuan)),
+                         locked=True)
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)

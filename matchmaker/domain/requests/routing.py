@@ -46,7 +46,7 @@ from ..core.errors import Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.grades import verified_grades
 from ..whitelists.lists import whitelist_kinds_by_firm
-from . import followups, lifecycle
+from . import followups, lifecycle, notes
 from .eligibility import (
     WHITELIST_LABELS,
     FirmFacts,
@@ -518,7 +518,7 @@ def lead_values(ctx: RoutingContext, request_id: int, m: Match, rank_no: int, de
 
 
 def routed_note(ctx: RoutingContext, m: Match) -> str:
-    return f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}"
+    return notes.note(notes.ROUTED, bank=ctx.banks[m.bank_id].name, score=f"{m.score:.1f}")
 
 
 def route_request(session: Session, request: FinancingRequest, actor: User | None = None,
@@ -540,7 +540,7 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
     matches = rank(ctx, firm_facts, req_facts, exclude_banks=already, limit=limit)
     if not matches:
         if request.state == "submitted":
-            lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+            lifecycle.transition(session, request, "unmatched", None, notes.NO_PRODUCT)
             followups.request_unmatched(session, request)
         else:
             close_if_unmatched(session, request)
@@ -555,6 +555,6 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
         lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed", routed_note(ctx, m))
         ctx.banks[m.bank_id].open_leads += 1
     if request.state != "routed":
-        lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
+        lifecycle.transition(session, request, "routed", None, notes.note(notes.ROUTED_MANY, n=len(leads)))
     followups.leads_routed(session, request, leads)
     return leads

@@ -22,7 +22,7 @@ from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, r
 from ..fields import labelled, named
 from ..i18n import error_text
 from .lead_forms import ApproveForm, CorrectDisbursementForm, DeclineForm, DisburseForm, NoteForm
-from .reasons import ShownLead
+from .reasons import ShownHistory, ShownLead
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 BANK_ROLES = ("bank_manager", "bank_admin")
@@ -74,7 +74,8 @@ def _render_lead(db, item: Lead, **forms):
     disburse_form = forms.get("disburse_form") or DisburseForm(
         amount_wan=(Decimal(item.offer.amount) / 10000) if item.offer else None, formdata=None)
     return render_template(
-        "bank/lead.html", lead=ShownLead(item), req=item.request, firm=item.request.firm, history=history,
+        "bank/lead.html", lead=ShownLead(item), req=item.request, firm=item.request.firm,
+        history=[ShownHistory(row) for row in history],
         lead_banks={item.id: item.bank.name}, hide_request_notes=True,  # notes may name other banks
         show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
         approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),

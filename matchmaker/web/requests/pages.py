@@ -125,6 +125,7 @@ def show(request_id: int):
     history = db.scalars(select(History).where(History.request_id == req.id).order_by(History.at, History.id)).all()
     can_act = financing.can_file_for(current_user, req.firm) and current_user.role != "district"
     lead_banks = {lead.id: lead.bank.name for lead in req.leads}
+    history = [reasons.ShownHistory(row) for row in history]
     return render_template("requests/show.html", req=req, history=history, can_act=can_act, lead_banks=lead_banks,
                            shown_leads=[reasons.ShownLead(lead) for lead in req.leads],
                            offers=financing.offers_of(req), **request_extras(db, current_user, req))
