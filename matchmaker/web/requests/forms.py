@@ -15,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class RequestForm(FlaskForm):
-    firm_id = SelectField(_l("企业"), coerce=coerce_int_or_none, validators=[Optional()])
+    firm_id = SelectField(_l("企业名称"), coerce=coerce_int_or_none, validators=[Optional()])
     amount_wan = FiniteDecimalField(_l("申请金额（万元）"), places=4, validators=[
         InputRequired(_l("请填写申请金额")), AmountRange(100000, _l("申请金额"))])
     term_months = IntegerField(_l("期限（月）"), validators=[
