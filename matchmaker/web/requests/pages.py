@@ -13,10 +13,10 @@ from ...domain.core.limits import contains
 from ...domain.firms.records import search_clause
 from ...domain.portrait import access as portrait_access
 from ...domain.requests import financing
-from ...models import Bank, FinancingRequest, Firm, History, Lead, Township
+from ...models import Bank, FinancingRequest, Firm, History, Lead, ProductKind, Township
 from ...text import N_
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
-from ..fields import named, product_kind_choices
+from ..fields import named
 from . import reasons
 from .declines import request_extras
 from .forms import RequestForm
@@ -69,7 +69,8 @@ def _firm_choices(db) -> list[SelectChoice]:
 def new():
     db = session()
     form = RequestForm()
-    form.products_of_interest.choices = named(product_kind_choices(), None)  # the policy's product names: data
+    kinds = db.scalars(select(ProductKind).order_by(ProductKind.name))
+    form.products_of_interest.choices = named(((k.code, k.name) for k in kinds), None)  # the policy's names: data
     on_behalf = current_user.role != "enterprise"
     if on_behalf:
         form.firm_id.choices = _firm_choices(db)
