@@ -33,6 +33,9 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    "requests.index": SIGNED_IN,
+    "bank.inbox": ("bank_manager", "bank_admin"),
+    "overdue.index": ("township", "district", "bank_manager", "bank_admin"),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)
