@@ -27,8 +27,6 @@ ROLES = ["firm", "manager17", "bankadmin17", "township", "district"]
 # says what counts). Converting a folder removes its prefix here; `python -m tests.i18n_report` lists what is left.
 UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/api-tokens",
-    "/bank/",
-    "/bank/leads",
     "/bank/managers",
     "/bulletins",
     "/district/firms",
@@ -39,7 +37,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/first-loans",
     "/jobs",
     "/ledgers",
-    "/overdue",
     "/portrait",
     "/ratings",
     "/referrals",

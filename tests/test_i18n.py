@@ -50,6 +50,9 @@ CONVERTED: dict[str, tuple] = {
     "listing.new": ("district",),
     "reports.status": ("district",),
     "reports.index": ("bank_admin",),
+    "requests.index": SIGNED_IN,
+    "bank.inbox": ("bank_manager", "bank_admin"),
+    "overdue.index": ("township", "district", "bank_manager", "bank_admin"),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

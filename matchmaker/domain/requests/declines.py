@@ -13,7 +13,7 @@ from ...text import N_
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.workdays import load_calendar, local_date
 from ..notify.notifications import amount, notify
-from . import lifecycle
+from . import lifecycle, notes
 from .financing import can_file_for
 from .labels import lead_no
 
@@ -81,9 +81,9 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
     session.add(new)
     session.flush()
     lifecycle.record(session, "lead", new.id, req.id, actor, None, "routed",
-                     f"企业补正后重新提交（原线索 {lead_no(lead.id)}：{tip.label}）：{statement}")
+                     notes.note(notes.RESUBMITTED, lead=lead_no(lead.id), reason_label=tip.label, statement=statement))
     if req.state in ("unmatched", "referred"):
-        lifecycle.transition(session, req, "routed", None, f"企业补正后重新提交至{lead.bank.name}")
+        lifecycle.transition(session, req, "routed", None, notes.note(notes.RESUBMITTED_TO, bank=lead.bank.name))
     notify(session, "new_lead", N_("企业补正后重新提交：%(firm)s 申请 %(amount)s"),
            body=N_("原拒绝原因：%(reason_label)s。补正说明：%(statement)s。请在 %(deadline)s 前认领。"),
            params={"firm": req.firm.name, "amount": amount(req.amount), "reason_label": tip.label,

@@ -15,26 +15,82 @@ from ...models import FinancingRequest, Firm, Product
 from ...models.firms import INDUSTRIES
 from ...models.products import COLLATERAL_KINDS
 from ...models.whitelists import WHITELIST_KINDS as WHITELIST_LABELS
+from ...text import N_
 from ..core.money import wan_text
 from ..core.workdays import local_date
 
 GRADE_RANK = {"A": 5, "B": 4, "M": 3, "C": 2, "D": 1}  # tax credit grades, best first
 RULE_KEYS = {
-    "required_whitelists": "须列入的白名单（任一）",
-    "preferred_whitelists": "优先的白名单（加分，不是门槛）",
-    "industries": "限定行业",
-    "townships": "限定镇街（镇街 id）",
-    "min_firm_age_years": "成立年限下限（年）",
-    "high_tech_only": "仅限高新技术企业",
-    "min_tax_grade": "纳税信用等级下限（A>B>M>C>D）",
-    "tax_grade_verified": "纳税信用等级须经税务名单核验（不认自报）",
-    "max_existing_debt": "现有银行贷款余额上限（元）",
+    "required_whitelists": N_("须列入的白名单（任一）"),
+    "preferred_whitelists": N_("优先的白名单（加分，不是门槛）"),
+    "industries": N_("限定行业"),
+    "townships": N_("限定镇街（镇街 id）"),
+    "min_firm_age_years": N_("成立年限下限（年）"),
+    "high_tech_only": N_("仅限高新技术企业"),
+    "min_tax_grade": N_("纳税信用等级下限（A>B>M>C>D）"),
+    "tax_grade_verified": N_("纳税信用等级须经税务名单核验（不认自报）"),
+    "max_existing_debt": N_("现有银行贷款余额上限（元）"),
 }
 RULE_LABELS = {
-    "amount": "金额", "term": "期限", "collateral": "担保方式", "first_loan": "首贷", "firm_age": "成立年限",
-    "whitelist": "名单与资质", "high_tech": "高新技术企业", "industry": "行业", "township": "镇街",
-    "tax_grade": "纳税信用", "debt": "现有负债",
+    "amount": N_("金额"), "term": N_("期限"), "collateral": N_("担保方式"), "first_loan": N_("首贷"),
+    "firm_age": N_("成立年限"),
+    "whitelist": N_("名单与资质"), "high_tech": N_("高新技术企业"), "industry": N_("行业"), "township": N_("镇街"),
+    "tax_grade": N_("纳税信用"), "debt": N_("现有负债"),
 }
+
+
+# --- reasons a reader sees ("why this bank", "why not this product") -------------------------------------------
+# A reason is kept as what to say, not as text: a list of segments [msgid, values] (joined by "；"), so a lead
+# routed while one reader used Chinese reads in English for another later. A value is a name or number as it is
+# (user data: shown marked), or {"t": msgid} (a glossary label, translated), {"ts": [msgid, …]} (labels joined by
+# "、", "无" when none), {"wan": yuan} (an amount), {"says": [msgid, values]} (a nested sentence). `reason_text`
+# writes it; the Chinese text is also stored beside it (`reason`) for the API, exports and logs.
+SEGMENT_SEP = N_("；")
+LIST_SEP = N_("、")
+NONE_TEXT = N_("无")
+
+
+def says(msgid: str, **values) -> list:
+    """One segment of a reason: a Chinese msgid with named placeholders and its values (JSON-safe)."""
+    return [msgid, values]
+
+
+def _wan(yuan: int) -> str:
+    return f"{wan_text(yuan, 0)}万元" if yuan % 10000 == 0 else f"{wan_text(yuan)}万元"
+
+
+def _plain(text: str, **values) -> str:
+    return text % values if values else text
+
+
+def reason_text(segments, gettext=None, data=str, money=_wan, fill=_plain) -> str:
+    """The reason `segments` ([[msgid, values], …]) as text: in Chinese by default; the web passes its gettext,
+    its `data` marker for names, its money format and a `fill` that escapes (matchmaker/web/requests/reasons.py)."""
+    tr = gettext or (lambda msgid: msgid)
+
+    def value(v):
+        if isinstance(v, dict):
+            if "t" in v:
+                return tr(v["t"])
+            if "ts" in v:
+                return tr(LIST_SEP).join(tr(m) for m in v["ts"]) if v["ts"] else tr(NONE_TEXT)
+            if "wan" in v:
+                return money(v["wan"])
+            if "says" in v:
+                return one(v["says"])
+        return data(v) if isinstance(v, str) else str(v)
+
+    def one(segment):
+        msgid, values = segment
+        return fill(tr(msgid), **{k: value(v) for k, v in (values or {}).items()})
+
+    texts = [one(segment) for segment in segments or ()]
+    if not texts:
+        return ""
+    joined = texts[0]
+    for text in texts[1:]:
+        joined = fill("%(a)s" + tr(SEGMENT_SEP) + "%(b)s", a=joined, b=text)
+    return joined
 
 
 def _codes(value) -> frozenset[str]:
@@ -131,10 +187,16 @@ class FirmFacts:
         return self.verified_grade or self.tax_credit_grade
 
     @property
-    def grade_text(self) -> str:
+    def grade_says(self) -> list:
         if self.verified_grade:
-            return f"企业为 {self.verified_grade} 级（税务名单核验）"
-        return f"企业为 {self.tax_credit_grade} 级（自报，未经核验）" if self.tax_credit_grade else "企业资料未填写纳税信用等级"
+            return says(N_("企业为 %(grade)s 级（税务名单核验）"), grade=self.verified_grade)
+        if self.tax_credit_grade:
+            return says(N_("企业为 %(grade)s 级（自报，未经核验）"), grade=self.tax_credit_grade)
+        return says(N_("企业资料未填写纳税信用等级"))
+
+    @property
+    def grade_text(self) -> str:
+        return reason_text([self.grade_says])
 
     @property
     def debt(self) -> int | None:
@@ -161,19 +223,24 @@ class RequestFacts:
 class RuleResult:
     rule: str
     passed: bool
-    reason: str
+    why: list  # the reason's segments (`says`): requirement; the firm's own value
 
     @property
     def label(self) -> str:
         return RULE_LABELS.get(self.rule, self.rule)
 
+    @property
+    def reason(self) -> str:
+        """The reason in Chinese (tests, the API); pages write `why` in the reader's language."""
+        return reason_text(self.why)
 
-def _wan(yuan: int) -> str:
-    return f"{wan_text(yuan, 0)}万元" if yuan % 10000 == 0 else f"{wan_text(yuan)}万元"
+
+def _labels(codes, labels: Mapping[str, str]) -> dict:
+    return {"ts": [labels.get(c, c) for c in sorted(codes)]}
 
 
-def _labels(codes, labels: Mapping[str, str]) -> str:
-    return "、".join(labels.get(c, c) for c in sorted(codes)) or "无"
+def _rule(rule: str, passed: bool, msgid: str, **values) -> RuleResult:
+    return RuleResult(rule, bool(passed), [says(msgid, **values)])
 
 
 def _collateral_ok(p: ProductRules, req: RequestFacts) -> bool:
@@ -198,49 +265,61 @@ def evaluate(p: ProductRules, firm: FirmFacts, req: RequestFacts, today: date | 
     """Every rule the product sets, passed or failed, with a reason a firm can read (requirement; the firm's
     own value)."""
     year = (today or local_date()).year
-    offered = COLLATERAL_KINDS.get(req.collateral, req.collateral)
+    offered = COLLATERAL_KINDS.get(req.collateral)
     results = [
-        RuleResult("amount", p.min_amount <= req.amount <= p.max_amount,
-                   f"额度 {_wan(p.min_amount)}–{_wan(p.max_amount)}；本次申请 {_wan(req.amount)}"),
-        RuleResult("term", p.min_term <= req.term_months <= p.max_term,
-                   f"期限 {p.min_term}–{p.max_term} 个月；本次申请 {req.term_months} 个月"),
-        RuleResult("collateral", _collateral_ok(p, req),
-                   f"接受的担保方式：{_labels(p.collateral, COLLATERAL_KINDS)}；企业提供：{offered}"),
+        _rule("amount", p.min_amount <= req.amount <= p.max_amount, N_("额度 %(low)s–%(high)s；本次申请 %(amount)s"),
+              low={"wan": p.min_amount}, high={"wan": p.max_amount}, amount={"wan": req.amount}),
+        _rule("term", p.min_term <= req.term_months <= p.max_term,
+              N_("期限 %(low)s–%(high)s 个月；本次申请 %(term)s 个月"), low=p.min_term, high=p.max_term,
+              term=req.term_months),
+        _rule("collateral", _collateral_ok(p, req), N_("接受的担保方式：%(accepted)s；企业提供：%(offered)s"),
+              accepted=_labels(p.collateral, COLLATERAL_KINDS),
+              offered={"t": offered} if offered else req.collateral),
     ]
     if p.first_loan_only:
-        results.append(RuleResult("first_loan", not firm.has_bank_loan,
-                                  "仅限从未获得过银行贷款的企业（首贷）；企业"
-                                  + ("曾获得银行贷款" if firm.has_bank_loan else "从未获得银行贷款")))
+        results.append(_rule("first_loan", not firm.has_bank_loan,
+                             N_("仅限从未获得过银行贷款的企业（首贷）；企业曾获得银行贷款") if firm.has_bank_loan
+                             else N_("仅限从未获得过银行贷款的企业（首贷）；企业从未获得银行贷款")))
     if p.min_firm_age:
-        have = (f"企业成立于 {firm.founded_year} 年（满 {year - firm.founded_year} 年）"
-                if firm.founded_year is not None else "企业资料未填写成立年份")
-        results.append(RuleResult("firm_age", _age_ok(p, firm, year), f"须成立满 {p.min_firm_age} 年；{have}"))
+        have = (says(N_("企业成立于 %(year)s 年（满 %(age)s 年）"), year=firm.founded_year,
+                     age=year - firm.founded_year)
+                if firm.founded_year is not None else says(N_("企业资料未填写成立年份")))
+        results.append(_rule("firm_age", _age_ok(p, firm, year), N_("须成立满 %(years)s 年；%(have)s"),
+                             years=p.min_firm_age, have={"says": have}))
     if p.required_whitelists:
         hit = firm.whitelist_kinds & p.required_whitelists
-        results.append(RuleResult(
-            "whitelist", bool(hit),
-            f"须列入以下名单或具备以下资质之一：{_labels(p.required_whitelists, WHITELIST_LABELS)}；企业"
-            + (f"已列入：{_labels(hit, WHITELIST_LABELS)}" if hit else "未列入其中任何一类")))
+        needed = _labels(p.required_whitelists, WHITELIST_LABELS)
+        if hit:
+            results.append(_rule("whitelist", True, N_("须列入以下名单或具备以下资质之一：%(lists)s；企业已列入：%(hit)s"),
+                                 lists=needed, hit=_labels(hit, WHITELIST_LABELS)))
+        else:
+            results.append(_rule("whitelist", False,
+                                 N_("须列入以下名单或具备以下资质之一：%(lists)s；企业未列入其中任何一类"), lists=needed))
     if p.high_tech_only:
         ok = "high_tech" in firm.whitelist_kinds
-        results.append(RuleResult("high_tech", ok, "仅限高新技术企业；企业" + ("在" if ok else "不在") + "高新技术企业名单中"))
+        results.append(_rule("high_tech", ok, N_("仅限高新技术企业；企业在高新技术企业名单中") if ok
+                             else N_("仅限高新技术企业；企业不在高新技术企业名单中")))
     if p.industries:
-        results.append(RuleResult(
-            "industry", firm.industry in p.industries,
-            f"限以下行业：{_labels(p.industries, INDUSTRIES)}；企业行业：{INDUSTRIES.get(firm.industry, firm.industry)}"))
+        industry = INDUSTRIES.get(firm.industry)
+        results.append(_rule("industry", firm.industry in p.industries, N_("限以下行业：%(allowed)s；企业行业：%(industry)s"),
+                             allowed=_labels(p.industries, INDUSTRIES),
+                             industry={"t": industry} if industry else (firm.industry or "")))
     if p.townships:
         ok = firm.township_id in p.townships
-        results.append(RuleResult("township", ok, f"限以下镇街：{p.township_names or '指定镇街'}；企业所在镇街"
-                                  + ("在其中" if ok else "不在其中")))
+        names = p.township_names or {"t": N_("指定镇街")}
+        results.append(_rule("township", ok, N_("限以下镇街：%(names)s；企业所在镇街在其中") if ok
+                             else N_("限以下镇街：%(names)s；企业所在镇街不在其中"), names=names))
     if p.min_tax_grade:
-        need = "经税务名单核验的" if p.tax_grade_verified else ""
-        results.append(RuleResult("tax_grade", _grade_ok(p, firm),
-                                  f"{need}纳税信用等级须为 {p.min_tax_grade} 级及以上（A>B>M>C>D）；{firm.grade_text}"))
+        need = (N_("经税务名单核验的纳税信用等级须为 %(grade)s 级及以上（A>B>M>C>D）；%(have)s") if p.tax_grade_verified
+                else N_("纳税信用等级须为 %(grade)s 级及以上（A>B>M>C>D）；%(have)s"))
+        results.append(_rule("tax_grade", _grade_ok(p, firm), need, grade=p.min_tax_grade,
+                             have={"says": firm.grade_says}))
     if p.max_existing_debt is not None:
         debt = firm.debt
-        have = f"企业现有 {_wan(debt)}" if debt is not None else "企业资料未填写现有银行贷款余额"
-        results.append(RuleResult("debt", _debt_ok(p, firm),
-                                  f"现有银行贷款余额不超过 {_wan(p.max_existing_debt)}；{have}"))
+        have = (says(N_("企业现有 %(debt)s"), debt={"wan": debt}) if debt is not None
+                else says(N_("企业资料未填写现有银行贷款余额")))
+        results.append(_rule("debt", _debt_ok(p, firm), N_("现有银行贷款余额不超过 %(limit)s；%(have)s"),
+                             limit={"wan": p.max_existing_debt}, have={"says": have}))
     return results
 
 
@@ -307,5 +386,5 @@ class ProductCheck:
     def as_dict(self) -> dict:
         return {"product_id": self.product.id, "product": self.product.name, "bank_id": self.product.bank_id,
                 "bank": self.bank_name, "kind": self.kind_name, "eligible": self.eligible,
-                "rules": [{"rule": r.rule, "label": r.label, "passed": r.passed, "reason": r.reason}
+                "rules": [{"rule": r.rule, "label": r.label, "passed": r.passed, "reason": r.reason, "why": r.why}
                           for r in self.results]}

@@ -15,7 +15,7 @@ from ...models.requests import OPEN_LEAD_STATES
 from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.visibility import visible_to
-from . import followups, lifecycle, routing
+from . import followups, lifecycle, notes, routing
 
 MAX_AMOUNT_WAN = Decimal("100000")  # 10 亿元: larger asks go to the district directly
 MAX_TERM_MONTHS = 360
@@ -37,9 +37,10 @@ def validate_request_values(amount_yuan: int, term_months: int, purpose: str, co
     if amount_yuan <= 0:
         raise DomainError("申请金额必须大于0", field="amount_wan")
     if amount_yuan > MAX_AMOUNT_WAN * 10000:
-        raise DomainError(f"单笔申请金额不超过{MAX_AMOUNT_WAN:,.0f}万元，更大额度请联系区金融监管局", field="amount_wan")
+        raise DomainError("单笔申请金额不超过%(max)s万元，更大额度请联系区金融监管局", field="amount_wan",
+                          max=f"{MAX_AMOUNT_WAN:,.0f}")
     if not 1 <= term_months <= MAX_TERM_MONTHS:
-        raise DomainError(f"期限应在1–{MAX_TERM_MONTHS}个月之间", field="term_months")
+        raise DomainError("期限应在1–%(max)d个月之间", field="term_months", max=MAX_TERM_MONTHS)
     if not (purpose or "").strip():
         raise DomainError("请填写资金用途", field="purpose")
     if collateral not in COLLATERAL_KINDS:
@@ -71,7 +72,7 @@ def file_request(session: Session, actor: User, firm: Firm, *, amount_yuan: int,
                            linked_project=(linked_project or "").strip(), renewal=bool(renewal), state="draft")
     session.add(req)
     session.flush()
-    note = "镇街代企业填报" if actor.role == "township" else ""
+    note = notes.FILED_BY_TOWNSHIP if actor.role == "township" else ""
     lifecycle.record(session, "request", req.id, req.id, actor, None, "draft", note)
     if submit:
         submit_request(session, actor, req, today=today, claim_workdays=claim_workdays, ctx=ctx)
@@ -145,9 +146,10 @@ def accept_offer(session: Session, actor: User, offer_id: int) -> Offer:
         raise Conflict("该融资需求已撤回，不能再接受方案")
     if offer.state != "open" or offer.lead.state != "approved":
         raise Conflict("该授信方案已失效，请刷新页面")
-    lifecycle.transition(session, req, "accepted", actor, f"接受{offer.lead.bank.name}的方案", locked=True)
+    lifecycle.transition(session, req, "accepted", actor, notes.note(notes.ACCEPTED, bank=offer.lead.bank.name),
+                         locked=True)
     offer.state = "accepted"
-    released = _release_open_leads(session, req, "企业已接受其他银行的方案", keep=offer.lead_id)
+    released = _release_open_leads(session, req, notes.OTHER_ACCEPTED, keep=offer.lead_id)
     followups.offer_accepted(session, offer, released)
     return offer
 
@@ -178,7 +180,7 @@ def confirm_funded(session: Session, actor: User, request_id: int) -> FinancingR
         raise Conflict("已确认资金到账，无需重复确认")
     if not any(lead.state == "disbursed" for lead in req.leads):
         raise DomainError("银行尚未登记放款，暂不能确认到账")
-    lifecycle.transition(session, req, "funded", actor, "企业确认资金到账", locked=True)
+    lifecycle.transition(session, req, "funded", actor, notes.FUNDED, locked=True)
     followups.request_funded(session, req)
     return req
 
@@ -187,7 +189,7 @@ def withdraw(session: Session, actor: User, request_id: int, note: str = "") -> 
     req = get_request_for(session, actor, request_id)
     if not can_file_for(actor, req.firm) or actor.role == "district":
         raise Forbidden("无权撤回该融资需求")
-    lifecycle.transition(session, req, "withdrawn", actor, note or "企业撤回")
-    released = _release_open_leads(session, req, "企业已撤回需求")
+    lifecycle.transition(session, req, "withdrawn", actor, note or notes.WITHDRAWN)
+    released = _release_open_leads(session, req, notes.WITHDRAWN_RELEASE)
     followups.request_withdrawn(session, req, released)
     return req

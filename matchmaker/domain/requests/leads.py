@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from ...models import Lead, Offer, User, utcnow
 from ...models.requests import DECLINE_REASONS
+from ...text import N_
 from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import NOTE_MAX, check_length
-from ..core.money import amount_text, rate_text
+from ..core.money import amount_text, rate_text, wan_text
 from ..core.visibility import visible_to
 from ..core.workdays import local_date
-from . import financing, followups, lifecycle
+from . import financing, followups, lifecycle, notes
 from .unmatched import close_if_unmatched
 
 
@@ -31,12 +32,21 @@ def counts_by_state(session: Session, actor: User, groups: dict[str, tuple[str, 
     return {key: sum(per_state.get(state, 0) for state in states) for key, states in groups.items()}
 
 
+OVER_ASKED = N_("授信金额高于企业申请金额（%(wan)s 万元）。如确需超额授信，请勾选下方确认后再提交")
+
+
+def wan_number(yuan: int) -> str:
+    """An amount in 万元 without its unit, as `amount_text` writes it below 1 亿 ('100', '12.5'): for messages
+    whose unit is part of the sentence, so each language writes the unit its own way."""
+    text = wan_text(yuan)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def check_offer_amount(lead: Lead | None, amount_yuan: int, confirmed: bool) -> None:
     """An offer above what the firm asked for is allowed, but only once the bank confirms it (a typo in 万元 is
     the usual cause)."""
     if lead is not None and amount_yuan > lead.request.amount and not confirmed:
-        raise DomainError(f"授信金额高于企业申请金额（{amount_text(lead.request.amount)}）。如确需超额授信，"
-                          "请勾选下方确认后再提交", field="amount_wan")
+        raise DomainError(OVER_ASKED, field="amount_wan", wan=wan_number(lead.request.amount))
 
 
 def get_lead_for(session: Session, actor: User, lead_id: int) -> Lead:
@@ -92,17 +102,17 @@ def _locked_own(session: Session, actor: User, lead_id: int) -> Lead:
 
 
 def record_contact(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
-    note = check_length(note, NOTE_MAX, "备注", "note")
+    note = check_length(note, NOTE_MAX, N_("备注"), "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "contacted", actor, note or "已与企业取得联系", locked=True)
+    lifecycle.transition(session, lead, "contacted", actor, note or notes.CONTACTED, locked=True)
     lead.contacted_at = utcnow()
     return lead
 
 
 def start_review(session: Session, actor: User, lead_id: int, note: str = "") -> Lead:
-    note = check_length(note, NOTE_MAX, "备注", "note")
+    note = check_length(note, NOTE_MAX, N_("备注"), "note")
     lead = _locked_own(session, actor, lead_id)
-    lifecycle.transition(session, lead, "in_review", actor, note or "进入审查", locked=True)
+    lifecycle.transition(session, lead, "in_review", actor, note or notes.REVIEWING, locked=True)
     return lead
 
 
@@ -112,7 +122,7 @@ def parse_rate(value) -> Decimal:
     except (InvalidOperation, AttributeError):
         raise DomainError("年利率必须是数字", field="rate_pct") from None
     if not Decimal("0") < rate <= Decimal("24"):
-        raise DomainError("年利率应在0–24%之间", field="rate_pct")
+        raise DomainError("年利率应在0–24%%之间", field="rate_pct", max=24)
     return rate
 
 
@@ -128,7 +138,8 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
         raise DomainError("期限应在1–360个月之间", field="term_months")
     rate_pct = parse_rate(rate_pct)
     lifecycle.transition(session, lead, "approved", actor,
-                         f"授信 {amount_text(amount_yuan)}，年利率 {rate_text(rate_pct)}，{term_months}个月", locked=True)
+                         notes.note(notes.APPROVED, amount=amount_text(amount_yuan), rate=rate_text(rate_pct),
+                                    term=term_months), locked=True)
     lead.decided_at = utcnow()
     offer = Offer(lead=lead, amount=amount_yuan, rate_pct=rate_pct, term_months=term_months,
                   conditions=conditions.strip())
@@ -137,7 +148,8 @@ def approve(session: Session, actor: User, lead_id: int, *, amount_yuan: int, ra
     req = lead.request
     if req.state == "routed":
         # the request was locked with the lead by _locked_own and is unchanged since
-        lifecycle.transition(session, req, "offered", None, f"{lead.bank.name}给出授信方案", locked=True)
+        lifecycle.transition(session, req, "offered", None, notes.note(notes.OFFERED, bank=lead.bank.name),
+                             locked=True)
     followups.lead_decided(session, lead)
     return offer
 
@@ -147,11 +159,11 @@ def decline(session: Session, actor: User, lead_id: int, code: str, note: str = 
     lead = _locked_own(session, actor, lead_id)
     if code not in DECLINE_REASONS:
         raise DomainError("请选择拒绝原因", field="code")
-    note = check_length(note, NOTE_MAX, "说明", "note")
+    note = check_length(note, NOTE_MAX, N_("说明"), "note")
     if code == "other" and not (note or "").strip():
         raise DomainError("选择“其他原因”时请填写说明", field="note")
     label = DECLINE_REASONS[code][0]
-    lifecycle.transition(session, lead, "declined", actor, f"{label}：{note}".rstrip("："), locked=True)
+    lifecycle.transition(session, lead, "declined", actor, notes.note(notes.DECLINED, reason_label=label, note=note) if note else label, locked=True)
     lead.decline_code = code
     lead.decline_note = (note or "").strip()
     lead.decided_at = utcnow()
@@ -169,10 +181,10 @@ def check_disbursement(lead: Lead, amount_yuan: int, on: date) -> None:
     if amount_yuan <= 0:
         raise DomainError("放款金额必须大于0", field="amount_wan")
     if amount_yuan > lead.offer.amount:
-        raise DomainError(f"放款金额不能超过授信金额（{amount_text(lead.offer.amount)}）", field="amount_wan")
+        raise DomainError("放款金额不能超过授信金额（%(wan)s 万元）", field="amount_wan", wan=wan_number(lead.offer.amount))
     approved_on = local_date(lead.offer.created_at)
     if on < approved_on:
-        raise DomainError(f"放款日期不能早于审批日期（{approved_on:%Y-%m-%d}）", field="disbursed_on")
+        raise DomainError("放款日期不能早于审批日期（%(date)s）", field="disbursed_on", date=approved_on.isoformat())
     if on > local_date():
         raise DomainError("放款日期不能晚于今天", field="disbursed_on")
 
@@ -183,7 +195,8 @@ def disburse(session: Session, actor: User, lead_id: int, amount_yuan: int, on: 
     if lead.offer is None or lead.offer.state != "accepted":
         raise DomainError("企业尚未接受该授信方案，不能登记放款")
     check_disbursement(lead, amount_yuan, on)
-    lifecycle.transition(session, lead, "disbursed", actor, f"放款 {amount_text(amount_yuan)}", locked=True)
+    lifecycle.transition(session, lead, "disbursed", actor, notes.note(notes.DISBURSED, amount=amount_text(amount_yuan)),
+                         locked=True)
     lead.disbursed_amount = amount_yuan
     lead.disbursed_at = on
     followups.lead_disbursed(session, lead)
@@ -201,7 +214,7 @@ def correct_disbursement(session: Session, actor: User, lead_id: int, amount_yua
     if not reason:
         raise DomainError("请填写更正原因", field="reason")
     if len(reason) > MAX_CORRECTION_REASON:
-        raise DomainError(f"更正原因不超过{MAX_CORRECTION_REASON}字", field="reason")
+        raise DomainError("更正原因不超过%(max)d字", field="reason", max=MAX_CORRECTION_REASON)
     check_disbursement(lead, amount_yuan, on)
     changes = []
     if amount_yuan != lead.disbursed_amount:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, History, Lead, User, utcnow
 from ...models.requests import LEAD_STATES, REQUEST_STATES
+from ...text import N_
 from ..core import locking
 from ..core.errors import Conflict
 
@@ -55,7 +56,10 @@ LEAD_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 
 TABLES = {"request": REQUEST_TRANSITIONS, "lead": LEAD_TRANSITIONS}
 MODELS = {"request": FinancingRequest, "lead": Lead}
-NOUNS = {"request": "该融资需求", "lead": "该线索"}
+REFUSALS = {  # one sentence per kind of record: the noun's place and form differ between languages
+    "request": N_("该融资需求当前为“%(current_label)s”，不能变更为“%(wanted_label)s”，可能已被他人处理，请刷新页面"),
+    "lead": N_("该线索当前为“%(current_label)s”，不能变更为“%(wanted_label)s”，可能已被他人处理，请刷新页面"),
+}
 LABELS = {"request": REQUEST_STATES, "lead": LEAD_STATES}
 
 
@@ -63,10 +67,11 @@ class TransitionRefused(Conflict):
     """The change is not allowed from the current state: usually someone else changed it first."""
 
 
-def refusal(entity: str, from_state: str, to_state: str) -> str:
+def refusal(entity: str, from_state: str, to_state: str) -> TransitionRefused:
+    """The refusal of a change the state machine does not allow; the states are named by their labels."""
     labels = LABELS[entity]
-    return (f"{NOUNS[entity]}当前为“{labels.get(from_state, from_state)}”，不能变更为“{labels.get(to_state, to_state)}”"
-            "，可能已被他人处理，请刷新页面")
+    return TransitionRefused(REFUSALS[entity], current_label=labels.get(from_state, from_state),
+                             wanted_label=labels.get(to_state, to_state))
 
 
 def _entity(obj) -> str:
@@ -120,7 +125,7 @@ def transition(session: Session, obj, to_state: str, actor: User | None, note: s
         lock(session, obj)
     from_state = obj.state
     if not can(entity, from_state, to_state, role):
-        raise TransitionRefused(refusal(entity, from_state, to_state))
+        raise refusal(entity, from_state, to_state)
     obj.state = to_state
     if obj.id is None:
         session.flush()
@@ -136,7 +141,7 @@ def transition_where(session: Session, entity: str, from_state: str, to_state: s
     History row per moved row. Returns the moved rows (id, request id, *returning)."""
     role = role_of(actor)
     if not can(entity, from_state, to_state, role):
-        raise TransitionRefused(refusal(entity, from_state, to_state))
+        raise refusal(entity, from_state, to_state)
     model = MODELS[entity]
     request_col = model.id if entity == "request" else model.request_id
     stmt = (update(model).where(model.state == from_state, *where)

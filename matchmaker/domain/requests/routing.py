@@ -37,15 +37,16 @@ from ...models import (
 )
 from ...models.requests import OPEN_LEAD_STATES
 from ...models.whitelists import QUALIFICATION_KINDS
+from ...text import N_
 from ..banks.figures import target_gap_share, workdays_to
-from ..banks.targets import industrial_completion
+from ..banks.targets import latest_progress
 from ..core import settings, weights
 from ..core.changes import record_changes
 from ..core.errors import Forbidden
 from ..core.workdays import Calendar, load_calendar, local_date
 from ..whitelists.grades import verified_grades
 from ..whitelists.lists import whitelist_kinds_by_firm
-from . import followups, lifecycle
+from . import followups, lifecycle, notes
 from .eligibility import (
     WHITELIST_LABELS,
     FirmFacts,
@@ -53,19 +54,21 @@ from .eligibility import (
     RequestFacts,
     firm_passes,
     is_eligible,
+    reason_text,
     request_passes,
+    says,
 )
 from .unmatched import close_if_unmatched
 
 DECLINE_COOLDOWN_DAYS = 90
 WEIGHT_LABELS = {
-    "product_fit": ("产品匹配", "企业勾选的产品种类与该行产品一致的程度"),
-    "whitelist": ("名单与资质优先", "企业列入区级白名单或经核验的资质名单（专精特新、瞪羚、单项冠军、链主及其供应商），"
-                  "尤其是产品优先支持的；无名单时，税务核验的 A 级纳税信用也加分"),
-    "target_gap": ("目标差距", "该行距本年工业贷款目标还差多少（差得越多越优先）"),
-    "speed": ("响应速度", "该行以往认领线索的速度"),
-    "workload": ("在办负荷", "该行在办线索占其容量的比例（越空闲越优先）"),
-    "nearby": ("就近服务", "该行网点与企业在同一镇街"),
+    "product_fit": (N_("产品匹配"), N_("企业勾选的产品种类与该行产品一致的程度")),
+    "whitelist": (N_("名单与资质优先"), N_("企业列入区级白名单或经核验的资质名单（专精特新、瞪羚、单项冠军、链主及其供应商），"
+                                        "尤其是产品优先支持的；无名单时，税务核验的 A 级纳税信用也加分")),
+    "target_gap": (N_("目标差距"), N_("该行距本年工业贷款目标还差多少（差得越多越优先）")),
+    "speed": (N_("响应速度"), N_("该行以往认领线索的速度")),
+    "workload": (N_("在办负荷"), N_("该行在办线索占其容量的比例（越空闲越优先）")),
+    "nearby": (N_("就近服务"), N_("该行网点与企业在同一镇街")),
 }
 
 
@@ -77,8 +80,12 @@ class BankFacts:
     capacity: int
     open_leads: int = 0
     target_gap: float = 0.5  # 0 = target met, 1 = nothing towards it yet
-    target_reason: str = ""
+    target_why: list = field(default_factory=list)  # the reason's segments (eligibility.says)
     avg_claim_workdays: float | None = None
+
+    @property
+    def target_reason(self) -> str:
+        return reason_text(self.target_why)
 
 
 @dataclass(slots=True)
@@ -224,7 +231,7 @@ def current_weights(session: Session) -> dict[str, float]:
 
 def validate_weights(values: dict) -> dict[str, float]:
     """Each part 0–100 (at most 2 decimals), not all zero. Errors name the part's field."""
-    return weights.validate_weights(values, WEIGHT_LABELS, "权重不能全部为0，否则无法排序")
+    return weights.validate_weights(values, WEIGHT_LABELS, N_("权重不能全部为0，否则无法排序"))
 
 
 def save_weights(session: Session, actor: User, values: dict) -> dict[str, float]:
@@ -243,11 +250,21 @@ def _fill_target_gaps(session: Session, banks: dict[int, BankFacts], year: int) 
     """Gap to this year's industrial-loan target: the bank's latest reported balance against the target, the same
     figure `/targets/` shows (`targets.industrial_completion`). Without a report or a target the part is neutral
     and the reason says why."""
-    completion = industrial_completion(session, year, as_of=utcnow())
+    completion = {row["bank_id"]: row for row in latest_progress(session, year, as_of=utcnow())}
     for bank_id, facts in banks.items():
-        pct, reason = completion.get(bank_id, (None, f"{year}年未设定工业贷款目标"))
-        facts.target_reason = reason
+        pct, facts.target_why = _target_reason(completion.get(bank_id), year)
         facts.target_gap = target_gap_share(pct, NEUTRAL_GAP)
+
+
+def _target_reason(row: dict | None, year: int) -> tuple[str | None, list]:
+    """A bank's completion of the year's industrial-loan target and where it stands, as
+    `targets.industrial_completion` says it (the figure `/targets/` shows), kept as segments to write per reader."""
+    if row is None or row["target_industrial"] is None:
+        return None, [says(N_("%(year)s年未设定工业贷款目标"), year=year)]
+    pct = row["completion_pct"]
+    if pct is None:
+        return None, [says(N_("%(year)s年尚未报送工业贷款余额"), year=year)]
+    return pct, [says(N_("%(month)s工业贷款余额完成本年目标 %(pct)s%%"), month=str(row["month"]), pct=str(pct))]
 
 
 def _fill_claim_speed(session: Session, banks: dict[int, BankFacts], calendar: Calendar) -> None:
@@ -284,16 +301,18 @@ def _whitelist(product: ProductRules, firm: FirmFacts) -> float:
     return 1.0 if firm.whitelist_kinds & product.preferred_whitelists else 0.7
 
 
-def whitelist_reason(product: ProductRules, firm: FirmFacts) -> str:
-    """Why the 名单与资质 part scored what it did: lists and verified qualifications, and a verified A grade."""
+def whitelist_reason(product: ProductRules, firm: FirmFacts) -> list:
+    """Why the 名单与资质 part scored what it did (segments): lists and verified qualifications, and a verified A
+    grade."""
     kinds = firm.whitelist_kinds
     hit = sorted(kinds & product.preferred_whitelists) or sorted(kinds)
     lists = [WHITELIST_LABELS.get(k, k) for k in hit if k not in QUALIFICATION_KINDS]
     quals = [WHITELIST_LABELS.get(k, k) for k in hit if k in QUALIFICATION_KINDS]
-    words = (["白名单企业：" + "、".join(lists)] if lists else []) + (["核验资质：" + "、".join(quals)] if quals else [])
+    words = ([says(N_("白名单企业：%(lists)s"), lists={"ts": lists})] if lists else []) + \
+        ([says(N_("核验资质：%(quals)s"), quals={"ts": quals})] if quals else [])
     if firm.verified_grade == "A":
-        words.append("纳税信用 A 级（税务核验）")
-    return "；".join(words) or "不在白名单，也无核验资质"
+        words.append(says(N_("纳税信用 A 级（税务核验）")))
+    return words or [says(N_("不在白名单，也无核验资质"))]
 
 
 def _bank_values(bank: BankFacts, firm: FirmFacts) -> tuple[float, float, float, float]:
@@ -308,8 +327,8 @@ def _product_values(ctx: RoutingContext, product: ProductRules, firm: FirmFacts,
     """product_fit and whitelist: (value 0–1, reason), from the product, the request's interests, the firm's lists."""
     kind_name = ctx.kind_names.get(product.kind_code, product.kind_code)
     fit = _fit(product, req)
-    fit_reason = (f"企业关注的产品：{kind_name}" if fit == 1.0 else f"符合{kind_name}的准入条件" if fit == 0.6
-                  else f"可办理{kind_name}（非企业勾选产品）")
+    fit_reason = [says(N_("企业关注的产品：%(kind)s") if fit == 1.0 else N_("符合%(kind)s的准入条件") if fit == 0.6
+                       else N_("可办理%(kind)s（非企业勾选产品）"), kind=kind_name)]
     wl = _whitelist(product, firm)
     wl_reason = whitelist_reason(product, firm)
     return {"product_fit": (fit, fit_reason), "whitelist": (wl, wl_reason)}
@@ -319,11 +338,12 @@ def _bank_reasons(bank: BankFacts, firm: FirmFacts) -> dict:
     """target_gap, speed, workload and nearby: (value 0–1, reason), from the bank and the firm's township."""
     gap, speed, load, near = _bank_values(bank, firm)
     return {
-        "target_gap": (gap, bank.target_reason or "暂无工业贷款目标进度"),
-        "speed": (speed, "暂无历史响应记录" if bank.avg_claim_workdays is None
-                  else f"历史平均 {bank.avg_claim_workdays:.1f} 个工作日认领"),
-        "workload": (load, f"在办线索 {bank.open_leads} / 容量 {bank.capacity}"),
-        "nearby": (near, "网点与企业同在一个镇街" if near else "网点不在企业所在镇街"),
+        "target_gap": (gap, bank.target_why or [says(N_("暂无工业贷款目标进度"))]),
+        "speed": (speed, [says(N_("暂无历史响应记录"))] if bank.avg_claim_workdays is None
+                  else [says(N_("历史平均 %(days)s 个工作日认领"), days=f"{bank.avg_claim_workdays:.1f}")]),
+        "workload": (load, [says(N_("在办线索 %(open)s / 容量 %(capacity)s"), open=bank.open_leads,
+                                 capacity=bank.capacity)]),
+        "nearby": (near, [says(N_("网点与企业同在一个镇街") if near else N_("网点不在企业所在镇街"))]),
     }
 
 
@@ -331,11 +351,12 @@ def _parts(ctx: RoutingContext, values: dict) -> tuple[float, dict]:
     w = ctx.weights
     parts = {}
     total = 0.0
-    for name, (value, reason) in values.items():
+    for name, (value, why) in values.items():
         points = value * w.get(name, 0.0)
         total += points
+        # "reason": the Chinese text (the API, exports); "why": what to say, written in each reader's language
         parts[name] = {"value": round(value, 3), "weight": w.get(name, 0.0), "points": round(points, 2),
-                       "reason": reason}
+                       "reason": reason_text(why), "why": why}
     return total, parts
 
 
@@ -497,7 +518,7 @@ def lead_values(ctx: RoutingContext, request_id: int, m: Match, rank_no: int, de
 
 
 def routed_note(ctx: RoutingContext, m: Match) -> str:
-    return f"推送至{ctx.banks[m.bank_id].name}，得分 {m.score:.1f}"
+    return notes.note(notes.ROUTED, bank=ctx.banks[m.bank_id].name, score=f"{m.score:.1f}")
 
 
 def route_request(session: Session, request: FinancingRequest, actor: User | None = None,
@@ -519,7 +540,7 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
     matches = rank(ctx, firm_facts, req_facts, exclude_banks=already, limit=limit)
     if not matches:
         if request.state == "submitted":
-            lifecycle.transition(session, request, "unmatched", None, "没有符合条件的银行产品")
+            lifecycle.transition(session, request, "unmatched", None, notes.NO_PRODUCT)
             followups.request_unmatched(session, request)
         else:
             close_if_unmatched(session, request)
@@ -534,6 +555,6 @@ def route_request(session: Session, request: FinancingRequest, actor: User | Non
         lifecycle.record(session, "lead", lead.id, request.id, None, None, "routed", routed_note(ctx, m))
         ctx.banks[m.bank_id].open_leads += 1
     if request.state != "routed":
-        lifecycle.transition(session, request, "routed", None, f"推送至 {len(leads)} 家银行")
+        lifecycle.transition(session, request, "routed", None, notes.note(notes.ROUTED_MANY, n=len(leads)))
     followups.leads_routed(session, request, leads)
     return leads

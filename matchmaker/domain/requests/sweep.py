@@ -28,6 +28,7 @@ from ..core.visibility import visible_to
 from ..core.workdays import Calendar, load_calendar, local_date, local_midnight_utc
 from ..notify import notifications
 from . import followups, lifecycle, routing
+from . import notes as history_notes
 from .eligibility import FirmFacts, RequestFacts
 from .labels import lead_no
 from .unmatched import close_many_if_unmatched
@@ -137,7 +138,7 @@ def _expire_batch(run: _Run) -> bool:
     run.expired_up_to = request_ids[-1]
     rows = lifecycle.transition_where(
         session, "lead", "routed", "expired", None, [Lead.request_id.in_(request_ids), *overdue[1:]],
-        note=lambda row: f"超过认领时限（{row[3]}）未认领，已转派下一家银行",
+        note=lambda row: history_notes.note(history_notes.EXPIRED, date=row[3]),
         returning=(Lead.bank_id, Lead.claim_deadline))
     run.result.expired += len(rows)
     if run.notify and rows:
@@ -200,7 +201,8 @@ def _reroute(run: _Run, replace: Counter) -> None:
         for offset, m in enumerate(matches):
             new_rows.append({**routing.lead_values(ctx, r.id, m, max_rank[r.id] + 1 + offset, deadline),
                              "created_at": run.now})
-            notes.append(routing.routed_note(ctx, m) + "（超时转派）")
+            notes.append(history_notes.note(history_notes.ROUTED_LATE, bank=ctx.banks[m.bank_id].name,
+                                            score=f"{m.score:.1f}"))
             ctx.banks[m.bank_id].open_leads += 1
             run.new_by_bank[m.bank_id] += 1
         if matches:

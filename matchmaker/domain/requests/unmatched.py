@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Lead, Offer
 from ...models.requests import OPEN_LEAD_STATES
-from . import followups, lifecycle
+from . import followups, lifecycle, notes
 
 
 def close_if_unmatched(session: Session, req: FinancingRequest) -> bool:
@@ -16,7 +16,7 @@ def close_if_unmatched(session: Session, req: FinancingRequest) -> bool:
         return False
     if any(lead.state in OPEN_LEAD_STATES or lead.offer is not None for lead in req.leads):
         return False
-    lifecycle.transition(session, req, "unmatched", None, "所有银行均未给出授信方案")
+    lifecycle.transition(session, req, "unmatched", None, notes.NO_OFFER)
     followups.request_unmatched(session, req)
     return True
 
@@ -29,7 +29,7 @@ def close_many_if_unmatched(session: Session, request_ids: list[int]) -> list[in
     offer = select(Offer.id).join(Lead, Lead.id == Offer.lead_id).where(Lead.request_id == FinancingRequest.id)
     moved = [row[0] for row in lifecycle.transition_where(
         session, "request", "routed", "unmatched", None,
-        [FinancingRequest.id.in_(request_ids), ~open_lead.exists(), ~offer.exists()], note="所有银行均未给出授信方案")]
+        [FinancingRequest.id.in_(request_ids), ~open_lead.exists(), ~offer.exists()], note=notes.NO_OFFER)]
     if moved:
         followups.requests_unmatched(session, moved)
     return moved

@@ -4,25 +4,32 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
+from wtforms import SelectChoice
 
 from ...domain.accounts import users as accounts
 from ...domain.accounts.people import people
 from ...domain.core.errors import Conflict, DomainError
 from ...domain.requests import financing, leads
 from ...models import FinancingRequest, Firm, History, Lead, User
+from ...models.users import ROLES
+from ...text import N_
 from ..accounts.forms import CreateUserForm
 from ..common import apply_domain_error, apply_sort, found_or_abort, paginate, roles_required, run_action, session
+from ..fields import labelled, named
+from ..i18n import error_text
 from .lead_forms import ApproveForm, CorrectDisbursementForm, DeclineForm, DisburseForm, NoteForm
+from .reasons import ShownHistory, ShownLead
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 BANK_ROLES = ("bank_manager", "bank_admin")
 TABS = {
-    "new": ("待认领", ("routed",)),
-    "open": ("在办", ("claimed", "contacted", "in_review", "approved")),
-    "done": ("已办结", ("disbursed", "declined", "expired", "released")),
+    "new": (N_("待认领"), ("routed",)),
+    "open": (N_("在办"), ("claimed", "contacted", "in_review", "approved")),
+    "done": (N_("已办结"), ("disbursed", "declined", "expired", "released")),
 }
 
 
@@ -67,7 +74,8 @@ def _render_lead(db, item: Lead, **forms):
     disburse_form = forms.get("disburse_form") or DisburseForm(
         amount_wan=(Decimal(item.offer.amount) / 10000) if item.offer else None, formdata=None)
     return render_template(
-        "bank/lead.html", lead=item, req=item.request, firm=item.request.firm, history=history,
+        "bank/lead.html", lead=ShownLead(item), req=item.request, firm=item.request.firm,
+        history=[ShownHistory(row) for row in history],
         lead_banks={item.id: item.bank.name}, hide_request_notes=True,  # notes may name other banks
         show_contact=leads.contact_visible(current_user, item), note_form=forms.get("note_form") or NoteForm(),
         approve_form=approve_form, decline_form=forms.get("decline_form") or DeclineForm(),
@@ -85,19 +93,20 @@ def _act(lead_id: int, action, success: str):
 @bp.post("/leads/<int:lead_id>/claim")
 @roles_required(*BANK_ROLES)
 def claim(lead_id: int):
-    return _act(lead_id, lambda db: leads.claim(db, current_user, lead_id), "认领成功，现在可以联系企业")
+    return _act(lead_id, lambda db: leads.claim(db, current_user, lead_id),
+                gettext("认领成功，现在可以联系企业"))
 
 
 @bp.post("/leads/<int:lead_id>/contact")
 @roles_required(*BANK_ROLES)
 def contact(lead_id: int):
-    return _note_step(lead_id, leads.record_contact, "已记录联系情况")
+    return _note_step(lead_id, leads.record_contact, gettext("已记录联系情况"))
 
 
 @bp.post("/leads/<int:lead_id>/review")
 @roles_required(*BANK_ROLES)
 def review(lead_id: int):
-    return _note_step(lead_id, leads.start_review, "已进入审查")
+    return _note_step(lead_id, leads.start_review, gettext("已进入审查"))
 
 
 def _note_step(lead_id: int, step, success: str):
@@ -113,11 +122,11 @@ def _note_step(lead_id: int, step, success: str):
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
+            abort(exc.status, error_text(exc))
         if exc.field == "note":
             apply_domain_error(exc, form)
             return _render_lead(db, _lead_or_abort(db, lead_id), note_form=form)
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         db.commit()
         flash(success, "success")
@@ -134,7 +143,7 @@ def _form_action(lead_id: int, form, form_key: str, action, success: str):
             action(db, form)
         except Conflict as exc:  # the lead changed under the form: show it as it is now
             db.rollback()
-            flash(exc.message, "danger")
+            flash(error_text(exc), "danger")
             return redirect(url_for("bank.lead", lead_id=lead_id))
         except DomainError as exc:
             db.rollback()
@@ -150,10 +159,14 @@ def _form_action(lead_id: int, form, form_key: str, action, success: str):
 @roles_required(*BANK_ROLES)
 def approve(lead_id: int):
     def act(db, form):
-        leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
-                      rate_pct=form.rate_pct.data, term_months=form.term_months.data,
-                      conditions=form.conditions.data or "", confirm_over=bool(form.confirm_over.data))
-    return _form_action(lead_id, ApproveForm(), "approve_form", act, "已审批通过，授信方案已发送给企业")
+        try:
+            leads.approve(db, current_user, lead_id, amount_yuan=financing.wan_to_yuan(form.amount_wan.data),
+                          rate_pct=form.rate_pct.data, term_months=form.term_months.data,
+                          conditions=form.conditions.data or "", confirm_over=bool(form.confirm_over.data))
+        except DomainError as exc:
+            form.over_asked = exc.msgid == leads.OVER_ASKED
+            raise
+    return _form_action(lead_id, ApproveForm(), "approve_form", act, gettext("已审批通过，授信方案已发送给企业"))
 
 
 @bp.post("/leads/<int:lead_id>/decline")
@@ -161,7 +174,7 @@ def approve(lead_id: int):
 def decline(lead_id: int):
     def act(db, form):
         leads.decline(db, current_user, lead_id, form.code.data, form.note.data or "")
-    return _form_action(lead_id, DeclineForm(), "decline_form", act, "已记录拒绝原因，企业将看到原因和建议")
+    return _form_action(lead_id, DeclineForm(), "decline_form", act, gettext("已记录拒绝原因，企业将看到原因和建议"))
 
 
 @bp.post("/leads/<int:lead_id>/disburse")
@@ -170,7 +183,7 @@ def disburse(lead_id: int):
     def act(db, form):
         leads.disburse(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
                        form.disbursed_on.data)
-    return _form_action(lead_id, DisburseForm(), "disburse_form", act, "已登记放款")
+    return _form_action(lead_id, DisburseForm(), "disburse_form", act, gettext("已登记放款"))
 
 
 @bp.post("/leads/<int:lead_id>/disbursement")
@@ -179,7 +192,8 @@ def correct_disbursement(lead_id: int):
     def act(db, form):
         leads.correct_disbursement(db, current_user, lead_id, financing.wan_to_yuan(form.amount_wan.data),
                                    form.disbursed_on.data, form.reason.data or "")
-    return _form_action(lead_id, CorrectDisbursementForm(), "correct_form", act, "已更正放款登记，原记录保留在办理记录中")
+    return _form_action(lead_id, CorrectDisbursementForm(), "correct_form", act,
+                        gettext("已更正放款登记，原记录保留在办理记录中"))
 
 
 @bp.route("/managers", methods=["GET", "POST"])
@@ -187,9 +201,9 @@ def correct_disbursement(lead_id: int):
 def managers():
     db = session()
     form = CreateUserForm()
-    form.role.choices = [("bank_manager", "客户经理"), ("bank_admin", "支行管理员")]
-    form.bank_id.choices = [(current_user.bank_id, current_user.bank.name)]
-    form.township_id.choices = [("", "—")]
+    form.role.choices = labelled({role: ROLES[role] for role in ("bank_manager", "bank_admin")})
+    form.bank_id.choices = named([(current_user.bank_id, current_user.bank.name)], None)
+    form.township_id.choices = [SelectChoice("", "—")]
     if form.validate_on_submit():
         try:
             accounts.create_user(db, form.username.data, form.password.data, form.role.data,
@@ -200,7 +214,7 @@ def managers():
             apply_domain_error(exc, form)
         else:
             db.commit()
-            flash("账户已创建", "success")
+            flash(gettext("账户已创建"), "success")
             return redirect(url_for("bank.managers"))
     users = db.scalars(select(User).where(User.bank_id == current_user.bank_id, people())
                       .order_by(User.username)).all()

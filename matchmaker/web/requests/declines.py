@@ -3,12 +3,14 @@ to the bank that declined it; plus the extra context the request page shows afte
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.outcomes import ratings, referrals
 from ...domain.requests import declines, financing
 from ...models import FinancingRequest, Lead, User
 from ..common import found_or_abort, roles_required, run_form_action, session
+from ..i18n import with_data
 from ..outcomes.forms import ResubmitForm
 
 bp = Blueprint("declines", __name__, url_prefix="/requests")
@@ -39,13 +41,13 @@ def resubmit(request_id: int, lead_id: int):
         abort(404)
     back = url_for("requests.show", request_id=req.id)
     if not declines.can_resubmit(current_user, lead):
-        flash("该拒绝不可补正，或已重新提交过", "warning")
+        flash(gettext("该拒绝不可补正，或已重新提交过"), "warning")
         return redirect(back)
     form = ResubmitForm()
     if form.validate_on_submit():
         done = run_form_action(db, form, lambda: declines.resubmit(
             db, current_user, lead_id, form.statement.data, claim_workdays=current_app.config["CLAIM_WORKDAYS"]),
-            f"已重新提交给{lead.bank.name}，请等待银行认领", back)
+            with_data(gettext("已重新提交给%(bank)s，请等待银行认领"), bank=lead.bank.name), back)
         if done:
             return done
     status = 422 if form.errors else 200
