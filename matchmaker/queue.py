@@ -144,7 +144,7 @@ class JobQueue:
             with self.app.app_context():
                 result = work_function(kind)(ctx)
         except DomainError as exc:
-            records.fail(self.factory, job_id, exc.message)
+            records.fail(self.factory, job_id, exc)  # its msgid kept: each reader reads it in their language
             return None
         except Exception as exc:  # noqa: BLE001 - recorded on the job, and logged with its traceback
             log.exception("job %s (%s) failed", job_id, kind)
