@@ -141,7 +141,7 @@ class RowError:
         for key, value in self.params.items():
             if key == "fields":
                 params[key] = tr(N_("”“")).join(tr(FIELDS.get(f, f)) for f in value)
-            elif key in NUMBER_PARAMS or wrap is None:
+            elif key in NUMBER_PARAMS or wrap is None or not needs_mark(value):
                 params[key] = value
             else:
                 params[key] = wrap(value)
@@ -179,6 +179,12 @@ class RowError:
             return cls(data.get("row"), data.get("field"), data["msgid"], data.get("value") or "",
                        data.get("params") or {})
         return cls(None, None, data.get("message", ""), data.get("value") or "")
+
+
+def needs_mark(value) -> bool:
+    """Whether a value from the file must be marked as user data on a page: text with words in it. Codes and
+    numbers (2023, 2023-06, a credit code) read the same in every language and stay as they are."""
+    return isinstance(value, str) and (not value.isascii() or any(c.islower() for c in value))
 
 
 # placeholders that hold numbers (row numbers, counts): the rest are text from the file, user data on a page
