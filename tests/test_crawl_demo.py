@@ -43,7 +43,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/events",
     "/firms",
     "/first-loans",
-    "/jobs",
     "/ledgers",
     "/listing",
     "/notifications",
@@ -56,7 +55,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/requests",
     "/targets",
     "/township",
-    "/whitelists",
 )
 
 

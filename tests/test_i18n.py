@@ -33,6 +33,9 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    "whitelists.index": ("district", "township", "bank_manager", "bank_admin"),
+    "whitelists.upload": ("district",),
+    "jobs.index": SIGNED_IN,
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)
