@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from matchmaker.domain.firms.uscc import make as make_uscc
-from matchmaker.models import Job, WhiteListImport
+from matchmaker.models import Job, WhiteListBatch, WhiteListImport
 
 from .conftest import login
 from .test_i18n import CJK, cjk_left, english_left
@@ -149,3 +149,41 @@ def test_form_errors_of_the_import_in_english(app, users):
     assert "Start the batch with a year" in html
     html = en.post("/whitelists/import", data={"kind": "nope"}).get_data(as_text=True)
     assert "Not a valid choice" in html
+
+
+def test_mapping_review_and_an_older_batch_read_in_english(app, db, users, township, worker):
+    from . import factories
+
+    for name in ("枣庄鑫源新材料有限公司", "枣庄恒达纺织有限公司"):
+        factories.FirmFactory(name=name, township_id=township.id, uscc=None)
+    db.commit()
+    en = _client(app, users, "en")
+
+    response = _upload(en, xlsx([["主体", "代码", "联系人"], ["随便写的名字有限公司", "", "张三"]]), kind="doubling_firm")
+    worker.wait()
+    mapping_url = en.get(response.headers["Location"]).headers["Location"]
+    html = en.get(mapping_url).get_data(as_text=True)
+    assert "Choose the field of each header" in html and "Keep as additional information" in html
+    assert not cjk_left(html), cjk_left(html)
+    refused = en.post(mapping_url, data={"map-0": "", "map-1": "uscc", "map-2": "extra"})
+    assert refused.status_code == 422 and "Choose a field" in refused.get_data(as_text=True)
+
+    import_id = _import_id(_upload(en, xlsx([["企业名称"], ["枣庄鑫源新材料厂"], ["枣庄恒达纺织厂"]]), kind="high_tech"))
+    worker.wait()
+    html = en.get(f"/whitelists/imports/{import_id}/review").get_data(as_text=True)
+    assert "Confirm names" in html and "None of these: create the firm" in html
+    assert not cjk_left(html), cjk_left(html)
+    html = en.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
+    assert "Import preview" in html and "To confirm" in html and not cjk_left(html), cjk_left(html)
+    refused = en.post(f"/whitelists/imports/{import_id}/review", data={"choice-2": "x"})
+    assert "Row 2: the chosen firm does not exist" in refused.get_data(as_text=True)
+
+    _committed(en, worker, [["企业名称"], ["枣庄鑫源新材料有限公司"]], batch="2023")
+    older = _import_id(_upload(en, xlsx([["企业名称"], ["枣庄鑫源新材料有限公司"]]), batch="2021"))
+    worker.wait()
+    html = en.get(f"/whitelists/imports/{older}").get_data(as_text=True)
+    assert "Batch 2021 is older than the current batch 2023" in html and "no earlier batch" in html
+    assert not cjk_left(html), cjk_left(html)
+    html = en.post(f"/whitelists/batches/{db.query(WhiteListBatch).one().id}/undo", follow_redirects=True) \
+        .get_data(as_text=True)
+    assert "Undid Above-scale firms <span data-user>2023</span>" in html and not cjk_left(html), cjk_left(html)
