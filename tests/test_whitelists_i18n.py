@@ -187,3 +187,15 @@ def test_mapping_review_and_an_older_batch_read_in_english(app, db, users, towns
     html = en.post(f"/whitelists/batches/{db.query(WhiteListBatch).one().id}/undo", follow_redirects=True) \
         .get_data(as_text=True)
     assert "Undid Above-scale firms <span data-user>2023</span>" in html and not cjk_left(html), cjk_left(html)
+
+
+def test_a_project_lists_preview_shows_its_amounts_in_each_language(app, users, worker):
+    """The staged amount is text ("1200.50" 万元): the preview reads it as a number, in the reader's unit."""
+    rows = [["项目单位", "项目名称", "总投资（万元）"], ["枣庄鑫源化工有限公司", "一期", "1200.5"]]
+    for locale, shown in (("zh_Hans_CN", "1,200.5 万元"), ("en", "CNY 12.01m")):
+        client = _client(app, users, locale)
+        import_id = _import_id(_upload(client, xlsx(rows), kind="key_project", batch="2023"))
+        worker.wait()
+        response = client.get(f"/whitelists/imports/{import_id}")
+        assert response.status_code == 200 and shown in response.get_data(as_text=True)
+        client.post(f"/whitelists/imports/{import_id}/discard")
