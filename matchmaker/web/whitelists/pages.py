@@ -18,7 +18,7 @@ from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
 from ...domain.whitelists import batches, import_jobs, staging
 from ...domain.whitelists import lists as whitelists
-from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, RowError, remember_mappings
+from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, RowError, needs_mark, remember_mappings
 from ...models import Township
 from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
 from ...text import N_
@@ -76,8 +76,7 @@ def order_line(summary: dict, label: str) -> Markup:
     """Where an older batch goes among the list's batches, in the reader's language."""
     # a label of digits reads the same in every language: only one with words in it is marked as user data
     return batches.order_note(summary.get("previous_label"), summary.get("current_label"), label, _html,
-                              lambda v: v if str(v).isascii() else i18n.data(v))
-
+                              lambda v: i18n.data(v) if needs_mark(v) else v)
 
 
 def _thresholds() -> batches.Thresholds:
