@@ -111,14 +111,14 @@ class JobQueue:
         """Record a job (committed) and enqueue it. A queue that cannot be reached fails the job with a message
         (and raises DomainError) rather than leaving it queued forever."""
         if kind not in WORK:
-            raise DomainError(f"未知的任务类型 {kind}")
+            raise DomainError("未知的任务类型 %(kind)s", kind=kind)
         job = records.create(session, kind, actor, params)
         session.commit()
         try:
             self.enqueue(job.id)
         except Exception as exc:  # noqa: BLE001 - Redis down, SQLite file unwritable …
             log.exception("job %s not enqueued", job.id)
-            records.fail(self.factory, job.id, f"无法加入任务队列：{exc}")
+            records.fail(self.factory, job.id, DomainError("无法加入任务队列：%(error)s", error=str(exc)))
             session.refresh(job)
             raise DomainError("后台任务队列暂时不可用，请稍后重试") from None
         return job
@@ -144,11 +144,11 @@ class JobQueue:
             with self.app.app_context():
                 result = work_function(kind)(ctx)
         except DomainError as exc:
-            records.fail(self.factory, job_id, exc.message)
+            records.fail(self.factory, job_id, exc)  # its msgid kept: each reader reads it in their language
             return None
         except Exception as exc:  # noqa: BLE001 - recorded on the job, and logged with its traceback
             log.exception("job %s (%s) failed", job_id, kind)
-            records.fail(self.factory, job_id, f"内部错误：{type(exc).__name__}: {exc}")
+            records.fail(self.factory, job_id, DomainError("内部错误：%(error)s", error=f"{type(exc).__name__}: {exc}"))
             return None
         records.finish(self.factory, job_id, result)
         return result

@@ -35,7 +35,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/events",
     "/firms",
     "/first-loans",
-    "/jobs",
     "/ledgers",
     "/portrait",
     "/ratings",
@@ -43,7 +42,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/requests",
     "/targets",
     "/township",
-    "/whitelists",
 )
 
 

@@ -53,6 +53,9 @@ CONVERTED: dict[str, tuple] = {
     "requests.index": SIGNED_IN,
     "bank.inbox": ("bank_manager", "bank_admin"),
     "overdue.index": ("township", "district", "bank_manager", "bank_admin"),
+    "whitelists.index": ("district", "township", "bank_manager", "bank_admin"),
+    "whitelists.upload": ("district",),
+    "jobs.index": SIGNED_IN,
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

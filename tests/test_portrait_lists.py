@@ -106,7 +106,7 @@ def test_list_pages_show_the_grade_and_the_chain_leader(db, as_role, firm, towns
     tax = client.get("/whitelists/tax_credit").get_data(as_text=True)
     assert "<th>纳税信用等级</th>" in tax and "<td>M</td>" in tax
     suppliers = client.get("/whitelists/chain_supplier").get_data(as_text=True)
-    assert f"<td>{leader.name}</td>" in suppliers
+    assert f"<td data-user>{leader.name}</td>" in suppliers  # a firm's name: user data
     assert as_role("enterprise").get("/whitelists/tax_credit").status_code == 403
 
 

@@ -91,7 +91,7 @@ def test_preview_then_commit_then_undo(db, district, firm, named_firms, other_to
     assert new_firm.name == "枣庄全新科技有限公司" and new_firm.township_id == other_township.id
     assert entries[2].firm_id == new_firm.id
     listing = district.get("/whitelists/above_scale").get_data(as_text=True)
-    assert "枣庄全新科技有限公司" in listing and "名单写法：华泰机械有限责任公司" in listing
+    assert "枣庄全新科技有限公司" in listing and "名单写法：<span data-user>华泰机械有限责任公司</span>" in listing
     assert routing.firm_whitelist_kinds(db, [firm.id]) == {firm.id: frozenset({"above_scale"})}
 
     batch = db.scalar(select(WhiteListBatch))
@@ -114,7 +114,7 @@ def test_second_batch_shows_added_gone_and_changed(db, district, named_firms, to
     assert (summary["add"], summary["changed"], summary["same"], summary["gone"]) == (1, 1, 1, 1)
     assert summary["previous_label"] == "2022" and summary["gone_rows"][0]["name"] == "枣庄恒达纺织有限公司"
     page = district.get(f"/whitelists/imports/{import_id}?tab=changed").get_data(as_text=True)
-    assert f"所属镇街：{township.name} → {other_township.name}" in page
+    assert f"所属镇街：<span data-user>{township.name}</span> → <span data-user>{other_township.name}</span>" in page
     assert "枣庄新来的化工有限公司" not in page  # the tab shows changed rows only
     assert "将移出名单" in district.get(f"/whitelists/imports/{import_id}").get_data(as_text=True)
 

@@ -17,7 +17,8 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       if (field("state_label")) field("state_label").textContent = job.state_label;
       if (field("phase")) field("phase").textContent = job.phase || "";
-      if (field("counts")) field("counts").textContent = job.total ? `${job.done} / ${job.total}（${job.percent}%）` : "";
+      // the server writes the counts in the reader's language
+      if (field("counts")) field("counts").textContent = job.counts ?? (job.total ? `${job.done} / ${job.total}` : "");
       if (field("error")) field("error").textContent = job.error || "";
     };
     const poll = () => {

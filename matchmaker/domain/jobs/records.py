@@ -1,5 +1,9 @@
 """The job record: create, start (once), report progress, finish or fail; the jobs a user may see; the JSON a
-page polls. State changes are conditional UPDATEs, so a job run twice (a redelivered message) runs once."""
+page polls. State changes are conditional UPDATEs, so a job run twice (a redelivered message) runs once.
+
+A job's texts are stored as msgids (marked N_), never as sentences: its phase, a result's label (with its values in
+`label_params`) and a domain error's message (its values in result["error_params"]), so each page shows them in
+its reader's language (`texts`)."""
 from __future__ import annotations
 
 import logging
@@ -14,18 +18,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...models import Job, User, utcnow
-from ..core.errors import NotFound
+from ...text import N_
+from ..core.errors import DomainError, NotFound
 
 log = logging.getLogger(__name__)
 
 KINDS = {
-    "wl_check": "检查白名单文件",
-    "wl_commit": "导入白名单",
-    "bulletin_year": "通报表格（Excel）",
-    "event_report": "活动报告",
-    "send_outbox": "发送待发消息",
-    "upkeep": "定时整理",
+    "wl_check": N_("检查白名单文件"),
+    "wl_commit": N_("导入白名单"),
+    "bulletin_year": N_("通报表格（Excel）"),
+    "event_report": N_("活动报告"),
+    "send_outbox": N_("发送待发消息"),
+    "upkeep": N_("定时整理"),
 }
+QUEUED, STARTED, FINISHED = N_("排队中"), N_("开始"), N_("完成")  # phases every job goes through
 QUEUED_TOO_LONG = timedelta(hours=24)   # nobody ran it: no worker
 RUNNING_TOO_LONG = timedelta(hours=6)   # the worker died under it
 PROGRESS_EVERY = 0.5                    # seconds between progress writes
@@ -37,7 +43,7 @@ def kind_label(kind: str) -> str:
 
 def create(session: Session, kind: str, actor: User | None, params: dict | None = None) -> Job:
     job = Job(kind=kind, params=params or {}, created_by_id=actor.id if actor else None, state="queued",
-              phase="排队中", done=0, total=0, error="")
+              phase=QUEUED, done=0, total=0, error="")
     session.add(job)
     session.flush()
     return job
@@ -47,7 +53,7 @@ def start(factory: sessionmaker, job_id: int) -> bool:
     """queued -> running; False when another worker already took it (or it expired)."""
     with factory() as session:
         taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "queued")
-                                .values(state="running", started_at=utcnow(), phase="开始")).rowcount
+                                .values(state="running", started_at=utcnow(), phase=STARTED)).rowcount
         session.commit()
     return taken == 1
 
@@ -55,14 +61,20 @@ def start(factory: sessionmaker, job_id: int) -> bool:
 def finish(factory: sessionmaker, job_id: int, result: dict | None) -> None:
     with factory() as session:
         session.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(
-            state="done", result=result or {}, finished_at=utcnow(), phase="完成"))
+            state="done", result=result or {}, finished_at=utcnow(), phase=FINISHED))
         session.commit()
 
 
-def fail(factory: sessionmaker, job_id: int, error: str) -> None:
+def fail(factory: sessionmaker, job_id: int, error: str | DomainError) -> None:
+    """The job failed: `error` a text (an internal error, kept as it is) or a domain error, whose msgid is stored
+    with its values so that each reader reads it in their language."""
+    values = {"state": "failed", "finished_at": utcnow()}
+    if isinstance(error, DomainError):
+        values.update(error=error.message[:5000], result={"error_msgid": error.msgid, "error_params": error.params})
+    else:
+        values["error"] = error[:5000]
     with factory() as session:
-        session.execute(update(Job).where(Job.id == job_id, Job.state.in_(("queued", "running"))).values(
-            state="failed", error=error[:5000], finished_at=utcnow()))
+        session.execute(update(Job).where(Job.id == job_id, Job.state.in_(("queued", "running"))).values(**values))
         session.commit()
 
 
@@ -150,10 +162,40 @@ def get_visible(session: Session, user: User, job_id: int) -> Job:
     return job
 
 
-def as_json(job: Job) -> dict:
-    return {"id": job.id, "kind": job.kind, "kind_label": kind_label(job.kind), "state": job.state,
-            "state_label": job.state_label, "phase": job.phase, "done": job.done, "total": job.total,
-            "percent": job.percent, "error": job.error or None, "result": job.result,
+def error_text(job: Job, tr) -> str:
+    """The job's error in the language of `tr` (a translator: `gettext(msgid, **params)`)."""
+    stored = job.result or {}
+    if stored.get("error_msgid"):
+        return tr(stored["error_msgid"], **(stored.get("error_params") or {}))
+    return tr(job.error) if job.error else ""
+
+
+def result_label(job: Job, tr, wrap=None) -> str:
+    """The label of the job's result in the language of `tr`: values {"t": msgid} translated, others user data
+    (`wrap` marks them)."""
+    result = job.result or {}
+    if not result.get("label"):
+        return ""
+    wrap = wrap or (lambda v: v)
+    params = {k: tr(v["t"]) if isinstance(v, dict) else wrap(v) for k, v in (result.get("label_params") or {}).items()}
+    return tr(result["label"], **params)
+
+
+def texts(job: Job, tr) -> dict:
+    """The job's texts for a reader: kind, state, phase, error and result label, through `tr`."""
+    from ...models.jobs import JOB_STATES
+
+    return {"kind_label": tr(kind_label(job.kind)), "state_label": tr(JOB_STATES.get(job.state, job.state)),
+            "phase": tr(job.phase) if job.phase else "", "error": error_text(job, tr),
+            "result_label": result_label(job, tr)}
+
+
+def as_json(job: Job, tr=None) -> dict:
+    """What a progress bar polls, its texts through `tr` (Chinese as stored when None)."""
+    shown = texts(job, tr or (lambda message, **params: message % params if params else message))
+    return {"id": job.id, "kind": job.kind, "kind_label": shown["kind_label"], "state": job.state,
+            "state_label": shown["state_label"], "phase": shown["phase"], "done": job.done, "total": job.total,
+            "percent": job.percent, "error": shown["error"] or None, "result": job.result,
             "finished": job.state in ("done", "failed", "expired"),
             "seconds": round(job.seconds, 1) if job.seconds is not None else None}
 
@@ -162,7 +204,7 @@ def expire_stale(session: Session, now=None) -> int:
     """Jobs queued a day with no worker, or running six hours (their worker died): expired, with the reason."""
     now = now or utcnow()
     n = session.execute(update(Job).where(Job.state == "queued", Job.created_at < now - QUEUED_TOO_LONG).values(
-        state="expired", finished_at=now, error="排队超过24小时未被执行（后台任务进程未运行？）")).rowcount
+        state="expired", finished_at=now, error=N_("排队超过24小时未被执行（后台任务进程未运行？）"))).rowcount
     n += session.execute(update(Job).where(Job.state == "running", Job.started_at < now - RUNNING_TOO_LONG).values(
-        state="expired", finished_at=now, error="运行超过6小时未结束（后台任务进程可能已中断）")).rowcount
+        state="expired", finished_at=now, error=N_("运行超过6小时未结束（后台任务进程可能已中断）"))).rowcount
     return n

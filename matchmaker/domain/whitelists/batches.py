@@ -24,8 +24,10 @@ from ...models.whitelists import (
     WhiteListEntry,
     WhiteListImport,
 )
+from ...text import N_
 from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
+from ..core.translate import translator
 from ..core.workdays import local_date
 from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many
 from ..firms.records import set_firm_name
@@ -40,13 +42,16 @@ GONE_SHOWN = 500
 RESOLVE_CHUNK = 5000  # names parsed together when resolving a file
 
 
+SAME_FIRM, SAME_FIRM_PROJECT = N_("与第%(first)s行匹配到同一家企业"), N_("与第%(first)s行匹配到同一家企业的同一项目")
+
+
 class ImportRejected(DomainError):
     """The file has errors (each naming its row and field); nothing was written."""
 
     status = 422
 
     def __init__(self, errors: list[RowError]):
-        super().__init__(f"文件有 {len(errors)} 处错误，未导入任何数据")
+        super().__init__(N_("文件有 %(n)s 处错误，未导入任何数据"), n=len(errors))
         self.errors = errors
 
 
@@ -64,13 +69,14 @@ def check_batch_label(session: Session, kind: str, label: str, today: date | Non
         raise DomainError("批次请以年份开头，如 2023、2023-06 或 2023年第二批", field="batch")
     last_year = (today or local_date()).year + 1
     if not FIRST_BATCH_YEAR <= int(match["year"]) <= last_year:
-        raise DomainError(f"批次的年份应在{FIRST_BATCH_YEAR}–{last_year}年之间（“{quote(label)}”）", field="batch")
+        raise DomainError("批次的年份应在%(first)s–%(last)s年之间（“%(label)s”）", field="batch", first=FIRST_BATCH_YEAR,
+                          last=last_year, label=quote(label))
     if match["month"] is not None and not 1 <= int(match["month"]) <= 12:
-        raise DomainError(f"批次“{quote(label)}”的月份不正确：应为 01–12，如 2023-06", field="batch")
+        raise DomainError("批次“%(label)s”的月份不正确：应为 01–12，如 2023-06", field="batch", label=quote(label))
     taken = session.scalar(select(WhiteListBatch.id).where(WhiteListBatch.kind == kind, WhiteListBatch.label == label,
                                                            WhiteListBatch.state == "active"))
     if taken:
-        raise DomainError(f"{WHITELIST_KINDS[kind]}已有“{label}”批次；如需重新导入，请先撤销该批次", field="batch")
+        raise DomainError("该名单已有“%(label)s”批次；如需重新导入，请先撤销该批次", field="batch", label=label)
     return label
 
 
@@ -98,13 +104,18 @@ def newer_current(session: Session, kind: str, label: str) -> WhiteListBatch | N
         .order_by(WhiteListBatch.label.desc(), WhiteListBatch.id.desc()).limit(1))
 
 
-def order_note(previous_label: str | None, current_label: str | None, label: str) -> str:
-    """What the preview and the result say about where a batch goes among the list's batches."""
+def order_note(previous_label: str | None, current_label: str | None, label: str, tr=None, wrap=None) -> str:
+    """What the preview and the result say about where a batch goes among the list's batches, in the language
+    of `tr` (a translate.translator or a page's; Chinese by default); `wrap` marks the labels as user data."""
     if not current_label:
         return ""
-    compared = f"与更早的批次 {previous_label} 对比" if previous_label else "之前没有更早的批次，不做对比"
-    return (f"批次 {label} 早于当前批次 {current_label}：导入后作为历史批次保存，当前名单仍为 {current_label}；"
-            f"本批次{compared}。")
+    tr, wrap = tr or translator(None), wrap or (lambda v: v)
+    if previous_label:
+        return tr(N_("批次 %(label)s 早于当前批次 %(current)s：导入后作为历史批次保存，当前名单仍为 %(current)s；"
+                     "本批次与更早的批次 %(previous)s 对比。"),
+                  label=wrap(label), current=wrap(current_label), previous=wrap(previous_label))
+    return tr(N_("批次 %(label)s 早于当前批次 %(current)s：导入后作为历史批次保存，当前名单仍为 %(current)s；"
+                 "本批次之前没有更早的批次，不做对比。"), label=wrap(label), current=wrap(current_label))
 
 
 def target(row: dict) -> int | str | None:
@@ -114,6 +125,29 @@ def target(row: dict) -> int | str | None:
     if row["decision"] == AUTO:
         return row["firm_id"]
     return "new" if row["decision"] == NEW else None
+
+
+# The notes name resolution (domain/firms/entity_resolution.py) gives a row, as the pages show them in the reader's
+# language: matched on the Chinese text the staged row keeps, the firm's name in it user data.
+NOTE_FORMS = (
+    (re.compile(r"^名称相近的(?P<name>.+)信用代码不同，视为不同企业$"), N_("名称相近的%(name)s信用代码不同，视为不同企业")),
+    (re.compile(r"^与已登记的(?P<name>.+)相差“(?P<words>.+)”，按另一家企业处理$"),
+     N_("与已登记的%(name)s相差“%(words)s”，按另一家企业处理")),
+    (re.compile(r"^与已登记的(?P<name>.+)字号不同，按另一家企业处理$"), N_("与已登记的%(name)s字号不同，按另一家企业处理")),
+)
+PLAIN_NOTES = (N_("一字之差，且没有其他相近的企业"), N_("有多家名称相近的企业"), N_("一字之差，但还有其他相近的企业"))
+
+
+def note_text(note: str, tr=None, wrap=None) -> str:
+    """A resolution note in the language of `tr` (Chinese by default); `wrap` marks the names in it as user data."""
+    tr, wrap = tr or translator(None), wrap or (lambda v: v)
+    if not note:
+        return ""
+    for pattern, msgid in NOTE_FORMS:
+        found = pattern.match(note)
+        if found:
+            return tr(msgid, **{k: wrap(v) for k, v in found.groupdict().items()})
+    return tr(note)
 
 
 def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds, progress=None) -> list[dict]:
@@ -197,8 +231,8 @@ class Comparison:
             key = hash((firm, keys[n] if keys else ""))
             first = self.seen.setdefault(key, row["row"])
             if first != row["row"]:
-                self.errors.append(RowError(row["row"], "name", f"与第{first}行匹配到同一家企业"
-                                            + ("的同一项目" if project_list else "")))
+                self.errors.append(RowError(row["row"], "name", SAME_FIRM_PROJECT if project_list else SAME_FIRM,
+                                            params={"first": first}))
             entry_id = self.before.pop(key, None)
             if entry_id is not None:
                 old_ids[n] = entry_id
@@ -257,7 +291,7 @@ def _changes(old, row: dict, townships: dict[int, str]) -> list[dict]:
         if fld == "township_id":
             if new_value is None or new_value == old_value:
                 continue
-            changes.append({"field": fld, "label": "所属镇街", "old": townships.get(old_value), "new": new_value})
+            changes.append({"field": fld, "label": FIELDS["township"], "old": townships.get(old_value), "new": new_value})
             continue
         if fld == "investment_wan":
             old_value = str(old_value) if old_value is not None else None
@@ -335,7 +369,7 @@ def decide(session: Session, actor: User, imp: WhiteListImport, choices: dict[in
                 firm_id = 0
             firm = session.get(Firm, firm_id) if 0 < firm_id < 2**31 else None  # beyond INTEGER: a 500 otherwise
             if firm is None:
-                raise DomainError(f"第{row_no}行：所选企业不存在", field="choice")
+                raise DomainError("第%(row)s行：所选企业不存在", field="choice", row=row_no)
             row["chosen"] = firm.id
             remember_alias(session, row["name"], firm.id, "review", actor)
         decided += 1
@@ -348,7 +382,10 @@ def decide(session: Session, actor: User, imp: WhiteListImport, choices: dict[in
     try:
         summary = comparison.summary()
     except ImportRejected as exc:
-        raise DomainError(str(exc.errors[0]), field="choice") from None
+        error = exc.errors[0]
+        message = (N_("第%(row)s行与第%(first)s行匹配到同一家企业的同一项目") if error.message == SAME_FIRM_PROJECT
+                   else N_("第%(row)s行与第%(first)s行匹配到同一家企业"))
+        raise DomainError(message, field="choice", row=error.row, **error.params) from None
     imp.summary = dict(summary, sheet=(imp.summary or {}).get("sheet", ""))
     return decided
 
@@ -362,7 +399,7 @@ def commit_import(session: Session, actor: User | None, imp: WhiteListImport) ->
     """Write a staged import as a batch (the caller commits: one transaction); its staged rows go."""
     pending = imp.pending_reviews
     if pending:
-        raise DomainError(f"还有 {pending} 行名称待确认，请先完成名称确认")
+        raise DomainError("还有 %(n)s 行名称待确认，请先完成名称确认", n=pending)
     batch = commit_chunks(session, actor, imp.kind, imp.batch_label, imp.filename,
                           staged_chunks(session, imp.id), staging.count(session, imp.id))
     imp.state, imp.batch_id = "committed", batch.id

@@ -19,27 +19,29 @@ from sqlalchemy.orm import Session
 from ...models import Firm, Township, WhiteListEntry
 from ...models.firms import INDUSTRIES
 from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS
+from ...text import N_
 from ..core import settings
 from ..core.errors import DomainError
 from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
+from ..core.translate import translator
 from ..firms import uscc as uscc_rules
 from ..firms.entity_resolution import normalise, normalise_many, parse_many
 from . import kinds as list_kinds
 from .files import Grid, read_grid
 
 FIELDS = {
-    "name": "企业名称",
-    "uscc": "统一社会信用代码",
-    "township": "所属镇街",
-    "industry": "所属行业",
-    "project_name": "项目名称",
-    "investment_wan": "总投资（万元）",
-    "remark": "备注",
+    "name": N_("企业名称"),
+    "uscc": N_("统一社会信用代码"),
+    "township": N_("所属镇街"),
+    "industry": N_("所属行业"),
+    "project_name": N_("项目名称"),
+    "investment_wan": N_("总投资（万元）"),
+    "remark": N_("备注"),
     **list_kinds.EXTRA_FIELDS,
 }
 EXTRA, IGNORE = "extra", "ignore"
-MAPPING_CHOICES = {**FIELDS, EXTRA: "保留为附加信息", IGNORE: "忽略此列"}
+MAPPING_CHOICES = {**FIELDS, EXTRA: N_("保留为附加信息"), IGNORE: N_("忽略此列")}
 SYNONYMS = {
     "name": ["企业名称", "单位名称", "公司名称", "项目单位", "企业", "单位", "公司", "企业全称", "单位全称", "企业单位名称",
              "项目业主", "业主单位", "建设单位", "项目建设单位", "申报单位", "实施主体", "项目实施主体", "项目主体",
@@ -114,19 +116,79 @@ class Column:
 
 @dataclass
 class RowError:
+    """One error of a file. `message` is a Chinese msgid (N_) whose named placeholders `params` fill: stored so
+    (`stored()`), an import checked in Chinese reads in English later, its page and its list of errors alike.
+    Params that are text from the file are user data; `fields` (field codes) names columns, translated."""
+
     row: int | None
     field: str | None
     message: str
     value: str = ""   # the cell as written, for the downloadable list of errors
+    params: dict = field(default_factory=dict)
 
     @property
     def column(self) -> str:
+        """The column's name in Chinese (`column_in` for another language)."""
         return FIELDS.get(self.field or "", "")
 
+    def column_in(self, tr) -> str:
+        return tr(FIELDS[self.field]) if self.field in FIELDS else ""
+
+    def reason(self, tr=None, wrap=None) -> str:
+        """The reason in the language of `tr` (a translate.translator, or a page's); `wrap` marks user data."""
+        tr = tr or translator(None)
+        params = {}
+        for key, value in self.params.items():
+            if key == "fields":
+                params[key] = tr(N_("”“")).join(tr(FIELDS.get(f, f)) for f in value)
+            elif key in NUMBER_PARAMS or wrap is None or not needs_mark(value):
+                params[key] = value
+            else:
+                params[key] = wrap(value)
+        return tr(self.message, **params)
+
+    def text(self, tr=None, wrap=None) -> str:
+        """The whole line: where (row, column) and why."""
+        tr = tr or translator(None)
+        reason, column = self.reason(tr, wrap), self.column_in(tr)
+        if self.row and column:
+            return tr(N_("第%(row)s行 %(column)s：%(reason)s"), row=self.row, column=column, reason=reason)
+        if self.row:
+            return tr(N_("第%(row)s行 %(reason)s"), row=self.row, reason=reason)
+        if column:
+            return tr(N_("%(column)s：%(reason)s"), column=column, reason=reason)
+        return reason
+
     def __str__(self) -> str:
-        where = f"第{self.row}行" if self.row else ""
-        what = FIELDS.get(self.field or "", "")
-        return " ".join(p for p in (where, f"{what}：" if what else "", self.message) if p).replace("： ", "：")
+        return self.text()
+
+    def stored(self) -> dict:
+        """What an import keeps of it (JSON): the msgid and its values, and the Chinese text for the CLI and logs."""
+        return {"row": self.row, "field": self.field, "column": self.column, "value": self.value,
+                "msgid": self.message, "params": self.params, "message": str(self)}
+
+    @classmethod
+    def of(cls, exc: DomainError, row: int | None = None, field: str | None = "") -> "RowError":
+        """A domain error (a file that cannot be read, a batch label refused) as an error of the file."""
+        return cls(row, exc.field if field == "" else field, exc.msgid, params=dict(exc.params))
+
+    @classmethod
+    def from_stored(cls, data: dict) -> "RowError":
+        """Back from `stored()`; an error stored before msgids were kept comes back as its Chinese text."""
+        if "msgid" in data:
+            return cls(data.get("row"), data.get("field"), data["msgid"], data.get("value") or "",
+                       data.get("params") or {})
+        return cls(None, None, data.get("message", ""), data.get("value") or "")
+
+
+def needs_mark(value) -> bool:
+    """Whether a value from the file must be marked as user data on a page: text with words in it. Codes and
+    numbers (2023, 2023-06, a credit code) read the same in every language and stay as they are."""
+    return isinstance(value, str) and (not value.isascii() or any(c.islower() for c in value))
+
+
+# placeholders that hold numbers (row numbers, counts): the rest are text from the file, user data on a page
+NUMBER_PARAMS = frozenset({"row", "rows", "first", "last", "limit", "length", "header_row", "n", "mb"})
 
 
 # Text that goes into a column is held to that column's length (a firm's name into Firm.name); never cut.
@@ -167,7 +229,7 @@ def remember_mappings(session: Session, mapping: dict[str, str]) -> None:
     """Store header -> field choices so the next file with the same headers maps by itself."""
     for header, fld in mapping.items():
         if fld not in MAPPING_CHOICES:
-            raise DomainError(f"“{header}”的对应字段不正确", field="mapping")
+            raise DomainError("“%(header)s”的对应字段不正确", field="mapping", header=header)
     current = remembered_mappings(session)
     current.update({header_text(h): f for h, f in mapping.items() if header_text(h)})
     settings.put(session, SETTING_KEY, current)
@@ -202,7 +264,7 @@ def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return "是" if value else "否"  # a cell's value, kept as the (Chinese) file would write it
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, (datetime, date)):
@@ -300,8 +362,12 @@ def _merged_errors(grid: Grid, header_index: int, columns: list[Column]) -> list
             continue  # a merged title above the header is fine
         col = next((by_index[c] for c in range(c1, c2 + 1) if c in by_index), None)
         rows = f"{r1 + 1}–{r2 + 1}" if r2 > r1 else str(r1 + 1)
-        where = f"“{col.header}”列" if col else "表格中"
-        errors.append(RowError(None, None, f"第{rows}行{where}有合并单元格：请取消合并、在每一行填写完整后再导入"))
+        if col:
+            errors.append(RowError(None, None, N_("第%(rows)s行“%(column)s”列有合并单元格：请取消合并、在每一行填写完整后再导入"),
+                                   params={"rows": rows, "column": col.header}))
+        else:
+            errors.append(RowError(None, None, N_("第%(rows)s行表格中有合并单元格：请取消合并、在每一行填写完整后再导入"),
+                                   params={"rows": rows}))
     return errors
 
 
@@ -350,9 +416,14 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
     head = grid.head(HEADER_SCAN_ROWS + 8)
     header_index = find_header(head, remembered)
     if header_index is None:
-        where = f"工作表“{grid.sheet}”" if grid.sheet else "文件"
-        sheets = f"（本工作簿的工作表：{'、'.join(grid.sheets)}）" if len(grid.sheets) > 1 else ""
-        raise DomainError(f"{where}中没有找到表头行：应有“企业名称”“统一社会信用代码”等列{sheets}", field="sheet")
+        sheets = "、".join(grid.sheets)
+        if grid.sheet and len(grid.sheets) > 1:
+            raise DomainError("工作表“%(sheet)s”中没有找到表头行：应有“企业名称”“统一社会信用代码”等列（本工作簿的工作表：%(sheets)s）",
+                              field="sheet", sheet=grid.sheet, sheets=sheets)
+        if grid.sheet:
+            raise DomainError("工作表“%(sheet)s”中没有找到表头行：应有“企业名称”“统一社会信用代码”等列", field="sheet",
+                              sheet=grid.sheet)
+        raise DomainError("文件中没有找到表头行：应有“企业名称”“统一社会信用代码”等列", field="sheet")
     columns = build_columns(_cells(head[header_index]), remembered)
     checked = CheckedFile(kind, grid.sheet, header_index + 1, columns, spool=spool)
     if checked.unknown_headers:
@@ -361,9 +432,10 @@ def check_grid(session: Session, grid: Grid, kind: str, remembered: dict[str, st
         return checked  # the caller asks for a mapping first
     fields = {c.field for c in columns}
     required = ["name"] + (["project_name"] if kind in PROJECT_KINDS else []) + list_kinds.required_fields(kind)
-    missing = [FIELDS[f] for f in required if f not in fields]
+    missing = [f for f in required if f not in fields]
     if missing:
-        checked.errors.append(RowError(checked.header_row, None, f"表头中缺少“{'”“'.join(missing)}”列"))
+        checked.errors.append(RowError(checked.header_row, None, N_("表头中缺少“%(fields)s”列"),
+                                       params={"fields": missing}))
         return checked
     checked.errors.extend(_merged_errors(grid, header_index, columns))
     del head
@@ -407,7 +479,8 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
         block.append((row, errors))
     _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
     if not checked.row_count and not checked.errors:
-        checked.errors.append(RowError(None, None, f"文件为空：表头（第{checked.header_row}行）下面没有数据行"))
+        checked.errors.append(RowError(None, None, N_("文件为空：表头（第%(header_row)s行）下面没有数据行"),
+                                       params={"header_row": checked.header_row}))
 
 
 def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
@@ -415,15 +488,17 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
     """Fill the row's typed values from its cells, adding an error for each value that is not right."""
     row_no = row["row"]
     if not row["name"]:
-        errors.append(RowError(row_no, "name", "不能为空"))
+        errors.append(RowError(row_no, "name", N_("不能为空")))
     for key, limit in TEXT_LIMITS.items():
         if len(row[key]) > limit:
-            errors.append(RowError(row_no, key, f"不能超过{limit}字（现为{len(row[key])}字）", row[key][:200]))
+            errors.append(RowError(row_no, key, N_("不能超过%(limit)s字（现为%(length)s字）"), row[key][:200],
+                                   {"limit": limit, "length": len(row[key])}))
     if project_list and not row["project_name"]:
-        errors.append(RowError(row_no, "project_name", "不能为空"))
+        errors.append(RowError(row_no, "project_name", N_("不能为空")))
     for column, value, text in shown:
         if column.field == "uscc" and isinstance(value, float) and text:
-            errors.append(RowError(row_no, "uscc", f"被存成了数字（{text}），可能已丢失位数：请把该列设为文本格式", text))
+            errors.append(RowError(row_no, "uscc", N_("被存成了数字（%(text)s），可能已丢失位数：请把该列设为文本格式"), text,
+                                   {"text": text}))
             texts["uscc"] = ""
         if column.field == "investment_wan" and text:
             try:
@@ -433,21 +508,40 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
                     raise ValueError(text)
                 row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
             except (ValueError, InvalidOperation):
-                errors.append(RowError(row_no, "investment_wan", f"“{text}”不是数字（单位：万元）", text))
+                errors.append(RowError(row_no, "investment_wan", N_("“%(text)s”不是数字（单位：万元）"), text,
+                                       {"text": text}))
     if texts.get("uscc"):
         try:
             row["uscc"] = uscc_rules.validate(texts["uscc"])
         except uscc_rules.InvalidUSCC as exc:
-            errors.append(RowError(row_no, "uscc", f"“{texts['uscc']}”{str(exc).removeprefix('统一社会信用代码')}",
-                                   texts["uscc"]))
+            errors.append(RowError(row_no, "uscc", *uscc_reason(texts["uscc"], str(exc))))
     if texts.get("township"):
         row["township_id"] = townships.find(texts["township"])
         if row["township_id"] is None:
-            errors.append(RowError(row_no, "township", f"“{texts['township']}”不是市中区的镇街", texts["township"]))
+            errors.append(RowError(row_no, "township", N_("“%(text)s”不是市中区的镇街"), texts["township"],
+                                   {"text": texts["township"]}))
     if texts.get("industry"):
         row["industry"] = industry_code(texts["industry"])
         if row["industry"] is None:
             row["extra"][FIELDS["industry"]] = texts["industry"]
+
+
+# the reasons of domain/firms/uscc.py, said of the code as the file wrote it (matched on the Chinese text)
+USCC_REASONS = (
+    (re.compile(r"应为18位，当前为(?P<length>\d+)位"), N_("“%(text)s”应为18位，当前为%(length)s位")),
+    (re.compile(r"含有不允许的字符：(?P<chars>.*?)（"), N_("“%(text)s”含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z）")),
+    (re.compile(r"行政区划码"), N_("“%(text)s”第3–8位应为行政区划码（数字）")),
+    (re.compile(r"校验位"), N_("“%(text)s”校验位不正确，请核对后重新输入")),
+)
+
+
+def uscc_reason(text: str, reason: str) -> tuple[str, str, dict]:
+    """(msgid, value, params) of a code the USCC rules refused with `reason`."""
+    for pattern, msgid in USCC_REASONS:
+        found = pattern.search(reason)
+        if found:
+            return msgid, text, {"text": text, **found.groupdict()}
+    return N_("“%(text)s”不是有效的统一社会信用代码"), text, {"text": text}
 
 
 def project_key(project_name: str) -> str:
@@ -468,18 +562,19 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
     rows = [row for row, _ in block]
     projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
     cores, forms, _, _ = parse_many([r["name"] for r in rows])
-    what = "的同一项目" if project_list else ""
     for (row, errors), project, core, form in zip(block, projects, cores, forms):
         checked.errors.extend(errors)
         duplicate = None
         if row["uscc"]:
             first = seen_uscc.setdefault(hash((row["uscc"], project)), row["row"])
             if first != row["row"]:
-                duplicate = RowError(row["row"], "uscc", f"与第{first}行是同一企业{what}（信用代码相同）", row["uscc"])
+                duplicate = RowError(row["row"], "uscc", N_("与第%(first)s行是同一企业的同一项目（信用代码相同）") if project_list
+                                     else N_("与第%(first)s行是同一企业（信用代码相同）"), row["uscc"], {"first": first})
         if duplicate is None and row["name"]:
             first = seen_key.setdefault(hash((f"{core}|{form}", project)), row["row"])
             if first != row["row"]:
-                duplicate = RowError(row["row"], "name", f"与第{first}行是同一企业{what}（名称相同）", row["name"])
+                duplicate = RowError(row["row"], "name", N_("与第%(first)s行是同一企业的同一项目（名称相同）") if project_list
+                                     else N_("与第%(first)s行是同一企业（名称相同）"), row["name"], {"first": first})
         if duplicate is not None:
             checked.errors.append(duplicate)
         checked.add(row)

@@ -119,7 +119,8 @@ def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:
         raise DomainError("文件已损坏或不是有效的 Excel（.xlsx）文件", field="file") from None
     listed = "、".join(names)
     if sheet and sheet not in names:
-        raise DomainError(f"工作簿中没有名为“{sheet}”的工作表；现有工作表：{listed}", field="sheet")
+        raise DomainError("工作簿中没有名为“%(sheet)s”的工作表；现有工作表：%(sheets)s", field="sheet", sheet=sheet,
+                          sheets=listed)
     first_filled = None
     for candidate in ([sheet] if sheet else names):
         grid = _sheet_grid(book, candidate, names)
@@ -129,8 +130,9 @@ def _read_xlsx(data: bytes, sheet: str | None, has_header) -> Grid:
         if sheet or has_header is None or has_header(grid.head(HEAD_ROWS)):
             return grid
     if first_filled is None:
-        where = f"工作表“{sheet}”" if sheet else "工作簿"
-        raise DomainError(f"文件为空：{where}中没有任何数据", field="sheet" if sheet else "file")
+        if sheet:
+            raise DomainError("文件为空：工作表“%(sheet)s”中没有任何数据", field="sheet", sheet=sheet)
+        raise DomainError("文件为空：工作簿中没有任何数据", field="file")
     return first_filled
 
 
@@ -140,7 +142,7 @@ def _sheet_grid(book, name: str, names: list[str]) -> Grid:
         merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
         height = ws.end[0] + 1 if ws.height else 0
     except Exception:  # noqa: BLE001
-        raise DomainError(f"无法读取工作表“{name}”", field="sheet") from None
+        raise DomainError("无法读取工作表“%(sheet)s”", field="sheet", sheet=name) from None
     return Grid(sheet=name, merged=merged, sheets=names, source=ws, height=height)
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from ...models import Firm
 from ...models.whitelists import WhiteListBatch, WhiteListEntry
+from ...text import N_
 from ..firms.entity_resolution import name_key
 
 GRADES = ("A", "B", "M", "C", "D")  # the tax bureau's grades, best first
-EXTRA_FIELDS = {"grade": "纳税信用等级", "chain_leader": "链主企业"}
+EXTRA_FIELDS = {"grade": N_("纳税信用等级"), "chain_leader": N_("链主企业")}
 EXTRA_SYNONYMS = {
     "grade": ["纳税信用等级", "信用等级", "纳税信用级别", "纳税信用评价结果", "评价结果", "评定等级", "信用级别", "等级",
               "纳税信用等级评价结果", "评价等级"],
@@ -53,13 +54,13 @@ def current_leaders(session: Session) -> dict[str, tuple[int, str]]:
     return found
 
 
-def row_checker(session: Session, kind: str) -> Callable[[dict, dict], list[tuple[int, str, str]]]:
-    """A function (row, texts by field) -> errors as (row, field, message) that checks and keeps this kind's
+def row_checker(session: Session, kind: str) -> Callable[[dict, dict], list[tuple]]:
+    """A function (row, texts by field) -> errors as (row, field, msgid, value, params) that checks and keeps this kind's
     extra columns; columns the kind does not use are kept as additional information, never dropped."""
     wanted = set(REQUIRED.get(kind, ()))
     leaders = current_leaders(session) if "chain_leader" in wanted else {}
 
-    def check(row: dict, texts: dict) -> list[tuple[int, str, str]]:
+    def check(row: dict, texts: dict) -> list[tuple]:
         errors = []
         for fld, label in EXTRA_FIELDS.items():
             text = texts.get(fld, "")
@@ -68,18 +69,19 @@ def row_checker(session: Session, kind: str) -> Callable[[dict, dict], list[tupl
                     row["extra"][label] = text
                 continue
             if not text:
-                errors.append((row["row"], fld, "不能为空"))
+                errors.append((row["row"], fld, N_("不能为空"), "", {}))
             elif fld == "grade":
                 grade = grade_of(text)
                 if grade is None:
-                    errors.append((row["row"], fld, f"“{text}”不是纳税信用等级：应为 A、B、M、C、D 之一"))
+                    errors.append((row["row"], fld, N_("“%(text)s”不是纳税信用等级：应为 A、B、M、C、D 之一"), text,
+                                   {"text": text}))
                 else:
                     row["extra"][label] = grade
             elif fld == "chain_leader":
                 leader = leaders.get(name_key(text)) or leaders.get(text.upper())
                 if leader is None:
-                    errors.append((row["row"], fld, f"“{text}”不在现行链主企业名单中：请先导入链主企业名单，"
-                                                            "或核对链主企业名称"))
+                    errors.append((row["row"], fld, N_("“%(text)s”不在现行链主企业名单中：请先导入链主企业名单，"
+                                                       "或核对链主企业名称"), text, {"text": text}))
                 else:
                     row["extra"][label] = leader[1]
         return errors

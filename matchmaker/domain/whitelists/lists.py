@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, aliased
 from ...models import FinancingRequest, Firm, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.whitelists import GRADE_KINDS, PROJECT_KINDS, WHITELIST_KINDS, WhiteListBatch, WhiteListEntry
+from ...text import N_
+from ..core.translate import translator
 from ..firms.records import search_clause
 
 OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted", "unmatched")
@@ -112,10 +114,18 @@ def neutralise(value):
     return value
 
 
-def export_header(kind: str) -> list[str]:
+def export_header(kind: str, locale: str | None = None) -> list[str]:
+    """The columns of an export in `locale` (None: Chinese): the language of who downloads it."""
+    tr = translator(locale)
     project = kind in PROJECT_KINDS
-    return ["序号", "企业名称", "统一社会信用代码"] + (["项目名称", "总投资（万元）"] if project else []) \
-        + ["所属镇街", "所属行业", "名单", "批次", "备注"]
+    names = [N_("序号"), N_("企业名称"), N_("统一社会信用代码")] + ([N_("项目名称"), N_("总投资（万元）")] if project else []) \
+        + [N_("所属镇街"), N_("所属行业"), N_("名单"), N_("批次"), N_("备注")]
+    return [tr(name) for name in names]
+
+
+def export_title(kind: str, locale: str | None = None) -> str:
+    """The list's name in `locale`: the sheet's name and the file's."""
+    return translator(locale)(WHITELIST_KINDS.get(kind, kind))
 
 
 def export_rows(kind: str, entries: Iterable) -> Iterator[list]:
@@ -138,13 +148,14 @@ def export_select(query: Select) -> Select:
             .outerjoin(own, own.id == WhiteListEntry.township_id).outerjoin(firms, firms.id == Firm.township_id))
 
 
-def export_plain_rows(kind: str, rows: Iterable[tuple]) -> Iterator[list]:
-    """The same rows as `export_rows`, from the tuples of `export_select`."""
+def export_plain_rows(kind: str, rows: Iterable[tuple], locale: str | None = None) -> Iterator[list]:
+    """The same rows as `export_rows`, from the tuples of `export_select`; labels (industry, list) in `locale`."""
+    tr = translator(locale)
     project = kind in PROJECT_KINDS
     for n, (e_kind, name, uscc, project_name, wan, own, firms, industry, label, remark) in enumerate(rows, 1):
         amount = [project_name, float(wan) if wan is not None else None] if project else []
         yield [neutralise(v) for v in [n, name, uscc or "", *amount, own or firms or "",
-                                       INDUSTRIES.get(industry, industry), WHITELIST_KINDS.get(e_kind, e_kind),
+                                       tr(INDUSTRIES.get(industry, industry)), tr(WHITELIST_KINDS.get(e_kind, e_kind)),
                                        label, remark]]
 
 

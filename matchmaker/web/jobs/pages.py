@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from ...config import files_dir
 from ...domain.core.errors import DomainError
 from ...domain.jobs import records
 from ...models.jobs import JOB_STATES, Job
-from .. import nav
+from .. import i18n, nav
 from ..common import apply_sort, paginate, roles_required, session
 from ..whitelists.forms import ActionForm
 
@@ -32,14 +34,34 @@ def index():
                            state=state, kind=kind, kind_label=records.kind_label)
 
 
+def _tr(message: str, **params) -> str:
+    return gettext(message, **params) if params else gettext(message)
+
+
+def _html(message: str, **params) -> Markup:
+    text = Markup(escape(gettext(message)))
+    return text % params if params else text
+
+
+@bp.app_template_global()
+def job_texts(job) -> dict:
+    """A job's kind, state, phase and error in the reader's language (jobs/_progress.html, the jobs pages), and its
+    result's label (values from user data marked)."""
+    return {**records.texts(job, _tr), "result_label": records.result_label(job, _html, i18n.data)}
+
+
 @bp.get("/<int:job_id>.json")
 @login_required
 def show_json(job_id: int):
     try:
         job = records.get_visible(session(), current_user, job_id)
     except DomainError as exc:
-        return jsonify({"error": exc.message}), exc.status
-    response = jsonify(records.as_json(job))
+        return jsonify({"error": i18n.error_text(exc)}), exc.status
+    data = records.as_json(job, _tr)
+    # the counts as the bar writes them, in the reader's language (static/js/jobs.js)
+    data["counts"] = gettext("%(done)s / %(total)s（%(percent)s%%）", done=job.done, total=job.total,
+                             percent=job.percent) if job.total else ""
+    response = jsonify(data)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -50,7 +72,7 @@ def show(job_id: int):
     try:
         job = records.get_visible(session(), current_user, job_id)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, i18n.error_text(exc))
     return render_template("jobs/show.html", job=job, kind_label=records.kind_label)
 
 
@@ -61,7 +83,7 @@ def download(job_id: int):
     try:
         job = records.get_visible(session(), current_user, job_id)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, i18n.error_text(exc))
     path = records.result_path(files_dir(current_app), job.id)
     if job.state != "done" or not (job.result or {}).get("filename") or not path.exists():
         abort(404)
@@ -76,9 +98,9 @@ def _start(kind: str, params: dict, back: str):
     try:
         job = current_app.extensions["jobs"].submit(db, kind, current_user, params)
     except DomainError as exc:
-        flash(exc.message, "danger")
+        flash(i18n.error_text(exc), "danger")
         return redirect(back)
-    flash("已在后台生成，完成后可在本页下载", "info")
+    flash(gettext("已在后台生成，完成后可在本页下载"), "info")
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -86,14 +108,13 @@ def _start(kind: str, params: dict, back: str):
 @roles_required("district")
 def start_bulletin(kind: str, key: str):
     from ...domain.banks import periods
-    from ..i18n import locale
 
     try:
         period = periods.parse(kind, key)
     except DomainError as exc:
-        abort(404, exc.message)
+        abort(404, i18n.error_text(exc))
     return _start("bulletin_year", {"kind": kind, "key": period.key, "live": request.form.get("live") == "1",
-                                    "locale": locale()},  # the workbook in the requester's language
+                                    "locale": i18n.locale()},  # the workbook in the requester's language
                   request.referrer or url_for("jobs.index"))
 
 

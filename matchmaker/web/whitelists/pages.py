@@ -2,12 +2,15 @@
 district's import: upload, header mapping, preview with add/gone/changed, name review, commit, undo."""
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from ...config import files_dir
@@ -15,16 +18,21 @@ from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
 from ...domain.whitelists import batches, import_jobs, staging
 from ...domain.whitelists import lists as whitelists
-from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, remember_mappings
+from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, RowError, needs_mark, remember_mappings
 from ...models import Township
-from ...models.whitelists import MATCH_METHODS, PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
-from .. import nav
+from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
+from ...text import N_
+from .. import i18n, nav
 from ..common import Page, apply_domain_error, apply_sort, paginate, roles_required, session
 from .forms import ActionForm, ImportForm
 
 bp = Blueprint("whitelists", __name__, url_prefix="/whitelists")
 VIEW_ROLES = whitelists.VIEW_ROLES
-STATUS_TABS = {"all": "全部", "add": "新增", "changed": "变更", "same": "不变", "review": "待确认", "new": "新建企业"}
+STATUS_TABS = {"all": N_("全部"), "add": N_("新增"), "changed": N_("变更"), "same": N_("不变"), "review": N_("待确认"),
+               "new": N_("新建企业")}
+# how an entry was matched, in the list's narrow column
+MATCH_SHORT = {"uscc": N_("信用代码"), "alias": N_("已确认名称"), "name": N_("名称"), "review": N_("人工确认"),
+               "new": N_("新建企业")}
 
 for _role in VIEW_ROLES:
     nav.add(_role, "whitelists.index", "白名单", "list-stars")
@@ -40,8 +48,35 @@ def _list_badges() -> dict:
 
 def _fail(exc: DomainError):
     if exc.status in (403, 404):
-        abort(exc.status, exc.message)
-    flash(exc.message, "danger")
+        abort(exc.status, i18n.error_text(exc))
+    flash(i18n.error_text(exc), "danger")
+
+
+def _html(message: str, **params) -> Markup:
+    """`message` in the reader's language as HTML, its values escaped (those wrapped by i18n.data stay marked)."""
+    text = Markup(escape(gettext(message)))
+    return text % params if params else text
+
+
+@bp.app_template_global("wl_error_line")
+def error_line(stored: dict) -> Markup:
+    """An error of a file as an import keeps it (RowError.stored()), in the reader's language; its values from
+    the file marked as user data."""
+    return RowError.from_stored(stored).text(_html, i18n.data)
+
+
+@bp.app_template_global("wl_note_line")
+def note_line(note: str) -> Markup:
+    """A staged row's resolution note in the reader's language (the firm's name in it marked)."""
+    return batches.note_text(note, _html, i18n.data)
+
+
+@bp.app_template_global("wl_order_line")
+def order_line(summary: dict, label: str) -> Markup:
+    """Where an older batch goes among the list's batches, in the reader's language."""
+    # a label of digits reads the same in every language: only one with words in it is marked as user data
+    return batches.order_note(summary.get("previous_label"), summary.get("current_label"), label, _html,
+                              lambda v: i18n.data(v) if needs_mark(v) else v)
 
 
 def _thresholds() -> batches.Thresholds:
@@ -91,7 +126,7 @@ def entries(kind: str):
                            project=kind in PROJECT_KINDS, batches=kind_batches,
                            current=whitelists.current_batches(db).get(kind),
                            townships=db.scalars(select(Township).order_by(Township.id)).all(),
-                           methods=MATCH_METHODS)
+                           methods=MATCH_SHORT)
 
 
 @bp.get("/<kind>/export.<fmt>")
@@ -116,10 +151,12 @@ def export(kind: str, fmt: str):
         finally:
             own.close()
 
-    header, rows = whitelists.export_header(kind), whitelists.export_plain_rows(kind, entries_())
-    name = f"{WHITELIST_KINDS[kind]}.{fmt}"
+    locale = i18n.locale()  # headers, labels and the file's name in the language of who downloads it
+    header, rows = whitelists.export_header(kind, locale), whitelists.export_plain_rows(kind, entries_(), locale)
+    title = whitelists.export_title(kind, locale)
+    name = f"{title}.{fmt}"
     if fmt == "xlsx":
-        data = whitelists.xlsx_chunks(header, rows, WHITELIST_KINDS[kind])
+        data = whitelists.xlsx_chunks(header, rows, title)
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data, mime = whitelists.csv_chunks(header, rows), "text/csv; charset=utf-8"
@@ -198,7 +235,7 @@ def mapping(import_id: int):
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
         except DomainError as exc:
             db.rollback()
-            flash(exc.message, "danger")
+            flash(i18n.error_text(exc), "danger")
             return redirect(url_for("whitelists.preview", import_id=imp.id))
     meta = {"batch": imp.batch_label, "filename": imp.filename}
     return render_template("whitelists/mapping.html", checked=checked, meta=meta, form=form, choices=MAPPING_CHOICES,
@@ -208,20 +245,26 @@ def mapping(import_id: int):
 @bp.get("/imports/<int:import_id>/errors.xlsx")
 @roles_required("district")
 def errors_xlsx(import_id: int):
+    """Every error of a failed import as a workbook in the reader's language, built from the stored msgids."""
     imp = _import_or_abort(session(), import_id, state=None)
-    path = import_jobs.errors_path(_folder(), imp.id)
-    if imp.state != "failed" or not path.exists():
+    path, legacy = import_jobs.errors_path(_folder(), imp.id), import_jobs.legacy_errors_path(_folder(), imp.id)
+    if imp.state != "failed" or not (path.exists() or legacy.exists()):
         abort(404)
-    name = f"错误清单-{imp.filename}.xlsx"
-    return send_file(path, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = gettext("错误清单-%(name)s", name=imp.filename) + ".xlsx"
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    if not path.exists():  # made before errors were kept as msgids: in Chinese, as it was written
+        return send_file(legacy, as_attachment=True, download_name=name, mimetype=mime)
+    book = tempfile.TemporaryFile()
+    import_jobs.write_errors_xlsx(book, import_jobs.read_errors(path), i18n.locale())
+    book.seek(0)
+    return send_file(book, as_attachment=True, download_name=name, mimetype=mime)
 
 
 def _import_or_abort(db, import_id: int, state: str | None = "preview") -> WhiteListImport:
     try:
         return batches.get_import(db, import_id, state)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, i18n.error_text(exc))
 
 
 @bp.get("/imports/<int:import_id>")
@@ -263,14 +306,14 @@ def review(import_id: int):
             decided = batches.decide(db, current_user, imp, choices)
         except DomainError as exc:
             db.rollback()
-            flash(exc.message, "danger")
+            flash(i18n.error_text(exc), "danger")
             imp = _import_or_abort(db, import_id)
         else:
             db.commit()
             if decided:
-                flash(f"已确认 {decided} 个名称，已记住这些写法", "success")
+                flash(gettext("已确认 %(n)s 个名称，已记住这些写法", n=decided), "success")
             else:
-                flash("没有选择任何名称的对应企业，未做任何确认：请在每行选择对应的企业或“新企业”后再保存", "warning")
+                flash(gettext("没有选择任何名称的对应企业，未做任何确认：请在每行选择对应的企业或“新企业”后再保存"), "warning")
                 return redirect(url_for("whitelists.review", import_id=imp.id))
             if not imp.pending_reviews:
                 return redirect(url_for("whitelists.preview", import_id=imp.id))
@@ -319,7 +362,7 @@ def commit(import_id: int):
         return redirect(url_for("whitelists.preview", import_id=import_id))
     import_jobs.attach_job(db, imp, job.id)
     db.commit()
-    flash("正在后台导入，完成后本页显示结果", "info")
+    flash(gettext("正在后台导入，完成后本页显示结果"), "info")
     return redirect(url_for("whitelists.preview", import_id=import_id))
 
 
@@ -328,10 +371,10 @@ def commit(import_id: int):
 def discard(import_id: int):
     imp = _import_or_abort(session(), import_id, state=None)
     if imp.state not in ("preview", "failed", "mapping"):
-        abort(409, "该导入已确认、已放弃或正在处理")
+        abort(409, gettext("该导入已确认、已放弃或正在处理"))
     _, refused = _act(lambda db: batches.discard(db, current_user, imp), url_for("whitelists.index"))
     if not refused:
-        flash("已放弃本次导入，名单未改变", "info")
+        flash(gettext("已放弃本次导入，名单未改变"), "info")
     return refused or redirect(url_for("whitelists.index"))
 
 
@@ -340,5 +383,6 @@ def discard(import_id: int):
 def undo(batch_id: int):
     batch, refused = _act(lambda db: batches.undo_batch(db, current_user, batch_id), url_for("whitelists.index"))
     if not refused:
-        flash(f"已撤销{batch.kind_label} {batch.label}", "success")
+        flash(_html(N_("已撤销%(kind)s %(batch)s"), kind=gettext(batch.kind_label), batch=i18n.data(batch.label)),
+              "success")
     return refused or redirect(url_for("whitelists.index"))
