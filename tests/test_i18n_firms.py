@@ -1,0 +1,74 @@
+"""Issue 19 for the firm pages, the portrait and the outcomes (claims, colleagues, the township's desk, referrals,
+first loans, ratings): each reads in English with no Chinese left outside user data, their form and domain
+errors come in English, and text the domain builds (a score's reason, a suggested change) follows the reader."""
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.domain.portrait import score
+from matchmaker.text import N_, Phrase
+
+from .conftest import login
+from .test_i18n import cjk_left
+
+# role -> (url, an English phrase the page must hold)
+PAGES = {
+    "enterprise": [("/enterprise/", "Recent financing requests"), ("/enterprise/profile", "Colleague accounts"),
+                   ("/firms/colleagues", "Add a colleague"), ("/portrait/", "How the score is made up")],
+    "township": [("/township/", "Requests to follow up"), ("/township/firms", "Our township&#39;s firms"),
+                 ("/firms/claims", "Claims &amp; changes to review"), ("/referrals/", "Referrals"),
+                 ("/first-loans/", "First-time borrowers by bank")],
+    "district": [("/district/firms", "With open requests"), ("/firms/claims", "No claims to review"),
+                 ("/portrait/weights", "Portrait score weights"), ("/ratings/banks", "Bank service ratings")],
+    "bank_admin": [("/ratings/", "service record")],
+}
+
+
+def english(app, users, role):
+    client = app.test_client()
+    client.set_cookie("locale", "en")
+    return login(client, users[role].username)
+
+
+@pytest.mark.parametrize("role", sorted(PAGES))
+def test_firm_and_outcome_pages_read_in_english(app, users, role):
+    client = english(app, users, role)
+    for url, phrase in PAGES[role]:
+        response = client.get(url, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, (url, response.status_code)
+        assert phrase in html, url
+        assert not cjk_left(html), (url, cjk_left(html))
+
+
+def test_the_firm_page_marks_its_data_and_reads_in_english(app, users, firm, db):
+    firm.name, firm.contact_person = "枣庄测试化工有限公司", "王厂长"
+    db.commit()
+    html = english(app, users, "township").get(f"/firms/{firm.id}").get_data(as_text=True)
+    assert "<span data-user>枣庄测试化工有限公司</span>" in html and "Issue a claim code" in html
+    assert not cjk_left(html), cjk_left(html)
+
+
+def test_form_errors_of_these_pages_are_in_english(app, users):
+    client = english(app, users, "district")
+    html = client.post("/portrait/weights", data={k: "-1" for k in score.PARTS}).get_data(as_text=True)
+    assert "A weight must be between 0 and 100" in html and not cjk_left(html)
+    html = client.post("/portrait/weights", data={k: "0" for k in score.PARTS}).get_data(as_text=True)
+    assert "The weights cannot all be 0" in html  # the domain's refusal, in the reader's language
+    html = english(app, users, "enterprise").post("/firms/colleagues", data={"username": "", "password": ""}) \
+        .get_data(as_text=True)
+    assert "Choose a user name" in html and "Choose a password" in html
+
+
+def test_a_phrase_is_chinese_as_text_and_follows_the_reader_on_a_page(app):
+    from matchmaker.web.phrases import phrase, phrase_text
+
+    reason = score.qualification_value([N_("瞪羚企业")], [])[1]
+    assert reason == "核验资质：瞪羚企业" and reason.msgid == "核验资质：%(kind_labels)s"
+    leader = Phrase(N_("链主：%(leader_name)s"), leader_name="枣庄<链主>")
+    with app.test_request_context(headers={"Cookie": "locale=en"}):
+        assert phrase_text(score.track_value(2, 1, 0)[1]) == "2 approved, 1 disbursed, 0 declined"
+        assert str(phrase(leader)) == "Chain leader: <span data-user>枣庄&lt;链主&gt;</span>"
+        assert str(phrase("自由文本")) == "<span data-user>自由文本</span>"  # not a Phrase: user data
+    with app.test_request_context():
+        assert phrase_text(score.track_value(2, 1, 0)[1]) == "获批 2 笔、已放款 1 笔、被拒 0 笔"
