@@ -72,3 +72,24 @@ def test_a_phrase_is_chinese_as_text_and_follows_the_reader_on_a_page(app):
         assert str(phrase("自由文本")) == "<span data-user>自由文本</span>"  # not a Phrase: user data
     with app.test_request_context():
         assert phrase_text(score.track_value(2, 1, 0)[1]) == "获批 2 笔、已放款 1 笔、被拒 0 笔"
+
+
+def test_rating_and_next_step_pages_read_in_english(app, db, users, firm, bank):
+    from matchmaker.domain.requests import leads
+
+    from . import factories
+
+    req, lead = factories.routed_request(db, firm, bank)
+    req.renewal = True
+    leads.claim(db, users["bank_manager"], lead.id)
+    leads.decline(db, users["bank_manager"], lead.id, "credit_policy", "")
+    db.commit()
+    client = english(app, users, "enterprise")
+    html = client.get(f"/portrait/leads/{lead.id}/next").get_data(as_text=True)
+    assert "Suggested referrals:" in html and not cjk_left(html), cjk_left(html)
+    html = client.get(f"/portrait/firms/{firm.id}").get_data(as_text=True)
+    assert "Next steps after a decline" in html and not cjk_left(html), cjk_left(html)
+    response = client.post(f"/ratings/leads/{lead.id}", data={"comment": "ok"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Score the bank&#39;s service" in html
+    assert "5 – " in html and not cjk_left(html), cjk_left(html)
