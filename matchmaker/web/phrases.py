@@ -6,13 +6,16 @@ from flask import Flask
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from ..text import Phrase
+from ..text import Phrase, _is_amount
+from .filters import money
 from .i18n import data
 
 
 def _value(key: str, value, markup: bool):
     if key.endswith("_labels"):
         return gettext("、").join(gettext(str(v)) for v in value)
+    if _is_amount(key):
+        return money(value)
     if (key == "label" or key.endswith("_label")) and value:
         return gettext(str(value))
     if isinstance(value, Phrase):

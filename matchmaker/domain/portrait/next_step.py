@@ -12,7 +12,6 @@ from ...models import Bank, Lead, Product, Township
 from ...models.products import COLLATERAL_KINDS
 from ...models.referrals import REFERRAL_TARGETS
 from ...text import N_, Phrase
-from ..core.money import wan_text
 from ..outcomes.referrals import targets_for
 from ..requests import declines
 from ..requests.eligibility import ProductCheck, ProductRules, RequestFacts, evaluate
@@ -57,9 +56,9 @@ def one_change(check: ProductCheck, req: RequestFacts) -> tuple[Phrase, dict, Re
     rule = failed[0].rule
     if rule == "amount":
         if req.amount > p.max_amount:
-            return (Phrase(N_("金额降至 %(amount)s 万元以内"), amount=wan_text(p.max_amount)), {"amount": p.max_amount},
+            return (Phrase(N_("金额降至 %(amount)s以内"), amount=p.max_amount), {"amount": p.max_amount},
                     replace(req, amount=p.max_amount))
-        return (Phrase(N_("金额提高到 %(amount)s 万元"), amount=wan_text(p.min_amount)), {"amount": p.min_amount},
+        return (Phrase(N_("金额提高到 %(amount)s"), amount=p.min_amount), {"amount": p.min_amount},
                 replace(req, amount=p.min_amount))
     if rule == "term":
         term = min(max(req.term_months, p.min_term), p.max_term)
