@@ -35,7 +35,9 @@ def portrait_helpers() -> dict:
     def portrait_consent(request_id: int):
         return access.consent_for(session(), request_id)
 
-    return {"portrait_allowed": portrait_allowed, "portrait_consent": portrait_consent, "consent_text": CONSENT_TEXT}
+    # the authorisation text in the reader's language (the stored consent keeps the Chinese text the firm agreed to)
+    return {"portrait_allowed": portrait_allowed, "portrait_consent": portrait_consent,
+            "consent_text": gettext(CONSENT_TEXT)}
 
 
 @bp.get("/")
@@ -59,8 +61,7 @@ def show(firm_id: int):
         "portrait/show.html", p=data, own_side=own_side,
         views=access.views_of(db, firm.id) if own_side else [],
         consents=access.consents_of(db, firm.id) if own_side else [],
-        steps=next_step.for_firm(db, firm, data.leads) if own_side else [],
-        consent_text=CONSENT_TEXT)
+        steps=next_step.for_firm(db, firm, data.leads) if own_side else [])
 
 
 @bp.post("/requests/<int:request_id>/consent")
