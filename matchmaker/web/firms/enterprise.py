@@ -35,6 +35,7 @@ def profile():
     firm = current_user.firm
     form = ProfileForm(obj=firm)
     form.township_id.choices = township_choices()
+    form.description.render_kw = {"data-user": ""}  # the firm's own text, shown back in the textarea
     pending = township_moves.pending_move(db, firm.id)
     if not form.is_submitted() and pending is not None:
         form.township_id.data = pending.to_township_id  # saving again keeps the request; the old township withdraws it
