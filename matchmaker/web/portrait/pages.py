@@ -101,6 +101,5 @@ def weights():
         if done:
             return done
     status = 422 if request.method == "POST" else 200
-    labels = {key: (gettext(label), gettext(help_text)) for key, (label, help_text) in scoring.PARTS.items()}
-    return render_template("portrait/weights.html", form=form, current=current, labels=labels,
+    return render_template("portrait/weights.html", form=form, current=current, labels=scoring.PARTS,
                            total=sum(current.values())), status
