@@ -93,3 +93,24 @@ def test_rating_and_next_step_pages_read_in_english(app, db, users, firm, bank):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "Score the bank's service" in html
     assert "5 – " in html and not cjk_left(html), cjk_left(html)
+
+
+def test_a_claim_reads_in_english_for_the_claimant_and_the_township(app, db, users, township, tmp_path):
+    from . import factories
+    from .test_firm_claims import registration, with_licence
+
+    app.config["CLAIM_LICENCE_DIR"] = str(tmp_path / "licences")
+    firm = factories.FirmFactory(township_id=township.id, name="枣庄无账户化工有限公司")
+    db.commit()
+    claimant = app.test_client()
+    claimant.set_cookie("locale", "en")
+    data = with_licence(registration(firm, township_id=str(township.id)))
+    assert claimant.post("/register", data=data, content_type="multipart/form-data").status_code == 302
+    html = claimant.get("/firms/claim").get_data(as_text=True)
+    assert "Awaiting the township&#39;s review" in html or "Awaiting the township's review" in html
+    assert not cjk_left(html), cjk_left(html)
+    html = claimant.post("/firms/claim", data={"claim_code": "WRONG-CODE"}).get_data(as_text=True)
+    assert "The claim code is wrong" in html  # a domain error next to its field, in English
+    html = english(app, users, "township").get("/firms/claims").get_data(as_text=True)
+    assert "<span data-user>冒名顶替有限公司</span>" in html and "Checked: approve" in html
+    assert not cjk_left(html), cjk_left(html)
