@@ -67,7 +67,7 @@ def test_a_phrase_is_chinese_as_text_and_follows_the_reader_on_a_page(app):
     assert reason == "核验资质：瞪羚企业" and reason.msgid == "核验资质：%(kind_labels)s"
     leader = Phrase(N_("链主：%(leader_name)s"), leader_name="枣庄<链主>")
     with app.test_request_context(headers={"Cookie": "locale=en"}):
-        assert phrase_text(score.track_value(2, 1, 0)[1]) == "2 approved, 1 disbursed, 0 declined"
+        assert phrase_text(score.track_value(2, 1, 0)[1]) == "Approved: 2; disbursed: 1; declined: 0"
         assert str(phrase(leader)) == "Chain leader: <span data-user>枣庄&lt;链主&gt;</span>"
         assert str(phrase("自由文本")) == "<span data-user>自由文本</span>"  # not a Phrase: user data
     with app.test_request_context():
