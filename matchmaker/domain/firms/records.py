@@ -157,5 +157,7 @@ def firm_history(session: Session, firm_id: int) -> list[History]:
         (History.entity == "firm") & (History.entity_id == firm_id),
         (History.entity == "firm_claim") & History.entity_id.in_(claim_ids),
         (History.entity == "township_move") & History.entity_id.in_(move_ids),
-        (History.entity == "user") & History.entity_id.in_(user_ids),
+        # an account's own preferences (its language) are not the firm's history
+        (History.entity == "user") & History.entity_id.in_(user_ids) & or_(History.field.is_(None),
+                                                                           History.field != "locale"),
     )).order_by(History.at.desc(), History.id.desc())))

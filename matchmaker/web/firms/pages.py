@@ -10,7 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ...config import files_dir
-from ...domain.accounts import passwords
+from ...domain.accounts import control, passwords
 from ...domain.core.changes import FIELD_LABELS
 from ...domain.core.errors import DomainError
 from ...domain.firms import claims, records, township_moves
@@ -130,7 +130,7 @@ def _show(firm_id: int, code: str | None = None, status: int = 200):
         admin_id=records.firm_admin_id(db, firm.id), history=records.firm_history(db, firm.id),
         move=township_moves.pending_move(db, firm.id), code=claims.format_code(code) if code else None,
         code_days=claims.CODE_DAYS, may_issue=current_user.role == "township" and not records.has_account(db, firm.id),
-        FIELD_LABELS=FIELD_LABELS), status
+        FIELD_LABELS=FIELD_LABELS, ACCOUNT_EVENTS=control.ACCOUNT_EVENTS), status
 
 
 @bp.get("/<firm_id>")
