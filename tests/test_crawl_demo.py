@@ -29,19 +29,13 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/api-tokens",
     "/bank/managers",
     "/bulletins",
-    "/district/firms",
     "/district/weights",
     "/enterprise",
     "/events",
-    "/firms",
-    "/first-loans",
     "/ledgers",
     "/portrait",
-    "/ratings",
-    "/referrals",
     "/requests",
     "/targets",
-    "/township",
 )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from ..extensions import csrf, limiter, login_manager
 from ..text import N_
-from . import filters, i18n
+from . import filters, i18n, phrases
 
 
 def register_web(app: Flask) -> None:
@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     i18n.init_app(app)  # also makes WTForms' own messages follow the request's language
+    phrases.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -36,7 +36,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over
 CODE_LENGTH = 12
 CODE_DAYS = 14
 MAX_REASON = 500
-TAKEN = "该企业已注册账户，不能再认领；请联系本企业的管理员为您添加账户"
+TAKEN = N_("该企业已注册账户，不能再认领；请联系本企业的管理员为您添加账户")
 
 
 @dataclass
@@ -56,7 +56,7 @@ def read_licence(stream: BinaryIO | None, limit: int = MAX_LICENCE_BYTES) -> Lic
     if not data:
         return None
     if len(data) > limit:
-        raise DomainError(f"营业执照文件不能超过{limit // (1024 * 1024)}MB", field="licence")
+        raise DomainError("营业执照文件不能超过%(mb)sMB", field="licence", mb=limit // (1024 * 1024))
     for magic, media_type, suffix in LICENCE_KINDS:
         if data.startswith(magic):
             return Licence(data, media_type, suffix)
@@ -213,7 +213,7 @@ def reject(session: Session, actor: User, claim_id: int, reason: str) -> FirmCla
     if not reason:
         raise DomainError("请填写驳回理由", field="reason")
     if len(reason) > MAX_REASON:
-        raise DomainError(f"驳回理由不超过{MAX_REASON}字", field="reason")
+        raise DomainError("驳回理由不超过%(n)s字", field="reason", n=MAX_REASON)
     _reject(session, claim_id, actor, reason)
     session.expire_all()
     return session.get(FirmClaim, claim_id)

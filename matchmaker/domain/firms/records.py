@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Firm, FirmClaim, History, Township, TownshipMove, User
+from ...text import N_
 from ..core.changes import record_changes
 from ..core.errors import DomainError, Forbidden, NotFound
 from ..core.limits import check_column, check_length, check_phone, contains
@@ -23,7 +24,7 @@ def pinyin_forms(name: str) -> tuple[str, str]:
 
 def set_firm_name(firm: Firm, name: str) -> None:
     """The firm's name (held to the column's length, never cut) and its pinyin forms for search."""
-    firm.name = check_column(name, Firm.name, "企业名称", "name")
+    firm.name = check_column(name, Firm.name, N_("企业名称"), "name")
     firm.name_pinyin, firm.name_initials = pinyin_forms(firm.name)
 
 
@@ -133,12 +134,12 @@ def update_profile(session: Session, actor: User, firm: Firm, name: str, **value
     before = snapshot(firm)
     set_firm_name(firm, name)
     if "contact_phone" in values:
-        values["contact_phone"] = check_phone(values["contact_phone"], "联系电话", "contact_phone", required=True)
-    for key, label in (("contact_person", "联系人"), ("address", "地址")):
+        values["contact_phone"] = check_phone(values["contact_phone"], N_("联系电话"), "contact_phone", required=True)
+    for key, label in (("contact_person", N_("联系人")), ("address", N_("地址"))):
         if key in values:
             values[key] = check_column(values[key], getattr(Firm, key), label)
     if "description" in values:
-        values["description"] = check_length(values["description"], DESCRIPTION_MAX, "主营业务简介", "description")
+        values["description"] = check_length(values["description"], DESCRIPTION_MAX, N_("主营业务简介"), "description")
     for key in SELF_SERVICE_FIELDS:  # debt in 元, used by products' debt ceilings
         if key in values:
             setattr(firm, key, values[key])
@@ -156,5 +157,7 @@ def firm_history(session: Session, firm_id: int) -> list[History]:
         (History.entity == "firm") & (History.entity_id == firm_id),
         (History.entity == "firm_claim") & History.entity_id.in_(claim_ids),
         (History.entity == "township_move") & History.entity_id.in_(move_ids),
-        (History.entity == "user") & History.entity_id.in_(user_ids),
+        # an account's own preferences (its language) are not the firm's history
+        (History.entity == "user") & History.entity_id.in_(user_ids) & or_(History.field.is_(None),
+                                                                           History.field != "locale"),
     )).order_by(History.at.desc(), History.id.desc())))

@@ -74,7 +74,8 @@ def may_decide(actor: User, move: TownshipMove) -> bool:
 
 def get_move_for(session: Session, actor: User, move_id: int) -> TownshipMove:
     return get_allowed(session, TownshipMove, move_id, lambda move: may_decide(actor, move),
-                       missing="镇街变更申请不存在", refused="只有迁入镇街或区金融监管局可以审核镇街变更")
+                       missing=N_("镇街变更申请不存在"),
+                       refused=N_("只有迁入镇街或区金融监管局可以审核镇街变更"))
 
 
 def approve(session: Session, actor: User, move_id: int) -> TownshipMove:
@@ -107,7 +108,7 @@ def reject(session: Session, actor: User, move_id: int, reason: str) -> Township
     if not reason:
         raise DomainError("请填写驳回理由", field="reason")
     if len(reason) > MAX_REASON:
-        raise DomainError(f"驳回理由不超过{MAX_REASON}字", field="reason")
+        raise DomainError("驳回理由不超过%(n)s字", field="reason", n=MAX_REASON)
     _decide(session, move.id, "pending", "rejected", actor, reason)
     notifications.notify(session, "firm", N_("镇街变更申请未通过"), body=N_("原因：%(reason)s"),
                          params={"reason": reason}, link="/enterprise/profile", firm_id=move.firm_id)

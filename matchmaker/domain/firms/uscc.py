@@ -6,6 +6,8 @@ written out here (it is short) for every registration-authority prefix.
 """
 from __future__ import annotations
 
+from ...text import N_
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"}
@@ -14,7 +16,12 @@ _ALLOWED = frozenset(ALPHABET)
 
 
 class InvalidUSCC(ValueError):
-    """The code is malformed; the message says why, in Chinese."""
+    """The code is malformed; the message says why: `str()` in Chinese, `msgid` and `params` for the reader's
+    language (`DomainError(exc.msgid, field="uscc", **exc.params)`)."""
+
+    def __init__(self, msgid: str, **params):
+        self.msgid, self.params = msgid, params
+        super().__init__(msgid % params if params else msgid)
 
 
 def normalise(code: str) -> str:
@@ -35,16 +42,17 @@ def validate(code: str) -> str:
     """Return the normalised code or raise InvalidUSCC with a readable reason."""
     code = normalise(code)
     if not code:
-        raise InvalidUSCC("请填写统一社会信用代码")
+        raise InvalidUSCC(N_("请填写统一社会信用代码"))
     if len(code) != 18:
-        raise InvalidUSCC(f"统一社会信用代码应为18位，当前为{len(code)}位")
+        raise InvalidUSCC(N_("统一社会信用代码应为18位，当前为%(n)s位"), n=len(code))
     if not _ALLOWED.issuperset(code):
         bad = [ch for ch in code if ch not in ALPHABET]
-        raise InvalidUSCC(f"统一社会信用代码含有不允许的字符：{''.join(dict.fromkeys(bad))}（不使用 I、O、S、V、Z）")
+        raise InvalidUSCC(N_("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z）"),
+                          chars="".join(dict.fromkeys(bad)))
     if not code[2:8].isdigit():
-        raise InvalidUSCC("统一社会信用代码第3–8位应为行政区划码（数字）")
+        raise InvalidUSCC(N_("统一社会信用代码第3–8位应为行政区划码（数字）"))
     if check_digit(code[:17]) != code[17]:
-        raise InvalidUSCC("统一社会信用代码校验位不正确，请核对后重新输入")
+        raise InvalidUSCC(N_("统一社会信用代码校验位不正确，请核对后重新输入"))
     return code
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...models import Bank, FinancingRequest, Lead, Rating, User, utcnow
+from ...text import N_
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from .first_loans import first_loans_by_bank
 
@@ -41,9 +42,9 @@ def _score(value, field: str, label: str) -> int:
     try:
         score = int(value)
     except (TypeError, ValueError):
-        raise DomainError(f"请为{label}打分（1–5分）", field=field) from None
+        raise DomainError("请为%(label)s打分（1–5分）", field=field, label=label) from None
     if not 1 <= score <= 5:
-        raise DomainError(f"{label}评分应为1–5分", field=field)
+        raise DomainError("%(label)s评分应为1–5分", field=field, label=label)
     return score
 
 
@@ -59,8 +60,8 @@ def rate(session: Session, actor: User, lead_id: int, *, bank_score, manager_sco
         raise DomainError("对接结束（放款到账、被拒绝或已释放）后才能评价该银行")
     if session.scalar(select(Rating.id).where(Rating.lead_id == lead.id)) is not None:
         raise Conflict("已评价过该银行的这次服务")
-    bank_score = _score(bank_score, "bank_score", "银行服务")
-    manager = None if lead.manager_id is None else _score(manager_score, "manager_score", "客户经理")
+    bank_score = _score(bank_score, "bank_score", N_("银行服务"))
+    manager = None if lead.manager_id is None else _score(manager_score, "manager_score", N_("客户经理"))
     comment = (comment or "").strip()
     if len(comment) > 1000:
         raise DomainError("评价内容不超过1000字", field="comment")

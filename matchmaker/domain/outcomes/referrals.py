@@ -141,8 +141,8 @@ def can_handle(actor: User, ref: Referral) -> bool:
 
 
 def get_referral_for(session: Session, actor: User, referral_id: int) -> Referral:
-    return get_allowed(session, Referral, referral_id, lambda ref: can_handle(actor, ref), missing="转介记录不存在",
-                       refused="无权查看该转介记录")
+    return get_allowed(session, Referral, referral_id, lambda ref: can_handle(actor, ref), missing=N_("转介记录不存在"),
+                       refused=N_("无权查看该转介记录"))
 
 
 def for_request(session: Session, request_id: int) -> list[Referral]:
@@ -161,8 +161,8 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
         raise DomainError("请选择进展", field="state")
     locking.lock(session, ref)  # of two updates at once, the second sees the first's state
     if to_state not in TRANSITIONS.get(ref.state, ()):
-        raise Conflict(f"该转介当前为“{ref.state_label}”，不能变更为“{REFERRAL_STATES[to_state]}”，"
-                       "可能已被他人处理，请刷新页面", field="state")
+        raise Conflict("该转介当前为“%(from_label)s”，不能变更为“%(to_label)s”，可能已被他人处理，请刷新页面",
+                       field="state", from_label=ref.state_label, to_label=REFERRAL_STATES[to_state])
     note = (note or "").strip()
     if to_state == "resolved_not_funded" and not note:
         raise DomainError("办结但未获融资时请说明原因", field="note")

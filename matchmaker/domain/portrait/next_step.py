@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 from ...models import Bank, Lead, Product, Township
 from ...models.products import COLLATERAL_KINDS
 from ...models.referrals import REFERRAL_TARGETS
-from ..core.money import wan_text
+from ...text import N_, Phrase
 from ..outcomes.referrals import targets_for
 from ..requests import declines
 from ..requests.eligibility import ProductCheck, ProductRules, RequestFacts, evaluate
 
 CHANGEABLE = ("amount", "term", "collateral")  # what the firm can change on its own request
 COLLATERAL_ORDER = ("guarantee", "property", "equipment", "receivables", "patent", "trademark", "equity")
-REFERRAL_WHY = {
-    "guarantee": "由区政府性融资担保公司提供担保后，可再向银行申请（政银保贷）",
-    "bridge_fund": "到期续贷可申请应急转贷资金过桥，避免抽贷断贷",
-    "counselling": "镇街金融辅导队帮助梳理资料、修复征信、对接合适的银行",
+REFERRAL_WHY = {  # marked labels: shown with |t
+    "guarantee": N_("由区政府性融资担保公司提供担保后，可再向银行申请（政银保贷）"),
+    "bridge_fund": N_("到期续贷可申请应急转贷资金过桥，避免抽贷断贷"),
+    "counselling": N_("镇街金融辅导队帮助梳理资料、修复征信、对接合适的银行"),
 }
 
 
@@ -29,7 +29,7 @@ REFERRAL_WHY = {
 class Change:
     """One change to the request and what it becomes, e.g. 金额降至 300 万元以内 → 农行·政银保贷."""
 
-    text: str
+    text: Phrase
     values: dict                 # the request fields to change: amount (元), term_months, collateral
     product_id: int
     product: str
@@ -44,10 +44,10 @@ class NextStep:
     fixable: bool
     eligible: list[ProductCheck] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
-    referrals: list[tuple[str, str]] = field(default_factory=list)   # (target label, why)
+    referrals: list[tuple[str, str]] = field(default_factory=list)   # (target label, why): marked labels
 
 
-def one_change(check: ProductCheck, req: RequestFacts) -> tuple[str, dict, RequestFacts] | None:
+def one_change(check: ProductCheck, req: RequestFacts) -> tuple[Phrase, dict, RequestFacts] | None:
     """The single change to the request that fixes the product's only failing rule, or None."""
     failed = check.failed
     if len(failed) != 1 or failed[0].rule not in CHANGEABLE:
@@ -56,16 +56,18 @@ def one_change(check: ProductCheck, req: RequestFacts) -> tuple[str, dict, Reque
     rule = failed[0].rule
     if rule == "amount":
         if req.amount > p.max_amount:
-            return (f"金额降至 {wan_text(p.max_amount)} 万元以内", {"amount": p.max_amount},
+            return (Phrase(N_("金额降至 %(amount)s以内"), amount=p.max_amount), {"amount": p.max_amount},
                     replace(req, amount=p.max_amount))
-        return (f"金额提高到 {wan_text(p.min_amount)} 万元", {"amount": p.min_amount}, replace(req, amount=p.min_amount))
+        return (Phrase(N_("金额提高到 %(amount)s"), amount=p.min_amount), {"amount": p.min_amount},
+                replace(req, amount=p.min_amount))
     if rule == "term":
         term = min(max(req.term_months, p.min_term), p.max_term)
-        return f"期限调整为 {term} 个月", {"term_months": term}, replace(req, term_months=term)
+        return Phrase(N_("期限调整为 %(months)s 个月"), months=term), {"term_months": term}, replace(req, term_months=term)
     kind = next((k for k in COLLATERAL_ORDER if k in p.collateral), None)
     if kind is None:
         return None
-    verb = "提供担保" if kind == "guarantee" else f"提供{COLLATERAL_KINDS[kind]}"
+    verb = Phrase(N_("提供担保")) if kind == "guarantee" else Phrase(N_("提供%(kind_label)s"),
+                                                                     kind_label=COLLATERAL_KINDS[kind])
     return verb, {"collateral": kind}, replace(req, collateral=kind)
 
 

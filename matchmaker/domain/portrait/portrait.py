@@ -22,12 +22,14 @@ from ...models import (
 )
 from ...models.first_loans import FIRST_LOAN_STAGES
 from ...models.whitelists import GRADE_KINDS, QUALIFICATION_KINDS
+from ...text import N_, Phrase
 from ..core.workdays import local_date
 from ..whitelists.kinds import GRADE_KEY, LEADER_KEY, grade_of
 from ..whitelists.lists import entries_for_firm
 from . import score as scoring
 
 FUNDED_STATES = ("disbursed",)
+SELF_DECLARED = N_("企业自报（企业资料）")  # the source of a grade the firm gave itself
 
 
 @dataclass
@@ -36,12 +38,13 @@ class Credential:
     label: str
     year: str           # the batch label (starts with the year)
     verified: bool      # 核验 (imported list) or 自报 (firm profile)
-    source: str         # the file the batch came from, or 企业自报
-    detail: str = ""    # e.g. the chain leader a supplier serves
+    source: str         # the file the batch came from, or 企业自报 (SELF_DECLARED)
+    detail: str | Phrase = ""  # e.g. the chain leader a supplier serves, or the project's name
 
     @property
     def status(self) -> str:
-        return "核验" if self.verified else "自报"
+        """A marked label: shown with |t."""
+        return N_("核验") if self.verified else N_("自报")
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Portrait:
     def first_loan_stage(self) -> str:
         if self.first_loan is not None:
             return FIRST_LOAN_STAGES.get(self.first_loan.stage, self.first_loan.stage)
-        return "曾获银行贷款" if self.firm.has_bank_loan else "尚未获得银行贷款（未建首贷培植档案）"
+        return N_("曾获银行贷款") if self.firm.has_bank_loan else N_("尚未获得银行贷款（未建首贷培植档案）")
 
 
 def firm_credentials(session: Session, firm: Firm) -> tuple[list[Credential], list[Credential], Credential | None]:
@@ -80,14 +83,15 @@ def firm_credentials(session: Session, firm: Firm) -> tuple[list[Credential], li
             if grade:
                 grades.append(Credential(entry.kind, grade, batch.label, True, batch.source_filename))
             continue
-        detail = f"链主：{extra[LEADER_KEY]}" if extra.get(LEADER_KEY) else entry.project_name
+        detail = (Phrase(N_("链主：%(leader_name)s"), leader_name=extra[LEADER_KEY]) if extra.get(LEADER_KEY)
+                  else entry.project_name)
         credentials.append(Credential(entry.kind, entry.kind_label, batch.label, True, batch.source_filename, detail))
     credentials.sort(key=lambda c: (c.kind not in QUALIFICATION_KINDS, c.kind, c.year), reverse=False)
     grades.sort(key=lambda c: c.year, reverse=True)
     newest_tax = _newest_tax_label(session)
     current = grades[0] if grades and grades[0].year == newest_tax else None
     if firm.tax_credit_grade:
-        declared = Credential("tax_credit", firm.tax_credit_grade, "", False, "企业自报（企业资料）")
+        declared = Credential("tax_credit", firm.tax_credit_grade, "", False, SELF_DECLARED)
         grades.append(declared)
         current = current or declared
     return credentials, grades, current

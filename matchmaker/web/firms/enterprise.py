@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.core.errors import DomainError
@@ -12,6 +13,7 @@ from ...domain.whitelists.lists import entries_for_firm
 from ...models import FinancingRequest
 from ..common import apply_domain_error, roles_required, session
 from ..fields import township_choices
+from ..i18n import with_data
 from ..requests.forms import ProfileForm
 
 bp = Blueprint("enterprise", __name__, url_prefix="/enterprise")
@@ -33,6 +35,7 @@ def profile():
     firm = current_user.firm
     form = ProfileForm(obj=firm)
     form.township_id.choices = township_choices()
+    form.description.render_kw = {"data-user": ""}  # the firm's own text, shown back in the textarea
     pending = township_moves.pending_move(db, firm.id)
     if not form.is_submitted() and pending is not None:
         form.township_id.data = pending.to_township_id  # saving again keeps the request; the old township withdraws it
@@ -50,8 +53,8 @@ def profile():
             apply_domain_error(exc, form)
         else:
             db.commit()
-            flash("企业资料已保存" + (f"；迁至{move.to_township.name}的申请待该镇街审核，审核通过前所属镇街不变"
-                                       if move else ""), "success")
+            flash(with_data(gettext("企业资料已保存；迁至%(township)s的申请待该镇街审核，审核通过前所属镇街不变"),
+                            township=move.to_township.name) if move else gettext("企业资料已保存"), "success")
             return redirect(url_for("enterprise.profile"))
     memberships = entries_for_firm(db, firm.id)
     return render_template("enterprise/profile.html", form=form, firm=firm, memberships=memberships,

@@ -27,15 +27,15 @@ class FirmFieldsForm(FlaskForm):
 
 
 class ClaimCodeForm(FlaskForm):
-    claim_code = StringField("认领码", validators=[DataRequired("请填写认领码"), Length(max=30)])
+    claim_code = StringField(_l("认领码"), validators=[DataRequired(_l("请填写认领码")), Length(max=30)])
 
 
 class RejectForm(FlaskForm):
-    reason = StringField("驳回理由", validators=[DataRequired("请填写驳回理由"), Length(max=500)])
+    reason = StringField(_l("驳回理由"), validators=[DataRequired(_l("请填写驳回理由")), Length(max=500)])
 
 
 class ColleagueForm(FlaskForm):
-    username = StringField("登录用户名", validators=[DataRequired("请设置用户名"), Length(3, 64)])
-    display_name = StringField("姓名", validators=[Optional(), Length(max=64)])
-    phone = StringField("电话", validators=[Optional(), Phone("电话")])
-    password = PasswordField("初始密码", validators=[DataRequired("请设置密码")])
+    username = StringField(_l("登录用户名"), validators=[DataRequired(_l("请设置用户名")), Length(3, 64)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=64)])
+    phone = StringField(_l("电话"), validators=[Optional(), Phone(_l("电话"))])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(_l("请设置密码"))])

@@ -6,16 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...config import files_dir
-from ...domain.accounts import passwords
+from ...domain.accounts import control, passwords
 from ...domain.core.changes import FIELD_LABELS
 from ...domain.core.errors import DomainError
 from ...domain.firms import claims, records, township_moves
 from ...models import FirmClaim, Township
 from .. import nav
 from ..common import found_or_abort, parse_id, roles_required, run_action, run_form, session
+from ..i18n import error_text, with_data
 from .forms import ClaimCodeForm, ColleagueForm, RejectForm
 
 bp = Blueprint("firms", __name__, url_prefix="/firms")
@@ -54,7 +56,7 @@ def claim():
     form = ClaimCodeForm()
     if form.validate_on_submit() and run_form(form, lambda db: claims.redeem_code(db, current_user,
                                                                                    form.claim_code.data)):
-        flash("认领已通过，欢迎使用", "success")
+        flash(gettext("认领已通过，欢迎使用"), "success")
         return redirect(url_for("enterprise.dashboard"))
     return render_template("firms/claim.html", claim=claims.claim_of(db, current_user), form=form)
 
@@ -76,7 +78,7 @@ def licence(claim_id: int):
     row: FirmClaim = found_or_abort(claims.get_claim_for, session(), current_user, claim_id)
     path = claims.licence_path(claims_dir(), row)
     if path is None or not path.is_file():
-        abort(404, "该申请没有营业执照文件")
+        abort(404, gettext("该申请没有营业执照文件"))
     response = send_file(path, mimetype=row.licence_type, download_name=f"licence-{row.id}{path.suffix}",
                          max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -87,7 +89,7 @@ def licence(claim_id: int):
 @bp.post("/claims/<int:claim_id>/approve")
 @roles_required("township", "district")
 def approve_claim(claim_id: int):
-    return run_action(lambda db: claims.approve(db, current_user, claim_id), "认领已通过，申请人现可代表该企业办理",
+    return run_action(lambda db: claims.approve(db, current_user, claim_id), gettext("认领已通过，申请人现可代表该企业办理"),
                       url_for("firms.queue"))
 
 
@@ -96,16 +98,16 @@ def approve_claim(claim_id: int):
 def reject_claim(claim_id: int):
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors) or "请填写驳回理由", "danger")
+        flash(gettext("；").join(str(e) for errors in form.errors.values() for e in errors) or gettext("请填写驳回理由"), "danger")
         return redirect(url_for("firms.queue"))
-    return run_action(lambda db: claims.reject(db, current_user, claim_id, form.reason.data), "认领申请已驳回",
+    return run_action(lambda db: claims.reject(db, current_user, claim_id, form.reason.data), gettext("认领申请已驳回"),
                       url_for("firms.queue"))
 
 
 @bp.post("/moves/<int:move_id>/approve")
 @roles_required("township", "district")
 def approve_move(move_id: int):
-    return run_action(lambda db: township_moves.approve(db, current_user, move_id), "镇街变更已通过",
+    return run_action(lambda db: township_moves.approve(db, current_user, move_id), gettext("镇街变更已通过"),
                       url_for("firms.queue"))
 
 
@@ -114,10 +116,10 @@ def approve_move(move_id: int):
 def reject_move(move_id: int):
     form = RejectForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors) or "请填写驳回理由", "danger")
+        flash(gettext("；").join(str(e) for errors in form.errors.values() for e in errors) or gettext("请填写驳回理由"), "danger")
         return redirect(url_for("firms.queue"))
     return run_action(lambda db: township_moves.reject(db, current_user, move_id, form.reason.data),
-                      "镇街变更申请已驳回", url_for("firms.queue"))
+                      gettext("镇街变更申请已驳回"), url_for("firms.queue"))
 
 
 def _show(firm_id: int, code: str | None = None, status: int = 200):
@@ -128,7 +130,7 @@ def _show(firm_id: int, code: str | None = None, status: int = 200):
         admin_id=records.firm_admin_id(db, firm.id), history=records.firm_history(db, firm.id),
         move=township_moves.pending_move(db, firm.id), code=claims.format_code(code) if code else None,
         code_days=claims.CODE_DAYS, may_issue=current_user.role == "township" and not records.has_account(db, firm.id),
-        FIELD_LABELS=FIELD_LABELS), status
+        FIELD_LABELS=FIELD_LABELS, ACCOUNT_EVENTS=control.ACCOUNT_EVENTS), status
 
 
 @bp.get("/<firm_id>")
@@ -149,8 +151,8 @@ def issue_code(firm_id: int):
     except DomainError as exc:
         db.rollback()
         if exc.status in (403, 404):
-            abort(exc.status, exc.message)
-        flash(exc.message, "danger")
+            abort(exc.status, error_text(exc))
+        flash(error_text(exc), "danger")
         return redirect(url_for("firms.show", firm_id=firm_id))
     db.commit()
     return _show(firm_id, code=code)
@@ -165,10 +167,10 @@ def colleagues():
     if is_admin and form.validate_on_submit() and run_form(form, lambda db: claims.add_colleague(
             db, current_user, username=form.username.data, password=form.password.data,
             display_name=form.display_name.data or "", phone=form.phone.data or "")):
-        flash(f"账户 {form.username.data} 已添加", "success")
+        flash(with_data(gettext("账户 %(name)s 已添加"), name=form.username.data), "success")
         return redirect(url_for("firms.colleagues"))
     if request.method == "POST" and not is_admin:
-        abort(403, "只有本企业的管理员可以添加同事账户")
+        abort(403, gettext("只有本企业的管理员可以添加同事账户"))
     return render_template("firms/colleagues.html", users=records.firm_users(db, current_user.firm_id),
                            admin_id=records.firm_admin_id(db, current_user.firm_id), is_admin=is_admin, form=form,
                            min_password=passwords.MIN_LENGTH)

@@ -3,13 +3,16 @@ all; each case has a stage and an owner; first loans are counted per bank."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ...domain.firms.records import search_clause
 from ...domain.outcomes import first_loans
 from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, History, Township
 from ...models.first_loans import FIRST_LOAN_STAGES
+from ...text import N_
 from .. import nav
 from ..common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, session
 from ..fields import bank_choices
@@ -65,13 +68,17 @@ def identify():
     tid = current_user.township_id if current_user.role == "township" else None
     made = first_loans.identify(db, tid, current_user)
     db.commit()
-    flash(f"已从企业库识别 {made} 家首贷培植对象" if made else "没有新的首贷户需要识别", "success" if made else "info")
+    flash(gettext("已从企业库识别 %(n)s 家首贷培植对象", n=made) if made else gettext("没有新的首贷户需要识别"),
+          "success" if made else "info")
     return redirect(url_for("first_loans.board"))
 
 
-def _owner_choices(db, case: FirstLoanCase, bank_id) -> list[tuple]:
+def _owner_choices(db, case: FirstLoanCase, bank_id) -> list[SelectChoice]:
+    """The blank choice, then each candidate by name (data) and role (translated)."""
     users = first_loans.owner_candidates(db, case, bank_id)
-    return [("", "未指定")] + [(u.id, f"{u.display_name or u.username}（{u.role_label}）") for u in users]
+    return [SelectChoice("", gettext("未指定"))] + [
+        SelectChoice(u.id, gettext("%(name)s（%(role)s）", name=u.display_name or u.username, role=gettext(u.role_label)),
+                     render_kw={"data-user": ""}) for u in users]
 
 
 @bp.route("/<int:case_id>", methods=["GET", "POST"])
@@ -85,13 +92,13 @@ def show(case_id: int):
     if current_user.is_bank:
         del form.bank_id
     else:
-        form.bank_id.choices = bank_choices("未指定")
+        form.bank_id.choices = bank_choices(N_("未指定"))
     form.owner_id.choices = _owner_choices(db, case, bank_for_owners)
     if form.validate_on_submit():
         done = run_form_action(db, form, lambda: first_loans.update_case(
             db, current_user, case_id, stage=form.stage.data, owner_id=form.owner_id.data,
             bank_id=form.bank_id.data if "bank_id" in form else None, note=form.note.data or ""),
-            "已保存", url_for("first_loans.show", case_id=case_id))
+            gettext("已保存"), url_for("first_loans.show", case_id=case_id))
         if done:
             return done
     history = db.scalars(select(History).where(History.entity == "first_loan", History.entity_id == case.id)

@@ -3,6 +3,7 @@ comments and first loans, for the bank's admin (own bank) and the district (ever
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from ...domain.outcomes import ratings
 from ...models import Bank, Lead, Rating, User
 from .. import nav
 from ..common import apply_sort, paginate, roles_required, run_form_action, session
+from ..i18n import with_data
 from .forms import RatingForm
 
 bp = Blueprint("ratings", __name__, url_prefix="/ratings")
@@ -28,10 +30,10 @@ def rate(lead_id: int):
         abort(403)
     back = url_for("requests.show", request_id=lead.request_id)
     if db.scalar(select(Rating.id).where(Rating.lead_id == lead_id)) is not None:
-        flash("已评价过该银行的这次服务", "info")
+        flash(gettext("已评价过该银行的这次服务"), "info")
         return redirect(back)
     if not ratings.is_rateable(lead):
-        flash("对接结束（放款到账、被拒绝或已释放）后才能评价该银行", "warning")
+        flash(gettext("对接结束（放款到账、被拒绝或已释放）后才能评价该银行"), "warning")
         return redirect(back)
     form = RatingForm()
     if lead.manager_id is None:
@@ -40,7 +42,7 @@ def rate(lead_id: int):
         done = run_form_action(db, form, lambda: ratings.rate(
             db, current_user, lead_id, bank_score=form.bank_score.data,
             manager_score=form.manager_score.data if "manager_score" in form else None,
-            comment=form.comment.data or ""), f"感谢评价！已记录对{lead.bank.name}的评价", back)
+            comment=form.comment.data or ""), with_data(gettext("感谢评价！已记录对%(bank)s的评价"), bank=lead.bank.name), back)
         if done:
             return done
     status = 422 if form.errors else 200

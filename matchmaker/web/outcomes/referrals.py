@@ -3,8 +3,10 @@ referral with its progress form (contacted, resolved with or without financing) 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ...domain.firms.records import search_clause
 from ...domain.outcomes import referrals
@@ -13,6 +15,7 @@ from ...models import FinancingRequest, Firm, History, Referral, Township
 from ...models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
 from .. import nav
 from ..common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, session
+from ..fields import labelled
 from .forms import ReferralForm
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -69,13 +72,13 @@ def show(referral_id: int):
     db = session()
     ref = found_or_abort(referrals.get_referral_for, db, current_user, referral_id)
     form = ReferralForm()
-    form.state.choices = [("", "请选择")] + referrals.next_states(ref)
+    form.state.choices = [SelectChoice("", gettext("请选择"))] + labelled(dict(referrals.next_states(ref)))
     if form.validate_on_submit():
         def act():
             amount = financing.wan_to_yuan(form.amount_wan.data) if form.amount_wan.data is not None else None
             referrals.update(db, current_user, referral_id, form.state.data, form.note.data or "", amount)
 
-        done = run_form_action(db, form, act, "已登记转介进展", url_for("referrals.show", referral_id=referral_id))
+        done = run_form_action(db, form, act, gettext("已登记转介进展"), url_for("referrals.show", referral_id=referral_id))
         if done:
             return done
     return _render(db, db.get(Referral, referral_id), form, 422 if form.errors else 200)

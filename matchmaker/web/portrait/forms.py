@@ -1,6 +1,7 @@
 """Forms of the portrait pages: the district's score weights."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired, NumberRange
 
@@ -13,5 +14,5 @@ class PortraitWeightsForm(FlaskForm):
 
 
 for _key, (_label, _help) in PARTS.items():
-    setattr(PortraitWeightsForm, _key, FiniteDecimalField(_label, places=2, description=_help, validators=[
-        InputRequired("请填写0–100之间的数字"), NumberRange(min=0, max=100, message="权重应在0–100之间")]))
+    setattr(PortraitWeightsForm, _key, FiniteDecimalField(_l(_label), places=2, description=_l(_help), validators=[
+        InputRequired(_l("请填写0–100之间的数字")), NumberRange(min=0, max=100, message=_l("权重应在0–100之间"))]))

@@ -4,6 +4,7 @@ existing request, the district's score weights, and the computed next step after
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.core.errors import DomainError
@@ -15,6 +16,7 @@ from ...models import Lead
 from ...models.portrait import CONSENT_TEXT
 from .. import nav
 from ..common import found_or_abort, roles_required, run_action, run_form_action, session
+from ..i18n import error_text
 from .forms import PortraitWeightsForm
 
 bp = Blueprint("portrait", __name__, url_prefix="/portrait")
@@ -33,7 +35,9 @@ def portrait_helpers() -> dict:
     def portrait_consent(request_id: int):
         return access.consent_for(session(), request_id)
 
-    return {"portrait_allowed": portrait_allowed, "portrait_consent": portrait_consent, "consent_text": CONSENT_TEXT}
+    # the authorisation text in the reader's language (the stored consent keeps the Chinese text the firm agreed to)
+    return {"portrait_allowed": portrait_allowed, "portrait_consent": portrait_consent,
+            "consent_text": gettext(CONSENT_TEXT)}
 
 
 @bp.get("/")
@@ -49,7 +53,7 @@ def show(firm_id: int):
     try:
         firm = access.open_portrait(db, current_user, firm_id)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, error_text(exc))
     db.commit()  # the bank's view is logged even if the page fails to render later
     data = portraits.build(db, firm)
     own_side = current_user.role in ("enterprise", "township", "district")
@@ -57,8 +61,7 @@ def show(firm_id: int):
         "portrait/show.html", p=data, own_side=own_side,
         views=access.views_of(db, firm.id) if own_side else [],
         consents=access.consents_of(db, firm.id) if own_side else [],
-        steps=next_step.for_firm(db, firm, data.leads) if own_side else [],
-        consent_text=CONSENT_TEXT)
+        steps=next_step.for_firm(db, firm, data.leads) if own_side else [])
 
 
 @bp.post("/requests/<int:request_id>/consent")
@@ -67,7 +70,7 @@ def consent(request_id: int):
     def act(db):
         req = financing.get_request_for(db, current_user, request_id)
         access.grant(db, current_user, req)
-    return run_action(act, "已授权：认领该需求的银行可查看企业画像，每次查看都会留痕",
+    return run_action(act, gettext("已授权：认领该需求的银行可查看企业画像，每次查看都会留痕"),
                       url_for("requests.show", request_id=request_id))
 
 
@@ -94,7 +97,7 @@ def weights():
     if form.validate_on_submit():
         done = run_form_action(
             db, form, lambda: scoring.save_weights(db, current_user, {k: getattr(form, k).data for k in scoring.PARTS}),
-            "画像评分权重已保存", url_for("portrait.weights"))
+            gettext("画像评分权重已保存"), url_for("portrait.weights"))
         if done:
             return done
     status = 422 if request.method == "POST" else 200
