@@ -33,6 +33,12 @@ CONVERTED: dict[str, tuple] = {
     "auth.register": (ANONYMOUS,),
     "account.password": SIGNED_IN,
     "account.history": ("district", "bank_admin"),
+    "ledgers.index": SIGNED_IN,
+    "ledgers.entries": SIGNED_IN,
+    "ledgers.new": ("district",),
+    "ledgers.audit": ("district",),
+    "tokens.index": ("district", "bank_admin"),
+    "tokens.webhook_list": ("bank_admin",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)
