@@ -68,7 +68,7 @@ def test_the_ledger_pages_read_in_english_and_in_chinese(app, db, users, booked)
     assert "<span data-user>本行担保</span>" in page  # the note is data
     overview = english.get("/ledgers/").get_data(as_text=True)
     assert "Instrument ledgers" in overview or "Ledgers" in overview
-    assert "Compensation rate" in overview and "History verification" in overview
+    assert "Compensation rate" in overview and "Guarantor paid out" in overview and "History verification" in overview
     assert "Chain intact" in english.get("/ledgers/audit").get_data(as_text=True)
     # the goals page's panel (the page itself is the targets' own)
     goals = english.get("/targets/").get_data(as_text=True)
