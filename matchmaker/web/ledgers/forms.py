@@ -18,7 +18,7 @@ class InstrumentForm(FlaskForm):
     max_days = IntegerField(_l("单笔最长天数（转贷）"), validators=[
         Optional(), NumberRange(min=1, max=365, message=_l("天数应在1–365之间"))])
     terms = TextAreaField(_l("规则说明"), validators=[Optional(), Length(max=1000)])
-    active = BooleanField(_l("启用"))
+    active = BooleanField(_l("已启用"))
 
 
 def _amount():
