@@ -122,6 +122,9 @@ def test_token_and_webhook_pages_read_in_english(app, db, users):
     html = made.get_data(as_text=True)
     assert made.status_code == 200 and "It is shown only this once" in html and "Read leads" in html
     assert not cjk_left(html), cjk_left(html)
+    chinese = reader(app, users, "bank_admin", "zh_Hans_CN")
+    zh = chinese.post("/api-tokens/", data={"name": "核心系统", "scopes": ["leads:read"], "days": "90"})
+    assert "新令牌已生成" in zh.get_data(as_text=True) and not english_left(zh.get_data(as_text=True))
     bad = client.post("/api-tokens/", data={"name": "", "scopes": [], "days": "0"})
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "Enter a token name" in text and "Choose at least one scope" in text
@@ -139,6 +142,12 @@ def test_token_and_webhook_pages_read_in_english(app, db, users):
     assert "Recent deliveries" in page and "Failed to send" in page and "A new lead was sent to our bank" in page
     refused = client.post("/api-tokens/webhooks", data={"url": "ftp://x", "events": ["lead.new"]})
     assert "must be a full address starting with http://" in refused.get_data(as_text=True)
+    made = client.post("/api-tokens/webhooks", data={"url": "https://loan.bank.cn/h2", "events": ["lead.new"]})
+    html = made.get_data(as_text=True)
+    assert "The signing secret is shown only this once" in html and not cjk_left(html), cjk_left(html)
+    zh = reader(app, users, "bank_admin", "zh_Hans_CN").post(
+        "/api-tokens/webhooks", data={"url": "https://loan.bank.cn/h3", "events": ["lead.new"]})
+    assert "签名密钥只显示这一次" in zh.get_data(as_text=True) and not english_left(zh.get_data(as_text=True))
     district = reader(app, users, "district", "en").get("/api-tokens/").get_data(as_text=True)
     assert "District finance office" in district and not cjk_left(district)
 
