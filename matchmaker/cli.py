@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import config
 
+
 # Commands that build data and serve no page: their app leaves the web layer out (it is the slower half to load).
 WITHOUT_PAGES = {"demo", "seed", "init"}
 

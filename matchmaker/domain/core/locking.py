@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, lazyload
 
+
 _SQLITE_WRITE_LOCK = "locking.sqlite_write_lock"  # session.info: the transaction that holds SQLite's write lock
 
 
