@@ -1,4 +1,8 @@
-"""The `matchmaker` command: init, seed, demo, run, create-user (and more added by feature modules)."""
+"""The `matchmaker` command: init, seed, demo, run, create-user (and more added by feature modules).
+
+What a command writes for people is in the terminal's language (issue 19): English when MATCHMAKER_LOCALE or the
+POSIX locale (LC_ALL / LC_MESSAGES / LANG) is en*, Chinese otherwise (`translate.cli_locale`). Messages are
+msgids through `_` (extracted by scripts/i18n); option help stays English, like the code."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +12,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import config
-
+from .domain.core.translate import cli as _
 
 # Commands that build data and serve no page: their app leaves the web layer out (it is the slower half to load).
 WITHOUT_PAGES = {"demo", "seed", "init"}
@@ -45,8 +49,8 @@ def init_command():
     try:
         catalogues.compile_all()
     except OSError as exc:  # an installed copy may be read-only: its wheel carries them compiled
-        click.secho(f"注意：翻译目录未编译（{exc}）", fg="yellow")
-    click.echo(f"数据库已就绪：{_engine().url.render_as_string(hide_password=True)}")
+        click.secho(_("注意：翻译目录未编译（%(error)s）", error=exc), fg="yellow")
+    click.echo(_("数据库已就绪：%(url)s", url=_engine().url.render_as_string(hide_password=True)))
 
 
 def _seed() -> list[str]:
@@ -63,8 +67,8 @@ def _seed() -> list[str]:
 def seed_command():
     """Load reference data: townships, the 22 banks with targets, product kinds and products (idempotent)."""
     for warning in _seed():
-        click.secho(f"注意：{warning}", fg="yellow")
-    click.echo("基础数据已加载：11个镇街、22家银行及2021–2023年目标、产品目录")
+        click.secho(_("注意：%(warning)s", warning=warning), fg="yellow")
+    click.echo(_("基础数据已加载：11个镇街、22家银行及2021–2023年目标、产品目录"))
 
 
 @click.command("demo")
@@ -80,17 +84,18 @@ def demo_command(firms: int, request_count: int, yes: bool):
 
     engine = _engine()
     if engine.dialect.name != "sqlite" and not yes:
-        click.confirm(f"将清空数据库 {engine.url.render_as_string(hide_password=True)}，继续？", abort=True)
+        click.confirm(_("将清空数据库 %(url)s，继续？", url=engine.url.render_as_string(hide_password=True)),
+                      abort=True)
     schema.drop_all(engine)
     schema.upgrade(engine)
     for warning in _seed():
-        click.secho(f"注意：{warning}", fg="yellow")
+        click.secho(_("注意：%(warning)s", warning=warning), fg="yellow")
     with _session() as session:
         if firms > scale.BULK_FROM_FIRMS or request_count > scale.BULK_FROM_REQUESTS:
             # Large sizes: the ordinary demo underneath, the rest written in bulk, one bar per phase.
             bars = scale.terminal_progress()
             demo_accounts = scale.build(session, firms=firms, requests=request_count, progress=bars)["accounts"]
-            bars.phase("提交", 1)
+            bars.phase(_("提交"), 1)
             session.commit()
             scale.analyse(session)
             bars.advance(1)
@@ -98,18 +103,18 @@ def demo_command(firms: int, request_count: int, yes: bool):
         else:
             bars = scale.terminal_progress()  # a bar per phase on a terminal, a line per phase otherwise
             demo_accounts = demo.build(session, firms=firms, requests=request_count, phases=bars)
-            bars.phase("提交", 1)
+            bars.phase(_("提交"), 1)
             session.commit()
             bars.advance(1)
             bars.close()
-    click.echo("\n演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
+    click.echo("\n" + _("演示账户（密码均为 %(password)s）：", password=demo.DEMO_PASSWORD))
     shown = set()
     for acc in demo_accounts:
         if acc.role in shown and acc.username not in ("manager17", "bankadmin17"):
             continue
         shown.add(acc.role)
         click.echo(f"  {acc.username:<14} {acc.role:<13} {acc.note}")
-    click.echo("  （每家银行另有 managerN / bankadminN，N 为附件序号 1–22；各镇街有 township-<代码>）")
+    click.echo("  " + _("（每家银行另有 managerN / bankadminN，N 为附件序号 1–22；各镇街有 township-<代码>）"))
 
 
 @click.command("run")
@@ -128,8 +133,8 @@ def run_command(host: str, port: int, debug: bool, embedded_worker: bool):
         # the single-machine default: background jobs run in a thread of this process (with Redis, the separate
         # `matchmaker worker` runs them unless --worker asks for one here too)
         jobs.start_thread()
-        click.echo(f"后台任务在本进程中运行（队列 {jobs.url}）")
-    click.echo(f"matchmaker 运行于 http://{host}:{port}/ （Ctrl+C 退出）")
+        click.echo(_("后台任务在本进程中运行（队列 %(queue)s）", queue=jobs.url))
+    click.echo(_("matchmaker 运行于 %(url)s （Ctrl+C 退出）", url=f"http://{host}:{port}/"))
     # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
     run_simple(host, port, app, use_reloader=False, use_debugger=debug, threaded=True)
 
@@ -161,9 +166,9 @@ def create_user_command(username, role, password, bank_name, township_name, firm
                                  bank_id=bank.id if bank else None, township_id=township.id if township else None,
                                  firm_id=firm.id if firm else None)
         except DomainError as exc:
-            raise click.ClickException(exc.message) from None
+            raise click.ClickException(_(exc.msgid, **exc.params)) from None
         session.commit()
-    click.echo(f"已创建账户 {username}（{role}）")
+    click.echo(_("已创建账户 %(name)s（%(role)s）", name=username, role=role))
 
 
 def feature_commands() -> list[click.Command]:

@@ -1,6 +1,10 @@
 """Sender adapters for the outbox: a registry of channels (e-mail over SMTP, an SMS stub that logs), each
 knowing which address of a user it needs and how to deliver one message. Register another adapter with
-`register(MySender())`; enable channels with MATCHMAKER_NOTIFY_CHANNELS=email,sms (default: none)."""
+`register(MySender())`; enable channels with MATCHMAKER_NOTIFY_CHANNELS=email,sms (default: none).
+
+A message is written in its recipient's language: the payload's title and body already are (the notice was
+rendered for them), and its `locale` (None: Chinese) picks the words the sender adds (subject prefix, link,
+signature)."""
 from __future__ import annotations
 
 import logging
@@ -11,8 +15,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
+from .domain.core.translate import text as translated
+from .text import N_
+
 log = logging.getLogger("matchmaker.senders")
-SUBJECT_PREFIX = "【银企对接】"
+SUBJECT_PREFIX = N_("【银企对接】")
+SIGNATURE = N_("—— 市中区银企融资对接平台（系统邮件，请勿回复）")
 
 
 class SendError(Exception):
@@ -55,8 +63,13 @@ def public_link(link: str) -> str:
 def message_text(payload: dict) -> str:
     parts = [payload.get("title", ""), payload.get("body", "")]
     if payload.get("link"):
-        parts.append("查看：" + public_link(payload["link"]))
+        parts.append(translated(payload.get("locale"), N_("查看：%(link)s"), link=public_link(payload["link"])))
     return "\n\n".join(p for p in parts if p)
+
+
+def subject(payload: dict) -> str:
+    """The prefix and the notice's title, in the recipient's language."""
+    return translated(payload.get("locale"), SUBJECT_PREFIX) + payload.get("title", "")
 
 
 @dataclass
@@ -82,7 +95,7 @@ class SmtpEmailSender:
     """E-mail through an SMTP server; settings from MATCHMAKER_SMTP_* (read when sending)."""
 
     channel = "email"
-    label = "电子邮件"
+    label = N_("电子邮件")
 
     def __init__(self, settings: SmtpSettings | None = None):
         self._settings = settings
@@ -96,10 +109,10 @@ class SmtpEmailSender:
 
     def build(self, recipient: str, payload: dict) -> EmailMessage:
         msg = EmailMessage()
-        msg["Subject"] = SUBJECT_PREFIX + payload.get("title", "")
+        msg["Subject"] = subject(payload)
         msg["From"] = self.settings.sender
         msg["To"] = recipient
-        msg.set_content(message_text(payload) + "\n\n—— 市中区银企融资对接平台（系统邮件，请勿回复）")
+        msg.set_content(message_text(payload) + "\n\n" + translated(payload.get("locale"), SIGNATURE))
         return msg
 
     def send(self, recipient: str, payload: dict) -> None:
@@ -127,7 +140,7 @@ class LogSmsSender:
     """SMS stub: writes the text to the log. A real gateway subclasses this and overrides `deliver`."""
 
     channel = "sms"
-    label = "短信"
+    label = N_("短信")
 
     def address(self, user, preference) -> str:
         if preference is not None:
@@ -137,7 +150,7 @@ class LogSmsSender:
         return user.phone or ""
 
     def text(self, payload: dict) -> str:
-        text = SUBJECT_PREFIX + payload.get("title", "")
+        text = subject(payload)
         if payload.get("link"):
             text += " " + public_link(payload["link"])
         return text[:300]

@@ -19,6 +19,9 @@ from matchmaker.models import Bank, Base, Firm, Township, User
 from . import factories
 
 PASSWORD = "test-pass-123"
+# Commands write in the terminal's language (translate.cli_locale): the tests read them in Chinese whatever the
+# developer's LANG is.
+os.environ["MATCHMAKER_LOCALE"] = "zh_Hans_CN"
 PG_URL = os.environ.get("MATCHMAKER_TEST_DATABASE_URL")
 
 

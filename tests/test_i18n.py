@@ -39,6 +39,11 @@ CONVERTED: dict[str, tuple] = {
     "ledgers.audit": ("district",),
     "tokens.index": ("district", "bank_admin"),
     "tokens.webhook_list": ("bank_admin",),
+    "main.index": (ANONYMOUS,),
+    "notifications.index": SIGNED_IN,
+    "notifications.settings": SIGNED_IN,
+    "notifications.outbox_page": ("district",),
+    "district.users": ("district",),
 }
 # the error page, reached through a path nothing serves
 ERROR_PATHS = ("/no-such-page",)

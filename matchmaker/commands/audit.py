@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..domain.core import audit_chain
+from ..domain.core.translate import cli as _
 
 
 @click.group("audit")
@@ -26,13 +27,14 @@ def verify_command(no_store: bool):
         session.commit()
     for report in outcome.reports:
         if report.problem:
-            click.echo(f"{report.table}: 第一处问题：{report.problem}", err=True)
+            click.echo(_("%(table)s: 第一处问题：%(problem)s", table=report.table, problem=report.problem), err=True)
         else:
-            click.echo(f"{report.table}: {report.rows} 条，链完整（链头 {report.head[1][:16]}…）")
+            click.echo(_("%(table)s: %(rows)s 条，链完整（链头 %(head)s…）", table=report.table, rows=report.rows,
+                         head=report.head[1][:16]))
     if not outcome.ok:
-        click.echo("核验未通过：历史记录被改动", err=True)
+        click.echo(_("核验未通过：历史记录被改动"), err=True)
         sys.exit(1)
-    click.echo("核验通过")
+    click.echo(_("核验通过"))
 
 
 COMMANDS = [audit_group]

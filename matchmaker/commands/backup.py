@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from ..domain.core import backups
 from ..domain.core.errors import DomainError
+from ..domain.core.translate import cli as _
 
 
 @click.command("backup")
@@ -22,7 +23,7 @@ def backup_command(output: Path):
         how = backups.backup(current_app.config["DATABASE_URL"], output)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"已备份到 {output}：{how}")
+    click.echo(_("已备份到 %(file)s：%(how)s", file=output, how=how))
 
 
 @click.command("restore")

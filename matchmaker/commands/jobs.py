@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
+
 
 @click.command("worker")
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="worker threads")
@@ -17,7 +19,7 @@ def worker_command(workers: int, no_periodic: bool):
     """Run background jobs (white-list imports, bulletins, reports, outbox) until stopped (Ctrl+C / SIGTERM)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     queue = current_app.extensions["jobs"]
-    click.echo(f"matchmaker worker：{workers} 个线程，队列 {queue.url}")
+    click.echo(_("matchmaker worker：%(n)s 个线程，队列 %(queue)s", n=workers, queue=queue.url))
     queue.make_consumer(workers=workers, periodic=not no_periodic).run()
 
 

@@ -5,6 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
+
 
 @click.command("send-outbox")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000),
@@ -18,17 +20,18 @@ def send_outbox_command(limit: int, to_queue: bool):
 
     if to_queue:
         job_id = current_app.extensions["jobs"].submit_internal("send_outbox", {"limit": limit})
-        click.echo(f"已加入后台任务 #{job_id}")
+        click.echo(_("已加入后台任务 #%(id)s", id=job_id))
         return
 
     enabled = outbox.enabled_channels()
     unknown = [c for c in outbox.configured_channels() if c not in enabled]
     if unknown:
-        click.secho(f"注意：未注册的发送渠道 {', '.join(unknown)}，已忽略", fg="yellow")
+        click.secho(_("注意：未注册的发送渠道 %(channels)s，已忽略", channels=", ".join(unknown)), fg="yellow")
     result = outbox.send_pending(current_app.extensions["db_sessionmaker"], limit=limit)
     for error in result.errors:
-        click.secho(f"失败 {error}", fg="red", err=True)
-    click.echo(f"本次取出 {result.claimed} 条：发送成功 {result.sent} 条，失败 {result.failed} 条（失败的将在下次运行时重试）")
+        click.secho(_("失败 %(error)s", error=error), fg="red", err=True)
+    click.echo(_("本次取出 %(claimed)s 条：发送成功 %(sent)s 条，失败 %(failed)s 条（失败的将在下次运行时重试）",
+                 claimed=result.claimed, sent=result.sent, failed=result.failed))
 
 
 COMMANDS = [send_outbox_command]

@@ -12,6 +12,7 @@ import tempfile
 import click
 
 from .. import config
+from ..domain.core.translate import cli as _
 
 
 def gunicorn_conf() -> str:
@@ -29,18 +30,18 @@ def check_settings(workers: int) -> list[str]:
     finally:
         shutil.rmtree(instance, ignore_errors=True)
     if workers > 1 and not os.environ.get("MATCHMAKER_SECRET_KEY"):
-        problems.append(f"{workers} 个进程须共用同一密钥：请设置 MATCHMAKER_SECRET_KEY")
+        problems.append(_("%(n)s 个进程须共用同一密钥：请设置 %(setting)s", n=workers, setting="MATCHMAKER_SECRET_KEY"))
     storage = cfg["RATELIMIT_STORAGE_URI"]
     if workers > 1 and storage.startswith("memory://"):
-        problems.append(f"{workers} 个进程不能各自在内存中计数登录次数：请设置 "
-                        "MATCHMAKER_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0")
+        problems.append(_("%(n)s 个进程不能各自在内存中计数登录次数：请设置 %(setting)s", n=workers,
+                          setting="MATCHMAKER_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0"))
     elif storage.startswith(("redis://", "rediss://")):
         import redis
 
         try:
             redis.Redis.from_url(storage, socket_connect_timeout=3, socket_timeout=3).ping()
         except redis.RedisError as exc:
-            problems.append(f"无法连接限流存储 {storage}：{exc}")
+            problems.append(_("无法连接限流存储 %(storage)s：%(error)s", storage=storage, error=exc))
     return problems
 
 
@@ -56,13 +57,13 @@ def serve_command(bind: str | None, workers: int | None, threads: int | None):
         workers = int(runpy.run_path(conf)["workers"])
     problems = check_settings(workers)
     if problems:
-        raise click.ClickException("拒绝启动：\n  " + "\n  ".join(problems))
+        raise click.ClickException(_("拒绝启动：") + "\n  " + "\n  ".join(problems))
     argv = [sys.executable, "-m", "gunicorn", "-c", conf, "--workers", str(workers)]
     if bind:
         argv += ["--bind", bind]
     if threads:
         argv += ["--threads", str(threads)]
-    click.echo(f"matchmaker serve: gunicorn, {workers} 个进程（{conf}）", err=True)
+    click.echo(_("matchmaker serve: gunicorn, %(n)s 个进程（%(conf)s）", n=workers, conf=conf), err=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, argv)

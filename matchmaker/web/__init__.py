@@ -97,10 +97,11 @@ def _register_errors(app: Flask) -> None:
         title, default = messages[status]
 
         def handle(e):
-            # abort(403, "…") from a view carries a reason in Chinese; Werkzeug's own default text does not
+            # abort(403, "…") from a view carries a reason, a msgid (marked N_, or already translated with
+            # gettext / i18n.error_text: translating it again changes nothing); Werkzeug's own default text does not
             described = getattr(e, "description", None)
             specific = described if described and described != getattr(type(e), "description", None) else None
-            return render_error(status, str(title), specific or str(default))
+            return render_error(status, str(title), gettext(str(specific)) if specific else str(default))
 
         return handle
 

@@ -99,7 +99,7 @@ def local_datetime(value: datetime) -> str:
 
 def number(value, digits: int = 2) -> str:
     """A number with the locale's grouping and decimal signs, up to `digits` decimals ("—" for none). The hook
-    the money filters use for their digits; the unit (万元: "×10k CNY" in English) is the template's msgid."""
+    the money filters use for their digits; an amount with its unit is `|money` (web/filters.py: "CNY 8m")."""
     if value is None:
         return "—"
     return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0", locale=locale())

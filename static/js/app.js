@@ -7,9 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("submit", () => { dirty = false; });
     window.addEventListener("beforeunload", (e) => { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
   });
-  // Confirm destructive actions.
+  // Confirm destructive actions. A question that names user data (an account, a firm) carries it apart, in
+  // data-confirm-name, and "{0}" where it goes: the question is interface text, the name is data (issue 19).
   document.querySelectorAll("[data-confirm]").forEach((el) => {
-    el.addEventListener("click", (e) => { if (!window.confirm(el.dataset.confirm)) e.preventDefault(); });
+    const question = el.dataset.confirm.split("{0}").join(el.dataset.confirmName || "");
+    el.addEventListener("click", (e) => { if (!window.confirm(question)) e.preventDefault(); });
   });
   // Print and back buttons (listeners, not onclick attributes: the CSP allows no inline script).
   document.querySelectorAll("[data-print]").forEach((el) => {

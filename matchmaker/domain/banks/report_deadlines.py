@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...models import Bank, MonthlyReport, Notification, User, utcnow
+from ...text import N_
 from ..core.access import get_allowed
 from ..notify import notifications
 from .monthly_reports import EARLIEST_MONTH, can_view, check_month, deadline_workdays, latest
@@ -79,12 +80,13 @@ def remind(session: Session, month: date, link: str, bank_ids: list[int] | None 
     for bank in missing:
         admins = list(session.scalars(select(User.id).where(User.bank_id == bank.id, User.role == "bank_admin",
                                                             User.active.is_(True))))
-        title = f"请报送{month.year}年{month.month}月统计数据"
-        body = f"{bank.name}尚未报送{month.year}年{month.month}月月度统计数据，报送截止日为{due.isoformat()}。"
+        title = N_("请报送%(year)s年%(month)s月统计数据")
+        body = N_("%(bank)s尚未报送%(year)s年%(month)s月月度统计数据，报送截止日为%(due)s。")
+        params = {"year": month.year, "month": month.month, "bank": bank.name, "due": due.isoformat()}
         if admins:
-            notifications.notify(session, "report", title, body=body, link=link, user_ids=admins)
+            notifications.notify(session, "report", title, body=body, params=params, link=link, user_ids=admins)
         else:
-            notifications.notify(session, "report", title, body=body, link=link, bank_id=bank.id)
+            notifications.notify(session, "report", title, body=body, params=params, link=link, bank_id=bank.id)
     return missing
 
 

@@ -3,6 +3,7 @@ in the language of who asked for it, CLI output. Pages translate through Flask-B
 both read the same catalogues, so one msgid (the Chinese text) has one translation everywhere."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from babel.support import NullTranslations, Translations
@@ -37,3 +38,18 @@ def text(locale: str | None, message: str, **params) -> str:
 def translator(locale: str | None):
     """A `gettext(message, **params)` bound to `locale`, for code that writes many texts (a file's headers)."""
     return lambda message, **params: text(locale, message, **params)
+
+
+def cli_locale() -> str | None:
+    """The language a command writes for people: MATCHMAKER_LOCALE, else the POSIX locale as gettext reads it
+    (LC_ALL, LC_MESSAGES, LANG: the first set). English for en*, Chinese (None) otherwise: zh*, C, POSIX, unset."""
+    for name in ("MATCHMAKER_LOCALE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "en" if value.lower().startswith("en") else None
+    return None
+
+
+def cli(message: str, **params) -> str:
+    """`message` (a msgid) in the command line's language (`cli_locale`), its placeholders filled."""
+    return text(cli_locale(), message, **params)

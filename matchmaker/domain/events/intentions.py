@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ...models import EventIntention, FinancingRequest, History, Lead, MatchmakingEvent, Product, User, utcnow
 from ...models.events import INTENTION_KINDS
 from ...models.users import BANK_ROLES
+from ...text import N_
 from ..accounts.people import people
 from ..core import locking, settings
 from ..core.errors import DomainError, Forbidden
@@ -135,8 +136,10 @@ def record_intention(session: Session, actor: User, event: MatchmakingEvent, *, 
     session.add(intention)
     session.flush()
     if manager.id != actor.id:
-        notifications.notify(session, "new_lead", f"对接活动意向已转为您的线索：{inv.firm.name}",
-                             body=f"{origin}，意向金额 {Decimal(int(amount_yuan)) / 10000:,.2f} 万元",
+        notifications.notify(session, "new_lead", N_("对接活动意向已转为您的线索：%(firm)s"),
+                             body=N_("银企对接活动「%(event)s」现场%(kind_label)s，意向金额 %(amount)s"),
+                             params={"firm": inv.firm.name, "event": event.title, "kind_label": INTENTION_KINDS[kind],
+                                     "amount": notifications.amount(int(amount_yuan))},
                              link=f"/bank/leads/{lead.id}", user_ids=[manager.id])
     return intention
 
@@ -192,12 +195,14 @@ def escalate(session: Session, today: date | None = None, workdays: int | None =
         if row.escalated_state == lead.state:
             continue
         event = row.event
-        title = f"对接活动意向超期未推进：{row.firm.name} × {row.bank.name}"
-        body = (f"「{event.title}」意向 {Decimal(row.amount) / 10000:,.2f} 万元，线索 {lead_no(lead.id)}（{lead.state_label}）"
-                f"已 {item.idle_workdays} 个工作日无进展。")
-        notifications.notify(session, "escalation", title, body=body, link="/events/followups",
+        title = N_("对接活动意向超期未推进：%(firm)s × %(bank)s")
+        body = N_("「%(event)s」意向 %(amount)s，线索 %(lead)s（%(state_label)s）已 %(days)s 个工作日无进展。")
+        params = {"firm": row.firm.name, "bank": row.bank.name, "event": event.title,
+                  "amount": notifications.amount(row.amount), "lead": lead_no(lead.id), "state_label": lead.state_label,
+                  "days": item.idle_workdays}
+        notifications.notify(session, "escalation", title, body=body, params=params, link="/events/followups",
                              township_id=event.township_id or row.firm.township_id, roles=["district"])
-        notifications.notify(session, "escalation", title, body=body, link=f"/bank/leads/{lead.id}",
+        notifications.notify(session, "escalation", title, body=body, params=params, link=f"/bank/leads/{lead.id}",
                              user_ids=[lead.manager_id] if lead.manager_id else [])
         row.escalated_state = lead.state
         row.escalated_at = utcnow()

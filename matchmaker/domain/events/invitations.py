@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from ...models import EventInvitation, FinancingRequest, Firm, MatchmakingEvent, User, utcnow
+from ...text import N_
 from ..core.changes import record_event
 from ..core.errors import DomainError, Forbidden, NotFound
 from ..notify import notifications
@@ -198,8 +199,9 @@ def send_invitations(session: Session, actor: User, event: MatchmakingEvent, fir
         users = [uid for uid, fid in session.execute(select(User.id, User.firm_id).where(
             User.role == "enterprise", User.firm_id.is_not(None))) if fid in new_ids]
         when = event.starts_at.strftime("%Y-%m-%d %H:%M")
-        notifications.notify(session, "event", f"邀请您参加银企对接活动：{event.title}",
-                             body=f"{when}，{event.venue}。请回复是否参加，可提前填写融资需求。",
+        notifications.notify(session, "event", N_("邀请您参加银企对接活动：%(event)s"),
+                             body=N_("%(when)s，%(venue)s。请回复是否参加，可提前填写融资需求。"),
+                             params={"event": event.title, "when": when, "venue": event.venue},
                              link=events.event_path(event.id), user_ids=users)
     return created
 

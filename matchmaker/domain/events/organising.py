@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, EventBank, EventInvitation, EventProduct, Firm, MatchmakingEvent, Product, User, utcnow
 from ...models.events import EVENT_KINDS, LEADING_INDUSTRIES
 from ...models.firms import INDUSTRIES
+from ...text import N_
 from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.limits import add_years, check_column, check_date_between, check_length
@@ -185,8 +186,9 @@ def _sync_participants(session: Session, event: MatchmakingEvent, bank_ids: list
 def _notify_banks(session: Session, event: MatchmakingEvent, bank_ids: list[int]) -> None:
     when = event.starts_at.strftime("%Y-%m-%d %H:%M")
     for bank_id in bank_ids:
-        notifications.notify(session, "event", f"邀请参加银企对接活动：{event.title}",
-                             body=f"{when}，{event.venue}。请安排客户经理到场推介产品。",
+        notifications.notify(session, "event", N_("邀请参加银企对接活动：%(event)s"),
+                             body=N_("%(when)s，%(venue)s。请安排客户经理到场推介产品。"),
+                             params={"event": event.title, "when": when, "venue": event.venue},
                              link=event_path(event.id), bank_id=bank_id)
 
 
@@ -231,11 +233,11 @@ def cancel_event(session: Session, actor: User, event: MatchmakingEvent) -> Matc
     event.cancelled = True
     firm_users = select(User.id).join(EventInvitation, EventInvitation.firm_id == User.firm_id).where(
         EventInvitation.event_id == event.id, User.role == "enterprise")
-    title = f"银企对接活动已取消：{event.title}"
-    notifications.notify(session, "event", title, link=event_path(event.id),
+    title, params = N_("银企对接活动已取消：%(event)s"), {"event": event.title}
+    notifications.notify(session, "event", title, params=params, link=event_path(event.id),
                          user_ids=session.scalars(firm_users).all())
     for bank_id in event.bank_ids:
-        notifications.notify(session, "event", title, link=event_path(event.id), bank_id=bank_id)
+        notifications.notify(session, "event", title, params=params, link=event_path(event.id), bank_id=bank_id)
     return event
 
 

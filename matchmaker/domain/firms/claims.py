@@ -17,6 +17,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from ...models import ClaimCode, Firm, FirmClaim, User, utcnow
+from ...text import N_
 from ..accounts import users as accounts
 from ..core.changes import record_changes, record_event
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -139,8 +140,8 @@ def open_claim(session: Session, firm: Firm, *, username: str, password: str, na
         _approve(session, claim, user, "凭镇街发放的认领码")
         return user
     _write(licence_dir, claim.licence_file, upload.data)
-    notifications.notify(session, "firm", f"新的企业认领申请：{firm.name}",
-                         body="请核对申请人信息与营业执照后审核。", link="/firms/claims",
+    notifications.notify(session, "firm", N_("新的企业认领申请：%(firm)s"),
+                         body=N_("请核对申请人信息与营业执照后审核。"), params={"firm": firm.name}, link="/firms/claims",
                          township_id=firm.township_id, roles=["district"])
     return user
 
@@ -169,8 +170,8 @@ def _approve(session: Session, claim: FirmClaim, actor: User, note: str = "") ->
     record_changes(session, actor, "user", claim.user_id, {"firm": None}, {"firm": firm.name},
                    f"认领申请#{claim.id}")
     record_event(session, actor, "firm", firm.id, "claimed", f"账户 {claim.user.username} 认领（申请#{claim.id}）")
-    notifications.notify(session, "firm", f"企业认领已通过：{firm.name}", link="/enterprise/",
-                         user_ids=[claim.user_id])
+    notifications.notify(session, "firm", N_("企业认领已通过：%(firm)s"), params={"firm": firm.name},
+                         link="/enterprise/", user_ids=[claim.user_id])
     others = session.scalars(select(FirmClaim.id).where(FirmClaim.firm_id == claim.firm_id,
                                                         FirmClaim.state == "pending", FirmClaim.id != claim.id)).all()
     for other in others:
@@ -186,7 +187,8 @@ def _reject(session: Session, claim_id: int, actor: User, reason: str) -> None:
         raise Conflict("该认领申请已被处理，请刷新页面")
     record_event(session, actor, "firm_claim", claim_id, "rejected", reason, from_state="pending")
     user_id = session.scalar(select(FirmClaim.user_id).where(FirmClaim.id == claim_id))
-    notifications.notify(session, "firm", "企业认领未通过", body=reason, link="/firms/claim", user_ids=[user_id])
+    notifications.notify(session, "firm", N_("企业认领未通过"), body=N_("原因：%(reason)s"), params={"reason": reason},
+                         link="/firms/claim", user_ids=[user_id])
 
 
 def get_claim_for(session: Session, actor: User, claim_id: int) -> FirmClaim:

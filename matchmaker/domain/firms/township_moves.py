@@ -6,6 +6,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Firm, Township, TownshipMove, User, utcnow
+from ...text import N_
 from ..core.access import get_allowed
 from ..core.changes import record_event
 from ..core.errors import Conflict, DomainError
@@ -52,9 +53,9 @@ def request_move(session: Session, actor: User, firm: Firm, to_township_id: int 
     session.flush()
     record_event(session, actor, "township_move", move.id, "pending",
                  f"{firm.township.name if firm.township else '未定'} → {move.to_township.name}")
-    notifications.notify(session, "firm", f"{firm.name} 申请迁入本镇街，请审核",
-                         body="企业所属镇街变更须由迁入镇街或区金融监管局确认。", link=f"/firms/{firm.id}",
-                         township_id=to_township_id, roles=["district"])
+    notifications.notify(session, "firm", N_("%(firm)s 申请迁入本镇街，请审核"),
+                         body=N_("企业所属镇街变更须由迁入镇街或区金融监管局确认。"), params={"firm": firm.name},
+                         link=f"/firms/{firm.id}", township_id=to_township_id, roles=["district"])
     return move
 
 
@@ -90,10 +91,11 @@ def approve(session: Session, actor: User, move_id: int) -> TownshipMove:
     before = records.snapshot(firm)
     firm.township_id = move.to_township_id
     records.record_firm_changes(session, actor, firm, before, note=f"镇街变更申请#{move.id}")
-    notifications.notify(session, "firm", f"镇街变更已通过：{move.to_township.name}", link="/enterprise/profile",
-                         firm_id=firm.id)
+    notifications.notify(session, "firm", N_("镇街变更已通过：%(township)s"),
+                         params={"township": move.to_township.name}, link="/enterprise/profile", firm_id=firm.id)
     if move.from_township_id is not None:
-        notifications.notify(session, "firm", f"{firm.name} 已迁至{move.to_township.name}",
+        notifications.notify(session, "firm", N_("%(firm)s 已迁至%(township)s"),
+                             params={"firm": firm.name, "township": move.to_township.name},
                              township_id=move.from_township_id)
     session.refresh(move)
     return move
@@ -107,8 +109,8 @@ def reject(session: Session, actor: User, move_id: int, reason: str) -> Township
     if len(reason) > MAX_REASON:
         raise DomainError(f"驳回理由不超过{MAX_REASON}字", field="reason")
     _decide(session, move.id, "pending", "rejected", actor, reason)
-    notifications.notify(session, "firm", "镇街变更申请未通过", body=reason, link="/enterprise/profile",
-                         firm_id=move.firm_id)
+    notifications.notify(session, "firm", N_("镇街变更申请未通过"), body=N_("原因：%(reason)s"),
+                         params={"reason": reason}, link="/enterprise/profile", firm_id=move.firm_id)
     session.refresh(move)
     return move
 

@@ -1,17 +1,76 @@
 """Notifications: `notify` resolves an audience (users, a firm's users, a bank's staff, a township's officials, a
-role) to users and writes one in-app notification each, plus outbox rows for the enabled external channels."""
+role) to users and writes one in-app notification each, plus outbox rows for the enabled external channels.
+
+Each notice is written in its RECIPIENT's language (issue 19): the caller gives the title and body as Chinese
+msgids marked with N_ and their values apart, `notify(..., N_("%(bank)s已认领您的融资需求 %(no)s"),
+params={"bank": name, "no": number})`, never a finished sentence, and every recipient's row is rendered with
+`translate.text(user.locale, …)` (no locale: Chinese). A value is shown as given (names, numbers, text users
+typed), except one named `label` / `…_label` (a marked msgid: a state, a reason, translated) and a callable,
+called with the recipient's locale: `amount(yuan)` for money, `joined(msgids)` for a list of labels."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Notification, NotificationPreference, User, utcnow
+from ...text import N_
 from ..accounts.people import people
 from ..core.errors import DomainError, NotFound
 from ..core.limits import check_phone
+from ..core.money import amount_text, is_english
+from ..core.translate import text
 from . import outbox
+
+Params = Mapping[str, object]
+
+
+def amount(yuan) -> Callable[[str | None], str]:
+    """A money value for a notice's params: shown in each recipient's form ('800 万元', 'CNY 8m')."""
+    return lambda locale: amount_text(yuan, locale)
+
+
+def joined(labels: Iterable[str]) -> Callable[[str | None], str]:
+    """Labels (marked msgids) for a notice's params, translated and listed as the recipient's language lists."""
+    labels = list(labels)
+    return lambda locale: (", " if is_english(locale) else "、").join(text(locale, label) for label in labels)
+
+
+def phrase(message: str, **params) -> Callable[[str | None], str]:
+    """A piece of a notice that is itself a msgid with values (e.g. N_("（%(note)s）")), for another's params."""
+    return lambda locale: render(locale, message, params)
+
+
+def render(locale: str | None, message: str, params: Params | None = None) -> str:
+    """A notice's title or body (a msgid) in `locale`, its named values filled in (see the module's docstring)."""
+    if not message:
+        return ""
+    values = {k: (v(locale) if callable(v) else v) for k, v in (params or {}).items()}
+    return text(locale, message, **values)
+
+
+def user_locales(session: Session, user_ids: Iterable[int]) -> dict[int, str | None]:
+    """Each user's chosen language (None: Chinese), in one query."""
+    ids = list({i for i in user_ids if i})
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.locale).where(User.id.in_(ids))).all())
+
+
+def localised(session: Session, entries: list[dict]) -> list[dict]:
+    """Prepared notices whose title and body are msgids (with their `params`) -> rows in each recipient's
+    language, ready to insert (title cut to its column)."""
+    locales = user_locales(session, (e["user_id"] for e in entries))
+    rows = []
+    for entry in entries:
+        entry = dict(entry)
+        params = entry.pop("params", None)
+        locale = locales.get(entry["user_id"])
+        entry["title"] = render(locale, entry.get("title", ""), params)[:200]
+        entry["body"] = render(locale, entry.get("body", ""), params)
+        rows.append(entry)
+    return rows
 
 
 def audience(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | None = None,
@@ -40,20 +99,23 @@ def audience(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | N
                                 .order_by(User.id)))
 
 
-def notify(session: Session, kind: str, title: str, *, body: str = "", link: str = "",
-           user_ids: Iterable[int] = (), bank_id: int | None = None, township_id: int | None = None,
+def notify(session: Session, kind: str, title: str, *, body: str = "", params: Params | None = None,
+           link: str = "", user_ids: Iterable[int] = (), bank_id: int | None = None, township_id: int | None = None,
            roles: Iterable[str] = (), firm_id: int | None = None,
            bank_roles: Iterable[str] = ()) -> list[Notification]:
-    """Notify everyone in the audience (each user once). Returns the notifications written."""
+    """Notify everyone in the audience (each user once), each in their own language: `title` and `body` are
+    msgids, `params` their named values. Returns the notifications written."""
     uids = audience(session, user_ids=user_ids, bank_id=bank_id, township_id=township_id, roles=roles,
                     firm_id=firm_id, bank_roles=bank_roles)
-    return write(session, [dict(user_id=uid, kind=kind, title=title[:200], body=body, link=link) for uid in uids])
+    return write(session, [dict(user_id=uid, kind=kind, title=title, body=body, params=params, link=link)
+                           for uid in uids])
 
 
 def write(session: Session, entries: list[dict]) -> list[Notification]:
-    """Write prepared notifications (user_id, kind, title, body, link) and queue their outbox messages."""
+    """Write prepared notifications (user_id, kind, title, body as msgids, their `params`, link), each in its
+    recipient's language, and queue their outbox messages."""
     now = utcnow()
-    rows = [Notification(created_at=now, **entry) for entry in entries]
+    rows = [Notification(created_at=now, **entry) for entry in localised(session, entries)]
     session.add_all(rows)
     session.flush()
     outbox.enqueue(session, rows)
@@ -107,7 +169,7 @@ def save_preference(session: Session, user: User, *, email: str = "", sms_phone:
     sms_phone = (sms_phone or "").strip()
     if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
         raise DomainError("邮箱地址格式不正确", field="email")
-    sms_phone = check_phone(sms_phone, "手机号", "sms_phone")
+    sms_phone = check_phone(sms_phone, N_("手机号"), "sms_phone")
     row = session.get(NotificationPreference, user.id)
     if row is None:
         row = NotificationPreference(user_id=user.id)

@@ -30,7 +30,8 @@ def enabled_channels() -> list[str]:
 
 
 def enqueue(session: Session, notifications: list[Notification]) -> list[OutboxMessage]:
-    """One outbox message per notification and enabled channel where the user has an address there."""
+    """One outbox message per notification and enabled channel where the user has an address there. The payload
+    carries the recipient's language (the notice is already in it): the sender writes its own words in it too."""
     channels = enabled_channels()
     if not channels or not notifications:
         return []
@@ -48,7 +49,7 @@ def enqueue(session: Session, notifications: list[Notification]) -> list[OutboxM
             if recipient:
                 rows.append(OutboxMessage(notification_id=n.id, channel=channel, recipient=recipient[:200],
                                           payload={"kind": n.kind, "title": n.title, "body": n.body,
-                                                   "link": n.link},
+                                                   "link": n.link, "locale": user.locale},
                                           status="pending", attempts=0, created_at=n.created_at))
     session.add_all(rows)
     return rows

@@ -8,10 +8,12 @@ from sqlalchemy.orm import Session
 
 from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, Lead, User, utcnow
 from ...models.first_loans import FIRST_LOAN_STAGES
+from ...text import N_
 from ..core import locking
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import amount_text
 from ..core.visibility import visible_to
+from ..notify import notifications
 from ..notify.notifications import notify
 from ..requests import lifecycle
 from ..requests.labels import req_no
@@ -89,7 +91,9 @@ def record_first_loan(session: Session, lead: Lead) -> FirstLoanCase | None:
     case.first_loan_amount, case.first_loan_on = lead.disbursed_amount, lead.disbursed_at
     amount = amount_text(lead.disbursed_amount or 0)
     _record(session, case, None, before, f"{lead.bank.name}发放首笔贷款 {amount}")
-    notify(session, "first_loan", f"首贷落地：{firm.name} 获得{lead.bank.name}首笔贷款 {amount}",
+    notify(session, "first_loan", N_("首贷落地：%(firm)s 获得%(bank)s首笔贷款 %(amount)s"),
+           params={"firm": firm.name, "bank": lead.bank.name,
+                   "amount": notifications.amount(lead.disbursed_amount or 0)},
            link=f"/first-loans/{case.id}", township_id=firm.township_id,
            user_ids=[case.owner_id] if case.owner_id else ())
     return case
@@ -158,7 +162,7 @@ def update_case(session: Session, actor: User, case_id: int, *, stage: str, owne
         owner = session.get(User, owner_id) if owner_id else None
         changes.append("负责人：" + (owner.display_name or owner.username if owner else "未指定"))
         if owner is not None and owner.id != actor.id:
-            notify(session, "first_loan", f"您被指定为首贷培植负责人：{case.firm.name}",
+            notify(session, "first_loan", N_("您被指定为首贷培植负责人：%(firm)s"), params={"firm": case.firm.name},
                    link=f"/first-loans/{case.id}", user_ids=[owner.id])
     note = (note or "").strip()
     if note:

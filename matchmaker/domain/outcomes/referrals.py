@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 
 from ...models import FinancingRequest, Firm, Referral, User, utcnow
 from ...models.referrals import REFERRAL_STATES, REFERRAL_TARGETS
+from ...text import N_
 from ..core import locking
 from ..core.access import get_allowed
 from ..core.errors import Conflict, DomainError
 from ..core.money import amount_text
 from ..core.visibility import visible_to
-from ..notify.notifications import audience, notify, write
+from ..notify.notifications import amount, audience, joined, notify, write
 from ..requests import lifecycle
 from ..requests.labels import req_no
 
@@ -48,12 +49,11 @@ def refer(session: Session, req: FinancingRequest, actor: User | None = None) ->
     made = open_referrals(session, req, actor)
     labels = "、".join(REFERRAL_TARGETS[t] for t in targets_for(req))
     lifecycle.transition(session, req, "referred", actor, f"转介至：{labels}")
-    title = f"融资需求 {req_no(req.id)}（{req.firm.name}）已转介：{labels}"
-    body = f"申请 {amount_text(req.amount)}，{req.term_months} 个月，用途：{req.purpose[:60]}。请跟进对接并登记结果。"
-    notify(session, "referral", title, body=body, link=f"/referrals/?request={req.id}",
-           township_id=req.firm.township_id, roles=("district",))
-    notify(session, "referral", f"您的融资需求 {req_no(req.id)} 暂未匹配到银行，已转介：{labels}",
-           body="相关机构和镇街金融辅导队将与您联系。", link=f"/requests/{req.id}", firm_id=req.firm_id)
+    params = _referred_params(req.id, req.firm.name, req.amount, req.term_months, req.purpose, targets_for(req))
+    notify(session, "referral", REFERRED_TITLE, body=REFERRED_BODY, params=params,
+           link=f"/referrals/?request={req.id}", township_id=req.firm.township_id, roles=("district",))
+    notify(session, "referral", REFERRED_FIRM_TITLE, body=REFERRED_FIRM_BODY, params=params,
+           link=f"/requests/{req.id}", firm_id=req.firm_id)
     return made
 
 
@@ -104,17 +104,28 @@ def _notify_referred(session: Session, reqs: list, labels: dict[int, str]) -> No
         firm_users.setdefault(firm_id, []).append(uid)
     entries = []
     for r in reqs:
-        title = f"融资需求 {req_no(r.id)}（{r.name}）已转介：{labels[r.id]}"[:200]
-        body = f"申请 {amount_text(r.amount)}，{r.term_months} 个月，用途：{r.purpose[:60]}。请跟进对接并登记结果。"
+        params = _referred_params(r.id, r.name, r.amount, r.term_months, r.purpose, targets_for(r))
         for uid in sorted(set(officials.get(r.township_id, [])) | set(district)):
-            entries.append({"user_id": uid, "kind": "referral", "title": title, "body": body,
-                            "link": f"/referrals/?request={r.id}"})
+            entries.append({"user_id": uid, "kind": "referral", "title": REFERRED_TITLE, "body": REFERRED_BODY,
+                            "params": params, "link": f"/referrals/?request={r.id}"})
         for uid in sorted(firm_users.get(r.firm_id, [])):
-            entries.append({"user_id": uid, "kind": "referral",
-                            "title": f"您的融资需求 {req_no(r.id)} 暂未匹配到银行，已转介：{labels[r.id]}"[:200],
-                            "body": "相关机构和镇街金融辅导队将与您联系。", "link": f"/requests/{r.id}"})
+            entries.append({"user_id": uid, "kind": "referral", "title": REFERRED_FIRM_TITLE,
+                            "body": REFERRED_FIRM_BODY, "params": params, "link": f"/requests/{r.id}"})
     if entries:
         write(session, entries)
+
+
+REFERRED_TITLE = N_("融资需求 %(no)s（%(firm)s）已转介：%(targets)s")
+REFERRED_BODY = N_("申请 %(amount)s，%(term)s 个月，用途：%(purpose)s。请跟进对接并登记结果。")
+REFERRED_FIRM_TITLE = N_("您的融资需求 %(no)s 暂未匹配到银行，已转介：%(targets)s")
+REFERRED_FIRM_BODY = N_("相关机构和镇街金融辅导队将与您联系。")
+
+
+def _referred_params(request_id: int, firm_name: str, yuan: int, term_months: int, purpose: str,
+                     targets: list[str]) -> dict:
+    """The values of the referral notices (`refer` and `refer_many` send the same ones)."""
+    return {"no": req_no(request_id), "firm": firm_name, "amount": amount(yuan), "term": term_months,
+            "purpose": purpose[:60], "targets": joined(REFERRAL_TARGETS[t] for t in targets)}
 
 
 def visible_referrals(actor: User) -> Select:
@@ -173,6 +184,8 @@ def update(session: Session, actor: User, referral_id: int, to_state: str, note:
     funded_text = f"，融资 {amount_text(funded_amount)}" if funded_amount else ""
     lifecycle.record(session, "referral", ref.id, ref.request_id, actor, from_state, to_state,
                      f"{ref.target_label}：{REFERRAL_STATES[to_state]}{funded_text}{('；' + note) if note else ''}")
-    notify(session, "referral", f"转介进展：{ref.target_label}{REFERRAL_STATES[to_state]}",
-           body=note, link=f"/requests/{ref.request_id}", firm_id=ref.request.firm_id)
+    notify(session, "referral", N_("转介进展：%(target_label)s%(state_label)s"), body=N_("说明：%(note)s") if note else "",
+           params={"target_label": REFERRAL_TARGETS.get(ref.target, ref.target),
+                   "state_label": REFERRAL_STATES[to_state], "note": note},
+           link=f"/requests/{ref.request_id}", firm_id=ref.request.firm_id)
     return ref

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from ...models import Lead, User
 from ...models.requests import DECLINE_REASONS
+from ...text import N_
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
-from ..core.money import amount_text
 from ..core.workdays import load_calendar, local_date
-from ..notify.notifications import notify
+from ..notify.notifications import amount, notify
 from . import lifecycle
 from .financing import can_file_for
 from .labels import lead_no
@@ -84,7 +84,9 @@ def resubmit(session: Session, actor: User, lead_id: int, statement: str, today:
                      f"企业补正后重新提交（原线索 {lead_no(lead.id)}：{tip.label}）：{statement}")
     if req.state in ("unmatched", "referred"):
         lifecycle.transition(session, req, "routed", None, f"企业补正后重新提交至{lead.bank.name}")
-    notify(session, "new_lead", f"企业补正后重新提交：{req.firm.name} 申请 {amount_text(req.amount)}",
-           body=f"原拒绝原因：{tip.label}。补正说明：{statement}。请在 {deadline} 前认领。",
+    notify(session, "new_lead", N_("企业补正后重新提交：%(firm)s 申请 %(amount)s"),
+           body=N_("原拒绝原因：%(reason_label)s。补正说明：%(statement)s。请在 %(deadline)s 前认领。"),
+           params={"firm": req.firm.name, "amount": amount(req.amount), "reason_label": tip.label,
+                   "statement": statement, "deadline": deadline},
            link=f"/bank/leads/{new.id}", bank_id=new.bank_id)
     return new

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, FinancingRequest, Firm, Lead, LeadEscalation, Offer, User, utcnow
 from ...models.clocks import ESCALATION_KINDS
 from ...models.requests import OPEN_LEAD_STATES
+from ...text import N_
 from ..core.visibility import visible_to
 from ..core.workdays import Calendar, load_calendar, local_date, local_midnight_utc
 from ..notify import notifications
@@ -277,34 +278,41 @@ def _notify(run: _Run) -> int:
     expired lead's bank was told as it expired, by followups.notify_expired)."""
     session, sent = run.session, 0
     for bank_id, n in sorted(run.new_by_bank.items()):
-        sent += len(notifications.notify(session, "new_lead", f"新线索 {n} 条（其他银行超时未认领，转派本行）",
-                                         link="/bank/?tab=new", bank_id=bank_id))
+        sent += len(notifications.notify(session, "new_lead", N_("新线索 %(n)s 条（其他银行超时未认领，转派本行）"),
+                                         params={"n": n}, link="/bank/?tab=new", bank_id=bank_id))
     by_township: dict[tuple[str, int | None], list] = defaultdict(list)
     by_bank: dict[tuple[str, int], list] = defaultdict(list)
     for item in run.escalations:
         by_township[(item[0], item[4])].append(item)
         by_bank[(item[0], item[5])].append(item)
     for (kind, township_id), items in sorted(by_township.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
-        title = _escalation_title(kind, items)
+        title, params = _escalation_title(kind, items)
         if township_id is not None:
-            sent += len(notifications.notify(session, "escalation", title, link="/overdue/", township_id=township_id))
+            sent += len(notifications.notify(session, "escalation", title, params=params, link="/overdue/",
+                                             township_id=township_id))
     for kind in ESCALATION_KINDS:
         items = [e for e in run.escalations if e[0] == kind]
         if items:
-            sent += len(notifications.notify(session, "escalation", _escalation_title(kind, items),
+            title, params = _escalation_title(kind, items)
+            sent += len(notifications.notify(session, "escalation", title, params=params,
                                              link="/overdue/", roles=["district"]))
     for (kind, bank_id), items in sorted(by_bank.items()):
-        sent += len(notifications.notify(session, "escalation", "督办：" + _escalation_title(kind, items),
+        title, params = _escalation_title(kind, items, urged=True)
+        sent += len(notifications.notify(session, "escalation", title, params=params,
                                          link="/bank/?tab=open", bank_id=bank_id))
     return sent
 
 
-def _escalation_title(kind: str, items: list) -> str:
+def _escalation_title(kind: str, items: list, urged: bool = False) -> tuple[str, dict]:
+    """An escalation notice's title (a msgid) and its values; `urged`: the bank's own, "督办：…"."""
     label = ESCALATION_KINDS[kind]
     if len(items) == 1:
         _, lead_id, firm_name, bank_name, *_ = items[0]
-        return f"{bank_name}：{firm_name}的线索 {lead_no(lead_id)}{label}"
-    return f"{len(items)} 条线索{label}"
+        title = N_("督办：%(bank)s：%(firm)s的线索 %(lead)s%(kind_label)s") if urged else \
+            N_("%(bank)s：%(firm)s的线索 %(lead)s%(kind_label)s")
+        return title, {"bank": bank_name, "firm": firm_name, "lead": lead_no(lead_id), "kind_label": label}
+    title = N_("督办：%(n)s 条线索%(kind_label)s") if urged else N_("%(n)s 条线索%(kind_label)s")
+    return title, {"n": len(items), "kind_label": label}
 
 
 # The overdue list ------------------------------------------------------------------------------------------------

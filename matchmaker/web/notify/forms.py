@@ -1,4 +1,5 @@
 """Where a user receives external notices (e-mail, SMS)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import Length, Optional
@@ -7,7 +8,7 @@ from ..fields import Phone
 
 
 class PreferenceForm(FlaskForm):
-    email = StringField("接收通知的邮箱", validators=[Optional(), Length(max=200)])
-    sms_phone = StringField("接收短信的手机号（留空则用账户电话）", validators=[
-        Optional(), Phone("手机号")])
-    sms_enabled = BooleanField("接收短信通知")
+    email = StringField(_l("接收通知的邮箱"), validators=[Optional(), Length(max=200)])
+    sms_phone = StringField(_l("接收短信的手机号（留空则用账户电话）"), validators=[
+        Optional(), Phone(_l("手机号"))])
+    sms_enabled = BooleanField(_l("接收短信通知"))

@@ -3,17 +3,29 @@ where to receive e-mail/SMS; the unread badge for the navbar; the district's vie
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ...domain.notify import notifications, outbox
 from ...models import OutboxMessage
 from ...models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES
+from ...text import N_
+from .. import i18n
 from ..common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, safe_next, session
 from .forms import PreferenceForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 ALL_ROLES = ("enterprise", "bank_manager", "bank_admin", "township", "district")
+CHANNEL_LABELS = {"email": N_("邮件"), "sms": N_("短信")}
+COMMAND = Markup('<code lang="en">matchmaker send-outbox</code>')  # a command: the same in every language
+
+
+def _channels_text(channels) -> Markup:
+    """Channel names as the reader's language lists them ("邮件、短信" / "E-mail, SMS")."""
+    names = [gettext(CHANNEL_LABELS[c]) if c in CHANNEL_LABELS else i18n.data(c) for c in channels]
+    return Markup("、" if i18n.is_chinese() else ", ").join(names)
 
 
 def unread_notifications() -> int:
@@ -59,7 +71,8 @@ def read_all():
     db = session()
     changed = notifications.mark_read(db, current_user.id)
     db.commit()
-    flash(f"已将 {changed} 条通知标为已读" if changed else "没有未读通知", "success" if changed else "info")
+    flash(gettext("已将 %(n)s 条通知标为已读", n=changed) if changed else gettext("没有未读通知"),
+          "success" if changed else "info")
     return redirect(url_for("notifications.index"))
 
 
@@ -72,11 +85,13 @@ def settings():
     if form.validate_on_submit():
         done = run_form_action(db, form, lambda: notifications.save_preference(
             db, current_user, email=form.email.data or "", sms_phone=form.sms_phone.data or "",
-            sms_enabled=form.sms_enabled.data), "通知接收方式已保存", url_for("notifications.settings"))
+            sms_enabled=form.sms_enabled.data), gettext("通知接收方式已保存"), url_for("notifications.settings"))
         if done:
             return done
     status = 422 if form.errors else 200
-    return render_template("notifications/settings.html", form=form, channels=outbox.enabled_channels()), status
+    channels = outbox.enabled_channels()
+    return render_template("notifications/settings.html", form=form, channels=channels,
+                           channels_text=_channels_text(channels)), status
 
 
 @bp.get("/outbox")
@@ -94,6 +109,7 @@ def outbox_page():
     page = paginate(query, current_app.config["PAGE_SIZE"])
     return render_template("notifications/outbox.html", page=page, counts=outbox.counts(session()),
                            channels=outbox.configured_channels(), enabled=outbox.enabled_channels(),
+                           enabled_text=_channels_text(outbox.enabled_channels()),
                            max_attempts=outbox.MAX_ATTEMPTS, status=status, states=OUTBOX_STATES)
 
 
@@ -103,8 +119,8 @@ def outbox_retry(message_id: int):
     db = session()
     if outbox.retry(db, message_id) is None:
         db.rollback()
-        flash("只有发送失败的消息可以重新发送", "warning")
+        flash(gettext("只有发送失败的消息可以重新发送"), "warning")
     else:
         db.commit()
-        flash("已重新放入发送队列，下次运行 matchmaker send-outbox 时发送", "success")
+        flash(Markup(escape(gettext("已重新放入发送队列，下次运行 %(command)s 时发送"))) % {"command": COMMAND}, "success")
     return redirect(url_for("notifications.outbox_page"))

@@ -1,5 +1,6 @@
 """The district finance office's pages: dashboard, firms, banks with targets, accounts."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from ...domain.firms import records as firm_rules
 from ...domain.requests import dashboard as figures
 from ...models import Bank, BankTarget, Lead, Product, Township, User
 from ...models.requests import OPEN_LEAD_STATES
+from ...text import N_
+from .. import i18n
 from ..accounts.forms import CreateUserForm
 from ..banks.helpers import today
 from ..common import apply_sort, paginate, roles_required, run_form, session
@@ -94,10 +97,10 @@ def _create_user(db, form: CreateUserForm) -> User:
 @roles_required("district")
 def users():
     form = CreateUserForm()
-    form.bank_id.choices = bank_choices("（银行用户必选）")
-    form.township_id.choices = township_choices("（镇街用户必选）")
+    form.bank_id.choices = bank_choices(N_("（银行用户必选）"))
+    form.township_id.choices = township_choices(N_("（镇街用户必选）"))
     if form.validate_on_submit() and run_form(form, lambda db: _create_user(db, form)):
-        flash(f"账户 {form.username.data} 已创建", "success")
+        flash(i18n.with_data(gettext("账户 %(name)s 已创建"), name=form.username.data), "success")
         return redirect(url_for("district.users"))
     query = apply_sort(select(User).where(people()), {"username": User.username, "role": User.role, "created": User.created_at},
                        "role")
