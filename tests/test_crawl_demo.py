@@ -26,13 +26,11 @@ ROLES = ["firm", "manager17", "bankadmin17", "township", "district"]
 # in English with no Chinese outside user data, and in Chinese with no English interface word (tests/test_i18n.py
 # says what counts). Converting a folder removes its prefix here; `python -m tests.i18n_report` lists what is left.
 UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
-    "/api-tokens",
     "/bank/managers",
     "/bulletins",
     "/district/weights",
     "/enterprise",
     "/events",
-    "/ledgers",
     "/portrait",
     "/requests",
     "/targets",

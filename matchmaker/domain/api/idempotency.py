@@ -16,7 +16,7 @@ MAX_KEY = 128
 def check_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY or not key.isprintable():
-        raise DomainError(f"Idempotency-Key 应为1–{MAX_KEY}个可打印字符", field="Idempotency-Key")
+        raise DomainError("Idempotency-Key 应为1–%(n)d个可打印字符", field="Idempotency-Key", n=MAX_KEY)
     return key
 
 

@@ -70,7 +70,7 @@ def page(query: Select, model, *, updated_since: datetime | None, cursor: str | 
     since `updated_since`) and stamped before `settled_before` (see `horizon`), in sync order, one more than
     `limit` so the caller knows whether another page follows."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise DomainError(f"每页条数应为1–{MAX_LIMIT}", field="limit")
+        raise DomainError("每页条数应为1–%(n)d", field="limit", n=MAX_LIMIT)
     if cursor:
         at, lead_id = decode_cursor(cursor)
         query = query.where(or_(model.updated_at > at, and_(model.updated_at == at, model.id > lead_id)))

@@ -58,15 +58,15 @@ def create(session: Session, actor: User | None, name: str, scopes: list[str], d
     if not name:
         raise DomainError("请填写令牌名称", field="name")
     if len(name) > MAX_NAME:
-        raise DomainError(f"令牌名称不能超过{MAX_NAME}个字符", field="name")
+        raise DomainError("令牌名称不能超过%(n)d个字符", field="name", n=MAX_NAME)
     scopes = list(dict.fromkeys(scopes or []))
     if not scopes:
         raise DomainError("请至少选择一项权限", field="scopes")
     bad = [s for s in scopes if s not in allowed_scopes(owner)]
     if bad:
-        raise DomainError(f"权限不适用于该令牌：{'、'.join(bad)}", field="scopes")
+        raise DomainError("权限不适用于该令牌：%(scopes)s", field="scopes", scopes=", ".join(bad))
     if not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise DomainError(f"有效期应为1–{MAX_DAYS}天", field="days")
+        raise DomainError("有效期应为1–%(n)d天", field="days", n=MAX_DAYS)
     raw = PREFIX + secrets.token_urlsafe(32)
     account = User(username=f"api-{secrets.token_hex(8)}", password_hash=UNUSABLE_PASSWORD,
                    role="bank_admin" if owner == "bank" else "district", display_name=f"接口：{name}"[:64],

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ... import senders
 from ...models import Lead, OutboxMessage, User, WebhookEndpoint, utcnow
 from ...models.api import WEBHOOK_EVENTS
+from ...text import N_
 from ..core.errors import DomainError, Forbidden, NotFound
 
 CHANNEL = "webhook"
@@ -40,7 +41,7 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if len(url) > MAX_URL:
-        raise DomainError(f"回调地址不能超过{MAX_URL}个字符", field="url")
+        raise DomainError("回调地址不能超过%(n)d个字符", field="url", n=MAX_URL)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
         raise DomainError("回调地址应为 http:// 或 https:// 开头的完整网址", field="url")
     return url
@@ -142,7 +143,7 @@ class WebhookSender:
     """The outbox's "webhook" channel: looks up the endpoint's URL and secret, signs and POSTs the body."""
 
     channel = CHANNEL
-    label = "回调"
+    label = N_("回调")
 
     def __init__(self, session_factory: Callable[[], Session]):
         self.session_factory = session_factory

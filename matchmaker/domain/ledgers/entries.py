@@ -43,6 +43,11 @@ def _sum(session: Session, case_id: int, event: str) -> int:
         LedgerEntry.case_id == case_id, LedgerEntry.event == event)) or 0)
 
 
+def _wan(yuan: int) -> str:
+    """元 as 万元 with two decimals, for a message ("1,234.50")."""
+    return f"{yuan / 10_000:,.2f}"
+
+
 def _check_amount(amount: int, field: str = "amount") -> int:
     if amount is None or amount <= 0:
         raise DomainError("金额必须大于0", field=field)
@@ -58,27 +63,27 @@ def open_case(session: Session, actor: User | None, instrument: Instrument, even
               note: str = "") -> LedgerEntry:
     """Open a case on `instrument`; refused if it would take the instrument past its capacity."""
     if event not in OPENING_EVENTS or event not in LEDGER_EVENTS.get(instrument.kind, {}):
-        raise DomainError(f"{instrument.kind_label}不能登记“{event}”", field="event")
+        raise DomainError("该政策工具不能登记“%(event)s”", field="event", event=event)
     amount = _check_amount(amount)
     if stage is not None and stage not in FUND_STAGES:
         raise DomainError("请选择投资阶段", field="stage")
     if term_days is not None and not (0 < term_days <= 3650):
         raise DomainError("期限须在 1–3650 天之间", field="term_days")
     if instrument.max_days and term_days and term_days > instrument.max_days:
-        raise DomainError(f"单笔最长 {instrument.max_days} 天", field="term_days")
+        raise DomainError("单笔最长 %(days)s 天", field="term_days", days=instrument.max_days)
     if parties is not None:
         total = sum(p.get("share_pct", 0) for p in parties)
         if {p.get("role") for p in parties} != {"bank", "guarantor", "investor", "firm"} or total != 100:
             raise DomainError("投保贷须列明银行、担保、创投、企业四方，份额合计 100%", field="parties")
     locking.lock(session, instrument)  # the capacity check and the entry in one transaction, one at a time
     if not instrument.active:
-        raise Conflict(f"{instrument.name}已停用")
+        raise Conflict("%(name)s已停用", name=instrument.name)
     if IN_USE.get(event, 0) > 0 and instrument.capacity:
         used = in_use(session, instrument.id)
         if used + amount > instrument.capacity:
-            raise Conflict(f"{instrument.name}额度不足：在用 {used / 10_000:,.2f} 万元，可用 "
-                           f"{(instrument.capacity - used) / 10_000:,.2f} 万元，本笔 {amount / 10_000:,.2f} 万元",
-                           field="amount")
+            raise Conflict("%(name)s额度不足：在用 %(used)s 万元，可用 %(available)s 万元，本笔 %(amount)s 万元",
+                           field="amount", name=instrument.name, used=_wan(used),
+                           available=_wan(instrument.capacity - used), amount=_wan(amount))
     if fee is None:
         fee = default_fee(instrument, amount, term_days)
     entry = LedgerEntry(instrument_id=instrument.id, event=event, firm_id=firm_id, bank_id=bank_id,
@@ -106,7 +111,7 @@ def follow(session: Session, actor: User | None, case_id: int, event: str, amoun
     if opening is None or opening.case_id is not None:
         raise NotFound("台账记录不存在")
     if FOLLOWS.get(event) != opening.event:
-        raise DomainError(f"“{opening.event_label}”之后不能登记该事项", field="event")
+        raise DomainError("该笔记录之后不能登记此事项", field="event")
     locking.lock(session, opening.instrument)  # one change of the instrument's money at a time
     if event in ("overdue", "reviewed", "rejected"):
         amount = int(amount or 0)
@@ -119,7 +124,8 @@ def follow(session: Session, actor: User | None, case_id: int, event: str, amoun
     else:
         limit = case_outstanding(session, case_id)
     if amount > limit:
-        raise Conflict(f"金额超过可登记的 {limit / 10_000:,.2f} 万元（可能已被他人登记，请刷新）", field="amount")
+        raise Conflict("金额超过可登记的 %(limit)s 万元（可能已被他人登记，请刷新）", field="amount",
+                       limit=_wan(limit))
     if on_date < opening.on_date:
         raise DomainError("日期不能早于开立日期", field="on_date")
     entry = LedgerEntry(instrument_id=opening.instrument_id, event=event, case_id=case_id, firm_id=opening.firm_id,

@@ -11,10 +11,15 @@ from sqlalchemy.orm import Session
 from ...models import Bank, Firm, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.ledgers import OPENING_EVENTS, Instrument, LedgerEntry
+from ...text import N_
 from ..core.visibility import visible_to
 from .entries import signed_in_use
 
-DIMENSIONS = {"month": "月份", "bank": "银行", "township": "镇街", "industry": "行业"}
+# labels: Chinese msgids, shown with |t; a breakdown line's label is a proper name (bank, township), a glossary
+# label (industry), a month (2026-01) or NOT_FILLED
+DIMENSIONS = {"month": N_("月份"), "bank": N_("银行"), "township": N_("镇街"), "industry": N_("行业")}
+BY = {"month": N_("按月份"), "bank": N_("按银行"), "township": N_("按镇街"), "industry": N_("按行业")}
+NOT_FILLED = N_("未填")
 
 
 def visible_entries(actor: User) -> Select:
@@ -115,7 +120,7 @@ def breakdown(session: Session, actor: User, instrument_id: int, dimension: str)
                                             LedgerEntry.id.in_(select(seen.c.id)))
             .group_by(key).order_by(key))
     labels = _labels(session, dimension)
-    return [_fill(Figures(k, labels.get(k, k) if k is not None else "未填"), row[1:])
+    return [_fill(Figures(k, labels.get(k, k) if k is not None else NOT_FILLED), row[1:])
             for row in session.execute(stmt) for k in [row[0]]]
 
 
@@ -137,7 +142,7 @@ def totals(entries) -> Figures:
     """The same figures summed in Python over listed entries (the drill-down's footer)."""
     from .entries import IN_USE
 
-    fig = Figures(None, "合计")
+    fig = Figures(None, N_("合计"))
     for e in entries:
         if e.event in OPENING_EVENTS:
             fig.opened += e.amount

@@ -73,7 +73,7 @@ def update(session: Session, actor: User, instrument_id: int, **values) -> Instr
     old = _values(inst)
     for key, value in values.items():
         if key not in EDITABLE:
-            raise DomainError(f"不能修改 {key}", field=key)
+            raise DomainError("不能修改 %(key)s", field=key, key=key)
         setattr(inst, key, value)
     if inst.capital is None or inst.capital < 0:
         raise DomainError("资本金/规模不能为负", field="capital")
@@ -83,7 +83,8 @@ def update(session: Session, actor: User, instrument_id: int, **values) -> Instr
 
     used = in_use(session, inst.id)
     if inst.capacity and used > inst.capacity:
-        raise DomainError(f"在用 {used:,} 元，超过修改后的额度 {inst.capacity:,} 元", field="capital")
+        raise DomainError("在用 %(used)s 元，超过修改后的额度 %(capacity)s 元", field="capital",
+                          used=format(used, ","), capacity=format(inst.capacity, ","))
     record_changes(session, actor, "instrument", inst.id, old, _values(inst))
     return inst
 

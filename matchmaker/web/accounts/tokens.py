@@ -3,7 +3,9 @@ and a bank's webhook URLs with their deliveries."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ...domain.api import tokens, webhooks
 from ...models import utcnow
@@ -11,6 +13,7 @@ from ...models.api import SCOPES, WEBHOOK_EVENTS
 from ...models.notifications import OUTBOX_STATES
 from .. import nav
 from ..common import roles_required, run_action, run_form, session
+from ..fields import labelled
 from .token_forms import TokenForm, WebhookForm
 
 bp = Blueprint("tokens", __name__, url_prefix="/api-tokens")
@@ -21,13 +24,19 @@ nav.GROUPS["bank_admin"].setdefault("tokens", ("本行管理", "bank"))
 nav.GROUPS["district"].setdefault("tokens", ("设置", "gear"))
 
 
+def _scope_choices(owner: str) -> list[SelectChoice]:
+    """Each scope the owner may grant, named by what it allows (the list of tokens shows the codes the API
+    documentation names)."""
+    return labelled({s: SCOPES[s] for s in tokens.allowed_scopes(owner)})
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("bank_admin", "district")
 def index():
     db = session()
     owner, _ = tokens.owner_of(current_user)
     form = TokenForm()
-    form.scopes.choices = [(s, f"{s}（{SCOPES[s]}）") for s in tokens.allowed_scopes(owner)]
+    form.scopes.choices = _scope_choices(owner)
     raw = None
     status = 200
     if form.is_submitted():
@@ -38,7 +47,7 @@ def index():
             if made is not None:
                 raw, status = made[1], 200
                 form = TokenForm(formdata=None)
-                form.scopes.choices = [(s, f"{s}（{SCOPES[s]}）") for s in tokens.allowed_scopes(owner)]
+                form.scopes.choices = _scope_choices(owner)
     return render_template("tokens/index.html", form=form, raw=raw, tokens=tokens.listed(db, current_user),
                            now=utcnow(), scopes=SCOPES), status
 
@@ -46,13 +55,13 @@ def index():
 @bp.post("/<int:token_id>/revoke")
 @roles_required("bank_admin", "district")
 def revoke(token_id: int):
-    return run_action(lambda db: tokens.revoke(db, current_user, token_id), "令牌已撤销，立即失效",
+    return run_action(lambda db: tokens.revoke(db, current_user, token_id), gettext("令牌已撤销，立即失效"),
                       url_for("tokens.index"))
 
 
 def _webhook_form() -> WebhookForm:
     form = WebhookForm()
-    form.events.choices = list(WEBHOOK_EVENTS.items())
+    form.events.choices = labelled(WEBHOOK_EVENTS)
     return form
 
 
@@ -77,5 +86,5 @@ def webhook_list():
 @bp.post("/webhooks/<int:endpoint_id>/deactivate")
 @roles_required("bank_admin")
 def webhook_deactivate(endpoint_id: int):
-    return run_action(lambda db: webhooks.deactivate(db, current_user, endpoint_id), "回调地址已停用",
+    return run_action(lambda db: webhooks.deactivate(db, current_user, endpoint_id), gettext("回调地址已停用"),
                       url_for("tokens.webhook_list"))

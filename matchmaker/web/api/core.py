@@ -1,5 +1,10 @@
 """The frame of /api/v1/: the blueprint (no cookies, no CSRF), bearer-token authentication with scopes,
-per-token rate limits, one JSON error shape, and running a change with its Idempotency-Key."""
+per-token rate limits, one JSON error shape, and running a change with its Idempotency-Key.
+
+An error's `code` is for programs and never changes; its `message` is for people, in the language the call's
+Accept-Language asks for (English for en, Chinese for zh and for anything else or nothing). A call's language is
+its own: not the cookie of a browser, nor the token's account (which never signs in, so has no preference), so a
+bank system gets the same language on every call whoever made its token."""
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +20,13 @@ from spectree import SecurityScheme, SpecTree
 from spectree.models import SecureType, SecuritySchemeData
 from sqlalchemy.exc import IntegrityError
 
+from ...domain.accounts.preferences import DEFAULT_LOCALE
 from ...domain.api import idempotency, sync, tokens
+from ...domain.core import translate
 from ...domain.core.errors import DomainError
 from ...extensions import csrf, limiter
 from ...models import User, utcnow
+from ...text import N_
 from ..common import session
 from .schemas import Error
 
@@ -40,14 +48,42 @@ def responses(ok: type | None = None, status: int = 200, *, conflict: bool = Fal
     return Responses(**codes)
 
 
-def error_body(status: int, message: str, field: str | None = None, details: dict | None = None) -> dict:
-    return {"error": {"code": ERROR_CODES.get(status, "error"), "message": message, "field": field,
-                      "details": details}}
+# Accept-Language tags -> our locales; "*" and any zh-* read Chinese, the default
+_ACCEPT = {"zh": DEFAULT_LOCALE, "en": "en"}
 
 
-def error_response(status: int, message: str, field: str | None = None, details: dict | None = None) -> Response:
-    return Response(json.dumps(error_body(status, message, field, details), ensure_ascii=False), status,
-                    mimetype="application/json")
+def api_locale() -> str:
+    """The language of this call's messages: the best of Accept-Language among ours, else Chinese."""
+    return _ACCEPT.get(request.accept_languages.best_match(list(_ACCEPT)), DEFAULT_LOCALE)
+
+
+def api_text(message: str, params: dict | None = None) -> str:
+    """`message` (a Chinese msgid) in the call's language, its named values filled in. Text that is no msgid
+    (an English message from a browser's cookie, pydantic's own) comes back as it is."""
+    return translate.text(api_locale(), message, **(params or {}))
+
+
+def error_body(status: int, message: str, field: str | None = None, details: dict | None = None,
+               params: dict | None = None) -> dict:
+    """The error shape: `message` is a Chinese msgid, given in the call's language."""
+    return {"error": {"code": ERROR_CODES.get(status, "error"), "message": api_text(message, params),
+                      "field": field, "details": details}}
+
+
+def in_language(response: Response) -> Response:
+    """An error answer says which language its message is in, and that Accept-Language chose it."""
+    response.headers["Content-Language"] = "en" if api_locale() == "en" else "zh-CN"
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _error_json(status: int, body: dict) -> Response:
+    return in_language(Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json"))
+
+
+def error_response(status: int, message: str, field: str | None = None, details: dict | None = None,
+                   params: dict | None = None) -> Response:
+    return _error_json(status, error_body(status, message, field, details, params))
 
 
 def domain_status(exc: DomainError) -> int:
@@ -62,14 +98,14 @@ def domain_error(exc: DomainError) -> tuple[int, dict]:
     elif getattr(exc, "warnings", None):
         details = {"warnings": exc.warnings}
     status = domain_status(exc)
-    return status, error_body(status, exc.message, exc.field, details)
+    return status, error_body(status, exc.msgid, exc.field, details, exc.params)
 
 
 @bp.errorhandler(DomainError)
 def _domain(exc: DomainError):
     session().rollback()
     status, body = domain_error(exc)
-    return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
+    return _error_json(status, body)
 
 
 # endpoints whose body has required fields; the others accept an empty body as all defaults
@@ -83,10 +119,10 @@ def _json_bodies_only():
         return None
     if not request.get_data():
         if request.endpoint in BODY_REQUIRED:
-            return error_response(422, "请求体不能为空，请以 JSON 提交")
+            return error_response(422, N_("请求体不能为空，请以 JSON 提交"))
         return None
     if not request.is_json or not isinstance(request.get_json(silent=True), dict):
-        return error_response(400, "请求体应为 JSON 对象（Content-Type: application/json）")
+        return error_response(400, N_("请求体应为 JSON 对象（Content-Type: application/json）"))
     return None
 
 
@@ -121,12 +157,12 @@ def token_required(scope: str):
             token = tokens.authenticate(db, bearer())
             if token is None:
                 db.rollback()
-                response = error_response(401, "缺少有效的接口令牌（令牌无效、已过期或已撤销）")
+                response = error_response(401, N_("缺少有效的接口令牌（令牌无效、已过期或已撤销）"))
                 response.headers["WWW-Authenticate"] = 'Bearer realm="matchmaker"'
                 return response
             db.commit()  # the last-used time is kept whatever the call's outcome
             if not tokens.has_scope(token, scope):
-                return error_response(403, f"该令牌没有“{scope}”权限", "scope")
+                return error_response(403, N_("该令牌没有“%(scope)s”权限"), "scope", params={"scope": scope})
             g.api_token = token
             g.api_actor = db.get(User, token.user_id)
             return view(*args, **kwargs)
@@ -228,28 +264,31 @@ def ok(body: dict, status: int = 200) -> Response:
 
 def _json(status: int, body: dict, replayed: bool = False) -> Response:
     response = Response(to_json(body), status, mimetype="application/json")
+    if status >= 400 and not replayed:  # a replay is the first answer, in the first call's language
+        in_language(response)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
 
 
-MESSAGES = {  # pydantic's error types, in Chinese
-    "missing": "必填", "extra_forbidden": "不是允许的字段", "literal_error": "不是允许的取值",
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "string_type": "应为文本", "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
-    "datetime_parsing": "应为 ISO 8601 日期时间", "datetime_from_date_parsing": "应为 ISO 8601 日期时间",
-    "date_parsing": "应为 YYYY-MM-DD 日期", "date_from_datetime_parsing": "应为 YYYY-MM-DD 日期",
-    "string_pattern_mismatch": "含有不允许的控制字符", "dict_type": "应为 JSON 对象",
+MESSAGES = {  # pydantic's error types (Chinese msgids; given in the call's language)
+    "missing": N_("必填"), "extra_forbidden": N_("不是允许的字段"), "literal_error": N_("不是允许的取值"),
+    "int_parsing": N_("应为整数"), "int_type": N_("应为整数"), "int_from_float": N_("应为整数"),
+    "string_type": N_("应为文本"), "bool_parsing": N_("应为 true 或 false"), "bool_type": N_("应为 true 或 false"),
+    "datetime_parsing": N_("应为 ISO 8601 日期时间"), "datetime_from_date_parsing": N_("应为 ISO 8601 日期时间"),
+    "date_parsing": N_("应为 YYYY-MM-DD 日期"), "date_from_datetime_parsing": N_("应为 YYYY-MM-DD 日期"),
+    "string_pattern_mismatch": N_("含有不允许的控制字符"), "dict_type": N_("应为 JSON 对象"),
 }
 
 
 def _message(error: dict) -> str:
+    """What is wrong with one field, in the call's language (pydantic's own English for a kind we do not name)."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind == "string_too_long":
-        return f"不能超过{ctx.get('max_length')}个字符"
+        return api_text(N_("不能超过%(n)s个字符"), {"n": ctx.get("max_length")})
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return "超出允许范围（" + "，".join(f"{k} {v}" for k, v in ctx.items()) + "）"
-    return MESSAGES.get(kind, error.get("msg", "无效"))
+        return api_text(N_("超出允许范围（%(limits)s）"), {"limits": ", ".join(f"{k} {v}" for k, v in ctx.items())})
+    return api_text(MESSAGES[kind]) if kind in MESSAGES else error.get("msg") or api_text(N_("无效"))
 
 
 def validation_hook(req, resp, req_validation_error, instance, *_):
@@ -259,12 +298,16 @@ def validation_hook(req, resp, req_validation_error, instance, *_):
     errors = req_validation_error.errors()
     first = errors[0] if errors else {}
     field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query")) or None
-    message = f"字段“{field}”{_message(first)}" if field else "请求内容无效"
+    if field:
+        message, params = N_("字段“%(field)s”%(problem)s"), {"field": field, "problem": _message(first)}
+    else:
+        message, params = N_("请求内容无效"), None
     resp.set_data(json.dumps(error_body(422, message, field, {"errors": [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e)} for e in errors]}),
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": _message(e)} for e in errors]}, params),
         ensure_ascii=False))
     resp.mimetype = "application/json"
     resp.status_code = 422
+    in_language(resp)
 
 
 spec = SpecTree(
@@ -272,7 +315,11 @@ spec = SpecTree(
     version="1.0.0", annotations=True, before=validation_hook, validation_error_model=Error,
     naming_strategy=lambda model: model.__name__,
     description="银行系统与区金融办数据交换接口。所有调用使用 `Authorization: Bearer <令牌>`；"
-                "错误统一为 {\"error\": {\"code\", \"message\", \"field\"}}。",
+                "错误统一为 {\"error\": {\"code\", \"message\", \"field\"}}：程序按 code 判断，message 供人阅读，"
+                "其语言按请求头 Accept-Language（en 为英文，其余为中文）。\n\n"
+                "Data exchange for banks' systems and the district. Every call sends `Authorization: Bearer <token>`; "
+                "errors are {\"error\": {\"code\", \"message\", \"field\"}}: programs read `code`; `message` is for "
+                "people, in English with `Accept-Language: en`, else in Chinese.",
     security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(
         type=SecureType.HTTP, scheme="bearer", bearer_format="mmk_…"))],
     security={"bearer": []},

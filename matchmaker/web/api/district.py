@@ -71,7 +71,7 @@ def bank_figures(query: MonthQuery):
 def whitelist_entries(query: WhitelistQuery):
     """某类白名单当前批次的名单"""
     if query.kind not in WHITELIST_KINDS:
-        raise DomainError(f"未知白名单类别：{query.kind}", field="kind")
+        raise DomainError("未知白名单类别：%(kind)s", field="kind", kind=query.kind)
     db = session()
     stmt = lists.visible_entries(actor(), query.kind, lists.ListFilters(), db)
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

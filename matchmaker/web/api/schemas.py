@@ -19,7 +19,8 @@ class Strict(BaseModel):
 
 class ErrorBody(BaseModel):
     code: str = Field(description="机器可读的错误代码，如 conflict、validation、forbidden")
-    message: str = Field(description="中文说明")
+    message: str = Field(description="供人阅读的说明：请求头 Accept-Language 为 en 时为英文，否则为中文"
+                                     "（for people: English with Accept-Language: en, else Chinese）")
     field: str | None = Field(None, description="出错的字段（如有）")
     details: dict[str, Any] | None = None
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ...domain.core import audit_chain
 from ...domain.core.errors import DomainError
 from ...domain.ledgers import entries, figures, instruments
 from ...domain.ledgers.sheet import entries_xlsx
-from ...models import Bank, Instrument, LedgerEntry
+from ...models import Instrument, LedgerEntry
 from ...models.ledgers import FUND_STAGES, LEDGER_EVENTS, OPENING_EVENTS
-from .. import nav
+from .. import i18n, nav
 from ..common import paginate, roles_required, run_form_action, session
+from ..fields import bank_choices, labelled, named
 from .forms import FollowForm, InstrumentForm, OpenCaseForm, ReverseForm
 
 bp = Blueprint("ledgers", __name__, url_prefix="/ledgers")
@@ -44,7 +46,7 @@ def index():
     rows = figures.breakdown(db, current_user, chosen, dimension) if chosen else []
     inst = db.get(Instrument, chosen) if chosen else None
     return render_template("ledgers/index.html", lines=lines, rows=rows, inst=inst, dimension=dimension,
-                           dimensions=figures.DIMENSIONS)
+                           dimensions=figures.DIMENSIONS, by=figures.BY)
 
 
 def _drill_query(db):
@@ -61,8 +63,9 @@ def entries_page():
     total = figures.totals(db.scalars(query).unique())
     case_id = request.args.get("case", type=int)
     opening = db.get(LedgerEntry, case_id) if case_id else None
-    follow_events = [(e, LEDGER_EVENTS[opening.instrument.kind][e]) for e, after in entries.FOLLOWS.items()
-                     if opening is not None and after == opening.event and e in LEDGER_EVENTS[opening.instrument.kind]]
+    follow_events = labelled({e: LEDGER_EVENTS[opening.instrument.kind][e] for e, after in entries.FOLLOWS.items()
+                              if opening is not None and after == opening.event
+                              and e in LEDGER_EVENTS[opening.instrument.kind]})
     return render_template("ledgers/entries.html", page=page, total=total, dimensions=figures.DIMENSIONS,
                            export=url_for("ledgers.export", **request.args), opening=opening,
                            follow_events=follow_events, follow_form=FollowForm(), reverse_form=ReverseForm())
@@ -72,7 +75,7 @@ def entries_page():
 @roles_required(*ROLES)
 def export():
     db = session()
-    data = entries_xlsx(db.scalars(_drill_query(db)).unique())
+    data = entries_xlsx(db.scalars(_drill_query(db)).unique(), i18n.locale())
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=ledger-entries.xlsx"})
 
@@ -92,7 +95,7 @@ def edit(instrument_id: int):
             db, current_user, inst.id, name=form.name.data.strip(),
             capital=int(form.capital_wan.data * 10_000), leverage=form.leverage.data,
             fee_rate_pct=form.fee_rate_pct.data, max_days=form.max_days.data, terms=form.terms.data or "",
-            active=form.active.data), "已保存", url_for("ledgers.index", instrument=inst.id))
+            active=form.active.data), gettext("已保存"), url_for("ledgers.index", instrument=inst.id))
         if done is not None:
             return done
     return render_template("ledgers/edit.html", form=form, inst=inst), 400 if request.method == "POST" else 200
@@ -113,11 +116,11 @@ def _wan_to_yuan(value) -> int:
 def new():
     db = session()
     form = OpenCaseForm()
-    form.instrument_id.choices = [(i.id, i.name) for i in instruments.all_instruments(db)]
-    form.event.choices = [(e, label) for kind, events in LEDGER_EVENTS.items() for e, label in events.items()
-                          if e in OPENING_EVENTS]
-    form.bank_id.choices = [("", "—")] + [(b.id, b.name) for b in db.scalars(select(Bank).order_by(Bank.seq))]
-    form.stage.choices = [("", "—")] + list(FUND_STAGES.items())
+    form.instrument_id.choices = named(((i.id, i.name) for i in instruments.all_instruments(db)), None)
+    form.event.choices = labelled({e: label for events in LEDGER_EVENTS.values() for e, label in events.items()
+                                   if e in OPENING_EVENTS})
+    form.bank_id.choices = [SelectChoice("", "—")] + bank_choices(None)
+    form.stage.choices = [SelectChoice("", "—")] + labelled(FUND_STAGES)
     if form.validate_on_submit():
         def action():
             inst = db.get(Instrument, form.instrument_id.data)
@@ -127,8 +130,8 @@ def new():
                                      form.on_date.data, firm_id=entries.firm_named(db, form.firm.data),
                                      bank_id=form.bank_id.data, term_days=form.term_days.data,
                                      stage=form.stage.data or None, note=(form.note.data or "").strip())
-        done = run_form_action(db, form, action, "已登记", url_for("ledgers.entries",
-                                                                instrument=form.instrument_id.data))
+        done = run_form_action(db, form, action, gettext("已登记"), url_for("ledgers.entries",
+                                                                         instrument=form.instrument_id.data))
         if done is not None:
             return done
     return render_template("ledgers/new.html", form=form), 400 if request.method == "POST" else 200
@@ -139,7 +142,7 @@ def new():
 def follow(entry_id: int):
     db = session()
     form = FollowForm()
-    form.event.choices = [(e, e) for e in entries.FOLLOWS]
+    form.event.choices = [SelectChoice(e, e) for e in entries.FOLLOWS]
     target = url_for("ledgers.entries", case=entry_id)
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -147,7 +150,7 @@ def follow(entry_id: int):
         return redirect(target)
     return run_form_action(db, form, lambda: entries.follow(
         db, current_user, entry_id, form.event.data, _wan_to_yuan(form.amount_wan.data), form.on_date.data,
-        (form.note.data or "").strip()), "已登记", target) or redirect(target)
+        (form.note.data or "").strip()), gettext("已登记"), target) or redirect(target)
 
 
 @bp.post("/entries/<int:entry_id>/reverse")
@@ -157,7 +160,7 @@ def reverse(entry_id: int):
     form = ReverseForm()
     target = url_for("ledgers.entries", case=entry_id)
     if not form.validate_on_submit():
-        flash("请说明冲正原因", "danger")
+        flash(gettext("请说明冲正原因"), "danger")
         return redirect(target)
     return run_form_action(db, form, lambda: entries.reverse(db, current_user, entry_id, form.note.data),
-                           "已冲正", target) or redirect(target)
+                           gettext("已冲正"), target) or redirect(target)
