@@ -40,7 +40,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/district/weights",
     "/district/workdays",
     "/enterprise",
-    "/events",
     "/firms",
     "/first-loans",
     "/jobs",

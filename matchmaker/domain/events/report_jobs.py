@@ -28,4 +28,4 @@ def event_report_job(ctx: JobContext) -> dict:
         body = report.report_xlsx(data, locale)
         title = event.title
     return write_result_file(ctx, body, f"event-{event_id}-report.xlsx",
-                             text(locale, "下载 %(title)s 活动报告", title=title))
+                             text(locale, N_("下载 %(title)s 活动报告"), title=title))

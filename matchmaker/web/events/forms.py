@@ -44,7 +44,7 @@ class EventForm(FlaskForm):
         max=VENUE_MAX, message=_l("活动地点不能超过%(max)d字"))])
     capacity = IntegerField(_l("容量（家企业）"), validators=[InputRequired(_l("请填写容量")),
                                                          NumberRange(1, 5000, _l("容量应为1–5000家企业"))])
-    description = TextAreaField(_l("活动说明"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("活动说明"), validators=[Optional(), Length(max=2000)], render_kw={"data-user": ""})
     bank_ids = MultiCheckboxField(_l("参会银行"), coerce=int, validators=[Optional()])
     product_ids = MultiCheckboxField(_l("推介产品"), coerce=int, validators=[Optional()])
 
