@@ -207,7 +207,7 @@ def report_xlsx(report: EventReport, locale: str | None = None) -> bytes:
     sheet.write(0, 0, event.title, bold)
     facts = [(N_("活动类型"), _(event.kind_label)), (N_("时间"), event.starts_at.strftime("%Y-%m-%d %H:%M")),
              (N_("地点"), event.venue), (N_("主办"), event.township.name if event.township else _("区金融监管局")),
-             (N_("容量（家）"), event.capacity), (N_("邀请企业"), a.invited), (N_("报名参加"), a.accepted),
+             (N_("容量（家）"), event.capacity), (N_("受邀企业"), a.invited), (N_("报名企业"), a.accepted),
              (N_("不参加"), a.declined), (N_("实到企业"), a.attended), (N_("其中现场登记"), a.walk_ins),
              (N_("意向数"), report.totals.count), (N_("意向金额（万元）"), _wan(report.totals.intended)),
              (N_("已审批"), report.totals.approved), (N_("已放款"), report.totals.disbursed),
