@@ -7,16 +7,17 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, JSONType, utcnow
 from .users import User
 
 SCOPES = {
-    "leads:read": "读取线索",
-    "leads:write": "处理线索（认领、联系、审查、审批、拒绝、放款）",
-    "reports:write": "报送月度数据",
-    "requests:read": "读取融资需求",
-    "district:read": "读取全区数据（银行数据、白名单、通报）",
+    "leads:read": N_("读取线索"),
+    "leads:write": N_("处理线索（认领、联系、审查、审批、拒绝、放款）"),
+    "reports:write": N_("报送月度数据"),
+    "requests:read": N_("读取融资需求"),
+    "district:read": N_("读取全区数据（银行数据、白名单、通报）"),
 }
 BANK_SCOPES = ("leads:read", "leads:write", "reports:write")
 DISTRICT_SCOPES = ("leads:read", "requests:read", "district:read")
@@ -50,8 +51,8 @@ class ApiToken(Base):
 
     def status_label(self, now: datetime) -> str:
         if self.revoked_at is not None:
-            return "已撤销"
-        return "已过期" if self.expires_at <= now else "有效"
+            return N_("已撤销")
+        return N_("已过期") if self.expires_at <= now else N_("有效")
 
 
 class ApiIdempotency(Base):
@@ -70,9 +71,9 @@ class ApiIdempotency(Base):
 
 
 WEBHOOK_EVENTS = {
-    "lead.new": "新线索推送到本行",
-    "lead.released": "线索被释放（企业接受了他行方案或撤回需求）",
-    "offer.accepted": "企业接受了本行授信方案",
+    "lead.new": N_("新线索推送到本行"),
+    "lead.released": N_("线索被释放（企业接受了他行方案或撤回需求）"),
+    "offer.accepted": N_("企业接受了本行授信方案"),
 }
 
 

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, utcnow
 from .firms import Firm
 from .places import Township
 from .users import User
 
-CLAIM_STATES = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"}
-MOVE_STATES = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回", "withdrawn": "已撤回"}
+CLAIM_STATES = {"pending": N_("待审核"), "approved": N_("已通过"), "rejected": N_("已驳回")}
+MOVE_STATES = {"pending": N_("待审核"), "approved": N_("已通过"), "rejected": N_("已驳回"), "withdrawn": N_("已撤回")}
 
 
 class FirmClaim(Base):

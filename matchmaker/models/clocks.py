@@ -6,12 +6,13 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, utcnow
 from .requests import Lead
 
 ESCALATION_KINDS = {
-    "contact": "认领后超期未联系企业",
-    "decision": "认领后超期未作出审批决定",
+    "contact": N_("认领后超期未联系企业"),
+    "decision": N_("认领后超期未作出审批决定"),
 }
 
 

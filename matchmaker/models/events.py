@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, utcnow
 from .firms import Firm
@@ -16,15 +17,15 @@ from .requests import FinancingRequest, Lead
 from .users import User
 
 EVENT_KINDS = {
-    "township": "镇街专场",
-    "industry": "产业专场",
-    "roadshow": "银行产品路演",
+    "township": N_("镇街专场"),
+    "industry": N_("产业专场"),
+    "roadshow": N_("银行产品路演"),
 }
 # The district's four leading industries (codes of models.firms.INDUSTRIES).
 LEADING_INDUSTRIES = ("new_materials", "water_treatment", "textiles", "health_devices")
-INVITATION_STATES = {"invited": "待回复", "accepted": "已报名", "declined": "不参加"}
-INVITATION_SOURCES = {"filter": "条件筛选", "manual": "手工添加", "walk_in": "现场登记"}
-INTENTION_KINDS = {"signing": "签约意向", "contact": "对接意向"}
+INVITATION_STATES = {"invited": N_("待回复"), "accepted": N_("已报名"), "declined": N_("不参加")}
+INVITATION_SOURCES = {"filter": N_("条件筛选"), "manual": N_("手工添加"), "walk_in": N_("现场登记")}
+INTENTION_KINDS = {"signing": N_("签约意向"), "contact": N_("对接意向")}
 
 
 class MatchmakingEvent(Base):

@@ -7,16 +7,17 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, utcnow
 from .firms import Firm
 from .users import User
 
 FIRST_LOAN_STAGES = {
-    "identified": "已识别",
-    "counselled": "已辅导",
-    "applied": "已申请",
-    "first_loan": "已获首贷",
+    "identified": N_("已识别"),
+    "counselled": N_("已辅导"),
+    "applied": N_("已申请"),
+    "first_loan": N_("已获首贷"),
 }
 
 

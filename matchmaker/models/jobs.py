@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, JSONType, utcnow
 from .users import User
 
-JOB_STATES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败", "expired": "已过期"}
+JOB_STATES = {"queued": N_("排队中"), "running": N_("进行中"), "done": N_("已完成"), "failed": N_("失败"), "expired": N_("已过期")}
 
 
 class Job(Base):

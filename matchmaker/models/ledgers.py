@@ -10,30 +10,31 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, JSONType, utcnow
 from .chain import Chained, append_only
 from .firms import Firm
 
 INSTRUMENT_KINDS = {
-    "guarantee": "政府性融资担保",
-    "bridge": "应急转贷",
-    "fund": "产业投资基金",
-    "tbd": "投保贷联动",
-    "risk_comp": "贷款风险奖补",
+    "guarantee": N_("政府性融资担保"),
+    "bridge": N_("应急转贷"),
+    "fund": N_("产业投资基金"),
+    "tbd": N_("投保贷联动"),
+    "risk_comp": N_("贷款风险奖补"),
 }
 # The events of each kind; the first one opens a case, the others follow it.
 LEDGER_EVENTS = {
-    "guarantee": {"issued": "出具担保", "released": "解除担保", "compensated": "代偿", "recovered": "追偿收回"},
-    "bridge": {"drawn": "转贷放款", "repaid": "续贷归还", "overdue": "逾期"},
-    "fund": {"invested": "投资", "exited": "退出"},
-    "tbd": {"deal": "四方签约"},
-    "risk_comp": {"claimed": "申请补偿", "reviewed": "审核通过", "rejected": "审核不通过", "paid": "拨付补偿",
-                  "reward": "年度考核奖励"},
-    "correction": {"correction": "更正"},
+    "guarantee": {"issued": N_("出具担保"), "released": N_("解除担保"), "compensated": N_("代偿"), "recovered": N_("追偿收回")},
+    "bridge": {"drawn": N_("转贷放款"), "repaid": N_("续贷归还"), "overdue": N_("逾期")},
+    "fund": {"invested": N_("投资"), "exited": N_("退出")},
+    "tbd": {"deal": N_("四方签约")},
+    "risk_comp": {"claimed": N_("申请补偿"), "reviewed": N_("审核通过"), "rejected": N_("审核不通过"), "paid": N_("拨付补偿"),
+                  "reward": N_("年度考核奖励")},
+    "correction": {"correction": N_("更正")},
 }
 OPENING_EVENTS = {"issued", "drawn", "invested", "deal", "claimed", "reward"}
-FUND_STAGES = {"seed": "种子期", "early": "初创期", "growth": "成长期", "mature": "成熟期", "pre_ipo": "拟上市"}
+FUND_STAGES = {"seed": N_("种子期"), "early": N_("初创期"), "growth": N_("成长期"), "mature": N_("成熟期"), "pre_ipo": N_("拟上市")}
 
 
 class Instrument(Base):

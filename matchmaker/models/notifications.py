@@ -6,24 +6,25 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..text import N_
 from .base import Base, JSONType, utcnow
 
 NOTIFICATION_KINDS = {
-    "new_lead": "新线索",
-    "claim": "已认领",
-    "decision": "审批结果",
-    "expiry": "超时转派",
-    "escalation": "超期督办",
-    "offer": "授信方案",
-    "referral": "转介",
-    "event": "对接活动",
-    "report": "统计报送",
-    "outcome": "放款与评价",
-    "first_loan": "首贷培植",
-    "firm": "企业认领与变更",
-    "other": "通知",
+    "new_lead": N_("新线索"),
+    "claim": N_("已认领"),
+    "decision": N_("审批结果"),
+    "expiry": N_("超时转派"),
+    "escalation": N_("超期督办"),
+    "offer": N_("授信方案"),
+    "referral": N_("转介"),
+    "event": N_("对接活动"),
+    "report": N_("统计报送"),
+    "outcome": N_("放款与评价"),
+    "first_loan": N_("首贷培植"),
+    "firm": N_("企业认领与变更"),
+    "other": N_("通知"),
 }
-OUTBOX_STATES = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
+OUTBOX_STATES = {"pending": N_("待发送"), "sending": N_("发送中"), "sent": N_("已发送"), "failed": N_("发送失败")}
 
 
 class Notification(Base):

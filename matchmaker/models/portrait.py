@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, utcnow
 from .users import User
 
-CONSENT_TEXT = ("本企业同意：在本次融资需求办理期间，已认领该需求的银行可查询本企业在平台上的企业画像（基本信息、名单与资质、"
-                "纳税信用等级、融资记录、活动参与、评价等），仅用于本次授信审查；每次查询均会留痕，本企业可随时查看谁看过。")
+CONSENT_TEXT = N_("本企业同意：在本次融资需求办理期间，已认领该需求的银行可查询本企业在平台上的企业画像（基本信息、名单与资质、"
+                   "纳税信用等级、融资记录、活动参与、评价等），仅用于本次授信审查；每次查询均会留痕，本企业可随时查看谁看过。")
 
 
 class PortraitConsent(Base):

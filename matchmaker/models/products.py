@@ -4,18 +4,19 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, JSONType
 
 COLLATERAL_KINDS = {
-    "none": "无抵押（信用）",
-    "property": "房产土地抵押",
-    "equipment": "机器设备抵押",
-    "patent": "专利权质押",
-    "trademark": "商标权质押",
-    "equity": "股权质押",
-    "receivables": "应收账款",
-    "guarantee": "第三方/担保公司保证",
+    "none": N_("无抵押（信用）"),
+    "property": N_("房产土地抵押"),
+    "equipment": N_("机器设备抵押"),
+    "patent": N_("专利权质押"),
+    "trademark": N_("商标权质押"),
+    "equity": N_("股权质押"),
+    "receivables": N_("应收账款"),
+    "guarantee": N_("第三方/担保公司保证"),
 }
 
 

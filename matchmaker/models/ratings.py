@@ -6,11 +6,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, utcnow
 from .requests import Lead
 from .users import User
 
-SCORES = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "很不满意"}
+SCORES = {5: N_("非常满意"), 4: N_("满意"), 3: N_("一般"), 2: N_("不满意"), 1: N_("很不满意")}
 
 
 class Rating(Base):

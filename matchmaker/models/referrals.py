@@ -7,21 +7,22 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .base import Base, utcnow
 from .places import Township
 from .requests import FinancingRequest
 from .users import User
 
 REFERRAL_TARGETS = {
-    "guarantee": "区政府性融资担保公司",
-    "bridge_fund": "应急转贷资金",
-    "counselling": "镇街金融辅导队",
+    "guarantee": N_("区政府性融资担保公司"),
+    "bridge_fund": N_("应急转贷资金"),
+    "counselling": N_("镇街金融辅导队"),
 }
 REFERRAL_STATES = {
-    "open": "待跟进",
-    "contacted": "已对接",
-    "resolved_funded": "已解决·获得融资",
-    "resolved_not_funded": "已办结·未获融资",
+    "open": N_("待跟进"),
+    "contacted": N_("已对接"),
+    "resolved_funded": N_("已解决·获得融资"),
+    "resolved_not_funded": N_("已办结·未获融资"),
 }
 OPEN_REFERRAL_STATES = ("open", "contacted")
 

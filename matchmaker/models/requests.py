@@ -7,43 +7,44 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..text import N_
 from .banks import Bank
 from .base import Base, JSONType, utcnow
 from .firms import Firm
 from .products import Product
 
 REQUEST_STATES = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "routed": "已推送银行",
-    "offered": "已获授信",
-    "accepted": "已接受方案",
-    "funded": "已放款",
-    "unmatched": "未匹配",
-    "referred": "已转介",
-    "withdrawn": "已撤回",
+    "draft": N_("草稿"),
+    "submitted": N_("已提交"),
+    "routed": N_("已推送银行"),
+    "offered": N_("已获授信"),
+    "accepted": N_("已接受方案"),
+    "funded": N_("已放款"),
+    "unmatched": N_("未匹配"),
+    "referred": N_("已转介"),
+    "withdrawn": N_("已撤回"),
 }
 LEAD_STATES = {
-    "routed": "待认领",
-    "claimed": "已认领",
-    "contacted": "已联系",
-    "in_review": "审查中",
-    "approved": "已审批",
-    "disbursed": "已放款",
-    "declined": "已拒绝",
-    "expired": "已超时",
-    "released": "已释放",
+    "routed": N_("待认领"),
+    "claimed": N_("已认领"),
+    "contacted": N_("已联系"),
+    "in_review": N_("审查中"),
+    "approved": N_("已审批"),
+    "disbursed": N_("已放款"),
+    "declined": N_("已拒绝"),
+    "expired": N_("已超时"),
+    "released": N_("已释放"),
 }
 OPEN_LEAD_STATES = ("routed", "claimed", "contacted", "in_review", "approved")
 DECLINE_REASONS = {
-    "collateral": ("抵押担保不足", True, "补充抵押物或申请政府性融资担保（政银保贷）"),
-    "credit_record": ("征信记录不良", True, "修复征信后再申请，可咨询镇街金融辅导队"),
-    "credit_policy": ("不符合授信政策", False, "尝试其他银行或其他产品"),
-    "over_capacity": ("金额超出可贷额度", True, "降低申请金额或分期申请"),
-    "documents": ("资料不齐全", True, "补齐资料后重新提交"),
-    "unreachable": ("企业无法联系", True, "更新联系人和电话"),
-    "firm_withdrew": ("企业主动放弃", False, "如有需要可重新发起需求"),
-    "other": ("其他原因", False, "联系客户经理了解详情"),
+    "collateral": (N_("抵押担保不足"), True, N_("补充抵押物或申请政府性融资担保（政银保贷）")),
+    "credit_record": (N_("征信记录不良"), True, N_("修复征信后再申请，可咨询镇街金融辅导队")),
+    "credit_policy": (N_("不符合授信政策"), False, N_("尝试其他银行或其他产品")),
+    "over_capacity": (N_("金额超出可贷额度"), True, N_("降低申请金额或分期申请")),
+    "documents": (N_("资料不齐全"), True, N_("补齐资料后重新提交")),
+    "unreachable": (N_("企业无法联系"), True, N_("更新联系人和电话")),
+    "firm_withdrew": (N_("企业主动放弃"), False, N_("如有需要可重新发起需求")),
+    "other": (N_("其他原因"), False, N_("联系客户经理了解详情")),
 }
 
 

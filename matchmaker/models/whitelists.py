@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from ..text import N_
 from .base import Base, JSONType, utcnow
 from .firms import Firm
 from .jobs import Job
@@ -14,26 +15,26 @@ from .places import Township
 from .users import User
 
 WHITELIST_KINDS = {
-    "key_project": "重点项目",
-    "doubling_firm": "三年倍增计划重点培育企业",
-    "tech_upgrade": "技改项目",
-    "above_scale": "规上企业",
-    "high_tech": "高新技术企业",
-    "rural_revitalisation": "乡村振兴项目",
+    "key_project": N_("重点项目"),
+    "doubling_firm": N_("三年倍增计划重点培育企业"),
+    "tech_upgrade": N_("技改项目"),
+    "above_scale": N_("规上企业"),
+    "high_tech": N_("高新技术企业"),
+    "rural_revitalisation": N_("乡村振兴项目"),
     # government lists behind the firm's portrait (domain/whitelists/kinds.py says what each adds)
-    "tax_credit": "纳税信用等级",
-    "zjtx": "专精特新中小企业",
-    "gazelle": "瞪羚企业",
-    "champion": "单项冠军",
-    "chain_leader": "链主企业",
-    "chain_supplier": "链主供应商",
+    "tax_credit": N_("纳税信用等级"),
+    "zjtx": N_("专精特新中小企业"),
+    "gazelle": N_("瞪羚企业"),
+    "champion": N_("单项冠军"),
+    "chain_leader": N_("链主企业"),
+    "chain_supplier": N_("链主供应商"),
 }
 PORTRAIT_KINDS = frozenset({"tax_credit", "zjtx", "gazelle", "champion", "chain_leader", "chain_supplier"})
 QUALIFICATION_KINDS = PORTRAIT_KINDS - {"tax_credit"}
 GRADE_KINDS = frozenset({"tax_credit"})  # a grade for every firm listed, not a membership that earns priority
 PROJECT_KINDS = frozenset({"key_project", "tech_upgrade", "rural_revitalisation"})
-MATCH_METHODS = {"uscc": "按信用代码匹配", "alias": "按已确认名称匹配", "name": "按名称匹配", "review": "人工确认",
-                 "new": "新建企业"}
+MATCH_METHODS = {"uscc": N_("按信用代码匹配"), "alias": N_("按已确认名称匹配"), "name": N_("按名称匹配"), "review": N_("人工确认"),
+                 "new": N_("新建企业")}
 
 
 class WhiteListBatch(Base):

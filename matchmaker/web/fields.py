@@ -49,7 +49,12 @@ INDUSTRY_CHOICES = labelled(INDUSTRIES)
 SIZE_CHOICES = labelled(FIRM_SIZES)
 GRADE_CHOICES = [SelectChoice("", lazy_gettext("未评级/不清楚"))] + [
     SelectChoice(g, lazy_gettext("%(grade)s级", grade=g)) for g in TAX_CREDIT_GRADES]
-COLLATERAL_CHOICES = list(COLLATERAL_KINDS.items())
+COLLATERAL_CHOICES = labelled(COLLATERAL_KINDS)
+
+
+def _bare_label(text) -> str:
+    """A field's label less its unit note: "申请金额（万元）" -> "申请金额", "Amount (CNY 10k)" -> "Amount"."""
+    return str(text).split("（")[0].split(" (")[0]
 
 
 def coerce_int_or_none(value):
@@ -67,17 +72,17 @@ class FiniteDecimalField(DecimalField):
             return
         self.raw_data = valuelist
         try:
-            self.data = limits.parse_decimal(valuelist[0], self.label.text.split("（")[0])
+            self.data = limits.parse_decimal(valuelist[0], _bare_label(self.label.text))
         except DomainError as exc:
             self.data = None
-            raise ValueError(exc.message) from None
+            raise ValueError(error_text(exc)) from None
 
 
 class AmountRange:
     """An amount above 0 (or at least 0 with `allow_zero`) and at most `maximum`, with the domain's messages
-    ("金额须大于 0")."""
+    ("金额须大于 0"). `label` and `unit` are msgids (`_l("申请金额")`), shown in the reader's language."""
 
-    def __init__(self, maximum, label: str = "金额", unit: str = "万元", allow_zero: bool = False):
+    def __init__(self, maximum, label: str = N_("金额"), unit: str = N_("万元"), allow_zero: bool = False):
         self.maximum, self.label, self.unit, self.allow_zero = maximum, label, unit, allow_zero
 
     def __call__(self, form, field):
@@ -86,7 +91,7 @@ class AmountRange:
         try:
             limits.check_amount(field.data, self.maximum, self.label, self.unit, allow_zero=self.allow_zero)
         except DomainError as exc:
-            raise ValidationError(exc.message) from None
+            raise ValidationError(error_text(exc)) from None
 
 
 class PlainDateField(DateField):
@@ -101,7 +106,8 @@ class PlainDateField(DateField):
             self.data = datetime.date.fromisoformat(text)
         except ValueError:
             self.data = None
-            raise ValueError(f"日期“{limits.quote(text)}”无效：请按 YYYY-MM-DD 填写存在的日期") from None
+            raise ValueError(gettext("日期“%(value)s”无效：请按 YYYY-MM-DD 填写存在的日期",
+                                     value=limits.quote(text))) from None
 
 
 class DateRequired:
@@ -120,7 +126,7 @@ class DateRequired:
 class Phone:
     """A mainland mobile or a landline with area code (`limits.check_phone`)."""
 
-    def __init__(self, label: str = "联系电话"):
+    def __init__(self, label: str = N_("联系电话")):
         self.label = label
 
     def __call__(self, form, field):

@@ -1,8 +1,9 @@
 """Jinja filters and globals shared by every template (money, rates, dates, labels, pagination).
 
-Every amount on a page goes through `money` (亿元 from 1 亿 up, 万元 below: domain/core/money.amount_text) and
-every percentage or score through `pct` (two decimals; `|pct("")` for a score): there is no other money or
-rate format in the templates."""
+Every amount on a page goes through `money` (亿元 from 1 亿 up, 万元 below: domain/core/money.amount_text; in the
+reader's locale, so "CNY 8m" / "CNY 1.23bn" in English) and every percentage or score through `pct` (two decimals;
+`|pct("")` for a score): there is no other money or rate format in the templates. The glossary dicts given as
+globals (REQUEST_STATES …) hold Chinese msgids: show a value with `|t`."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -31,6 +32,11 @@ def local_time(value) -> str:
     return str(value)
 
 
+def money(yuan) -> str:
+    """An amount in 元 as the reader's locale writes it (domain/core/money.amount_text)."""
+    return amount_text(yuan, i18n.locale())
+
+
 def page_url(page: int) -> str:
     args = request.args.to_dict()
     args["page"] = page
@@ -46,7 +52,7 @@ def sort_url(column: str) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["money"] = amount_text
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["pct"] = rate_text
     app.jinja_env.filters["req_no"] = req_no
     app.jinja_env.filters["lead_no"] = lead_no

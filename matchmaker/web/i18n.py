@@ -75,8 +75,18 @@ def translate(value) -> str:
 
 
 def error_text(exc: DomainError) -> str:
-    """A domain error's message in the reader's language, its named values filled in."""
-    return gettext(exc.msgid, **exc.params) if exc.params else gettext(exc.msgid)
+    """A domain error's message in the reader's language, its named values filled in. A value named `label`
+    or `…_label` is a marked msgid itself (a field's name, a unit: `limits.check_amount`), so it is translated
+    too; every other value is shown as given."""
+    if not exc.params:
+        return gettext(exc.msgid)
+    return gettext(exc.msgid, **labels_translated(exc.params, gettext))
+
+
+def labels_translated(params: dict, translate_one) -> dict:
+    """`params` with each value named `label` / `…_label` passed through `translate_one`."""
+    return {k: (translate_one(str(v)) if (k == "label" or k.endswith("_label")) and v else v)
+            for k, v in params.items()}
 
 
 def local_datetime(value: datetime) -> str:

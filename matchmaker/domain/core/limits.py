@@ -1,6 +1,9 @@
 """One set of input limits for every way in (forms, imports, CLI, API): text lengths read from the model columns,
 numbers that must parse as plain decimals, phone numbers, plausible dates, and LIKE searches with their wildcards
-escaped. A value over a limit is refused with the field named, never cut short or turned into "empty"."""
+escaped. A value over a limit is refused with the field named, never cut short or turned into "empty".
+
+A `label` (and `unit`) is a marked msgid itself: the messages carry it as the `label` / `unit_label` param, which
+the web (i18n.error_text) and translate.text show in the reader's language too."""
 from __future__ import annotations
 
 import re
@@ -11,6 +14,7 @@ from sqlalchemy import Column
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
+from ...text import N_
 from .errors import DomainError
 
 QUOTE_CHARS = 30
@@ -33,7 +37,8 @@ def check_length(value: str | None, limit: int | None, label: str, field: str | 
     """`value` stripped, or a refusal naming the field when it is longer than `limit`."""
     text = (value or "").strip()
     if limit is not None and len(text) > limit:
-        raise DomainError(f"{label}不能超过{limit}字（现为{len(text)}字）", field=field)
+        raise DomainError("%(label)s不能超过%(limit)s字（现为%(length)s字）", field=field, label=label, limit=limit,
+                          length=len(text))
     return text
 
 
@@ -48,7 +53,7 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 MAX_DIGITS = 18
 
 
-def parse_decimal(text, label: str = "数值", field: str | None = None) -> Decimal | None:
+def parse_decimal(text, label: str = N_("数值"), field: str | None = None) -> Decimal | None:
     """A plain decimal as people type it ("1,234.5"); "" is None. Exponents ("1e309"), NaN, infinities and
     numbers of more than 18 digits are refused as not valid numbers, never read as empty."""
     raw = "" if text is None else str(text).strip()
@@ -56,24 +61,25 @@ def parse_decimal(text, label: str = "数值", field: str | None = None) -> Deci
         return None
     cleaned = raw.replace(",", "").replace("，", "").replace(" ", "")
     if not _PLAIN_NUMBER.match(cleaned) or len(cleaned.lstrip("+-").replace(".", "")) > MAX_DIGITS:
-        raise DomainError(f"{label}“{quote(raw)}”不是有效的数字", field=field)
+        raise DomainError("%(label)s“%(value)s”不是有效的数字", field=field, label=label, value=quote(raw))
     try:
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
-        raise DomainError(f"{label}“{quote(raw)}”不是有效的数字", field=field) from None
+        raise DomainError("%(label)s“%(value)s”不是有效的数字", field=field, label=label, value=quote(raw)) from None
 
 
-def check_amount(value: Decimal | None, maximum: Decimal | int, label: str = "金额", unit: str = "万元",
+def check_amount(value: Decimal | None, maximum: Decimal | int, label: str = N_("金额"), unit: str = N_("万元"),
                  field: str | None = None, allow_zero: bool = False) -> Decimal | None:
     """An amount that must be above 0 (or at least 0) and at most `maximum`, each bound with its own message."""
     if value is None:
         return None
     if allow_zero and value < 0:
-        raise DomainError(f"{label}不能小于 0", field=field)
+        raise DomainError("%(label)s不能小于 0", field=field, label=label)
     if not allow_zero and value <= 0:
-        raise DomainError(f"{label}须大于 0", field=field)
+        raise DomainError("%(label)s须大于 0", field=field, label=label)
     if value > maximum:
-        raise DomainError(f"{label}不能超过 {maximum} {unit}", field=field)
+        raise DomainError("%(label)s不能超过 %(maximum)s %(unit_label)s", field=field, label=label, maximum=maximum,
+                          unit_label=unit)
     return value
 
 
@@ -83,7 +89,7 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
 
 
-def check_phone(value: str | None, label: str = "联系电话", field: str | None = "phone",
+def check_phone(value: str | None, label: str = N_("联系电话"), field: str | None = "phone",
                 required: bool = False) -> str:
     """A mainland mobile (13800000000, +86 allowed) or a landline with its area code (0632-1234567, an
     extension after a dash); spaces are dropped. "" when not required and empty."""
@@ -92,11 +98,11 @@ def check_phone(value: str | None, label: str = "联系电话", field: str | Non
         text = text[3:]
     if not text:
         if required:
-            raise DomainError(f"请填写{label}", field=field)
+            raise DomainError("请填写%(label)s", field=field, label=label)
         return ""
     if not (MOBILE.match(text) or LANDLINE.match(text)):
-        raise DomainError(f"{label}“{quote(value)}”不是有效的号码：请填写11位手机号或带区号的固定电话（如 0632-1234567）",
-                          field=field)
+        raise DomainError("%(label)s“%(value)s”不是有效的号码：请填写11位手机号或带区号的固定电话（如 0632-1234567）",
+                          field=field, label=label, value=quote(value))
     return text
 
 
@@ -111,9 +117,9 @@ def add_years(day: date, years: int) -> date:
 
 def check_date_between(day: date | None, first: date, last: date, label: str, field: str | None = None) -> date:
     if day is None:
-        raise DomainError(f"请填写{label}", field=field)
+        raise DomainError("请填写%(label)s", field=field, label=label)
     if not first <= day <= last:
-        raise DomainError(f"{label}应在 {first} 至 {last} 之间", field=field)
+        raise DomainError("%(label)s应在 %(first)s 至 %(last)s 之间", field=field, label=label, first=first, last=last)
     return day
 
 

@@ -23,9 +23,15 @@ def _catalogue(locale: str) -> NullTranslations:
 
 
 def text(locale: str | None, message: str, **params) -> str:
-    """`message` (a Chinese msgid, marked with N_) in `locale` (None: Chinese), its named placeholders filled."""
-    translated = _catalogue(locale or DEFAULT_LOCALE).gettext(message) if message else ""
-    return translated % params if params else translated
+    """`message` (a Chinese msgid, marked with N_) in `locale` (None: Chinese), its named placeholders filled.
+    A value named `label` or `…_label` is a marked msgid itself and is translated too (as the web's
+    i18n.error_text does); every other value is shown as given."""
+    catalogue = _catalogue(locale or DEFAULT_LOCALE)
+    translated = catalogue.gettext(message) if message else ""
+    if not params:
+        return translated
+    return translated % {k: (catalogue.gettext(str(v)) if (k == "label" or k.endswith("_label")) and v else v)
+                         for k, v in params.items()}
 
 
 def translator(locale: str | None):

@@ -22,7 +22,7 @@ from ...domain.events.report import OUTCOMES, summarise
 from ...domain.firms.records import search_clause
 from ...domain.requests import financing
 from ...models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township
-from ...models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_STATES
+from ...models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_SOURCES, INVITATION_STATES
 from ...text import N_
 from .. import i18n, nav
 from ..common import Page, apply_sort, paginate, roles_required, run_form, session
@@ -126,6 +126,7 @@ def _helpers():
 def _event_globals(state):
     """Labels and the time format for every template, macros imported without context included."""
     state.app.jinja_env.globals.update(EVENT_KINDS=EVENT_KINDS, INVITATION_STATES=INVITATION_STATES,
+                                       INVITATION_SOURCES=INVITATION_SOURCES,
                                        INTENTION_KINDS=INTENTION_KINDS, EVENT_OUTCOMES=OUTCOMES,
                                        event_time=event_time, event_month=event_month)
 
