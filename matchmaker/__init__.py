@@ -9,8 +9,9 @@ from . import config as config_module
 from .config import ROOT
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the Flask app: settings, database, extensions, blueprints, error pages, CLI."""
+def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
+    """Build the Flask app: settings, database, extensions, blueprints, error pages, CLI. `web=False` leaves out
+    the pages (for a command that serves none, such as `matchmaker demo`: a second less to start)."""
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -29,9 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     queue.init_app(app)
 
-    from .web import register_web
+    if web:
+        from .web import register_web
 
-    register_web(app)
+        register_web(app)
 
     from .cli import register_cli
 

@@ -10,10 +10,15 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import config
 
 
+# Commands that build data and serve no page: their app leaves the web layer out (it is the slower half to load).
+WITHOUT_PAGES = {"demo", "seed", "init"}
+
+
 def _app_factory():
     from . import create_app
 
-    return create_app()
+    command = click.get_current_context(silent=True)
+    return create_app(web=not (command is not None and command.info_name in WITHOUT_PAGES))
 
 
 @click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)

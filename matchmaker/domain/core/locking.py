@@ -6,6 +6,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, lazyload
 
 
+_SQLITE_WRITE_LOCK = "locking.sqlite_write_lock"  # session.info: the transaction that holds SQLite's write lock
+
+
 def lock(session: Session, obj) -> None:
     """Lock `obj`'s row for the rest of the transaction and reload it, so every attribute read after this is
     the committed value. PostgreSQL: `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE, so a no-op UPDATE takes
@@ -13,8 +16,13 @@ def lock(session: Session, obj) -> None:
     session.flush()  # pending changes must reach the row before it is reloaded
     table = type(obj).__table__
     if session.get_bind().dialect.name == "sqlite":
-        # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
-        session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
+        transaction = session.get_transaction()
+        # SQLite's write lock covers the whole database until commit: once this transaction holds it, a later
+        # lock needs no statement of its own (the reload below still reads what this transaction wrote).
+        if transaction is None or session.info.get(_SQLITE_WRITE_LOCK) is not transaction:
+            # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
+            session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
+            session.info[_SQLITE_WRITE_LOCK] = session.get_transaction()
         reload(session, obj)
     else:
         reload(session, obj, for_update=True)

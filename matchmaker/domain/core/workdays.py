@@ -13,6 +13,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
@@ -42,6 +43,7 @@ def local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time()) - CST_OFFSET
 
 
+@lru_cache(maxsize=None)  # a pure function of the installed library; every calendar loaded asks it again
 def _library(day: date) -> bool | None:
     try:
         return chinese_calendar.is_workday(day)
