@@ -30,7 +30,6 @@ UNTRANSLATED = (  # "/x/" is that page only; "/x" is it and everything under it
     "/bulletins",
     "/district/weights",
     "/enterprise",
-    "/events",
     "/portrait",
     "/requests",
     "/targets",

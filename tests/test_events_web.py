@@ -145,7 +145,7 @@ def test_check_in_page_messages(db, users, as_role, setup, township):
     page = client.get(f"/events/{event.id}/checkin?q=zzwdjx").get_data(as_text=True)
     assert late.name in page and "签到" in page
     first = client.post(f"/events/{event.id}/checkin/{row.id}", follow_redirects=True).get_data(as_text=True)
-    assert f"{late.name} 签到成功（已签到 3 / 3）" in first
+    assert f"<span data-user>{late.name}</span> 签到成功（已签到 3 / 3）" in first  # the name marked as data
     again = client.post(f"/events/{event.id}/checkin/{row.id}", follow_redirects=True).get_data(as_text=True)
     assert "请勿重复签到" in again
     walk = client.post(f"/events/{event.id}/walkin", data={"uscc": "91370402MA3C1234", "name": "新企业",

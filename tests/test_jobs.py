@@ -182,7 +182,7 @@ def test_an_event_report_is_made_by_a_job_for_who_may_see_it(db, as_role, users,
     assert township.post(f"/jobs/start/event-report/{event.id}").status_code == 302
     worker.wait()
     job = db.scalar(select(Job).where(Job.kind == "event_report"))
-    assert job.state == "done" and job.params == {"event_id": event.id, "bank_id": None}, job.error
+    assert job.state == "done" and job.params == {"event_id": event.id, "bank_id": None, "locale": "zh_Hans_CN"}, job.error
     assert township.get(job.result["url"]).status_code == 200
     assert as_role("other_township").post(f"/jobs/start/event-report/{event.id}").status_code in (403, 404)
 

@@ -57,7 +57,7 @@ def _check_day(actor: User, event: MatchmakingEvent) -> None:
         raise DomainError("该活动已取消")
     today = events.local_today()
     if event.starts_at.date() > today:
-        raise DomainError(f"活动尚未开始，签到将于 {event.starts_at:%Y-%m-%d} 当天开放")
+        raise DomainError("活动尚未开始，签到将于 %(day)s 当天开放", day=event.starts_at.date().isoformat())
 
 
 def search_list(session: Session, event: MatchmakingEvent, term: str, limit: int = 50) -> list[EventInvitation]:
@@ -85,14 +85,14 @@ def search_walk_in(session: Session, actor: User, event: MatchmakingEvent, term:
 def _seat(session: Session, event: MatchmakingEvent) -> None:
     now = attendance(session, event)
     if now.attended >= event.capacity:
-        raise DomainError(f"会场已满：容量 {event.capacity} 家，已签到 {now.attended} 家。"
-                          "如确需加座，请先在“编辑活动”中调高容量。")
+        raise DomainError("会场已满：容量 %(capacity)s 家，已签到 %(attended)s 家。如确需加座，请先在“编辑活动”中调高容量。",
+                          capacity=event.capacity, attended=now.attended)
 
 
 def _mark(session: Session, actor: User, inv: EventInvitation) -> EventInvitation:
     if inv.checked_in_at is not None:
         at = events.to_local(inv.checked_in_at)
-        raise Conflict(f"{inv.firm.name} 已于 {at:%H:%M} 签到，请勿重复签到")
+        raise Conflict("%(firm)s 已于 %(time)s 签到，请勿重复签到", firm=inv.firm.name, time=f"{at:%H:%M}")
     inv.checked_in_at = utcnow()
     inv.checked_in_by_id = actor.id
     inv.state = "accepted"

@@ -113,8 +113,8 @@ def record_intention(session: Session, actor: User, event: MatchmakingEvent, *, 
         EventIntention.event_id == event.id, EventIntention.firm_id == firm_id,
         EventIntention.bank_id == bank_id, EventIntention.product_id == product_id))
     if twin:
-        raise DomainError(f"该企业与{product.bank.name}的“{product.name}”意向已登记（#{twin}），请勿重复登记",
-                          field="product_id")
+        raise DomainError("该企业与%(bank)s的“%(product)s”意向已登记（#%(id)s），请勿重复登记", field="product_id",
+                          bank=product.bank.name, product=product.name, id=twin)
     manager = _manager_for(session, actor, bank_id, manager_id)
     now = utcnow()
     req = FinancingRequest(firm_id=firm_id, created_by_id=actor.id, amount=int(amount_yuan),

@@ -19,10 +19,10 @@ from . import organising as events
 OPEN_REQUEST_STATES = ("submitted", "routed", "offered", "accepted")
 UNMATCHED_REQUEST_STATES = ("unmatched",)
 REQUEST_FILTERS = {
-    "": "不限",
-    "open": "有在办融资需求",
-    "unmatched": "有未匹配的需求",
-    "open_or_unmatched": "有在办或未匹配的需求",
+    "": N_("不限"),
+    "open": N_("有在办融资需求"),
+    "unmatched": N_("有未匹配的需求"),
+    "open_or_unmatched": N_("有在办或未匹配的需求"),
 }
 
 
@@ -183,7 +183,9 @@ def send_invitations(session: Session, actor: User, event: MatchmakingEvent, fir
         raise NotFound("所选企业不存在")
     outside = [f.name for f in firms if not may_invite(actor, f)]
     if outside:
-        raise Forbidden("不能邀请本镇街以外的企业：" + "、".join(outside[:5]) + ("等" if len(outside) > 5 else ""))
+        if len(outside) > 5:
+            raise Forbidden("不能邀请本镇街以外的企业：%(names)s等", names="、".join(outside[:5]))
+        raise Forbidden("不能邀请本镇街以外的企业：%(names)s", names="、".join(outside))
     already = set(session.scalars(select(EventInvitation.firm_id).where(EventInvitation.event_id == event.id)))
     created = []
     for firm in firms:
@@ -214,7 +216,7 @@ def remove_invitation(session: Session, actor: User, invitation_id: int) -> None
     if not events.can_manage(actor, inv.event):
         raise Forbidden("无权修改该活动的邀请名单")
     if inv.checked_in_at is not None:
-        raise DomainError(f"{inv.firm.name} 已签到，不能移出名单")
+        raise DomainError("%(firm)s 已签到，不能移出名单", firm=inv.firm.name)
     if events.is_past(inv.event):
         raise DomainError("活动已举办，名单不能再修改")
     record_event(session, actor, "invitation", inv.id, "removed", f"{inv.event.title}：{inv.firm.name}")
@@ -250,7 +252,7 @@ def respond(session: Session, actor: User, event_id: int, accept: bool, need: di
     if inv.checked_in_at is not None:
         raise DomainError("贵企业已在现场签到，无需回复")
     if accept and inv.state != "accepted" and count_state(session, event_id, "accepted") >= event.capacity:
-        raise DomainError(f"报名人数已满（容量{event.capacity}家），如仍希望参加请联系主办镇街")
+        raise DomainError("报名人数已满（容量%(capacity)s家），如仍希望参加请联系主办镇街", capacity=event.capacity)
     inv.state = "accepted" if accept else "declined"
     inv.responded_at = utcnow()
     if accept and need and inv.need_request_id is None:

@@ -97,7 +97,7 @@ def get_event_for(session: Session, actor: User, event_id: int, manage: bool = F
 
 def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent | None) -> dict:
     """Check an event's fields; returns them cleaned. Errors name the form field."""
-    title = check_column(values.get("title"), MatchmakingEvent.title, "活动名称")
+    title = check_column(values.get("title"), MatchmakingEvent.title, N_("活动名称"))
     if not title:
         raise DomainError("请填写活动名称", field="title")
     kind = values.get("kind")
@@ -105,8 +105,7 @@ def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent 
         raise DomainError("请选择活动类型", field="kind")
     industry = values.get("industry") or None
     if kind == "industry" and industry not in LEADING_INDUSTRIES:
-        names = "、".join(INDUSTRIES[c] for c in LEADING_INDUSTRIES)
-        raise DomainError(f"产业专场请选择四大主导产业之一（{names}）", field="industry")
+        raise DomainError("产业专场请选择四大主导产业之一（新材料、环保水处理剂、高端纺织服装、大健康医疗器械）", field="industry")
     if industry is not None and industry not in INDUSTRIES:
         raise DomainError("行业不正确", field="industry")
     township_id = values.get("township_id") or None
@@ -123,18 +122,18 @@ def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent 
         raise DomainError("请填写活动日期和时间", field="starts_on")
     if event is None or starts_at.replace(second=0, microsecond=0) != event.starts_at:
         today = local_today()
-        check_date_between(starts_at.date(), today, add_years(today, EVENT_YEARS_AHEAD), "活动日期", "starts_on")
-    venue = check_column(values.get("venue"), MatchmakingEvent.venue, "活动地点")
+        check_date_between(starts_at.date(), today, add_years(today, EVENT_YEARS_AHEAD), N_("活动日期"), "starts_on")
+    venue = check_column(values.get("venue"), MatchmakingEvent.venue, N_("活动地点"))
     if not venue:
         raise DomainError("请填写活动地点", field="venue")
     capacity = values.get("capacity")
     if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
-        raise DomainError(f"容量应为1–{MAX_CAPACITY}家企业", field="capacity")
+        raise DomainError("容量应为1–%(max)s家企业", field="capacity", max=MAX_CAPACITY)
     if event is not None:
         attended = session.scalar(select(func.count()).select_from(EventInvitation).where(
             EventInvitation.event_id == event.id, EventInvitation.checked_in_at.is_not(None))) or 0
         if capacity < attended:
-            raise DomainError(f"已有{attended}家企业签到，容量不能小于{attended}", field="capacity")
+            raise DomainError("已有%(n)s家企业签到，容量不能小于%(n)s", field="capacity", n=attended)
     bank_ids = sorted({int(b) for b in values.get("bank_ids") or ()})
     banks = session.scalars(select(Bank).where(Bank.id.in_(bank_ids))).all() if bank_ids else []
     if len(banks) != len(bank_ids) or any(not b.active for b in banks):
@@ -147,10 +146,10 @@ def _clean(session: Session, actor: User, values: dict, event: MatchmakingEvent 
         raise DomainError("所选产品不存在", field="product_ids")
     stray = [p.name for p in products if p.bank_id not in bank_ids]
     if stray:
-        raise DomainError("所选产品的银行未勾选参加：" + "、".join(stray), field="product_ids")
+        raise DomainError("所选产品的银行未勾选参加：%(names)s", field="product_ids", names="、".join(stray))
     return {"title": title, "kind": kind, "industry": industry, "township_id": township_id,
             "starts_at": starts_at.replace(second=0, microsecond=0), "venue": venue, "capacity": capacity,
-            "description": check_length(values.get("description"), DESCRIPTION_MAX, "活动说明", "description"),
+            "description": check_length(values.get("description"), DESCRIPTION_MAX, N_("活动说明"), "description"),
             "bank_ids": bank_ids,
             "product_ids": product_ids}
 
@@ -166,7 +165,7 @@ def _sync_participants(session: Session, event: MatchmakingEvent, bank_ids: list
         busy = session.scalars(select(Bank.name).join(EventIntention, EventIntention.bank_id == Bank.id).where(
             EventIntention.event_id == event.id, Bank.id.in_(removed)).distinct()).all()
         if busy:
-            raise Conflict("已登记意向的银行不能移出活动：" + "、".join(busy))
+            raise Conflict("已登记意向的银行不能移出活动：%(names)s", names="、".join(busy))
     for bank_id in removed:
         event.banks.remove(current[bank_id])
     added = [b for b in bank_ids if b not in current]

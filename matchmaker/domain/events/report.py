@@ -14,13 +14,19 @@ from sqlalchemy.orm import Session
 from ...models import Bank, EventIntention, Firm, Lead, MatchmakingEvent, Offer, Product, Township, User
 from ...models.firms import INDUSTRIES
 from ...models.requests import DECLINE_REASONS
+from ...text import N_
+from ..core.translate import translator
 from .checkin import Attendance, attendance
 
-OUTCOMES = {"open": "办理中", "approved": "已审批待放款", "disbursed": "已放款", "declined": "已拒绝",
-            "closed": "已撤回/失效"}
+OUTCOMES = {"open": N_("办理中"), "approved": N_("已审批待放款"), "disbursed": N_("已放款"), "declined": N_("已拒绝"),
+            "closed": N_("已撤回/失效")}
 APPROVED_STATES = ("approved", "disbursed")
 CLOSED_STATES = ("released", "expired")
-DIMENSIONS = {"township": "镇街", "industry": "行业", "bank": "银行", "event": "活动", "bank_product": "银行与产品"}
+DIMENSIONS = {"township": N_("镇街"), "industry": N_("行业"), "bank": N_("银行"), "event": N_("活动"),
+              "bank_product": N_("银行与产品")}
+NO_TOWNSHIP = N_("未填镇街")
+TOTAL = N_("合计")
+NO_REASON = N_("未注明")
 
 
 def outcome_of(lead_state: str) -> str:
@@ -35,6 +41,7 @@ class Figures:
 
     key: tuple = ()
     label: str = ""
+    label_is_data: bool = True  # a name (township, bank, event, product); else a label to translate (|t)
     count: int = 0
     intended: int = 0
     approved: int = 0
@@ -63,9 +70,9 @@ def _pct(part: int, whole: int) -> Decimal | None:
 
 
 def _group_columns(dimension: str) -> tuple[list, callable]:
-    """Columns to group by, and how to label a group from its key."""
+    """Columns to group by, and how to label a group from its key (a name, or a label marked N_)."""
     if dimension == "township":
-        return [Township.id, Township.name], lambda k: k[1] or "未填镇街"
+        return [Township.id, Township.name], lambda k: k[1] or NO_TOWNSHIP
     if dimension == "industry":
         return [Firm.industry], lambda k: INDUSTRIES.get(k[0], k[0])
     if dimension == "bank":
@@ -111,13 +118,14 @@ def summarise(session: Session, dimension: str, *where) -> list[Figures]:
         key = tuple(row[:k])
         count, intended, approved, approved_amount, disbursed, disbursed_amount, declined, closed = (
             int(v or 0) for v in row[k:])
-        out.append(Figures(key, label(key), count, intended, approved, approved_amount, disbursed, disbursed_amount,
-                           declined, count - approved - declined - closed, closed))
+        is_data = dimension != "industry" and not (dimension == "township" and not key[1])
+        out.append(Figures(key, label(key), is_data, count, intended, approved, approved_amount, disbursed,
+                           disbursed_amount, declined, count - approved - declined - closed, closed))
     return out
 
 
-def total(rows: list[Figures], label: str = "合计") -> Figures:
-    out = Figures(label=label)
+def total(rows: list[Figures], label: str = TOTAL) -> Figures:
+    out = Figures(label=label, label_is_data=False)
     for r in rows:
         for name in ("count", "intended", "approved", "approved_amount", "disbursed", "disbursed_amount",
                      "declined", "open", "closed"):
@@ -153,7 +161,7 @@ def event_report(session: Session, event: MatchmakingEvent, bank_id: int | None 
     return EventReport(
         event=event, attendance=attendance(session, event), totals=total(by_bank), by_bank=by_bank,
         by_bank_product=summarise(session, "bank_product", *where),
-        decline_reasons=[(DECLINE_REASONS.get(code or "", (code or "未注明",))[0], n) for code, n in reasons],
+        decline_reasons=[(DECLINE_REASONS.get(code or "", (code or NO_REASON,))[0], n) for code, n in reasons],
         rows=rows, managers=managers)
 
 
@@ -171,8 +179,9 @@ def _wan(yuan: int | None):
     return None if yuan is None else float(Decimal(int(yuan)) / 10000)
 
 
-FIGURE_HEADERS = ["意向数", "意向金额（万元）", "已审批", "审批金额（万元）", "已放款", "放款金额（万元）",
-                  "已拒绝", "办理中", "已撤回/失效", "笔数转化率%", "金额转化率%"]
+FIGURE_HEADERS = [N_("意向数"), N_("意向金额（万元）"), N_("已审批"), N_("审批金额（万元）"), N_("已放款"),
+                  N_("放款金额（万元）"), N_("已拒绝"), N_("办理中"), N_("已撤回/失效"), N_("笔数转化率%"),
+                  N_("金额转化率%")]
 
 
 def figure_cells(f: Figures) -> list:
@@ -181,8 +190,10 @@ def figure_cells(f: Figures) -> list:
             float(f.amount_conversion) if f.amount_conversion is not None else None]
 
 
-def report_xlsx(report: EventReport) -> bytes:
-    """The event report as an .xlsx: overview, by bank and product, each intention, decline reasons."""
+def report_xlsx(report: EventReport, locale: str | None = None) -> bytes:
+    """The event report as an .xlsx in `locale` (None: Chinese): overview, by bank and product, each intention,
+    decline reasons. Names (firms, banks, products, people) stay as stored."""
+    _ = translator(locale)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     bold = book.add_format({"bold": True})
@@ -190,45 +201,48 @@ def report_xlsx(report: EventReport) -> bytes:
     money = book.add_format({"num_format": "#,##0.00"})
     event, a = report.event, report.attendance
 
-    sheet = book.add_worksheet("概况")
+    sheet = book.add_worksheet(_("概况"))
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 1, 40)
     sheet.write(0, 0, event.title, bold)
-    facts = [("活动类型", event.kind_label), ("时间", event.starts_at.strftime("%Y-%m-%d %H:%M")),
-             ("地点", event.venue), ("主办", event.township.name if event.township else "区金融监管局"),
-             ("容量（家）", event.capacity), ("邀请企业", a.invited), ("报名参加", a.accepted), ("不参加", a.declined),
-             ("实到企业", a.attended), ("其中现场登记", a.walk_ins), ("意向数", report.totals.count),
-             ("意向金额（万元）", _wan(report.totals.intended)), ("已审批", report.totals.approved),
-             ("已放款", report.totals.disbursed), ("放款金额（万元）", _wan(report.totals.disbursed_amount)),
-             ("已拒绝", report.totals.declined), ("办理中", report.totals.open)]
+    facts = [(N_("活动类型"), _(event.kind_label)), (N_("时间"), event.starts_at.strftime("%Y-%m-%d %H:%M")),
+             (N_("地点"), event.venue), (N_("主办"), event.township.name if event.township else _("区金融监管局")),
+             (N_("容量（家）"), event.capacity), (N_("受邀企业"), a.invited), (N_("报名企业"), a.accepted),
+             (N_("不参加"), a.declined), (N_("实到企业"), a.attended), (N_("其中现场登记"), a.walk_ins),
+             (N_("意向数"), report.totals.count), (N_("意向金额（万元）"), _wan(report.totals.intended)),
+             (N_("已审批"), report.totals.approved), (N_("已放款"), report.totals.disbursed),
+             (N_("放款金额（万元）"), _wan(report.totals.disbursed_amount)), (N_("已拒绝"), report.totals.declined),
+             (N_("办理中"), report.totals.open)]
     for i, (name, value) in enumerate(facts, start=2):
-        sheet.write(i, 0, name)
+        sheet.write(i, 0, _(name))
         sheet.write(i, 1, value, money if isinstance(value, float) else None)
 
-    sheet = book.add_worksheet("按银行和产品")
+    sheet = book.add_worksheet(_("按银行和产品"))
     sheet.set_column(0, 1, 24)
     sheet.set_column(2, 12, 11)
-    sheet.write_row(0, 0, ["银行", "产品", *FIGURE_HEADERS], head)
+    sheet.write_row(0, 0, [_("银行"), _("产品"), *map(_, FIGURE_HEADERS)], head)
     for i, f in enumerate(report.by_bank_product, start=1):
         sheet.write_row(i, 0, [f.key[1], f.key[3], *figure_cells(f)])
     last = len(report.by_bank_product) + 1
-    sheet.write_row(last, 0, ["合计", "", *figure_cells(report.totals)], bold)
+    sheet.write_row(last, 0, [_(TOTAL), "", *figure_cells(report.totals)], bold)
 
-    sheet = book.add_worksheet("意向明细")
+    sheet = book.add_worksheet(_("意向明细"))
     sheet.set_column(0, 10, 14)
     sheet.set_column(1, 1, 30)
-    sheet.write_row(0, 0, ["编号", "企业", "银行", "产品", "类型", "意向金额（万元）", "线索", "状态", "结果",
-                           "拒绝原因", "放款金额（万元）", "客户经理"], head)
+    sheet.write_row(0, 0, [_(h) for h in (N_("编号"), N_("企业"), N_("银行"), N_("产品"), N_("类型"),
+                                          N_("意向金额（万元）"), N_("线索"), N_("状态"), N_("结果"), N_("拒绝原因"),
+                                          N_("放款金额（万元）"), N_("客户经理"))], head)
     for i, r in enumerate(report.rows, start=1):
         lead = r.lead
-        sheet.write_row(i, 0, [r.id, r.firm.name, r.bank.name, r.product.name, r.kind_label, _wan(r.amount),
-                               lead.id, lead.state_label, OUTCOMES[outcome_of(lead.state)], lead.decline_label,
-                               _wan(lead.disbursed_amount), report.managers.get(lead.manager_id, "")])
+        sheet.write_row(i, 0, [r.id, r.firm.name, r.bank.name, r.product.name, _(r.kind_label), _wan(r.amount),
+                               lead.id, _(lead.state_label), _(OUTCOMES[outcome_of(lead.state)]),
+                               _(lead.decline_label), _wan(lead.disbursed_amount),
+                               report.managers.get(lead.manager_id, "")])
 
-    sheet = book.add_worksheet("拒绝原因")
+    sheet = book.add_worksheet(_("拒绝原因"))
     sheet.set_column(0, 0, 24)
-    sheet.write_row(0, 0, ["原因", "笔数"], head)
+    sheet.write_row(0, 0, [_("原因"), _("笔数")], head)
     for i, (label, n) in enumerate(report.decline_reasons, start=1):
-        sheet.write_row(i, 0, [label, n])
+        sheet.write_row(i, 0, [_(label), n])
     book.close()
     return buf.getvalue()

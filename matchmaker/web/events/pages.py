@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
+from babel.dates import format_date, format_datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -20,11 +22,11 @@ from ...domain.events.report import OUTCOMES, summarise
 from ...domain.firms.records import search_clause
 from ...domain.requests import financing
 from ...models import Bank, EventIntention, EventInvitation, Firm, MatchmakingEvent, Product, Township
-from ...models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_STATES
+from ...models.events import EVENT_KINDS, INTENTION_KINDS, INVITATION_SOURCES, INVITATION_STATES
 from ...text import N_
-from .. import nav
+from .. import i18n, nav
 from ..common import Page, apply_sort, paginate, roles_required, run_form, session
-from ..fields import township_choices
+from ..fields import labelled, named, township_choices
 from .forms import EventForm, InviteFilterForm, RespondForm
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -37,10 +39,19 @@ for _role in ALL_ROLES:  # organisers see it inside their "对接活动" menu gr
 
 
 def fail(exc: DomainError):
-    """Turn a domain refusal into 403/404, or a flash for the rest."""
+    """Turn a domain refusal into 403/404, or a flash for the rest (in the reader's language)."""
     if exc.status in (403, 404):
-        abort(exc.status, exc.message)
-    flash(exc.message, "danger")
+        abort(exc.status, i18n.error_text(exc))
+    flash(refusal(exc), "danger")
+
+
+def refusal(exc: DomainError):
+    """A refusal's message in the reader's language, the names it quotes (firms, banks…) marked as data."""
+    if not exc.params:
+        return gettext(exc.msgid)
+    names = {k: v for k, v in exc.params.items() if isinstance(v, str)}
+    text = gettext(exc.msgid, **{k: "%%(%s)s" % k if k in names else v for k, v in exc.params.items()})
+    return i18n.with_data(text, **names) if names else text
 
 
 def run_action(action, back: str, success, category: str = "success", back_on_refusal: str | None = None):
@@ -70,7 +81,7 @@ def event_or_abort(event_id: int, manage: bool = False) -> MatchmakingEvent:
     try:
         return events.get_event_for(session(), current_user, event_id, manage=manage)
     except DomainError as exc:
-        abort(exc.status, exc.message)
+        abort(exc.status, i18n.error_text(exc))
 
 
 def invite_url(remove=(), **append) -> str:
@@ -91,9 +102,19 @@ WEEKDAYS = "一二三四五六日"
 
 
 def event_time(value: datetime, with_year: bool = False) -> str:
-    """Beijing wall-clock time of an event, e.g. 05-20 周一 09:30."""
+    """Beijing wall-clock time of an event, e.g. 05-20 周一 09:30 (English: Mon 20 May, 09:30)."""
+    if not i18n.is_chinese():
+        return format_datetime(value, "EEE d MMM y, HH:mm" if with_year else "EEE d MMM, HH:mm",
+                               locale=i18n.locale())
     return value.strftime("%Y-%m-%d" if with_year else "%m-%d") + f" 周{WEEKDAYS[value.weekday()]} " + \
         value.strftime("%H:%M")
+
+
+def event_month(value: datetime) -> str:
+    """The month heading of the event list: 2026年05月, May 2026."""
+    if i18n.is_chinese():
+        return value.strftime("%Y年%m月")
+    return format_date(value, "MMMM y", locale=i18n.locale())
 
 
 @bp.context_processor
@@ -105,8 +126,9 @@ def _helpers():
 def _event_globals(state):
     """Labels and the time format for every template, macros imported without context included."""
     state.app.jinja_env.globals.update(EVENT_KINDS=EVENT_KINDS, INVITATION_STATES=INVITATION_STATES,
+                                       INVITATION_SOURCES=INVITATION_SOURCES,
                                        INTENTION_KINDS=INTENTION_KINDS, EVENT_OUTCOMES=OUTCOMES,
-                                       event_time=event_time)
+                                       event_time=event_time, event_month=event_month)
 
 
 # --- lists -----------------------------------------------------------------------------------------------
@@ -156,12 +178,12 @@ def _prepare_form(db, form: EventForm) -> tuple[list[Bank], dict[int, list[Produ
     products: dict[int, list[Product]] = {}
     for p in db.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.bank_id, Product.name)):
         products.setdefault(p.bank_id, []).append(p)
-    form.bank_ids.choices = [(b.id, b.name) for b in banks]
-    form.product_ids.choices = [(p.id, p.name) for rows in products.values() for p in rows]
+    form.bank_ids.choices = named(((b.id, b.name) for b in banks), None)
+    form.product_ids.choices = named(((p.id, p.name) for rows in products.values() for p in rows), None)
     if current_user.role == "township":
-        form.township_id.choices = [(current_user.township_id, current_user.township.name)]
+        form.township_id.choices = named([(current_user.township_id, current_user.township.name)], None)
     else:
-        form.township_id.choices = township_choices("全区（区金融监管局主办）")
+        form.township_id.choices = township_choices(N_("全区（区金融监管局主办）"))
     return banks, products
 
 
@@ -189,11 +211,11 @@ def _event_form(event: MatchmakingEvent | None):
     if form.validate_on_submit():
         if event is None:
             saved = run_form(form, lambda db: events.create_event(db, current_user, **_values(form)))
-            message = ("活动已创建，参会银行已收到通知。下一步：邀请企业" if form.bank_ids.data
-                       else "活动已创建（尚未选择参会银行）。下一步：邀请企业")
+            message = (gettext("活动已创建，参会银行已收到通知。下一步：邀请企业") if form.bank_ids.data
+                       else gettext("活动已创建（尚未选择参会银行）。下一步：邀请企业"))
         else:
             saved = run_form(form, lambda db: events.update_event(db, current_user, event, **_values(form)))
-            message = "活动已保存"
+            message = gettext("活动已保存")
         if saved is not None:
             flash(message, "success")
             return redirect(url_for("events.show", event_id=saved.id))
@@ -218,7 +240,8 @@ def edit(event_id: int):
 def cancel(event_id: int):
     event = event_or_abort(event_id, manage=True)
     return run_action(lambda db: events.cancel_event(db, current_user, event),
-                      url_for("events.show", event_id=event_id), "活动已取消，参会银行和受邀企业已收到通知", "warning")
+                      url_for("events.show", event_id=event_id),
+                      gettext("活动已取消，参会银行和受邀企业已收到通知"), "warning")
 
 
 # --- the event page ----------------------------------------------------------------------------------------
@@ -288,9 +311,10 @@ def respond(event_id: int):
                                                              claim_workdays=current_app.config["CLAIM_WORKDAYS"]))
         if done is not None:
             if accept:
-                flash("已报名参加" + ("，融资需求已保存为草稿，银行会在活动前看到" if need else ""), "success")
+                flash(gettext("已报名参加，融资需求已保存为草稿，银行会在活动前看到") if need
+                      else gettext("已报名参加"), "success")
             else:
-                flash("已回复不参加", "info")
+                flash(gettext("已回复不参加"), "info")
             return redirect(url_for("events.show", event_id=event_id))
     return render_template("events/show.html", event=event, manage=False, attendance=attendance(db, event),
                            today=events.local_today(), past=events.is_past(event),
@@ -304,12 +328,12 @@ def _filters_from(args, event: MatchmakingEvent) -> tuple[InviteFilterForm, invi
     db = session()
     form = InviteFilterForm(args)
     kinds, batches = invitations.whitelist_options(db)
-    form.whitelist_kinds.choices = list(kinds.items())
-    form.whitelist_batches.choices = [(b, b) for b in batches]
+    form.whitelist_kinds.choices = labelled(kinds)
+    form.whitelist_batches.choices = named(((b, b) for b in batches), None)  # batch labels: as the lists name them
     if current_user.role == "township":
-        form.township_id.choices = [(current_user.township_id, current_user.township.name)]
+        form.township_id.choices = named([(current_user.township_id, current_user.township.name)], None)
     else:
-        form.township_id.choices = township_choices("全部镇街")
+        form.township_id.choices = township_choices(N_("全部镇街"))
     if not args.get("preview"):  # first visit: start from the event's own township and industry
         form.township_id.data = event.township_id or current_user.township_id
         form.industries.data = [event.industry] if event.industry else []
@@ -367,14 +391,17 @@ def send(event_id: int):
     expected = request.form.get("expected", type=int)
     back = url_for("events.invite", event_id=event_id) + "?" + request.form.get("query", "")
     if form.errors:  # the list would ignore the bad filter: send nothing until it is corrected
-        wrong = "；".join(f"{getattr(form, name).label.text}：{'，'.join(errors)}" for name, errors in form.errors.items())
-        flash(f"筛选条件有误（{wrong}），未发送任何邀请：请改正后重新预览", "danger")
+        sep, comma = ("；", "，") if i18n.is_chinese() else ("; ", ", ")
+        wrong = sep.join(gettext("%(field)s：%(errors)s", field=str(getattr(form, name).label.text),
+                                 errors=comma.join(map(str, errors))) for name, errors in form.errors.items())
+        flash(gettext("筛选条件有误（%(errors)s），未发送任何邀请：请改正后重新预览", errors=wrong), "danger")
         return redirect(back)
     if expected is not None and expected != len(chosen):
-        flash(f"名单已变化（预览时 {expected} 家，现在 {len(chosen)} 家），请核对后再发送", "warning")
+        flash(gettext("名单已变化（预览时 %(before)s 家，现在 %(now)s 家），请核对后再发送", before=expected,
+                      now=len(chosen)), "warning")
         return redirect(back)
     return run_action(lambda db: invitations.send_invitations(db, current_user, event, chosen, manual),
-                      url_for("events.show", event_id=event_id), lambda created: f"已向 {len(created)} 家企业发送邀请",
+                      url_for("events.show", event_id=event_id), lambda created: gettext("已向 %(n)s 家企业发送邀请", n=len(created)),
                       back_on_refusal=back)
 
 
@@ -388,4 +415,5 @@ def remove(event_id: int, invitation_id: int):
         abort(404)
     name = inv.firm.name
     return run_action(lambda db: invitations.remove_invitation(db, current_user, invitation_id),
-                      url_for("events.show", event_id=event_id), f"已将 {name} 移出名单", "info")
+                      url_for("events.show", event_id=event_id),
+                      i18n.with_data(gettext("已将 %(name)s 移出名单"), name=name), "info")

@@ -3,6 +3,7 @@ intentions with escalation, and the district's overview of all events and their 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -11,7 +12,8 @@ from ...domain.events import organising as events
 from ...domain.events import report as reports
 from ...domain.events.checkin import attendance_by_event
 from ...models import EventIntention, MatchmakingEvent, Township, User
-from .. import nav
+from ...text import N_
+from .. import i18n, nav
 from ..common import apply_sort, paginate, roles_required, run_form, session
 from .forms import FollowupSettingForm
 from .pages import event_or_abort, page_of
@@ -20,9 +22,10 @@ bp = Blueprint("event_reports", __name__, url_prefix="/events")
 ORGANISERS = ("township", "district")
 BANK_ROLES = ("bank_manager", "bank_admin")
 
-nav.add("township", "event_reports.followups", "意向跟进", "alarm")
-nav.add("district", "event_reports.overview", "活动成效", "graph-up-arrow")
-nav.add("district", "event_reports.followups", "意向跟进", "alarm")
+nav.add("township", "event_reports.followups", N_("意向跟进"), "alarm")
+nav.add("district", "event_reports.overview", N_("活动成效"), "graph-up-arrow")
+nav.add("district", "event_reports.followups", N_("意向跟进"), "alarm")
+DIMENSIONS = {"township": N_("按镇街"), "industry": N_("按行业"), "bank": N_("按银行")}
 
 
 def _report_for(event_id: int) -> reports.EventReport:
@@ -41,14 +44,14 @@ def _report_for(event_id: int) -> reports.EventReport:
 def report(event_id: int):
     data = _report_for(event_id)
     return render_template("events/report.html", report=data, event=data.event, bank_only=current_user.is_bank,
-                           generated=events.local_now())
+                           generated=i18n.local_datetime(events.local_now()))
 
 
 @bp.get("/<int:event_id>/report.xlsx")
 @roles_required(*ORGANISERS, *BANK_ROLES)
 def report_xlsx(event_id: int):
     data = _report_for(event_id)
-    body = reports.report_xlsx(data)
+    body = reports.report_xlsx(data, i18n.locale())
     name = f"event-{event_id}-report-{events.local_today():%Y%m%d}.xlsx"
     return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -64,7 +67,7 @@ def followups():
             abort(403)
         if form.validate_on_submit() and run_form(
                 form, lambda db: intention_rules.set_followup_workdays(db, current_user, form.workdays.data)):
-            flash(f"跟进期限已改为 {form.workdays.data} 个工作日", "success")
+            flash(gettext("跟进期限已改为 %(n)s 个工作日", n=form.workdays.data), "success")
             return redirect(url_for("event_reports.followups"))
     items = intention_rules.followups(db, current_user)
     stalled_events = {f.intention.event_id: f.intention.event for f in items}
@@ -90,9 +93,9 @@ def escalate():
     n = intention_rules.escalate(db, actor=current_user)
     db.commit()
     if n:
-        flash(f"已督办 {n} 条意向：镇街、区金融监管局和负责的客户经理已收到通知", "success")
+        flash(gettext("已督办 %(n)s 条意向：镇街、区金融监管局和负责的客户经理已收到通知", n=n), "success")
     else:
-        flash("没有需要新督办的意向（已督办且状态未变的不重复通知）", "info")
+        flash(gettext("没有需要新督办的意向（已督办且状态未变的不重复通知）"), "info")
     return redirect(url_for("event_reports.followups"))
 
 
@@ -119,4 +122,4 @@ def overview():
     return render_template("events/overview.html", page=page, counts=attendance_by_event(db, ids),
                            per_event=per_event, rows=rows, totals=reports.total(rows), dimension=dimension,
                            year=year, years=years, townships=db.scalars(select(Township).order_by(Township.id)).all(),
-                           dimensions={"township": "按镇街", "industry": "按行业", "bank": "按银行"})
+                           dimensions=DIMENSIONS)

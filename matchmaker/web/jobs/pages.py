@@ -131,5 +131,7 @@ def start_event_report(event_id: int):
         bank_id = current_user.bank_id
     else:
         abort(403)
-    return _start("event_report", {"event_id": event.id, "bank_id": bank_id},
+    from ..i18n import locale
+
+    return _start("event_report", {"event_id": event.id, "bank_id": bank_id, "locale": locale()},
                   url_for("event_reports.report", event_id=event.id))
