@@ -107,8 +107,8 @@ def _sheets(data: bytes) -> dict:
 def test_the_report_xlsx_is_in_the_readers_language(english, as_role, setup, firm):
     event = setup["event"]
     sheets = _sheets(english("district").get(f"/events/{event.id}/report.xlsx").data)
-    assert list(sheets) == ["Overview", "By bank and product", "Intention details", "Decline reasons"]
-    facts = {r[0]: r[1] for r in sheets["Overview"][2:]}
+    assert list(sheets) == ["Summary", "By bank and product", "Intention details", "Decline reasons"]
+    facts = {r[0]: r[1] for r in sheets["Summary"][2:]}
     assert facts["Intentions"] == 1 and facts["Intended amount (CNY 10k)"] == 250 and facts["Firms attended"] == 1
     assert facts["Organiser"] == event.township.name  # a name stays as stored
     assert sheets["Intention details"][0][:3] == ("No.", "Firms", "Bank")
@@ -126,7 +126,7 @@ def test_the_report_job_writes_in_the_requesters_language(db, english, setup, wo
     job = db.scalar(select(Job).where(Job.kind == "event_report"))
     assert job.state == "done" and job.params["locale"] == "en", job.error
     assert job.result["label"] == f"Download event report: {event.title}"
-    assert "Overview" in _sheets(client.get(job.result["url"]).data)
+    assert "Summary" in _sheets(client.get(job.result["url"]).data)
 
 
 def test_report_figures_label_names_as_data_and_groups_as_labels(db, setup):

@@ -57,7 +57,7 @@ def test_the_firm_page_marks_its_data_and_reads_in_english(app, users, firm, db)
 def test_form_errors_of_these_pages_are_in_english(app, users):
     client = english(app, users, "district")
     html = client.post("/portrait/weights", data={k: "-1" for k in score.PARTS}).get_data(as_text=True)
-    assert "A weight must be between 0 and 100" in html and "Portrait score weights" in html
+    assert "A weight must be 0–100" in html and "Portrait score weights" in html
     html = client.post("/portrait/weights", data={k: "0" for k in score.PARTS}).get_data(as_text=True)
     assert "The weights cannot all be 0" in html  # the domain's refusal, in the reader's language
     html = english(app, users, "enterprise").post("/firms/colleagues", data={"username": "", "password": ""}) \

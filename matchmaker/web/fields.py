@@ -41,10 +41,10 @@ def bank_choices(blank: str | None = N_("请选择银行")) -> list[SelectChoice
     return named(((b.id, b.name) for b in rows), blank)
 
 
-def product_kind_choices() -> list[SelectChoice]:
+def product_kind_choices(blank: str | None = None) -> list[SelectChoice]:
     """The policy's product kinds by their names (reference data kept in the database: shown as data)."""
     rows = get_session().scalars(select(ProductKind).order_by(ProductKind.name))
-    return named(((k.code, k.name) for k in rows), None)
+    return named(((k.code, k.name) for k in rows), blank)
 
 
 INDUSTRY_CHOICES = labelled(INDUSTRIES)

@@ -88,7 +88,7 @@ def _form(product: Product | None = None) -> ProductForm:
                            rate_note=data.rate_note, description=data.description, active=data.active)
     else:
         form = ProductForm()
-    form.kind_code.choices = named(product_kind_choices(), N_("请选择"))  # the policy's product names: data
+    form.kind_code.choices = product_kind_choices(N_("请选择"))  # the policy's product names: data
     # checkbox labels cannot carry an attribute: each town's name is marked as data inside its label
     form.townships.choices = [SelectChoice(t_id, user_data(name)) for t_id, name in
                               session().execute(select(Township.id, Township.name).order_by(Township.id))]
