@@ -22,13 +22,6 @@ PAGES = {  # url -> (role, an English phrase the page must show)
     "/bank/managers": ("bank_admin", "New account"),
 }
 
-# Pages whose last Chinese comes from other helpers' parts (issue 19 is converted folder by folder): the check
-# gives way while those parts are Chinese, and holds as soon as they arrive.
-PENDING = {
-    "/bank/managers": "the role choices of web/requests/bank.py (i18n-requests)",
-    "/district/weights/": "the weights' help texts, domain/requests/routing.WEIGHT_LABELS (i18n-requests)",
-    "/targets/": "reports/_goals.html (i18n-bulletins) and ledgers/_panel.html (i18n-ledgers)",
-}
 
 
 def _get(app, users, role, url, locale):
@@ -45,8 +38,6 @@ def test_page_reads_in_english(app, users, url):
     role, phrase = PAGES[url]
     html = _get(app, users, role, url, "en")
     assert phrase in html
-    if url in PENDING and cjk_left(html):
-        pytest.xfail(f"Chinese left from {PENDING[url]}: {cjk_left(html)[:5]}")
     assert not cjk_left(html), cjk_left(html)
 
 
