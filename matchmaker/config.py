@@ -131,7 +131,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 25,
         # guess the language from Accept-Language: off while most pages are Chinese only (issue 19 converts them
         # folder by folder); a half-English page is worse than a Chinese one for a reader whose browser says en-US
-        "LOCALE_FROM_BROWSER": os.environ.get("MATCHMAKER_LOCALE_FROM_BROWSER", "0") == "1",
+        "LOCALE_FROM_BROWSER": os.environ.get("MATCHMAKER_LOCALE_FROM_BROWSER", "1") == "1",
         # where stored files go (uploads, licences, files jobs make); the instance folder when empty
         "FILES_DIR": os.environ.get("MATCHMAKER_FILES_DIR", ""),
         # background jobs: redis://… (production) or sqlite:///file; empty = SQLite beside the app's database

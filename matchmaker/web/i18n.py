@@ -3,7 +3,7 @@ navigation, and the template helpers (`_`, `data`, `t`, dates in the locale).
 
 Chinese is the source language: every msgid is the Chinese text, so a string not yet in a catalogue shows in
 Chinese, never as a key. The language is the user's choice (user_account.locale), else the `locale` cookie
-(anonymous visitors, and a user until they choose), else — with LOCALE_FROM_BROWSER on — the best match of
+(anonymous visitors, and a user until they choose), else — unless LOCALE_FROM_BROWSER is off — the best match of
 Accept-Language, else Chinese."""
 from __future__ import annotations
 

@@ -58,10 +58,11 @@ def user_locales(session: Session, user_ids: Iterable[int]) -> dict[int, str | N
     return dict(session.execute(select(User.id, User.locale).where(User.id.in_(ids))).all())
 
 
-def localised(session: Session, entries: list[dict]) -> list[dict]:
+def localised(session: Session, entries: list[dict], locales: dict[int, str | None] | None = None) -> list[dict]:
     """Prepared notices whose title and body are msgids (with their `params`) -> rows in each recipient's
-    language, ready to insert (title cut to its column)."""
-    locales = user_locales(session, (e["user_id"] for e in entries))
+    language, ready to insert (title cut to its column). `locales`: the recipients' languages when known."""
+    if locales is None:
+        locales = user_locales(session, (e["user_id"] for e in entries))
     rows = []
     for entry in entries:
         entry = dict(entry)
@@ -73,11 +74,16 @@ def localised(session: Session, entries: list[dict]) -> list[dict]:
     return rows
 
 
-def audience(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | None = None,
-             township_id: int | None = None, roles: Iterable[str] = (), firm_id: int | None = None,
-             bank_roles: Iterable[str] = ()) -> list[int]:
+def audience(session: Session, **who) -> list[int]:
     """User ids for: explicit users, every active user of a bank (or only its `bank_roles`), a township's
     officials, a firm's own users, or every user of given roles."""
+    return [uid for uid, _locale in _recipients(session, **who)]
+
+
+def _recipients(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | None = None,
+                township_id: int | None = None, roles: Iterable[str] = (), firm_id: int | None = None,
+                bank_roles: Iterable[str] = ()) -> list[tuple[int, str | None]]:
+    """(user id, language) of the audience (see `audience`): one query gives whom to write to and in what."""
     clauses = []
     ids = [i for i in user_ids if i]
     if ids:
@@ -95,8 +101,8 @@ def audience(session: Session, *, user_ids: Iterable[int] = (), bank_id: int | N
         clauses.append(User.role.in_(roles))
     if not clauses:
         return []
-    return list(session.scalars(select(User.id).where(User.active.is_(True), people(), or_(*clauses))
-                                .order_by(User.id)))
+    return [tuple(row) for row in session.execute(
+        select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))]
 
 
 def notify(session: Session, kind: str, title: str, *, body: str = "", params: Params | None = None,
@@ -105,17 +111,17 @@ def notify(session: Session, kind: str, title: str, *, body: str = "", params: P
            bank_roles: Iterable[str] = ()) -> list[Notification]:
     """Notify everyone in the audience (each user once), each in their own language: `title` and `body` are
     msgids, `params` their named values. Returns the notifications written."""
-    uids = audience(session, user_ids=user_ids, bank_id=bank_id, township_id=township_id, roles=roles,
-                    firm_id=firm_id, bank_roles=bank_roles)
+    locales = dict(_recipients(session, user_ids=user_ids, bank_id=bank_id, township_id=township_id, roles=roles,
+                               firm_id=firm_id, bank_roles=bank_roles))
     return write(session, [dict(user_id=uid, kind=kind, title=title, body=body, params=params, link=link)
-                           for uid in uids])
+                           for uid in locales], locales)
 
 
-def write(session: Session, entries: list[dict]) -> list[Notification]:
+def write(session: Session, entries: list[dict], locales: dict[int, str | None] | None = None) -> list[Notification]:
     """Write prepared notifications (user_id, kind, title, body as msgids, their `params`, link), each in its
-    recipient's language, and queue their outbox messages."""
+    recipient's language (`locales` when the caller has them), and queue their outbox messages."""
     now = utcnow()
-    rows = [Notification(created_at=now, **entry) for entry in localised(session, entries)]
+    rows = [Notification(created_at=now, **entry) for entry in localised(session, entries, locales)]
     session.add_all(rows)
     session.flush()
     outbox.enqueue(session, rows)
