@@ -38,10 +38,10 @@ def test_check_in_two_firms_and_record_an_intention(live_server, make_browser, d
     search = b.find_element(By.NAME, "q")
     search.send_keys("zzxy")
     click_and_wait(b, b.find_element(By.CSS_SELECTOR, "form[role=search] button"), "名单中匹配的企业")
-    click_and_wait(b, _check_in_row(b, first.name), f"{first.name} 签到成功（已签到 1 / 30）")
+    click_and_wait(b, _check_in_row(b, first.name), f"{first.name}</span> 签到成功（已签到 1 / 30）")  # the name: user data
     b.find_element(By.NAME, "q").send_keys(second.uscc)
     click_and_wait(b, b.find_element(By.CSS_SELECTOR, "form[role=search] button"), "名单中匹配的企业")
-    click_and_wait(b, _check_in_row(b, second.name), f"{second.name} 签到成功（已签到 2 / 30）")
+    click_and_wait(b, _check_in_row(b, second.name), f"{second.name}</span> 签到成功（已签到 2 / 30）")
     assert b.execute_script("return window.innerWidth") == PHONE_WIDTH
     assert b.execute_script("return document.documentElement.scrollWidth") <= PHONE_WIDTH  # no sideways scrolling
     screenshot(b, "event-checkin-phone")

@@ -91,12 +91,26 @@ def domain_status(exc: DomainError) -> int:
     return exc.status if exc.status in (403, 404, 409) else 422
 
 
+def _plain(value):
+    """A refusal's details as JSON: messages kept as msgid + values (banks.wording) become their text."""
+    from ...domain.banks import wording
+    from ...domain.core.translate import text
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, DomainError | wording.Message | wording.Label):
+        return wording.render(value, lambda msgid, **params: text(None, msgid, **params))
+    return value
+
+
 def domain_error(exc: DomainError) -> tuple[int, dict]:
     details = None
     if getattr(exc, "errors", None):
-        details = {"errors": exc.errors}
+        details = {"errors": _plain(exc.errors)}
     elif getattr(exc, "warnings", None):
-        details = {"warnings": exc.warnings}
+        details = {"warnings": _plain(exc.warnings)}
     status = domain_status(exc)
     return status, error_body(status, exc.msgid, exc.field, details, exc.params)
 
