@@ -165,3 +165,11 @@ def test_a_tokens_account_is_not_a_person(app, db, users, bank, as_role):
     as_role("district").post(f"/accounts/{district_token.user_id}/reset-password")
     db.expire_all()
     assert db.get(User, district_token.user_id).password_hash == tokens.UNUSABLE_PASSWORD
+
+
+def test_cli_create_token_speaks_english(app, db, users, bank, monkeypatch):
+    monkeypatch.setenv("MATCHMAKER_LOCALE", "en")
+    result = app.test_cli_runner().invoke(args=["create-token", "--bank", str(bank.seq), "--name", "script",
+                                                "--scope", "leads:read", "--days", "7"])
+    assert result.exit_code == 0, result.output
+    assert "It is shown only this once" in result.output and "令牌" not in result.output

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
 from ..domain.core.workdays import CST_OFFSET
 
 
@@ -19,9 +20,9 @@ def parse_now(text: str | None) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"“{text}”不是 ISO 日期时间（如 2025-01-28T09:00 或 2025-01-28T09:00+08:00）") from None
+        raise click.BadParameter(_("“%(text)s”不是 ISO 日期时间（如 2025-01-28T09:00 或 2025-01-28T09:00+08:00）", text=text)) from None
     if not 2000 <= value.year <= 2100:
-        raise click.BadParameter(f"“{text}”超出 2000–2100 年")
+        raise click.BadParameter(_("“%(text)s”超出 2000–2100 年", text=text))
     if value.tzinfo is None:
         return value - CST_OFFSET
     return value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -44,12 +45,15 @@ def sweep_command(now_text: str | None, as_json: bool):
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, sort_keys=True))
         return
-    click.echo(f"[{result.today}] 超时线索 {result.expired} 条，转派需求 {result.rerouted_requests} 个"
-               f"（新线索 {result.new_leads} 条），转为未匹配 {result.unmatched} 个；"
-               f"超期督办：未联系 {result.escalated['contact']} 条，未决定 {result.escalated['decision']} 条")
+    click.echo(_("[%(today)s] 超时线索 %(expired)s 条，转派需求 %(rerouted)s 个（新线索 %(new_leads)s 条），"
+                 "转为未匹配 %(unmatched)s 个；超期督办：未联系 %(contact)s 条，未决定 %(decision)s 条",
+                 today=result.today, expired=result.expired, rerouted=result.rerouted_requests,
+                 new_leads=result.new_leads, unmatched=result.unmatched, contact=result.escalated["contact"],
+                 decision=result.escalated["decision"]))
     if result.calendar_fallback_days:
-        click.secho(f"注意：未来60天中有 {result.calendar_fallback_days} 天不在调休表和 chinese_calendar 数据范围内，"
-                    "暂按周一至周五计算工作日。请在“工作日调休”页补录。", fg="yellow", err=True)
+        click.secho(_("注意：未来60天中有 %(days)s 天不在调休表和 chinese_calendar 数据范围内，"
+                      "暂按周一至周五计算工作日。请在“工作日调休”页补录。", days=result.calendar_fallback_days),
+                    fg="yellow", err=True)
 
 
 @click.command("load-workdays")
@@ -69,11 +73,11 @@ def load_workdays_command(path: Path, complete: bool):
             raise click.ClickException(exc.message) from None
         session.commit()
         marked = sorted(workdays.complete_years(session))
-    click.echo(f"已载入 {count} 个调休日期（{path.name}）")
+    click.echo(_("已载入 %(count)s 个调休日期（%(file)s）", count=count, file=path.name))
     if complete:
-        click.echo("已标记为全年已录入的年份：" + "、".join(str(y) for y in marked))
+        click.echo(_("已标记为全年已录入的年份：%(years)s", years=_("、").join(str(y) for y in marked)))
     else:
-        click.echo("提示：若该文件是整年安排，请加 --complete 或在“工作日调休”页标记该年“全年已录入”，否则仍会提示。")
+        click.echo(_("提示：若该文件是整年安排，请加 --complete 或在“工作日调休”页标记该年“全年已录入”，否则仍会提示。"))
 
 
 COMMANDS = [sweep_command, load_workdays_command]

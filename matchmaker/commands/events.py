@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
 from ..domain.requests.labels import lead_no
 
 
@@ -30,13 +31,14 @@ def followups_command(escalate: bool, today, workdays: int | None):
         items = event_intentions.followups(session, None, today=day, workdays=workdays)
         for f in items:
             row = f.intention
-            click.echo(f"意向#{row.id}\t{row.event.title}\t{row.firm.name}\t{row.bank.name}\t"
-                       f"线索 {lead_no(row.lead_id)} {f.lead.state_label}\t{f.idle_workdays}个工作日无进展")
-        click.echo(f"共 {len(items)} 条超期未推进的意向")
+            click.echo(_("意向#%(id)s\t%(event)s\t%(firm)s\t%(bank)s\t线索 %(lead)s %(state)s\t%(days)s个工作日无进展",
+                         id=row.id, event=row.event.title, firm=row.firm.name, bank=row.bank.name,
+                         lead=lead_no(row.lead_id), state=_(f.lead.state_label), days=f.idle_workdays))
+        click.echo(_("共 %(n)s 条超期未推进的意向", n=len(items)))
         if escalate:
             n = event_intentions.escalate(session, today=day, workdays=workdays)
             session.commit()
-            click.echo(f"已督办 {n} 条（已督办且状态未变的不重复通知）")
+            click.echo(_("已督办 %(n)s 条（已督办且状态未变的不重复通知）", n=n))
 
 
 @click.command("event-report")
@@ -52,10 +54,11 @@ def report_command(event_id: int, output: Path):
     with _session() as session:
         event = session.get(MatchmakingEvent, event_id)
         if event is None:
-            raise click.ClickException(f"活动 {event_id} 不存在")
+            raise click.ClickException(_("活动 %(id)s 不存在", id=event_id))
         report = event_report.event_report(session, event)
         output.write_bytes(event_report.report_xlsx(report))
-    click.echo(f"{event.title}：意向 {report.totals.count} 笔，已放款 {report.totals.disbursed} 笔，已写入 {output}")
+    click.echo(_("%(title)s：意向 %(count)s 笔，已放款 %(disbursed)s 笔，已写入 %(output)s", title=event.title,
+                     count=report.totals.count, disbursed=report.totals.disbursed, output=output))
 
 
 COMMANDS = [followups_command, report_command]

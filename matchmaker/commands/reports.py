@@ -8,6 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
+
 OPTIONS = {"monthly": ("--month", "月份，如 2022-03"), "quarterly": ("--quarter", "季度，如 2022Q1"),
            "annual": ("--year", "年份，如 2022")}
 
@@ -28,11 +30,11 @@ def _export(kind: str, key: str, output: Path, live: bool) -> None:
             raise click.BadParameter(exc.message) from None
         issued = [] if live else bulletins.editions(session, kind, period.key)
         if issued:
-            data, status = issued[0].data, f"已发布（第{issued[0].edition}版）"
+            data, status = issued[0].data, _("已发布（第%(edition)s版）", edition=issued[0].edition)
         else:
-            data, status = bulletins.compute(session, period), "未发布（实时数据）"
+            data, status = bulletins.compute(session, period), _("未发布（实时数据）")
         output.write_bytes(bulletin_xlsx.workbook(data, status))
-    click.echo(f"{data['title']}：{status}，已写入 {output}")
+    click.echo(_("%(title)s：%(status)s，已写入 %(output)s", title=data["title"], status=status, output=output))
 
 
 def _make(kind: str) -> click.Command:
@@ -70,7 +72,8 @@ def remind_command(key: str):
         except DomainError as exc:
             raise click.BadParameter(exc.message) from None
         session.commit()
-    click.echo(f"已提醒 {len(banks)} 家银行：" + ("、".join(b.name for b in banks) or "（全部已报送）"))
+    click.echo(_("已提醒 %(n)s 家银行：%(banks)s", n=len(banks),
+                 banks=_("、").join(b.name for b in banks) or _("（全部已报送）")))
 
 
 COMMANDS = [report_group]

@@ -5,6 +5,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
+
 
 @click.command("create-token")
 @click.option("--bank", "bank_seq", type=int, help="银行序号（bank.seq）；与 --district 二选一")
@@ -23,20 +25,21 @@ def create_token_command(bank_seq: int | None, district: bool, name: str, scopes
     from ..models import Bank
 
     if district == (bank_seq is not None):
-        raise click.UsageError("请给出 --bank 或 --district 之一")
+        raise click.UsageError(_("请给出 --bank 或 --district 之一"))
     with current_app.extensions["db_sessionmaker"]() as session:
         bank_id = None
         if bank_seq is not None:
             bank_id = session.scalar(select(Bank.id).where(Bank.seq == bank_seq))
             if bank_id is None:
-                raise click.BadParameter(f"没有序号为 {bank_seq} 的银行", param_hint="--bank")
+                raise click.BadParameter(_("没有序号为 %(seq)s 的银行", seq=bank_seq), param_hint="--bank")
         try:
             token, raw = tokens.create(session, None, name, list(scopes), days,
                                        owner="district" if district else "bank", bank_id=bank_id)
         except DomainError as exc:
             raise click.BadParameter(exc.message, param_hint=exc.field) from None
         session.commit()
-        click.echo(f"令牌“{token.name}”已生成（{'、'.join(token.scopes)}，到期 {token.expires_at:%Y-%m-%d}），只显示这一次：")
+        click.echo(_("令牌“%(name)s”已生成（%(scopes)s，到期 %(expires)s），只显示这一次：", name=token.name,
+                     scopes=_("、").join(token.scopes), expires=f"{token.expires_at:%Y-%m-%d}"))
         click.echo(raw)
 
 

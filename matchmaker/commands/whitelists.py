@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..domain.core.translate import cli as _
 from ..models.whitelists import WHITELIST_KINDS
 
 KIND = click.Choice(sorted(WHITELIST_KINDS))
@@ -51,33 +52,36 @@ def import_whitelist_command(kind: str, file: Path, batch_label: str, sheet: str
                                  limits=limits_from(current_app.config))
             if checked.unknown_headers:
                 raise DomainError("以下表头无法识别，请用 --map 表头=字段 指定，或在网页“导入白名单”中指定（会被记住）："
-                                  + "、".join(checked.unknown_headers))
+                                  "%(headers)s", headers=_("、").join(checked.unknown_headers))
             rows, summary = batches.preview(session, checked, batch_label, _thresholds())
         except batches.ImportRejected as exc:
             for error in exc.errors:
                 click.secho(str(error), fg="red", err=True)
-            raise click.ClickException(exc.message) from None
+            raise click.ClickException(_(exc.msgid, **exc.params)) from None
         except DomainError as exc:
-            raise click.ClickException(exc.message) from None
+            raise click.ClickException(_(exc.msgid, **exc.params)) from None
         click.echo(_summary_line(summary))
         if dry_run:
-            click.echo("试运行：未写入任何数据")
+            click.echo(_("试运行：未写入任何数据"))
             return
         if summary["review"]:
             imp = batches.stage(session, None, kind, batch_label, file.name, rows, summary)
             session.commit()
-            raise click.ClickException(f"有 {summary['review']} 行名称需要人工确认：请在网页 /whitelists/imports/{imp.id}"
-                                       " 完成确认后导入（本次未写入名单）")
+            raise click.ClickException(_("有 %(n)s 行名称需要人工确认：请在网页 %(url)s 完成确认后导入（本次未写入名单）",
+                                         n=summary["review"], url=f"/whitelists/imports/{imp.id}"))
         batch = batches.commit_rows(session, None, kind, batch_label, file.name, rows)
         session.commit()
-        click.echo(f"已导入{WHITELIST_KINDS[kind]} {batch.label}：{batch.row_count} 行")
+        click.echo(_("已导入%(kind)s %(batch)s：%(rows)s 行", kind=_(WHITELIST_KINDS[kind]), batch=batch.label,
+                     rows=batch.row_count))
 
 
 def _summary_line(s: dict) -> str:
-    prev = f"（对比上一批次 {s['previous_label']}）" if s["previous_label"] else \
-        "（没有更早的批次可对比）" if s.get("current_label") else "（首个批次）"
-    return (f"共 {s['rows']} 行{prev}：新增 {s['add']}，变更 {s['changed']}，不变 {s['same']}，移出 {s['gone']}；"
-            f"新建企业 {s['new_firms']}，待确认 {s['review']}" + (f"\n{s['order_note']}" if s.get("order_note") else ""))
+    prev = _("（对比上一批次 %(batch)s）", batch=s["previous_label"]) if s["previous_label"] else \
+        _("（没有更早的批次可对比）") if s.get("current_label") else _("（首个批次）")
+    line = _("共 %(rows)s 行%(previous)s：新增 %(add)s，变更 %(changed)s，不变 %(same)s，移出 %(gone)s；"
+             "新建企业 %(new_firms)s，待确认 %(review)s", rows=s["rows"], previous=prev, add=s["add"],
+             changed=s["changed"], same=s["same"], gone=s["gone"], new_firms=s["new_firms"], review=s["review"])
+    return line + (f"\n{s['order_note']}" if s.get("order_note") else "")
 
 
 @click.command("export-whitelist")
@@ -96,25 +100,25 @@ def export_whitelist_command(kind: str, output: Path, batch_label: str | None, t
     from ..models.whitelists import WhiteListBatch, WhiteListEntry
 
     if output.suffix.lower() not in (".xlsx", ".csv"):
-        raise click.ClickException("输出文件须为 .xlsx 或 .csv")
+        raise click.ClickException(_("输出文件须为 .xlsx 或 .csv"))
     with current_app.extensions["db_sessionmaker"]() as session:
         filters = whitelists.ListFilters()
         if batch_label:
             filters.batch_id = session.scalar(select(WhiteListBatch.id).where(
                 WhiteListBatch.kind == kind, WhiteListBatch.label == batch_label, WhiteListBatch.state == "active"))
             if filters.batch_id is None:
-                raise click.ClickException(f"没有批次 {batch_label}")
+                raise click.ClickException(_("没有批次 %(batch)s", batch=batch_label))
         if township_name:
             filters.township_id = session.scalar(select(Township.id).where(Township.name == township_name))
             if filters.township_id is None:
-                raise click.ClickException(f"没有镇街 {township_name}")
+                raise click.ClickException(_("没有镇街 %(township)s", township=township_name))
         query = whitelists.visible_entries(User(role="district"), kind, filters, session)
         entries = session.scalars(query.order_by(WhiteListEntry.row_no, WhiteListEntry.id)).all()
         header, rows = whitelists.export_table(kind, entries)
     data = whitelists.to_xlsx(header, rows, WHITELIST_KINDS[kind]) if output.suffix.lower() == ".xlsx" \
         else whitelists.to_csv(header, rows)
     output.write_bytes(data)
-    click.echo(f"已导出 {len(rows)} 行到 {output}")
+    click.echo(_("已导出 %(n)s 行到 %(output)s", n=len(rows), output=output))
 
 
 def _read_table(path: Path, registry: bool = False) -> tuple[list[str], list[dict]]:
@@ -127,9 +131,9 @@ def _read_table(path: Path, registry: bool = False) -> tuple[list[str], list[dic
     try:
         rows = read_csv_bytes(path.read_bytes(), limits)
     except DomainError as exc:
-        raise click.ClickException(f"{path}：{exc.message}") from None
+        raise click.ClickException(_("%(file)s：%(error)s", file=path, error=_(exc.msgid, **exc.params))) from None
     if not rows:
-        raise click.ClickException(f"{path} 是空文件")
+        raise click.ClickException(_("%(file)s 是空文件", file=path))
     header = [h.strip() for h in rows[0]]
     return header, [dict(zip(header, r + [""] * (len(header) - len(r)))) for r in rows[1:] if any(c.strip() for c in r)]
 
@@ -140,7 +144,7 @@ def _column(header: list[str], wanted: tuple[str, ...], path: Path, required: bo
         if name in lowered:
             return lowered[name]
     if required:
-        raise click.ClickException(f"{path} 缺少 {wanted[0]} 列")
+        raise click.ClickException(_("%(file)s 缺少 %(column)s 列", file=path, column=wanted[0]))
     return None
 
 
@@ -181,8 +185,8 @@ def resolve_names_command(registry: Path, names: Path, output: Path, auto_thresh
                    "matched_name": shown.name if shown else "", "score": f"{res.score:.1f}", "decision": res.decision}
         writer.writerow({key: neutralise(value) for key, value in written.items()})
     output.write_text(out.getvalue(), encoding="utf-8")
-    click.echo(f"{len(rows)} 个名称：自动匹配 {counts[AUTO]}，待确认 {counts['review']}，新企业 {counts['new']} -> {output}",
-               err=True)
+    click.echo(_("%(n)s 个名称：自动匹配 %(auto)s，待确认 %(review)s，新企业 %(new)s -> %(output)s", n=len(rows),
+                 auto=counts[AUTO], review=counts["review"], new=counts["new"], output=output), err=True)
 
 
 COMMANDS = [import_whitelist_command, export_whitelist_command, resolve_names_command]
