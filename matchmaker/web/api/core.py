@@ -94,14 +94,14 @@ def domain_status(exc: DomainError) -> int:
 def _plain(value):
     """A refusal's details as JSON: messages kept as msgid + values (banks.wording) become their text."""
     from ...domain.banks import wording
-    from ...domain.core.translate import text
+    from ...domain.core.translate import translator
 
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, DomainError | wording.Message | wording.Label):
-        return wording.render(value, lambda msgid, **params: text(None, msgid, **params))
+        return wording.render(value, translator(None))
     return value
 
 
