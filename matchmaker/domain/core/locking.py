@@ -2,10 +2,13 @@
 sees what a concurrent transaction committed first (one winner; the loser is refused, never a duplicate)."""
 from __future__ import annotations
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, lazyload
 
 _SQLITE_WRITE_LOCK = "locking.sqlite_write_lock"  # session.info: the transaction that holds SQLite's write lock
+_FRESH = "locking.fresh"  # session.info: (table, id) of rows reloaded while this transaction held that lock
+# Plain inserts into these tables change no row or relationship that a lock reloads.
+_INSERTS_KEEP_FRESH = frozenset({"history", "notification", "outbox_message", "ledger_entry"})
 
 
 def lock(session: Session, obj) -> None:
@@ -14,17 +17,23 @@ def lock(session: Session, obj) -> None:
     the database's write lock instead (it serialises all writers until commit)."""
     session.flush()  # pending changes must reach the row before it is reloaded
     table = type(obj).__table__
-    if session.get_bind().dialect.name == "sqlite":
-        transaction = session.get_transaction()
-        # SQLite's write lock covers the whole database until commit: once this transaction holds it, a later
-        # lock needs no statement of its own (the reload below still reads what this transaction wrote).
-        if transaction is None or session.info.get(_SQLITE_WRITE_LOCK) is not transaction:
-            # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
-            session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
-            session.info[_SQLITE_WRITE_LOCK] = session.get_transaction()
-        reload(session, obj)
-    else:
+    if session.get_bind().dialect.name != "sqlite":
         reload(session, obj, for_update=True)
+        return
+    transaction = session.get_transaction()
+    key = (table.name, obj.id)
+    # SQLite's write lock covers the whole database until commit: once this transaction holds it, a later
+    # lock needs no statement of its own, and a row reloaded since then can only have changed through this
+    # session (set-based changes forget what was reloaded, see _forget_fresh), so it is not read again.
+    if transaction is None or session.info.get(_SQLITE_WRITE_LOCK) is not transaction:
+        # plain SQL: an ORM/Core UPDATE would also bump `updated_at` through its onupdate
+        session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE id = :id'), {"id": obj.id})
+        session.info[_SQLITE_WRITE_LOCK] = session.get_transaction()
+        session.info[_FRESH] = set()
+    elif key in session.info.setdefault(_FRESH, set()):
+        return
+    reload(session, obj)
+    session.info[_FRESH].add(key)
 
 
 def reload(session: Session, obj, for_update: bool = False) -> None:
@@ -36,3 +45,16 @@ def reload(session: Session, obj, for_update: bool = False) -> None:
     if for_update:
         query = query.with_for_update()
     session.execute(query.execution_options(populate_existing=True)).one()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_fresh(state: ORMExecuteState) -> None:
+    """A set-based UPDATE, DELETE or INSERT can change rows (or their related rows) behind the ORM's back: the
+    next lock reloads again."""
+    if state.is_update or state.is_delete or (state.is_insert and _table_name(state) not in _INSERTS_KEEP_FRESH):
+        state.session.info.pop(_FRESH, None)
+
+
+def _table_name(state: ORMExecuteState) -> str | None:
+    table = getattr(state.statement, "table", None)
+    return getattr(table, "name", None)

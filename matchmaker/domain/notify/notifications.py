@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, event, func, insert, or_, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from ...models import Notification, NotificationPreference, User, utcnow
+from ...models import ApiToken, Notification, NotificationPreference, User, utcnow
 from ...text import N_
 from ..accounts.people import people
 from ..core.errors import DomainError, NotFound
@@ -101,8 +101,41 @@ def _recipients(session: Session, *, user_ids: Iterable[int] = (), bank_id: int 
         clauses.append(User.role.in_(roles))
     if not clauses:
         return []
-    return [tuple(row) for row in session.execute(
-        select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))]
+    key = (tuple(ids), bank_id, tuple(bank_roles), township_id, firm_id, tuple(roles))
+    known = _audiences(session)
+    if key not in known:
+        known[key] = [tuple(row) for row in session.execute(
+            select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))]
+    return known[key]
+
+
+_AUDIENCES = "notify.audiences"  # session.info: (transaction, {audience: recipients}) read in that transaction
+_ACCOUNT_TABLES = frozenset({User.__tablename__, ApiToken.__tablename__})
+
+
+def _audiences(session: Session) -> dict:
+    """Audiences already read in this transaction: one change of work notifies the same people several times,
+    and accounts seldom change meanwhile (when they do, see _forget_audiences)."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_AUDIENCES)
+    if cached is None or cached[0] is not transaction:
+        cached = session.info[_AUDIENCES] = (transaction, {})
+    return cached[1]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_audiences_on_flush(session: Session, _context) -> None:
+    if _AUDIENCES in session.info and any(isinstance(obj, (User, ApiToken))
+                                          for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_AUDIENCES, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_audiences(state: ORMExecuteState) -> None:
+    if _AUDIENCES in state.session.info and not state.is_select:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if table is None or table in _ACCOUNT_TABLES:
+            state.session.info.pop(_AUDIENCES, None)
 
 
 def notify(session: Session, kind: str, title: str, *, body: str = "", params: Params | None = None,
@@ -117,15 +150,23 @@ def notify(session: Session, kind: str, title: str, *, body: str = "", params: P
                            for uid in locales], locales)
 
 
-def write(session: Session, entries: list[dict], locales: dict[int, str | None] | None = None) -> list[Notification]:
+def write(session: Session, entries: list[dict], locales: dict[int, str | None] | None = None) -> list:
     """Write prepared notifications (user_id, kind, title, body as msgids, their `params`, link), each in its
-    recipient's language (`locales` when the caller has them), and queue their outbox messages."""
+    recipient's language (`locales` when the caller has them), and queue their outbox messages. Returns the rows
+    written (id, user_id, kind, title, body, link, created_at) — one INSERT for all of them, not ORM objects."""
+    if not entries:
+        return []
     now = utcnow()
-    rows = [Notification(created_at=now, **entry) for entry in localised(session, entries, locales)]
-    session.add_all(rows)
-    session.flush()
+    values = [{"user_id": e["user_id"], "kind": e.get("kind", "other"), "title": e["title"], "body": e.get("body", ""),
+               "link": e.get("link", ""), "created_at": e.get("created_at", now)}
+              for e in localised(session, entries, locales)]
+    rows = session.execute(insert(Notification).returning(*_WRITTEN), values).all()
     outbox.enqueue(session, rows)
     return rows
+
+
+_WRITTEN = (Notification.id, Notification.user_id, Notification.kind, Notification.title, Notification.body,
+            Notification.link, Notification.created_at)
 
 
 def unread_count(session: Session, user_id: int) -> int:

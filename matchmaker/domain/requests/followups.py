@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import FinancingRequest, Firm, Lead, Notification, Offer, Product, User, utcnow
+from ...models import FinancingRequest, Firm, Lead, Offer, Product, User, utcnow
 from ...models.requests import DECLINE_REASONS
 from ...text import N_
 from ..api import webhooks
 from ..core.money import rate_text
-from ..notify import notifications, outbox
+from ..notify import notifications
 from ..notify.notifications import amount, notify, phrase
 from ..outcomes import first_loans, referrals
 from .labels import req_no
@@ -188,15 +188,5 @@ def notify_expired(session: Session, leads: Lead | int | Iterable[Lead | int]) -
                     "params": {"firm": firm_name, "amount": amount(yuan), "deadline": deadline,
                                "no": req_no(request_id)}}
                    for lead_id, bank_id, deadline, request_id, yuan, firm_name in rows for uid in staff[bank_id]]
-        if not entries:
-            continue
-        entries = notifications.localised(session, entries)  # each in its recipient's language
-        if outbox.enabled_channels():
-            written_rows = session.execute(insert(Notification).returning(
-                Notification.id, Notification.user_id, Notification.kind, Notification.title, Notification.body,
-                Notification.link, Notification.created_at), entries).all()
-            outbox.enqueue(session, written_rows)
-        else:
-            session.execute(insert(Notification), entries)
-        written += len(entries)
+        written += len(notifications.write(session, entries))  # each in its recipient's language
     return written
