@@ -4,15 +4,27 @@ the request), a one-to-one it gained (an offer) — and its many-to-one relation
 PostgreSQL)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from matchmaker.domain.core import locking
 from matchmaker.domain.requests import lifecycle
 from matchmaker.models import FinancingRequest, History, Lead, Offer
 
 from . import factories
+
+
+@contextmanager
+def _statements(session):
+    engine, seen = session.get_bind(), []
+    listener = lambda *a, **k: seen.append(a[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_a_lock_sees_what_another_transaction_committed_before_it(app, db, firm, bank, other_bank):
@@ -60,3 +72,37 @@ def test_reload_keeps_nothing_stale_after_a_bulk_update_of_this_session(db, firm
     assert lead.state == "routed"  # the bulk UPDATE left the object behind
     locking.reload(db, lead)
     assert lead.state == "expired"
+
+
+def test_a_second_lock_in_the_transaction_reads_nothing_yet_sees_every_change(db, firm, bank, other_bank):
+    """SQLite: once the transaction holds the write lock, a row it reloaded is not read again by the next lock —
+    but a set-based UPDATE of its table, or an INSERT of a row related to it, makes the next lock read again."""
+    from sqlalchemy import insert, update
+
+    req, lead = factories.routed_request(db, firm, bank, state="claimed")
+    db.commit()
+    lifecycle.lock(db, lead)
+    with _statements(db) as statements:
+        lifecycle.lock(db, lead)
+    if db.get_bind().dialect.name == "sqlite":
+        assert statements == [], statements  # nobody else can have written since: no second read
+    db.execute(update(Lead).where(Lead.id == lead.id).values(state="contacted")
+               .execution_options(synchronize_session=False))
+    lifecycle.lock(db, lead)
+    assert lead.state == "contacted"
+    db.execute(insert(Lead.__table__), [{"request_id": req.id, "bank_id": other_bank.id, "state": "routed",
+                                         "rank": 2, "score_parts": {}}])
+    lifecycle.lock(db, lead)
+    assert sorted(x.bank_id for x in req.leads) == sorted([bank.id, other_bank.id])
+
+
+def test_a_lock_in_a_new_transaction_reads_the_row_again(app, db, firm, bank):
+    req, lead = factories.routed_request(db, firm, bank, state="claimed")
+    db.commit()
+    lifecycle.lock(db, lead)
+    db.commit()
+    with app.extensions["db_sessionmaker"]() as other:
+        other.get(Lead, lead.id).state = "contacted"
+        other.commit()
+    lifecycle.lock(db, lead)
+    assert lead.state == "contacted"

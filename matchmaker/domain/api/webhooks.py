@@ -22,6 +22,7 @@ from ... import senders
 from ...models import Lead, OutboxMessage, User, WebhookEndpoint, utcnow
 from ...models.api import WEBHOOK_EVENTS
 from ...text import N_
+from ..core import txn_memo
 from ..core.errors import DomainError, Forbidden, NotFound
 
 CHANNEL = "webhook"
@@ -103,10 +104,13 @@ def enqueue(session: Session, event: str, leads: Iterable[Lead]) -> list[OutboxM
     leads = list(leads)
     if not leads:
         return []
-    bank_ids = {lead.bank_id for lead in leads}
-    with session.no_autoflush:
-        endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.bank_id.in_(bank_ids),
-                                                                  WebhookEndpoint.active.is_(True))).all()
+    bank_ids = tuple(sorted({lead.bank_id for lead in leads}))
+
+    def read():
+        with session.no_autoflush:
+            return session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.bank_id.in_(bank_ids),
+                                                                 WebhookEndpoint.active.is_(True))).all()
+    endpoints = txn_memo.memo(session, (WebhookEndpoint.__tablename__,), ("webhooks", bank_ids), read)
     rows = []
     now = utcnow()
     for lead in leads:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, lazyload
 
+from . import txn_memo
+
 _SQLITE_WRITE_LOCK = "locking.sqlite_write_lock"  # session.info: the transaction that holds SQLite's write lock
 _FRESH = "locking.fresh"  # session.info: (table, id) of rows reloaded while this transaction held that lock
 # Plain inserts into these tables change no row or relationship that a lock reloads.
@@ -33,7 +35,6 @@ def lock(session: Session, obj) -> None:
     elif key in session.info.setdefault(_FRESH, set()):
         return
     reload(session, obj)
-    session.info[_FRESH].add(key)
 
 
 def reload(session: Session, obj, for_update: bool = False) -> None:
@@ -45,16 +46,19 @@ def reload(session: Session, obj, for_update: bool = False) -> None:
     if for_update:
         query = query.with_for_update()
     session.execute(query.execution_options(populate_existing=True)).one()
+    if session.info.get(_SQLITE_WRITE_LOCK) is session.get_transaction():
+        session.info.setdefault(_FRESH, set()).add((model.__table__.name, obj.id))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _forget_fresh(state: ORMExecuteState) -> None:
-    """A set-based UPDATE, DELETE or INSERT can change rows (or their related rows) behind the ORM's back: the
-    next lock reloads again."""
-    if state.is_update or state.is_delete or (state.is_insert and _table_name(state) not in _INSERTS_KEEP_FRESH):
-        state.session.info.pop(_FRESH, None)
-
-
-def _table_name(state: ORMExecuteState) -> str | None:
-    table = getattr(state.statement, "table", None)
-    return getattr(table, "name", None)
+    """A set-based change behind the ORM's back: after an UPDATE the next lock of a row of that table reloads
+    again; after an INSERT or DELETE (which also change the rows related to others) or plain SQL, of any table."""
+    fresh = state.session.info.get(_FRESH)
+    if not fresh or state.is_select:
+        return
+    table = txn_memo.written_table(state)
+    if state.is_update and table is not None:
+        fresh.difference_update([key for key in fresh if key[0] == table])
+    elif not (state.is_insert and table in _INSERTS_KEEP_FRESH):
+        fresh.clear()

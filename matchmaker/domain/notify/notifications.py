@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from sqlalchemy import and_, case, event, func, insert, or_, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from ...models import ApiToken, Notification, NotificationPreference, User, utcnow
 from ...text import N_
 from ..accounts.people import people
+from ..core import txn_memo
 from ..core.errors import DomainError, NotFound
 from ..core.limits import check_phone
 from ..core.money import amount_text, is_english
@@ -102,40 +103,12 @@ def _recipients(session: Session, *, user_ids: Iterable[int] = (), bank_id: int 
     if not clauses:
         return []
     key = (tuple(ids), bank_id, tuple(bank_roles), township_id, firm_id, tuple(roles))
-    known = _audiences(session)
-    if key not in known:
-        known[key] = [tuple(row) for row in session.execute(
-            select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))]
-    return known[key]
+    # one change of work notifies the same people several times
+    return txn_memo.memo(session, _ACCOUNT_TABLES, ("audience", key), lambda: [tuple(row) for row in session.execute(
+        select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))])
 
 
-_AUDIENCES = "notify.audiences"  # session.info: (transaction, {audience: recipients}) read in that transaction
-_ACCOUNT_TABLES = frozenset({User.__tablename__, ApiToken.__tablename__})
-
-
-def _audiences(session: Session) -> dict:
-    """Audiences already read in this transaction: one change of work notifies the same people several times,
-    and accounts seldom change meanwhile (when they do, see _forget_audiences)."""
-    transaction = session.get_transaction()
-    cached = session.info.get(_AUDIENCES)
-    if cached is None or cached[0] is not transaction:
-        cached = session.info[_AUDIENCES] = (transaction, {})
-    return cached[1]
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_audiences_on_flush(session: Session, _context) -> None:
-    if _AUDIENCES in session.info and any(isinstance(obj, (User, ApiToken))
-                                          for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(_AUDIENCES, None)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_audiences(state: ORMExecuteState) -> None:
-    if _AUDIENCES in state.session.info and not state.is_select:
-        table = getattr(getattr(state.statement, "table", None), "name", None)
-        if table is None or table in _ACCOUNT_TABLES:
-            state.session.info.pop(_AUDIENCES, None)
+_ACCOUNT_TABLES = (User.__tablename__, ApiToken.__tablename__)
 
 
 def notify(session: Session, kind: str, title: str, *, body: str = "", params: Params | None = None,
