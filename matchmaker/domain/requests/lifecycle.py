@@ -100,9 +100,11 @@ def record(session: Session, entity: str, entity_id: int, request_id: int | None
               "actor_id": actor.id if actor is not None else None, "actor_role": role_of(actor), "at": utcnow(),
               "from_state": from_state, "to_state": to_state, "note": note}
     session.flush()
-    table = History.__table__
-    row_id = session.execute(insert(table).returning(table.c.id), values).scalar_one()
+    row_id = session.execute(_INSERT_HISTORY, values).scalar_one()
     return History(id=row_id, **values)
+
+
+_INSERT_HISTORY = insert(History.__table__).returning(History.__table__.c.id)  # built once: written at every step
 
 
 def lock(session: Session, obj) -> None:
