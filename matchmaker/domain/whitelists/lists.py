@@ -79,12 +79,17 @@ class ListFilters:
     q: str = ""
 
 
+def list_batch_id(session: Session, kind: str, filters: ListFilters) -> int:
+    """The batch a list shows: the one chosen, else the current one (-1: none yet)."""
+    if filters.batch_id is not None:
+        return filters.batch_id
+    current = current_batches(session).get(kind)
+    return current.id if current else -1
+
+
 def visible_entries(actor: User, kind: str, filters: ListFilters, session: Session) -> Select:
     """Entries of one list the actor may see (township: its own township's), filtered."""
-    batch_id = filters.batch_id
-    if batch_id is None:
-        current = current_batches(session).get(kind)
-        batch_id = current.id if current else -1
+    batch_id = list_batch_id(session, kind, filters)
     query = (select(WhiteListEntry).join(Firm, Firm.id == WhiteListEntry.firm_id)
              .join(WhiteListBatch, WhiteListBatch.id == WhiteListEntry.batch_id)
              .where(WhiteListEntry.kind == kind, WhiteListEntry.batch_id == batch_id,
@@ -126,6 +131,12 @@ def export_header(kind: str, locale: str | None = None) -> list[str]:
 def export_title(kind: str, locale: str | None = None) -> str:
     """The list's name in `locale`: the sheet's name and the file's."""
     return translator(locale)(WHITELIST_KINDS.get(kind, kind))
+
+
+def export_labels(locale: str | None = None) -> tuple[str, ...]:
+    """The labels an export translates (industries, lists) in `locale`: part of what a kept export depends on."""
+    tr = translator(locale)
+    return tuple(tr(label) for label in (*INDUSTRIES.values(), *WHITELIST_KINDS.values()))
 
 
 def export_rows(kind: str, entries: Iterable) -> Iterator[list]:
