@@ -36,3 +36,12 @@ preload_app = False
 
 # No runtime control socket (gunicorn ≥ 24): one fixed path per user would clash between instances.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Compile the templates before the worker serves (see matchmaker.web.compile_templates)."""
+    from matchmaker.web import compile_templates
+
+    app = worker.wsgi
+    if hasattr(app, "jinja_env"):
+        compile_templates(app)
