@@ -127,7 +127,10 @@ def entries(kind: str):
     if kind not in WHITELIST_KINDS:
         abort(404)
     db = session()
-    page = paginate(_list_query(kind), current_app.config["PAGE_SIZE"])
+    filters = _filters()
+    filters.batch_id = whitelists.list_batch_id(db, kind, filters)
+    page = paginate(_list_query(kind, filters), current_app.config["PAGE_SIZE"],
+                    total=whitelists.entry_count(current_user, kind, filters, db))
     kind_batches = whitelists.batches(db, kind)
     return render_template("whitelists/list.html", kind=kind, kind_label=WHITELIST_KINDS[kind], page=page,
                            project=kind in PROJECT_KINDS, batches=kind_batches,
