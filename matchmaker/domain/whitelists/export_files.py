@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ FOLDER = "whitelist_exports"
 # Raise when what an export writes changes (columns, formats): every kept file is then built again.
 FORMAT_VERSION = 1
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
+STALE_BUILD_SECONDS = 3600
 
 
 def list_stamp(session: Session, batch_id: int) -> tuple:
@@ -67,6 +69,12 @@ def kept_file(folder: Path, name: str, write: Callable[[object], None]) -> Path:
     for older in root.glob(f"{glob_escape(family)}.*.{glob_escape(fmt)}"):
         if older.name != name:
             older.unlink(missing_ok=True)
+    for left in root.glob(".build-*.part"):  # a build whose worker was stopped half-way
+        try:
+            if left.stat().st_mtime < time.time() - STALE_BUILD_SECONDS:
+                left.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
     return path
 
 
