@@ -39,9 +39,12 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Compile the templates before the worker serves (see matchmaker.web.compile_templates)."""
+    """Compile the templates in the background as the worker starts serving (see matchmaker.web.compile_templates):
+    the worker answers at once; its first views no longer compile their pages."""
+    import threading
+
     from matchmaker.web import compile_templates
 
     app = worker.wsgi
     if hasattr(app, "jinja_env"):
-        compile_templates(app)
+        threading.Thread(target=compile_templates, args=(app,), name="compile-templates", daemon=True).start()

@@ -139,7 +139,7 @@ def _register_errors(app: Flask) -> None:
 
 
 def compile_templates(app: Flask) -> int:
-    """Compile every page template now (gunicorn calls this in each worker before it takes requests): otherwise
+    """Compile every page template now (gunicorn starts this in each worker as it starts serving): otherwise
     each worker's first view of each page compiles its templates (0.1–0.2 s of CPU a page, 2 s for all), which
     shows as a slow page after every worker (re)start. Returns how many were compiled."""
     names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
