@@ -36,3 +36,15 @@ preload_app = False
 
 # No runtime control socket (gunicorn ≥ 24): one fixed path per user would clash between instances.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Compile the templates in the background as the worker starts serving (see matchmaker.web.compile_templates):
+    the worker answers at once; its first views no longer compile their pages."""
+    import threading
+
+    from matchmaker.web import compile_templates
+
+    app = worker.wsgi
+    if hasattr(app, "jinja_env"):
+        threading.Thread(target=compile_templates, args=(app,), name="compile-templates", daemon=True).start()

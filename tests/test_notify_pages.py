@@ -77,3 +77,34 @@ def test_preferences_form_saves_and_shows_errors_next_to_the_field(as_role, db, 
     assert (pref.email, pref.sms_phone, pref.sms_enabled) == ("m@example.com", "13800000000", True)
     wrong_email = client.post("/notifications/settings", data={"email": "@example.com"})
     assert wrong_email.status_code == 422 and "邮箱地址格式不正确" in wrong_email.get_data(as_text=True)
+
+
+def test_the_inbox_read_in_two_parts_is_the_unread_first_order_page_by_page(as_role, db, users):
+    """inbox_page reads the unread and the read notices apart; every page, every filter, equals `inbox`'s order
+    (ties on the time broken by id), and the page shows the same rows."""
+    from datetime import timedelta
+
+    from matchmaker.models import utcnow
+
+    me = users["township"]
+    kinds = ("claim", "referral", "other")
+    rows = notifications.notify(db, "other", "占位", user_ids=[me.id])
+    for i in range(37):
+        rows += notifications.notify(db, kinds[i % 3], f"通知{i:02d}", user_ids=[me.id])
+    now = utcnow()
+    for i, row in enumerate(rows):
+        row.created_at = now - timedelta(minutes=i // 3)  # three notices share each time
+    db.flush()
+    notifications.mark_read(db, me.id, [r.id for r in rows[::3]] + [r.id for r in rows[20:26]])
+    db.commit()
+    for kind in ("", "claim", "other"):
+        for unread_only in (False, True):
+            expected = [n.id for n in db.scalars(notifications.inbox(me.id, kind, unread_only))]
+            for offset in (0, 5, 10, 13, 25, 40, 100):
+                got, total, unread = notifications.inbox_page(db, me.id, kind, unread_only, offset, 10)
+                assert [n.id for n in got] == expected[offset:offset + 10], (kind, unread_only, offset)
+                assert total == len(expected)
+    page = as_role("township").get("/notifications/?page=2").get_data(as_text=True)
+    second = list(db.scalars(notifications.inbox(me.id)))[25:50]
+    assert all(n.title in page for n in second) and len(second) == 13
+    assert 'id="nav-unread">' in page and f">{notifications.unread_count(db, me.id)}<" in page

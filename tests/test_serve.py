@@ -144,3 +144,22 @@ def test_serve_refuses_settings_unsafe_for_several_workers(tmp_path, extra, mess
     assert done.returncode != 0
     assert "拒绝启动" in done.stderr and message in done.stderr, done.stderr
     assert "Booting worker" not in done.stderr
+
+
+def test_each_worker_compiles_the_templates_before_it_serves(app):
+    """gunicorn.conf.py's post_worker_init compiles every page template, so a worker's first view of a page does
+    not pay for it."""
+    import runpy
+    import threading
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    assert not app.jinja_env.cache
+    conf["post_worker_init"](SimpleNamespace(wsgi=app))
+    for thread in threading.enumerate():
+        if thread.name == "compile-templates":
+            thread.join(60)
+    compiled = {key[1] for key in app.jinja_env.cache.keys()}
+    assert {"base.html", "whitelists/list.html", "notifications/index.html", "requests/show.html"} <= compiled
+    assert len(compiled) == len([n for n in app.jinja_env.list_templates() if n.endswith(".html")])

@@ -85,13 +85,20 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(query: Select, per_page: int = 25, scalars: bool = True) -> Page:
+def page_number() -> int:
+    """?page=, 1 when missing or not a number."""
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        return max(1, int(request.args.get("page", 1)))
     except ValueError:
-        page = 1
+        return 1
+
+
+def paginate(query: Select, per_page: int = 25, scalars: bool = True, total: int | None = None) -> Page:
+    """A page of `query` (?page=); `total`: its row count when the caller has a cheaper way to count it."""
+    page = page_number()
     db = get_session()
-    total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    if total is None:
+        total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.execute(query.limit(per_page).offset((page - 1) * per_page))
     items = list(rows.scalars().unique()) if scalars else list(rows)
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import xlsxwriter
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ...models import FinancingRequest, Firm, Township, User
@@ -79,14 +79,33 @@ class ListFilters:
     q: str = ""
 
 
+def list_batch_id(session: Session, kind: str, filters: ListFilters) -> int:
+    """The batch a list shows: the one chosen, else the current one (-1: none yet)."""
+    if filters.batch_id is not None:
+        return filters.batch_id
+    current = current_batches(session).get(kind)
+    return current.id if current else -1
+
+
 def visible_entries(actor: User, kind: str, filters: ListFilters, session: Session) -> Select:
     """Entries of one list the actor may see (township: its own township's), filtered."""
-    batch_id = filters.batch_id
-    if batch_id is None:
-        current = current_batches(session).get(kind)
-        batch_id = current.id if current else -1
-    query = (select(WhiteListEntry).join(Firm, Firm.id == WhiteListEntry.firm_id)
-             .join(WhiteListBatch, WhiteListBatch.id == WhiteListEntry.batch_id)
+    return _entries(select(WhiteListEntry), actor, kind, filters, session, firm=True)
+
+
+def entry_count(actor: User, kind: str, filters: ListFilters, session: Session) -> int:
+    """How many entries `visible_entries` lists. The firms are joined only when a filter reads them (every entry
+    has its firm): counting a 20,000-entry list joined to 50,000 firms hashed every firm for each page view."""
+    return session.scalar(_entries(select(func.count()).select_from(WhiteListEntry), actor, kind, filters, session,
+                                   firm=False)) or 0
+
+
+def _entries(query: Select, actor: User, kind: str, filters: ListFilters, session: Session, firm: bool) -> Select:
+    """`query` over the entries of `visible_entries`; `firm`: join the firm even when no filter reads it."""
+    batch_id = list_batch_id(session, kind, filters)
+    clause = search_clause(filters.q)
+    if firm or actor.role == "township" or filters.industry or filters.open_request or clause is not None:
+        query = query.join(Firm, Firm.id == WhiteListEntry.firm_id)
+    query = (query.join(WhiteListBatch, WhiteListBatch.id == WhiteListEntry.batch_id)
              .where(WhiteListEntry.kind == kind, WhiteListEntry.batch_id == batch_id,
                     WhiteListBatch.state == "active"))
     if actor.role == "township":
@@ -101,7 +120,6 @@ def visible_entries(actor: User, kind: str, filters: ListFilters, session: Sessi
     if filters.open_request:
         query = query.where(exists().where(FinancingRequest.firm_id == Firm.id,
                                            FinancingRequest.state.in_(OPEN_REQUEST_STATES)))
-    clause = search_clause(filters.q)
     if clause is not None:
         query = query.where(clause)
     return query
@@ -126,6 +144,12 @@ def export_header(kind: str, locale: str | None = None) -> list[str]:
 def export_title(kind: str, locale: str | None = None) -> str:
     """The list's name in `locale`: the sheet's name and the file's."""
     return translator(locale)(WHITELIST_KINDS.get(kind, kind))
+
+
+def export_labels(locale: str | None = None) -> tuple[str, ...]:
+    """The labels an export translates (industries, lists) in `locale`: part of what a kept export depends on."""
+    tr = translator(locale)
+    return tuple(tr(label) for label in (*INDUSTRIES.values(), *WHITELIST_KINDS.values()))
 
 
 def export_rows(kind: str, entries: Iterable) -> Iterator[list]:

@@ -4,6 +4,7 @@ from decimal import Decimal
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ...domain.core.errors import DomainError
 from ...domain.firms import records as firms
@@ -24,7 +25,7 @@ bp = Blueprint("enterprise", __name__, url_prefix="/enterprise")
 def dashboard():
     db = session()
     reqs = db.scalars(financing.visible_requests(current_user).order_by(FinancingRequest.created_at.desc())
-                      .limit(10)).all()
+                      .options(selectinload(FinancingRequest.leads)).limit(10)).all()
     return render_template("enterprise/dashboard.html", firm=current_user.firm, requests=reqs)
 
 

@@ -13,7 +13,17 @@ from ...models import OutboxMessage
 from ...models.notifications import NOTIFICATION_KINDS, OUTBOX_STATES
 from ...text import N_
 from .. import i18n
-from ..common import apply_sort, found_or_abort, paginate, roles_required, run_form_action, safe_next, session
+from ..common import (
+    Page,
+    apply_sort,
+    found_or_abort,
+    page_number,
+    paginate,
+    roles_required,
+    run_form_action,
+    safe_next,
+    session,
+)
 from .forms import PreferenceForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -49,7 +59,12 @@ def index():
     kind = request.args.get("kind", "")
     kind = kind if kind in NOTIFICATION_KINDS else ""
     unread_only = request.args.get("unread") == "1"
-    page = paginate(notifications.inbox(current_user.id, kind, unread_only), current_app.config["PAGE_SIZE"])
+    number, per_page = page_number(), current_app.config["PAGE_SIZE"]
+    rows, total, unread = notifications.inbox_page(session(), current_user.id, kind, unread_only,
+                                                   (number - 1) * per_page, per_page)
+    if not kind:
+        g.unread_notifications = unread  # the badge's figure: counted once
+    page = Page(rows, number, per_page, total)
     return render_template("notifications/index.html", page=page, kind=kind, unread_only=unread_only,
                            unread=unread_notifications())
 

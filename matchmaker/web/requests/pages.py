@@ -32,18 +32,23 @@ FILERS = ("enterprise", "township", "district")
 @roles_required(*ALL_ROLES)
 def index():
     db = session()
-    query = financing.visible_requests(current_user).join(Firm, Firm.id == FinancingRequest.firm_id) \
-        if current_user.role != "township" else financing.visible_requests(current_user)
+    township_id = request.args.get("township", type=int)
+    q = (request.args.get("q") or "").strip()
+    # the firm is joined only for a filter or an order on it: counting every request joined to its firm was most
+    # of the district's list (the page's own rows get their firm through the relationship's join)
+    on_firm = (township_id and current_user.role == "district") or q \
+        or request.args.get("sort", "").lstrip("-") == "firm"
+    query = financing.visible_requests(current_user)
+    if on_firm and current_user.role != "township":  # the township's visible_requests joins it already
+        query = query.join(Firm, Firm.id == FinancingRequest.firm_id)
     state = request.args.get("state", "")
     if state:
         query = query.where(FinancingRequest.state == state)
-    township_id = request.args.get("township", type=int)
     if township_id and current_user.role == "district":
         query = query.where(Firm.township_id == township_id)
     bank_id = request.args.get("bank", type=int)
     if bank_id and current_user.role == "district":
         query = query.where(FinancingRequest.id.in_(select(Lead.request_id).where(Lead.bank_id == bank_id)))
-    q = (request.args.get("q") or "").strip()
     if q:
         query = query.where(or_(search_clause(q), contains(FinancingRequest.purpose, q)))
     query = apply_sort(query, {

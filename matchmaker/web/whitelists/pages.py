@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from ...config import files_dir
 from ...domain.core.errors import DomainError
 from ...domain.core.sheets import limits_from
-from ...domain.whitelists import batches, import_jobs, staging
+from ...domain.whitelists import batches, export_files, import_jobs, staging
 from ...domain.whitelists import lists as whitelists
 from ...domain.whitelists.checking import FIELDS, MAPPING_CHOICES, RowError, needs_mark, remember_mappings
-from ...models import Township
+from ...models import Firm, Township
 from ...models.whitelists import PROJECT_KINDS, WHITELIST_KINDS, WhiteListEntry, WhiteListImport
 from ...text import N_
 from .. import i18n, nav
@@ -106,12 +106,19 @@ def _filters() -> whitelists.ListFilters:
         open_request=request.args.get("open") == "1" and current_user.role in ("district", "township"))
 
 
-def _list_query(kind: str):
-    query = whitelists.visible_entries(current_user, kind, _filters(), session())
-    from ...models import Firm
+SORTS = {"row": WhiteListEntry.row_no, "name": Firm.name, "amount": WhiteListEntry.investment_wan,
+         "project": WhiteListEntry.project_name}
 
-    return apply_sort(query, {"row": WhiteListEntry.row_no, "name": Firm.name, "amount": WhiteListEntry.investment_wan,
-                              "project": WhiteListEntry.project_name}, "row")
+
+def _sort() -> str:
+    """The order the list is shown in, as apply_sort reads ?sort= (an unknown column: file order)."""
+    key = request.args.get("sort", "row")
+    return ("-" if key.startswith("-") else "") + (key.lstrip("-") if key.lstrip("-") in SORTS else "row")
+
+
+def _list_query(kind: str, filters: whitelists.ListFilters | None = None):
+    query = whitelists.visible_entries(current_user, kind, filters or _filters(), session())
+    return apply_sort(query, SORTS, "row")
 
 
 @bp.get("/<kind>")
@@ -120,7 +127,10 @@ def entries(kind: str):
     if kind not in WHITELIST_KINDS:
         abort(404)
     db = session()
-    page = paginate(_list_query(kind), current_app.config["PAGE_SIZE"])
+    filters = _filters()
+    filters.batch_id = whitelists.list_batch_id(db, kind, filters)
+    page = paginate(_list_query(kind, filters), current_app.config["PAGE_SIZE"],
+                    total=whitelists.entry_count(current_user, kind, filters, db))
     kind_batches = whitelists.batches(db, kind)
     return render_template("whitelists/list.html", kind=kind, kind_label=WHITELIST_KINDS[kind], page=page,
                            project=kind in PROJECT_KINDS, batches=kind_batches,
@@ -134,13 +144,35 @@ def entries(kind: str):
 def export(kind: str, fmt: str):
     if kind not in WHITELIST_KINDS or fmt not in ("xlsx", "csv"):
         abort(404)
-    # Streamed in constant memory: plain columns read 1,000 rows at a time, the CSV sent as it is written, the workbook
-    # written row by row (constant_memory) to a temporary file and sent from it. The stream has its own session:
-    # the request's is closed when the view returns, before the body is sent.
+    locale = i18n.locale()  # headers, labels and the file's name in the language of who downloads it
+    header, title = whitelists.export_header(kind, locale), whitelists.export_title(kind, locale)
+    if fmt == "xlsx":
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        mime = "text/csv; charset=utf-8"
+    headers = {"Content-Disposition": f"attachment; filename=whitelist-{kind}.{fmt}; "
+                                      f"filename*=UTF-8''{quote(f'{title}.{fmt}')}"}
+    filters = _filters()
+    if not (filters.township_id or filters.industry or filters.q.strip() or filters.open_request):
+        # the whole list (of the reader's scope): kept as a file per version of the list, see export_files
+        db = session()
+        filters.batch_id = whitelists.list_batch_id(db, kind, filters)
+        query = _list_query(kind, filters)
+        scope = f"t{current_user.township_id}" if current_user.role == "township" else "all"
+        name = export_files.file_name(kind, scope, locale, _sort(), fmt, (
+            export_files.list_stamp(db, filters.batch_id), header, title, whitelists.export_labels(locale)))
+        path = export_files.kept_file(_folder(), name, lambda out: _write_export(kind, fmt, query, header, title,
+                                                                                locale, out))
+        response = send_file(path, mimetype=mime, max_age=0)
+        response.headers.update(headers)
+        return response
+    # Filtered: streamed in constant memory, plain columns read 1,000 rows at a time, the CSV sent as it is
+    # written, the workbook written row by row (constant_memory) to a temporary file and sent from it. The stream
+    # has its own session: the request's is closed when the view returns, before the body is sent.
     # The query runs here, inside the view, so that a bad filter is handled like on any page.
     own = current_app.extensions["db_sessionmaker"]()
     try:
-        result = own.execute(whitelists.export_select(_list_query(kind)).execution_options(yield_per=1000))
+        result = own.execute(whitelists.export_select(_list_query(kind, filters)).execution_options(yield_per=1000))
     except Exception:
         own.close()
         raise
@@ -151,17 +183,24 @@ def export(kind: str, fmt: str):
         finally:
             own.close()
 
-    locale = i18n.locale()  # headers, labels and the file's name in the language of who downloads it
-    header, rows = whitelists.export_header(kind, locale), whitelists.export_plain_rows(kind, entries_(), locale)
-    title = whitelists.export_title(kind, locale)
-    name = f"{title}.{fmt}"
+    rows = whitelists.export_plain_rows(kind, entries_(), locale)
     if fmt == "xlsx":
         data = whitelists.xlsx_chunks(header, rows, title)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data, mime = whitelists.csv_chunks(header, rows), "text/csv; charset=utf-8"
-    return Response(data, mimetype=mime, headers={
-        "Content-Disposition": f"attachment; filename=whitelist-{kind}.{fmt}; filename*=UTF-8''{quote(name)}"})
+        data = whitelists.csv_chunks(header, rows)
+    return Response(data, mimetype=mime, headers=headers)
+
+
+def _write_export(kind: str, fmt: str, query, header: list[str], title: str, locale: str, out) -> None:
+    """Write the export of `query` to the binary file `out` (rows read 1,000 at a time in a session of its own)."""
+    with current_app.extensions["db_sessionmaker"]() as own:
+        result = own.execute(whitelists.export_select(query).execution_options(yield_per=1000))
+        rows = whitelists.export_plain_rows(kind, result, locale)
+        if fmt == "xlsx":
+            whitelists.write_xlsx(out, header, rows, title)
+        else:
+            for chunk in whitelists.csv_chunks(header, rows):
+                out.write(chunk)
 
 
 # ------------------------------------------------------------------ import (district only)
