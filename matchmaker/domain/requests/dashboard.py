@@ -14,7 +14,6 @@ townships). Any period, custom or not, is a sum over its days, so a view costs t
 a change costs one recount."""
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, FinancingRequest, Firm, History, Lead, Offer, Township
 from ...text import N_
 from ..banks import periods
+from ..core import shared_cache
 from ..core.errors import DomainError
 
 MAX_TREND_MONTHS = 36
@@ -126,10 +126,6 @@ class DayTotals:
     townships: list[tuple]  # (id, name) by id
 
 
-_cache: dict[str, tuple[tuple, DayTotals]] = {}
-_cache_lock = threading.Lock()
-
-
 def _local_day(session: Session, column, is_date: bool = False):
     """The Beijing date of a naive-UTC datetime column (or a date column) as ISO text, in the database's SQL."""
     if session.get_bind().dialect.name == "postgresql":
@@ -144,7 +140,7 @@ def _days(session: Session, later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
-def _stamp(session: Session) -> tuple:
+def stamp(session: Session) -> tuple:
     """Three small reads (primary keys and indexed columns): a change to anything the day totals are counted from
     moves it. Requests, leads and offers are never deleted; their changes and the firms' write history."""
     last = select(History.id, History.at).order_by(History.id.desc()).limit(1).subquery()
@@ -168,32 +164,39 @@ def _forget(session: Session, *_args) -> None:
 
 
 def day_totals(session: Session) -> DayTotals:
-    """The per-day totals, recounted only when the stamp moved (per database, shared by the threads). Read once
-    per transaction of the session: the figures of one page come from one stamp."""
+    """The per-day totals, recounted only when the stamp moved (per database, shared by the threads and, on
+    PostgreSQL, by the processes through `shared_cache`). Read once per transaction of the session: the figures
+    of one page come from one stamp."""
     held = session.info.get(_HELD)
     if held is not None:
         return held
     if not event.contains(session, "after_flush", _forget):
         event.listen(session, "after_flush", _forget)
         event.listen(session, "after_transaction_end", _forget)
-    key = session.get_bind().url.render_as_string(hide_password=False)
-    stamp = _stamp(session)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        totals = cached[1]
-    else:
-        totals = _count_days(session, stamp)
-        with _cache_lock:
-            _cache[key] = (stamp, totals)
+    moment = stamp(session)
+    _, banks, townships = moment
+    totals = shared_cache.cached(session, "dashboard.day_totals", moment, lambda: _count_days(session),
+                                 lambda raw: _totals(raw, banks, townships), copy=False)
     session.info[_HELD] = totals
     return totals
 
 
-def _series(rows: dict[tuple, dict[str, list]]) -> dict:
-    return {key: Series(by_day) for key, by_day in rows.items()}
+def _series(rows: list) -> dict:
+    """{key: Series} from [[key, {day: values}], ...] (a list key becomes a tuple)."""
+    return {tuple(key) if isinstance(key, list) else key: Series(by_day) for key, by_day in rows}
 
 
-def _count_days(session: Session, stamp: tuple) -> DayTotals:
+def _totals(raw: dict, banks: tuple, townships: tuple) -> DayTotals:
+    """The totals from what `_count_days` counted (as stored: JSON)."""
+    ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
+    return DayTotals(_series(raw["requests"]), _series(raw["offers"]), _series(raw["paid"]), _series(raw["leads"]),
+                     {(month, township): n for month, township, n in raw["filed_by_month"]},
+                     {(month, township): [n, amount] for month, township, n, amount in raw["paid_by_month"]},
+                     [(b[0], b[1], b[2]) for b in ordered], list(townships))
+
+
+def _count_days(session: Session) -> dict:
+    """Every per-day count, JSON-ready: {"requests": [[key, {day: [n, 元]}], ...], "offers": ..., ...}."""
     run = session.connection().execute  # plain rows: no ORM result processing for ~100,000 of them
     claimed = func.max(case((Lead.claimed_at.is_not(None), 1), else_=0))
     paid = func.max(case((Lead.state == "disbursed", 1), else_=0))
@@ -259,10 +262,12 @@ def _count_days(session: Session, stamp: tuple) -> DayTotals:
             .group_by(routed, Lead.bank_id)):
         leads[row[1]][str(row[0])] = [int(v or 0) for v in row[2:9]] + [float(row[9] or 0), int(row[10] or 0)]
 
-    _, banks, townships = stamp
-    ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
-    return DayTotals(_series(requests), _series(offers), _series(paid_rows), _series(leads), dict(filed_by_month),
-                     dict(paid_by_month), [(b[0], b[1], b[2]) for b in ordered], list(townships))
+    return {"requests": [[list(key), by_day] for key, by_day in requests.items()],
+            "offers": [[key, by_day] for key, by_day in offers.items()],
+            "paid": [[key, by_day] for key, by_day in paid_rows.items()],
+            "leads": [[key, by_day] for key, by_day in leads.items()],
+            "filed_by_month": [[month, township, n] for (month, township), n in filed_by_month.items()],
+            "paid_by_month": [[month, township, n, amount] for (month, township), (n, amount) in paid_by_month.items()]}
 
 
 def _bounds(window: Window) -> tuple[str | None, str | None]:
