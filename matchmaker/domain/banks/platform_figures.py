@@ -473,7 +473,13 @@ def drill_frozen(rows: list[list], metric: str, bank_id: int | None = None, reas
 def claim_workdays_by_bank(session: Session, start: date | None = None, end: date | None = None) -> dict[int, str]:
     """Per bank: the bulletins' 认领（工作日） figure (`figures.workdays_to`, averaged by `figures.average`) over the
     leads routed in [start, end) (Beijing dates; unbounded when None), for pages that list it beside other figures
-    (the district dashboard)."""
+    (the district dashboard); counted once while the platform figures' stamp holds."""
+    return shared_cache.cached(session, f"claim_workdays:{start}:{end}", stamp(session, local_date(utcnow())),
+                               lambda: _claim_workdays(session, start, end),
+                               lambda data: {int(bank_id): value for bank_id, value in data.items()})
+
+
+def _claim_workdays(session: Session, start: date | None, end: date | None) -> dict[int, str]:
     where = [Lead.claimed_at.is_not(None)]
     if start is not None:
         where.append(Lead.created_at >= utc_start(start))

@@ -42,8 +42,9 @@ def _database(session: Session) -> str:
 
 def cached(session: Session, key: str, stamp: Any, compute: Callable[[], Any],
            decode: Callable[[Any], Any] = lambda value: value, copy: bool = True) -> Any:
-    """`decode(json value)` of `compute()` for `key` while `stamp` holds. `compute` returns a JSON-ready value
-    and must not itself call `cached` (a worker holds one key's lock at a time). With `copy`, each call gets a
+    """`decode(json value)` of `compute()` for `key` while `stamp` holds. `compute` returns a JSON-ready value;
+    it may call `cached` for other keys, always in the same order (a bulletin, then its platform figures), so
+    that two workers never wait on each other's locks. With `copy`, each call gets a
     fresh decoded value (callers may change it); without, the one decoded value is shared (read-only callers)."""
     where = (_database(session), key)
     sign = digest(stamp)

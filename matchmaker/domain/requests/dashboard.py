@@ -142,7 +142,16 @@ def _days(session: Session, later, earlier):
 
 def stamp(session: Session) -> tuple:
     """Three small reads (primary keys and indexed columns): a change to anything the day totals are counted from
-    moves it. Requests, leads and offers are never deleted; their changes and the firms' write history."""
+    moves it. Requests, leads and offers are never deleted; their changes and the firms' write history. Read once
+    per transaction of the session (pages that show both the day totals and platform figures)."""
+    held = session.info.get(_STAMP)
+    if held is None:
+        _listen(session)
+        held = session.info[_STAMP] = _read_stamp(session)
+    return held
+
+
+def _read_stamp(session: Session) -> tuple:
     last = select(History.id, History.at).order_by(History.id.desc()).limit(1).subquery()
     row = session.execute(select(
         select(last.c.id).scalar_subquery(), select(last.c.at).scalar_subquery(),
@@ -156,11 +165,18 @@ def stamp(session: Session) -> tuple:
     return tuple(row), tuple(banks), tuple(townships)
 
 
-_HELD = "dashboard.day_totals"
+_HELD, _STAMP = "dashboard.day_totals", "dashboard.stamp"
 
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(_HELD, None)
+    session.info.pop(_STAMP, None)
+
+
+def _listen(session: Session) -> None:
+    if not event.contains(session, "after_flush", _forget):
+        event.listen(session, "after_flush", _forget)
+        event.listen(session, "after_transaction_end", _forget)
 
 
 def day_totals(session: Session) -> DayTotals:
@@ -170,9 +186,7 @@ def day_totals(session: Session) -> DayTotals:
     held = session.info.get(_HELD)
     if held is not None:
         return held
-    if not event.contains(session, "after_flush", _forget):
-        event.listen(session, "after_flush", _forget)
-        event.listen(session, "after_transaction_end", _forget)
+    _listen(session)
     moment = stamp(session)
     _, banks, townships = moment
     totals = shared_cache.cached(session, "dashboard.day_totals", moment, lambda: _count_days(session),
