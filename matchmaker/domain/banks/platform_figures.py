@@ -268,13 +268,14 @@ def _figures_sql(session: Session, start: date, end: date, today: date, cal) -> 
 
 
 def stamp(session: Session, today: date) -> tuple:
-    """Everything the platform figures are counted from, in four small reads (ids and indexed times): the
+    """Everything the platform figures are counted from, in a few small reads (ids and indexed times): the
     dashboard's stamp (latest history row — every change of a request, lead, offer or firm writes one — highest
-    ids, latest lead change, banks), the ratings (never changed once given), the first-loan cases, the white
-    lists' batches, the calendar's overrides, and `today` (a routed lead turns overdue with the date)."""
+    ids, latest lead change, banks), the latest firm change (first loans), the ratings (never changed once
+    given), the first-loan cases, the white lists' batches, the calendar's overrides, and `today` (a routed lead
+    turns overdue with the date)."""
     extra = session.execute(select(
+        select(func.max(Firm.updated_at)).scalar_subquery(),
         select(func.max(Rating.id)).scalar_subquery(),
-        select(func.count()).select_from(Rating).scalar_subquery(),
         select(func.max(FirstLoanCase.updated_at)).scalar_subquery(),
         select(func.count()).select_from(FirstLoanCase).scalar_subquery(),
         select(func.max(WhiteListEntry.id)).scalar_subquery(),
