@@ -98,11 +98,10 @@ class Series:
     """Running totals of a few counts over days (ISO text, sorted): the sum over any range of days by two binary
     searches, whatever the number of days."""
 
-    def __init__(self, by_day: dict[str, list]):
-        self.days = sorted(by_day)
-        width = len(next(iter(by_day.values()))) if by_day else 0
-        rows = [by_day[day] for day in self.days]
-        self.columns = [list(accumulate((row[i] for row in rows), initial=0)) for i in range(width)]
+    def __init__(self, days: list[str], values: list[list]):
+        """`days` sorted; `values[i][j]` the i-th count on `days[j]`."""
+        self.days = days
+        self.columns = [list(accumulate(column, initial=0)) for column in values]
 
     def between(self, start: str | None, end: str | None) -> list:
         lo = bisect_left(self.days, start) if start is not None else 0
@@ -189,28 +188,40 @@ def day_totals(session: Session) -> DayTotals:
     _listen(session)
     moment = stamp(session)
     _, banks, townships = moment
-    totals = shared_cache.cached(session, "dashboard.day_totals", moment, lambda: _count_days(session),
+    # "/2": the layout stored in the table; a new layout takes a new key
+    totals = shared_cache.cached(session, "dashboard.day_totals/2", moment, lambda: _count_days(session),
                                  lambda raw: _totals(raw, banks, townships), copy=False)
     session.info[_HELD] = totals
     return totals
 
 
-def _series(rows: list) -> dict:
-    """{key: Series} from [[key, {day: values}], ...] (a list key becomes a tuple)."""
-    return {tuple(key) if isinstance(key, list) else key: Series(by_day) for key, by_day in rows}
+def _series(rows: list, days: list[str]) -> dict:
+    """{key: Series} from [[key, day numbers, columns], ...] (a list key becomes a tuple)."""
+    return {tuple(key) if isinstance(key, list) else key: Series([days[i] for i in numbers], values)
+            for key, numbers, values in rows}
+
+
+def _columns(by_day: dict[str, list], number: dict[str, int]) -> list:
+    """[day numbers in day order, one list per count]: compact to store, quick to read back."""
+    days = sorted(by_day)
+    width = len(by_day[days[0]])
+    return [[number[day] for day in days], [[by_day[day][i] for day in days] for i in range(width)]]
 
 
 def _totals(raw: dict, banks: tuple, townships: tuple) -> DayTotals:
     """The totals from what `_count_days` counted (as stored: JSON)."""
     ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
-    return DayTotals(_series(raw["requests"]), _series(raw["offers"]), _series(raw["paid"]), _series(raw["leads"]),
+    days = raw["days"]
+    return DayTotals(_series(raw["requests"], days), _series(raw["offers"], days), _series(raw["paid"], days),
+                     _series(raw["leads"], days),
                      {(month, township): n for month, township, n in raw["filed_by_month"]},
                      {(month, township): [n, amount] for month, township, n, amount in raw["paid_by_month"]},
                      [(b[0], b[1], b[2]) for b in ordered], list(townships))
 
 
 def _count_days(session: Session) -> dict:
-    """Every per-day count, JSON-ready: {"requests": [[key, {day: [n, 元]}], ...], "offers": ..., ...}."""
+    """Every per-day count, JSON-ready: {"days": [ISO day, ...], "requests": [[key, day numbers, [[n, ...],
+    [元, ...]]], ...], "offers": ..., ...}."""
     run = session.connection().execute  # plain rows: no ORM result processing for ~100,000 of them
     claimed = func.max(case((Lead.claimed_at.is_not(None), 1), else_=0))
     paid = func.max(case((Lead.state == "disbursed", 1), else_=0))
@@ -276,10 +287,14 @@ def _count_days(session: Session) -> dict:
             .group_by(routed, Lead.bank_id)):
         leads[row[1]][str(row[0])] = [int(v or 0) for v in row[2:9]] + [float(row[9] or 0), int(row[10] or 0)]
 
-    return {"requests": [[list(key), by_day] for key, by_day in requests.items()],
-            "offers": [[key, by_day] for key, by_day in offers.items()],
-            "paid": [[key, by_day] for key, by_day in paid_rows.items()],
-            "leads": [[key, by_day] for key, by_day in leads.items()],
+    groups = (requests, offers, paid_rows, leads)
+    days = sorted({day for group in groups for by_day in group.values() for day in by_day})
+    number = {day: i for i, day in enumerate(days)}
+    return {"days": days,
+            "requests": [[list(key), *_columns(by_day, number)] for key, by_day in requests.items()],
+            "offers": [[key, *_columns(by_day, number)] for key, by_day in offers.items()],
+            "paid": [[key, *_columns(by_day, number)] for key, by_day in paid_rows.items()],
+            "leads": [[key, *_columns(by_day, number)] for key, by_day in leads.items()],
             "filed_by_month": [[month, township, n] for (month, township), n in filed_by_month.items()],
             "paid_by_month": [[month, township, n, amount] for (month, township), (n, amount) in paid_by_month.items()]}
 
