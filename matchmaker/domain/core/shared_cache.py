@@ -37,7 +37,7 @@ def digest(stamp: Any) -> str:
 
 
 def _database(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=False)
+    return session.get_bind().engine.url.render_as_string(hide_password=False)
 
 
 def cached(session: Session, key: str, stamp: Any, compute: Callable[[], Any],
@@ -63,7 +63,7 @@ def cached(session: Session, key: str, stamp: Any, compute: Callable[[], Any],
 
 def _shared(session: Session, key: str, sign: str, compute: Callable[[], Any]) -> str:
     """The value's JSON text from `figure_cache`, computed and stored there by the first worker that misses."""
-    with session.get_bind().connect() as conn:  # its own transaction: what it stores is committed at once
+    with session.get_bind().engine.connect() as conn:  # its own transaction: what it stores is committed at once
         locked = False
         try:
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
