@@ -1,15 +1,16 @@
-"""Figures computed once and shared (`shared_cache`): a bulletin, its platform figures and the dashboard's claim
-days read from the cache equal a fresh computation — from the process's copy, and (PostgreSQL) from the
-`figure_cache` row another worker would read — and every kind of change they are counted from is seen at once."""
+"""Figures computed once and shared (`shared_cache`): a bulletin, its platform figures, the progress rows and the
+dashboard's claim days read from the cache equal a fresh computation — from the process's copy, and
+(PostgreSQL) from the `figure_cache` row another worker would read — and every kind of change they are counted
+from is seen at once."""
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import delete, event, select
 
-from matchmaker.domain.banks import bulletins, periods, platform_figures
+from matchmaker.domain.banks import bulletins, periods, platform_figures, targets
 from matchmaker.domain.core import settings, shared_cache
-from matchmaker.models import Firm, Lead, MonthlyReport, WorkdayOverride
+from matchmaker.models import BankTarget, Firm, Lead, MonthlyReport, WorkdayOverride
 from matchmaker.models.cache import FigureCache
 
 from .conftest import PG_URL
@@ -134,3 +135,23 @@ def test_claim_days_by_bank_from_the_cache_follow_a_claim(db, known):  # noqa: F
     shared_cache.forget()
     after = platform_figures.claim_workdays_by_bank(db)
     assert after == fresh() and after != cached
+
+
+def test_progress_rows_from_the_cache_follow_a_correction_and_a_target(db, known):  # noqa: F811
+    def both():
+        fresh = targets._latest_progress(db, 2022, None, None)  # the computation itself, no cache
+        cached = targets.latest_progress(db, 2022)
+        shared_cache.forget()
+        assert targets.latest_progress(db, 2022) == cached == fresh
+        return fresh
+
+    before = both()
+    MonthlyReportFactory(bank_id=known["g"].id, month=date(2022, 3, 1), version=2, deposits=5_000_000_000,
+                         loans=4_000_000_000, industrial_loans=470_000_000, submitted_at=cst(2022, 4, 12, 9, 0))
+    db.commit()
+    corrected = both()
+    assert corrected != before
+    target = db.scalar(select(BankTarget).where(BankTarget.bank_id == known["p"].id, BankTarget.year == 2022))
+    target.industrial_loans_yi += 1
+    db.commit()
+    assert both() != corrected

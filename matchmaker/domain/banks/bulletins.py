@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...models import BankBase, BankTarget, Bulletin, ListingCandidate, MonthlyReport, Setting, User, utcnow
+from ...models import Bulletin, MonthlyReport, User, utcnow
 from ...text import N_
 from ..core import settings, shared_cache
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -265,23 +265,9 @@ def compute(session: Session, period: Period, today: date | None = None) -> dict
 
 def stamp(session: Session, today: date) -> tuple:
     """Everything a bulletin is computed from, in a few small reads: the platform figures' stamp (leads, offers,
-    firms, ratings, first loans, white lists, calendar, banks, `today`), the monthly reports (new versions are
-    new rows), targets, base-period figures, the listing pool, and the settings row by row (weights, deadlines,
-    goals, base month)."""
-    aggregates = session.execute(select(
-        select(func.count()).select_from(MonthlyReport).scalar_subquery(),
-        select(func.max(MonthlyReport.id)).scalar_subquery(),
-        select(func.count()).select_from(BankTarget).scalar_subquery(),
-        select(func.max(BankTarget.id)).scalar_subquery(),
-        select(func.sum(BankTarget.ldr_pct)).scalar_subquery(),
-        select(func.sum(BankTarget.industrial_loans_yi)).scalar_subquery(),
-        select(func.count()).select_from(BankBase).scalar_subquery(),
-        select(func.max(BankBase.updated_at)).scalar_subquery(),
-        select(func.count()).select_from(ListingCandidate).scalar_subquery(),
-        select(func.max(ListingCandidate.updated_at)).scalar_subquery(),
-    )).one()
-    stored = session.execute(select(Setting.key, Setting.value, Setting.updated_at).order_by(Setting.key)).all()
-    return platform_figures.stamp(session, today), tuple(aggregates), tuple(stored)
+    firms, ratings, first loans, white lists, calendar, banks, `today`) and the progress rows' (monthly reports,
+    targets, base-period figures, the listing pool, banks, settings: weights, deadlines, goals, base month)."""
+    return platform_figures.stamp(session, today), targets.report_stamp(session)
 
 
 # Issuing and frozen snapshots ------------------------------------------------------------------------------------
