@@ -27,6 +27,8 @@ from ...models.cache import FigureCache
 LOCK_WAIT = "60s"  # at most this long for another worker's computation; then compute here
 KEEP = timedelta(days=30)  # rows not rewritten for this long (periods nobody looks at any more) are dropped
 
+LOCK_SPACE = 0x6D6D6663  # the two-number advisory locks of this module ("mmfc"), apart from the audit chain's
+
 _local: dict[tuple[str, str], tuple[str, Any]] = {}  # (database, key) -> (stamp digest, decoded value)
 _lock = threading.Lock()
 
@@ -67,7 +69,7 @@ def _shared(session: Session, key: str, sign: str, compute: Callable[[], Any]) -
         locked = False
         try:
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-            conn.execute(select(text("pg_advisory_xact_lock(:k)")), {"k": zlib.crc32(key.encode())})
+            conn.execute(select(text("pg_advisory_xact_lock(:space, :k)")), {"space": LOCK_SPACE, "k": _lock_key(key)})
             locked = True
         except DBAPIError:  # waited long enough: compute here
             conn.rollback()
@@ -85,6 +87,12 @@ def _shared(session: Session, key: str, sign: str, compute: Callable[[], Any]) -
             conn.execute(delete(FigureCache).where(FigureCache.computed_at < now - KEEP))
         conn.commit()
         return raw
+
+
+def _lock_key(key: str) -> int:
+    """The key as a signed 32-bit number (the second half of a two-number advisory lock)."""
+    n = zlib.crc32(key.encode())
+    return n - 2**32 if n >= 2**31 else n
 
 
 def forget() -> None:
