@@ -3,6 +3,7 @@ from .api import ApiIdempotency, ApiToken, WebhookEndpoint  # noqa: F401
 from .audit import AuditCheck, History  # noqa: F401
 from .banks import Bank, BankBase, BankTarget  # noqa: F401
 from .base import Base, utcnow  # noqa: F401
+from .cache import FigureCache  # noqa: F401
 from .claims import ClaimCode, FirmClaim, TownshipMove  # noqa: F401
 from .clocks import LeadEscalation, WorkdayOverride  # noqa: F401
 from .events import EventBank, EventIntention, EventInvitation, EventProduct, MatchmakingEvent  # noqa: F401

@@ -49,7 +49,7 @@ class Firm(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)  # kept exports
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)  # kept exports, figures' stamp
 
     township: Mapped[Township | None] = relationship(lazy="joined")
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Bulletin, MonthlyReport, User, utcnow
 from ...text import N_
-from ..core import settings
+from ..core import settings, shared_cache
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound
 from ..core.money import amount_text
 from ..core.translate import translator
@@ -256,7 +256,18 @@ COMPUTE = {"monthly": monthly, "quarterly": quarterly, "annual": annual}
 
 
 def compute(session: Session, period: Period, today: date | None = None) -> dict:
-    return COMPUTE[period.kind](session, period, today)
+    """The period's bulletin as of `today`, computed once while nothing it is computed from changes (`stamp`) and
+    shared by the workers (`shared_cache`); each call gets its own copy."""
+    today = today or local_date(utcnow())
+    return shared_cache.cached(session, f"bulletin:{period.kind}:{period.key}", stamp(session, today),
+                               lambda: COMPUTE[period.kind](session, period, today))
+
+
+def stamp(session: Session, today: date) -> tuple:
+    """Everything a bulletin is computed from, in a few small reads: the platform figures' stamp (leads, offers,
+    firms, ratings, first loans, white lists, calendar, banks, `today`) and the progress rows' (monthly reports,
+    targets, base-period figures, the listing pool, banks, settings: weights, deadlines, goals, base month)."""
+    return platform_figures.stamp(session, today), targets.report_stamp(session)
 
 
 # Issuing and frozen snapshots ------------------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from datetime import date, timedelta
 from sqlalchemy import Date, and_, case, cast, false, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from ...models import Bank, FinancingRequest, Firm, Lead, Offer, WhiteListEntry, utcnow
+from ...models import Bank, FinancingRequest, Firm, Lead, Offer, WhiteListBatch, WhiteListEntry, WorkdayOverride, utcnow
 from ...models.first_loans import FirstLoanCase
 from ...models.ratings import Rating
 from ...models.requests import DECLINE_REASONS
 from ...text import N_
-from ..requests import routing
+from ..core import shared_cache
+from ..requests import dashboard, routing
 from ..whitelists.lists import current_batches
 from .figures import average, in_time_rate, workdays_to  # the one definition of each figure
 from .periods import Period, add_months, calendar, local_date, month_key, utc_start
@@ -266,6 +267,32 @@ def _figures_sql(session: Session, start: date, end: date, today: date, cal) -> 
     return {"banks": banks, "total": total}
 
 
+def stamp(session: Session, today: date) -> tuple:
+    """Everything the platform figures are counted from, in a few small reads (ids and indexed times): the
+    dashboard's stamp (latest history row — every change of a request, lead, offer or firm writes one — highest
+    ids, latest lead change, banks), the latest firm change (first loans), the ratings (never changed once
+    given), the first-loan cases, the white lists' batches, the calendar's overrides, and `today` (a routed lead
+    turns overdue with the date)."""
+    extra = session.execute(select(
+        select(func.max(Firm.updated_at)).scalar_subquery(),
+        select(func.max(Rating.id)).scalar_subquery(),
+        select(func.max(FirstLoanCase.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(FirstLoanCase).scalar_subquery(),
+        select(func.max(WhiteListEntry.id)).scalar_subquery(),
+        select(func.count()).select_from(WorkdayOverride).scalar_subquery(),
+        select(func.max(WorkdayOverride.updated_at)).scalar_subquery(),
+    )).one()
+    batches = session.execute(select(WhiteListBatch.id, WhiteListBatch.kind, WhiteListBatch.state)
+                              .order_by(WhiteListBatch.id)).all()
+    return today, dashboard.stamp(session), tuple(extra), tuple(batches)
+
+
+def _bank_keys(data: dict) -> dict:
+    """Figures as stored (JSON: bank ids as text) with the bank ids as ints again."""
+    data["banks"] = {int(b): figures for b, figures in data["banks"].items()}
+    return data
+
+
 def _active_banks(session: Session) -> set[int]:
     return set(session.scalars(select(Bank.id).where(Bank.active.is_(True))))
 
@@ -329,9 +356,11 @@ def figures(session: Session, period: Period, today: date | None = None,
     """{"banks": {bank_id: figures}, "total": figures} for leads routed in the period; counted by the database,
     or from `facts` when the caller has them loaded already."""
     today = today or local_date(utcnow())
-    cal = _Memo(calendar(session))
     if facts is None:
-        return _figures_sql(session, period.start, period.end, today, cal)
+        return shared_cache.cached(
+            session, f"platform_figures:{period.start}:{period.end}", stamp(session, today),
+            lambda: _figures_sql(session, period.start, period.end, today, _Memo(calendar(session))), _bank_keys)
+    cal = _Memo(calendar(session))
     grouped: dict[int, list[LeadFacts]] = defaultdict(list)
     for f in facts:
         grouped[f.bank_id].append(f)
@@ -366,7 +395,8 @@ def compliance_series(session: Session, last_month: date, months: int = 12, toda
     first = add_months(last_month, -(months - 1))
     grouped: dict[date, list[LeadFacts]] = defaultdict(list)
     if facts is None:
-        return _compliance_sql(session, first, months, today)
+        return shared_cache.cached(session, f"compliance:{first}:{months}", stamp(session, today),
+                                   lambda: _compliance_sql(session, first, months, today))
     for f in facts:
         grouped[date(f.created_on.year, f.created_on.month, 1)].append(f)
     out = []
@@ -444,7 +474,13 @@ def drill_frozen(rows: list[list], metric: str, bank_id: int | None = None, reas
 def claim_workdays_by_bank(session: Session, start: date | None = None, end: date | None = None) -> dict[int, str]:
     """Per bank: the bulletins' 认领（工作日） figure (`figures.workdays_to`, averaged by `figures.average`) over the
     leads routed in [start, end) (Beijing dates; unbounded when None), for pages that list it beside other figures
-    (the district dashboard)."""
+    (the district dashboard); counted once while the platform figures' stamp holds."""
+    return shared_cache.cached(session, f"claim_workdays:{start}:{end}", stamp(session, local_date(utcnow())),
+                               lambda: _claim_workdays(session, start, end),
+                               lambda data: {int(bank_id): value for bank_id, value in data.items()})
+
+
+def _claim_workdays(session: Session, start: date | None, end: date | None) -> dict[int, str]:
     where = [Lead.claimed_at.is_not(None)]
     if start is not None:
         where.append(Lead.created_at >= utc_start(start))

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import config
-from ...models import Bank, BankTarget, History, MonthlyReport, User
+from ...models import Bank, BankBase, BankTarget, History, ListingCandidate, MonthlyReport, Setting, User
 from ...text import N_
-from ..core import reference
+from ..core import reference, shared_cache
 from ..core.errors import DomainError, Forbidden
 from ..core.money import amount_text, is_english
 from ..core.translate import text as translated
@@ -201,10 +201,39 @@ def progress(session: Session, month: date, locale: str | None = None) -> list[d
                                              locale) for b in banks])
 
 
+def report_stamp(session: Session) -> tuple:
+    """Everything the progress rows are computed from, in three small reads: the monthly reports (a correction
+    is a new version, a new row), targets, base-period figures, the listing pool, the banks and the settings
+    row by row (base month, goals, weights, deadlines)."""
+    aggregates = session.execute(select(
+        select(func.count()).select_from(MonthlyReport).scalar_subquery(),
+        select(func.max(MonthlyReport.id)).scalar_subquery(),
+        select(func.count()).select_from(BankTarget).scalar_subquery(),
+        select(func.max(BankTarget.id)).scalar_subquery(),
+        select(func.sum(BankTarget.ldr_pct)).scalar_subquery(),
+        select(func.sum(BankTarget.industrial_loans_yi)).scalar_subquery(),
+        select(func.count()).select_from(BankBase).scalar_subquery(),
+        select(func.max(BankBase.updated_at)).scalar_subquery(),
+        select(func.count()).select_from(ListingCandidate).scalar_subquery(),
+        select(func.max(ListingCandidate.updated_at)).scalar_subquery(),
+    )).one()
+    banks = session.execute(select(Bank.__table__).order_by(Bank.id)).all()
+    stored = session.execute(select(Setting.key, Setting.value, Setting.updated_at).order_by(Setting.key)).all()
+    return tuple(aggregates), tuple(banks), tuple(stored)
+
+
 def latest_progress(session: Session, year: int, as_of: datetime | None = None,
                     locale: str | None = None) -> list[dict]:
     """Each bank's progress at its latest reported month of `year` (December when the year has ended); with
-    `as_of`, the latest month reported by then (routing reads the figures known at the moment it routes)."""
+    `as_of`, the latest month reported by then (routing reads the figures known at the moment it routes).
+    Without `as_of`, computed once while `report_stamp` holds (`shared_cache`)."""
+    if as_of is None:
+        return shared_cache.cached(session, f"latest_progress:{year}:{locale}", report_stamp(session),
+                                   lambda: _latest_progress(session, year, None, locale))
+    return _latest_progress(session, year, as_of, locale)
+
+
+def _latest_progress(session: Session, year: int, as_of: datetime | None, locale: str | None) -> list[dict]:
     where = [MonthlyReport.month >= date(year, 1, 1), MonthlyReport.month <= date(year, 12, 1)]
     if as_of is not None:
         where.append(MonthlyReport.submitted_at <= as_of)

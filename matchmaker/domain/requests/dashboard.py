@@ -14,7 +14,6 @@ townships). Any period, custom or not, is a sum over its days, so a view costs t
 a change costs one recount."""
 from __future__ import annotations
 
-import threading
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from ...models import Bank, FinancingRequest, Firm, History, Lead, Offer, Township
 from ...text import N_
 from ..banks import periods
+from ..core import shared_cache
 from ..core.errors import DomainError
 
 MAX_TREND_MONTHS = 36
@@ -98,11 +98,10 @@ class Series:
     """Running totals of a few counts over days (ISO text, sorted): the sum over any range of days by two binary
     searches, whatever the number of days."""
 
-    def __init__(self, by_day: dict[str, list]):
-        self.days = sorted(by_day)
-        width = len(next(iter(by_day.values()))) if by_day else 0
-        rows = [by_day[day] for day in self.days]
-        self.columns = [list(accumulate((row[i] for row in rows), initial=0)) for i in range(width)]
+    def __init__(self, days: list[str], values: list[list]):
+        """`days` sorted; `values[i][j]` the i-th count on `days[j]`."""
+        self.days = days
+        self.columns = [list(accumulate(column, initial=0)) for column in values]
 
     def between(self, start: str | None, end: str | None) -> list:
         lo = bisect_left(self.days, start) if start is not None else 0
@@ -126,10 +125,6 @@ class DayTotals:
     townships: list[tuple]  # (id, name) by id
 
 
-_cache: dict[str, tuple[tuple, DayTotals]] = {}
-_cache_lock = threading.Lock()
-
-
 def _local_day(session: Session, column, is_date: bool = False):
     """The Beijing date of a naive-UTC datetime column (or a date column) as ISO text, in the database's SQL."""
     if session.get_bind().dialect.name == "postgresql":
@@ -144,9 +139,18 @@ def _days(session: Session, later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
-def _stamp(session: Session) -> tuple:
+def stamp(session: Session) -> tuple:
     """Three small reads (primary keys and indexed columns): a change to anything the day totals are counted from
-    moves it. Requests, leads and offers are never deleted; their changes and the firms' write history."""
+    moves it. Requests, leads and offers are never deleted; their changes and the firms' write history. Read once
+    per transaction of the session (pages that show both the day totals and platform figures)."""
+    held = session.info.get(_STAMP)
+    if held is None:
+        _listen(session)
+        held = session.info[_STAMP] = _read_stamp(session)
+    return held
+
+
+def _read_stamp(session: Session) -> tuple:
     last = select(History.id, History.at).order_by(History.id.desc()).limit(1).subquery()
     row = session.execute(select(
         select(last.c.id).scalar_subquery(), select(last.c.at).scalar_subquery(),
@@ -160,40 +164,64 @@ def _stamp(session: Session) -> tuple:
     return tuple(row), tuple(banks), tuple(townships)
 
 
-_HELD = "dashboard.day_totals"
+_HELD, _STAMP = "dashboard.day_totals", "dashboard.stamp"
 
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(_HELD, None)
+    session.info.pop(_STAMP, None)
 
 
-def day_totals(session: Session) -> DayTotals:
-    """The per-day totals, recounted only when the stamp moved (per database, shared by the threads). Read once
-    per transaction of the session: the figures of one page come from one stamp."""
-    held = session.info.get(_HELD)
-    if held is not None:
-        return held
+def _listen(session: Session) -> None:
     if not event.contains(session, "after_flush", _forget):
         event.listen(session, "after_flush", _forget)
         event.listen(session, "after_transaction_end", _forget)
-    key = session.get_bind().url.render_as_string(hide_password=False)
-    stamp = _stamp(session)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        totals = cached[1]
-    else:
-        totals = _count_days(session, stamp)
-        with _cache_lock:
-            _cache[key] = (stamp, totals)
+
+
+def day_totals(session: Session) -> DayTotals:
+    """The per-day totals, recounted only when the stamp moved (per database, shared by the threads and, on
+    PostgreSQL, by the processes through `shared_cache`). Read once per transaction of the session: the figures
+    of one page come from one stamp."""
+    held = session.info.get(_HELD)
+    if held is not None:
+        return held
+    _listen(session)
+    moment = stamp(session)
+    _, banks, townships = moment
+    # "/2": the layout stored in the table; a new layout takes a new key
+    totals = shared_cache.cached(session, "dashboard.day_totals/2", moment, lambda: _count_days(session),
+                                 lambda raw: _totals(raw, banks, townships), copy=False)
     session.info[_HELD] = totals
     return totals
 
 
-def _series(rows: dict[tuple, dict[str, list]]) -> dict:
-    return {key: Series(by_day) for key, by_day in rows.items()}
+def _series(rows: list, days: list[str]) -> dict:
+    """{key: Series} from [[key, day numbers, columns], ...] (a list key becomes a tuple)."""
+    return {tuple(key) if isinstance(key, list) else key: Series([days[i] for i in numbers], values)
+            for key, numbers, values in rows}
 
 
-def _count_days(session: Session, stamp: tuple) -> DayTotals:
+def _columns(by_day: dict[str, list], number: dict[str, int]) -> list:
+    """[day numbers in day order, one list per count]: compact to store, quick to read back."""
+    days = sorted(by_day)
+    width = len(by_day[days[0]])
+    return [[number[day] for day in days], [[by_day[day][i] for day in days] for i in range(width)]]
+
+
+def _totals(raw: dict, banks: tuple, townships: tuple) -> DayTotals:
+    """The totals from what `_count_days` counted (as stored: JSON)."""
+    ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
+    days = raw["days"]
+    return DayTotals(_series(raw["requests"], days), _series(raw["offers"], days), _series(raw["paid"], days),
+                     _series(raw["leads"], days),
+                     {(month, township): n for month, township, n in raw["filed_by_month"]},
+                     {(month, township): [n, amount] for month, township, n, amount in raw["paid_by_month"]},
+                     [(b[0], b[1], b[2]) for b in ordered], list(townships))
+
+
+def _count_days(session: Session) -> dict:
+    """Every per-day count, JSON-ready: {"days": [ISO day, ...], "requests": [[key, day numbers, [[n, ...],
+    [元, ...]]], ...], "offers": ..., ...}."""
     run = session.connection().execute  # plain rows: no ORM result processing for ~100,000 of them
     claimed = func.max(case((Lead.claimed_at.is_not(None), 1), else_=0))
     paid = func.max(case((Lead.state == "disbursed", 1), else_=0))
@@ -259,10 +287,16 @@ def _count_days(session: Session, stamp: tuple) -> DayTotals:
             .group_by(routed, Lead.bank_id)):
         leads[row[1]][str(row[0])] = [int(v or 0) for v in row[2:9]] + [float(row[9] or 0), int(row[10] or 0)]
 
-    _, banks, townships = stamp
-    ordered = sorted(banks, key=lambda b: (not b[2], b[3]))
-    return DayTotals(_series(requests), _series(offers), _series(paid_rows), _series(leads), dict(filed_by_month),
-                     dict(paid_by_month), [(b[0], b[1], b[2]) for b in ordered], list(townships))
+    groups = (requests, offers, paid_rows, leads)
+    days = sorted({day for group in groups for by_day in group.values() for day in by_day})
+    number = {day: i for i, day in enumerate(days)}
+    return {"days": days,
+            "requests": [[list(key), *_columns(by_day, number)] for key, by_day in requests.items()],
+            "offers": [[key, *_columns(by_day, number)] for key, by_day in offers.items()],
+            "paid": [[key, *_columns(by_day, number)] for key, by_day in paid_rows.items()],
+            "leads": [[key, *_columns(by_day, number)] for key, by_day in leads.items()],
+            "filed_by_month": [[month, township, n] for (month, township), n in filed_by_month.items()],
+            "paid_by_month": [[month, township, n, amount] for (month, township), (n, amount) in paid_by_month.items()]}
 
 
 def _bounds(window: Window) -> tuple[str | None, str | None]:

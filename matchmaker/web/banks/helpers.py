@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, abort, flash, g, request, url_for
 from flask_babel import gettext
 
 from ...domain.banks import monthly_reports, periods, wording
@@ -47,10 +48,21 @@ def period_label(period: Period) -> str:
     return period.label_in(locale())
 
 
+def drill_url(period: str, metric: str, bank=None, reason=None, edition=None) -> str:
+    """The link from a figure to its leads: what `url_for('reports.leads', …)` gives, without building the route
+    for each of a bulletin's several hundred figures."""
+    base = g.get("leads_url")
+    if base is None:
+        base = g.leads_url = url_for("reports.leads")
+    query = (("period", period), ("metric", metric), ("bank", bank), ("reason", reason), ("edition", edition))
+    return f"{base}?{urlencode([(k, v) for k, v in query if v is not None])}"
+
+
 def register_filters(bp: Blueprint) -> None:
     for name, func in (("figure", figure), ("dash", dash), ("month_label", month_label),
                        ("period_label", period_label)):
         bp.add_app_template_filter(func, name)
+    bp.add_app_template_global(drill_url, "drill_url")
 
 
 def today() -> date:
