@@ -1,6 +1,7 @@
 """The white lists (白名单) and the government lists behind the firm portrait: batches, entries (each linked to one firm), name aliases and staged imports."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -181,6 +182,20 @@ def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method
     """A staged row as the domain handles it: the file's values and the resolution in one dict."""
     return {**data, "row": row_no, "decision": decision, "status": status, "method": method,
             "chosen": int(chosen) if chosen and chosen.isdigit() else chosen}
+
+
+def row_tuple(import_id: int, row: dict) -> tuple:
+    """The columns a staged row is written with, in STAGED_COLUMNS order, `data` as JSON text (written straight
+    through the driver: see domain/core/bulk.py)."""
+    chosen = row.get("chosen")
+    data = dict(row)
+    for key in _COLUMNS:
+        data.pop(key, None)
+    return (import_id, row["row"], row["decision"], None if chosen is None else str(chosen), row.get("status") or "add",
+            row.get("method") or "", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+STAGED_COLUMNS = ("import_id", "row_no", "decision", "chosen", "status", "method", "data")
 
 
 def row_values(import_id: int, row: dict) -> dict:

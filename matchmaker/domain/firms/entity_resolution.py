@@ -22,13 +22,16 @@ scoring at least the review threshold goes to a person. No database here: caller
 from __future__ import annotations
 
 import gc
+import importlib.util
+import json
 import re
+import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable, Sequence
 
 import numpy as np
-from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -46,6 +49,7 @@ BRAND_MIN = 2             # the 字号 is at least the first two characters of t
 CANDIDATES = 20           # candidates scored per name, after blocking
 POSTING_CAP = 300         # grams shared by more firms than this are too common to block on
 SCAN_BUDGET = 1500        # at most this many postings read per name
+INDEX_CHUNK = 20000       # names parsed together while the index is built
 
 REGION_PREFIXES = ("山东省", "山东", "枣庄市", "枣庄", "市中区")
 _BRACKETED_REGION = re.compile(r"\((?:山东省?|枣庄市?|市中区|枣庄市市中区)+\)")
@@ -120,15 +124,30 @@ class NameParts:
         return f"{self.core}|{self.form}"
 
 
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's readings of single characters, read from its data file when pypinyin is not loaded yet:
+    importing pypinyin loads its phrase dictionary too (~55 MB and 190,000 objects a worker would carry and
+    its garbage collector walk), which resolution never uses."""
+    loaded = sys.modules.get("pypinyin.pinyin_dict")
+    if loaded is not None:
+        return loaded.pinyin_dict
+    spec = importlib.util.find_spec("pypinyin")  # finds the package without running it
+    with open(f"{spec.submodule_search_locations[0]}/pinyin_dict.json", encoding="utf-8") as data:
+        return {int(k): v for k, v in json.load(data).items()}
+
+
 class _SoundTable(dict):
     """str.translate table: character -> one private-use character per toneless pinyin syllable."""
 
     def __init__(self):
         super().__init__()
         self.codes: dict[str, str] = {}
+        self.readings: dict[int, str] | None = None  # loaded on the first character looked up
 
     def __missing__(self, codepoint: int) -> str:
-        raw = pinyin_dict.get(codepoint)
+        if self.readings is None:
+            self.readings = _pinyin_dict()
+        raw = self.readings.get(codepoint)
         if raw is None:
             value = chr(codepoint)
         else:
@@ -348,7 +367,7 @@ _BIGRAM, _SKIPGRAM, _WHOLE = 1 << 42, 2 << 42, 3 << 42
 
 
 def _query_grams(core: str, sound: str) -> set[int]:
-    """The blocking grams of one core, as the integer codes `_gram_index` stores: sound bigrams (a homophone typo
+    """The blocking grams of one core, as the integer codes `_gram_codes` makes: sound bigrams (a homophone typo
     keeps them) and character skip-grams (another typo keeps some of them)."""
     if len(core) < 2:
         return {_WHOLE | ord(core[0])} if core else set()
@@ -357,17 +376,17 @@ def _query_grams(core: str, sound: str) -> set[int]:
     return grams
 
 
-def _gram_index(cores: list[str], sounds: list[str]) -> tuple[dict[int, tuple[int, int]], np.ndarray]:
-    """{gram code: (start, end)} into one array of record indexes (int32) sorted by gram, then by record."""
+def _gram_codes(cores: list[str], sounds: list[str], first: int) -> tuple[np.ndarray, np.ndarray]:
+    """The gram codes of the records numbered from `first` (cores and their sounds), and the record of each."""
     lengths = np.fromiter(map(len, cores), dtype=np.int64, count=len(cores))
-    owner = np.repeat(np.arange(len(cores), dtype=np.int32), lengths + 1)  # +1: the separator after each core
+    owner = np.repeat(np.arange(first, first + len(cores), dtype=np.int32), lengths + 1)  # +1: the separator
     inner = np.ones(len(owner), dtype=bool)
     inner[np.cumsum(lengths + 1) - 1] = False
     s = np.frombuffer(("\0".join(sounds) + "\0").encode("utf-32-le"), dtype=np.uint32)
     c = np.frombuffer(("\0".join(cores) + "\0").encode("utf-32-le"), dtype=np.uint32)
     bi = inner[:-1] & inner[1:]
     skip = inner[:-2] & inner[1:-1] & inner[2:]
-    whole = inner & (lengths == 1)[owner]
+    whole = inner & (lengths == 1)[owner - first]
 
     def gram(flag: int, a: np.ndarray, b: np.ndarray | None, where: np.ndarray) -> np.ndarray:
         out = a[where].astype(np.int64)
@@ -380,7 +399,15 @@ def _gram_index(cores: list[str], sounds: list[str]) -> tuple[dict[int, tuple[in
     codes = np.concatenate([gram(_BIGRAM, s[:-1], s[1:], bi), gram(_SKIPGRAM, c[:-2], c[2:], skip),
                             gram(_WHOLE, c, None, whole)])
     owners = np.concatenate([owner[:-1][bi], owner[:-2][skip], owner[whole]])
-    del s, c, owner, inner, bi, skip, whole
+    return codes, owners
+
+
+def _gram_postings(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[dict[int, tuple[int, int]], np.ndarray]:
+    """{gram code: (start, end)} into one array of record indexes (int32) sorted by gram, then by record, from
+    the `_gram_codes` of consecutive parts of the registry in order (emptied here)."""
+    codes = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+    owners = np.concatenate([o for _, o in parts]) if parts else np.zeros(0, dtype=np.int32)
+    parts.clear()
     order = np.argsort(codes, kind="stable")  # owners stay ascending within each gram
     codes, owners = codes[order], owners[order]
     del order
@@ -395,6 +422,44 @@ def _gram_index(cores: list[str], sounds: list[str]) -> tuple[dict[int, tuple[in
 def _key_hashes(cores: Sequence[str], forms: Sequence[str]) -> np.ndarray:
     """A 64-bit hash of each spelling key (equal keys, equal hashes; a lookup checks the key itself)."""
     return np.fromiter((hash(k) for k in map("|".join, zip(cores, forms))), dtype=np.int64, count=len(cores))
+
+
+class Strings:
+    """A list of strings held as one string and the offsets where each ends: a Python string per firm costs
+    about 60 bytes beyond its characters, so a 250,000-firm registry's names, codes and cores take a quarter of
+    the memory. `optional`: an empty string reads back as None."""
+
+    __slots__ = ("_text", "_ends", "_optional")
+
+    def __init__(self, items: Iterable[str] = (), optional: bool = False):
+        self._text, self._ends, self._optional = "", array("q"), optional
+        self.extend(items)
+
+    def extend(self, items: Iterable[str | None]) -> None:
+        items = [item or "" for item in items]
+        end = self._ends[-1] if self._ends else 0
+        for item in items:
+            end += len(item)
+            self._ends.append(end)
+        self._text += "".join(items)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._ends)))]
+        if i < 0:
+            i += len(self._ends)
+        text = self._text[self._ends[i - 1] if i else 0:self._ends[i]]
+        return text or None if self._optional else text
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._ends)))
+
+    def lengths(self) -> np.ndarray:
+        ends = np.frombuffer(self._ends, dtype=np.int64) if self._ends else np.zeros(0, dtype=np.int64)
+        return np.diff(ends, prepend=0).astype(np.int32)
 
 
 @dataclass(slots=True)
@@ -433,39 +498,55 @@ class Resolver:
         self.review_threshold = review_threshold
         self.typo_links = typo_links
         self.refs: list[Hashable] = []
-        self.names: list[str] = []
-        self.usccs: list[str | None] = []
+        self.names, self.usccs = Strings(), Strings(optional=True)
         self.by_uscc: dict[str, int] = {}
+        names: list[str] = []
+        codes: list[str] = []
         for ref, code, name in records:
-            code = _code(code) or None
+            code = _code(code)
             if code:
                 self.by_uscc.setdefault(code, len(self.refs))
             self.refs.append(ref)
-            self.names.append(name or "")
-            self.usccs.append(code)
+            names.append(name or "")
+            codes.append(code)
+            if len(names) == INDEX_CHUNK:
+                self.names.extend(names)
+                self.usccs.extend(codes)
+                names, codes = [], []
+        self.names.extend(names)
+        self.usccs.extend(codes)
+        del names, codes
         self.first_of_ref: dict[Hashable, int] = {}
         for i, ref in enumerate(self.refs):
             self.first_of_ref.setdefault(ref, i)
         self.aliases = dict(aliases or {})
         self._indexed = False  # the name index is built on the first name to match
-        self.cores: list[str] = []
+        self.cores = Strings()
         self.forms: list[str] = []
 
     def _build_index(self) -> None:
-        """Cores and forms as lists; everything else as arrays (a 250,000-firm registry in tens of MB): spelling
-        keys as sorted hashes, sounds and shapes recomputed for the candidates being scored."""
+        """Cores as one string, forms as a list; everything else as arrays (a 250,000-firm registry in tens of MB):
+        spelling keys as sorted hashes, sounds and shapes recomputed for the candidates being scored."""
         paused = gc.isenabled()
         gc.disable()  # many small objects at once: collection passes would only slow this down
         try:
-            self.cores, self.forms, sounds, _ = parse_many(self.names)
-            hashes = _key_hashes(self.cores, self.forms)
+            self.cores, self.forms, parts, hash_parts = Strings(), [], [], []
+            for start in range(0, len(self.names), INDEX_CHUNK):  # a chunk's sounds at a time, not every firm's
+                cores, forms, sounds, _ = parse_many(self.names[start:start + INDEX_CHUNK])
+                parts.append(_gram_codes(cores, sounds, start))
+                hash_parts.append(_key_hashes(cores, forms))
+                self.cores.extend(cores)
+                self.forms += forms
+                del cores, forms, sounds
+            hashes = np.concatenate(hash_parts) if hash_parts else np.zeros(0, dtype=np.int64)
+            del hash_parts
             self._key_order = np.argsort(hashes, kind="stable").astype(np.int32)
             self._key_hashes = hashes[self._key_order]
             del hashes
             self._form_ids = np.array([_CLASS_ID[f] for f in self.forms], dtype=np.int8)
-            self._lengths = np.fromiter(map(len, self.cores), dtype=np.int32, count=len(self.cores))
-            self._grams, self._owners = _gram_index(self.cores, sounds)
-            del sounds
+            self._lengths = self.cores.lengths()
+            self._grams, self._owners = _gram_postings(parts)
+            del parts
             self._ref_ids = np.fromiter((self.first_of_ref[ref] for ref in self.refs), dtype=np.int32,
                                         count=len(self.refs))
         finally:

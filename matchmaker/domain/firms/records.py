@@ -2,9 +2,10 @@
 firm, and who acts for it."""
 from __future__ import annotations
 
+import functools
+import gc
 import unicodedata
 
-from pypinyin import lazy_pinyin
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -16,9 +17,20 @@ from ..core.limits import check_column, check_length, check_phone, contains
 from . import uscc as uscc_rules
 
 
+@functools.cache
+def _lazy_pinyin():
+    """pypinyin, loaded when a name is first spelt rather than at import: its phrase dictionary (~55 MB, 400,000
+    lists) is not needed by every process. It lives as long as the process, so it is frozen out of the garbage
+    collector's full passes, which would otherwise walk it again and again during a large import."""
+    from pypinyin import lazy_pinyin
+
+    gc.freeze()
+    return lazy_pinyin
+
+
 def pinyin_forms(name: str) -> tuple[str, str]:
     """Full pinyin (no spaces) and initials of a Chinese name, lower case."""
-    syllables = lazy_pinyin(name, errors="ignore")  # initials are their first letters (Style.FIRST_LETTER's)
+    syllables = _lazy_pinyin()(name, errors="ignore")  # initials are their first letters (Style.FIRST_LETTER's)
     return "".join(syllables).lower(), "".join(s[:1] for s in syllables).lower()
 
 

@@ -25,6 +25,7 @@ from ...models.whitelists import (
     WhiteListImport,
 )
 from ...text import N_
+from ..core import bulk
 from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.translate import translator
@@ -203,11 +204,11 @@ class Comparison:
         if self.prev is not None:
             entries = session.execute(select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
                                       .where(WhiteListEntry.batch_id == self.prev.id)
-                                      .order_by(WhiteListEntry.id)).all()
-            keys = normalise_many([e.project_name for e in entries]) if kind in PROJECT_KINDS else None
-            for n, entry in enumerate(entries):
-                self.before.setdefault(hash((entry.firm_id, keys[n] if keys else "")), entry.id)
-            del entries
+                                      .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
+            for part in entries.partitions():  # a chunk at a time: only the hashes are kept
+                keys = normalise_many([e.project_name for e in part]) if kind in PROJECT_KINDS else None
+                for n, entry in enumerate(part):
+                    self.before.setdefault(hash((entry.firm_id, keys[n] if keys else "")), entry.id)
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []
@@ -449,30 +450,28 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
     session.flush()
     aliases: dict[str, tuple[str, int, str]] = {}
     written = 0
+    numeric = bulk.numeric(session)
     for chunk in chunks(False):
-        if any(target(r) is None for r in chunk):
+        targets = [target(r) for r in chunk]
+        if None in targets:
             raise DomainError("还有名称待确认，不能导入")
-        firm_ids = [new_firms[name_key(r["name"])] if target(r) == "new" else target(r) for r in chunk]
+        firm_ids = [new_firms[name_key(r["name"])] if t == "new" else t for r, t in zip(chunk, targets)]
         lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
         firm_townships = {}
         for start in range(0, len(lacking), 500):
             firm_townships.update(session.execute(select(Firm.id, Firm.township_id).where(
                 Firm.id.in_(lacking[start:start + 500]))).all())
         entries = []
-        for r, firm_id in zip(chunk, firm_ids):
-            method = "new" if target(r) == "new" else ("review" if r.get("chosen") else r["method"])
-            entries.append({
-                "batch_id": batch.id, "kind": kind, "firm_id": firm_id, "row_no": r["row"],
-                "written_name": r["name"][:200], "project_name": r["project_name"][:200], "remark": r["remark"],
-                "extra": r["extra"],
-                "investment_wan": Decimal(r["investment_wan"]) if r["investment_wan"] is not None else None,
-                "township_id": r["township_id"] or firm_townships.get(firm_id), "match_method": method,
-                "match_score": Decimal(str(r["score"])) if method in ("name", "review") else None,
-            })
+        for r, firm_id, t in zip(chunk, firm_ids, targets):
+            method = "new" if t == "new" else ("review" if r.get("chosen") else r["method"])
+            amount = r["investment_wan"]
+            entries.append((batch.id, kind, firm_id, r["row"], r["name"][:200], r["project_name"][:200], r["remark"],
+                            bulk.json_text(r["extra"]), numeric(Decimal(amount) if amount is not None else None),
+                            r["township_id"] or firm_townships.get(firm_id), method,
+                            numeric(Decimal(str(r["score"]))) if method in ("name", "review") else None))
             if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
                 aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
-        if entries:
-            session.execute(WhiteListEntry.__table__.insert(), entries)
+        bulk.insert(session, WhiteListEntry.__table__, ENTRY_COLUMNS, entries)
         written += len(entries)
         if progress is not None:
             progress(written, total)
@@ -484,6 +483,10 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
                      + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
+
+
+ENTRY_COLUMNS = ("batch_id", "kind", "firm_id", "row_no", "written_name", "project_name", "remark", "extra",
+                 "investment_wan", "township_id", "match_method", "match_score")
 
 
 def _create_firms(session: Session, rows: dict[str, dict]) -> dict[str, int]:

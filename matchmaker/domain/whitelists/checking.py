@@ -263,6 +263,8 @@ def _text(value) -> str:
     """A cell as text: integral floats without '.0', dates as ISO, everything stripped."""
     if value is None:
         return ""
+    if type(value) is str:  # most cells: text
+        return unicodedata.normalize("NFKC", value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"  # a cell's value, kept as the (Chinese) file would write it
     if isinstance(value, float):

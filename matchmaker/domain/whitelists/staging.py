@@ -2,16 +2,19 @@
 250,000-row preview is never one value in memory, and paged for the preview and review pages."""
 from __future__ import annotations
 
+import json
 from typing import Iterable, Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Text, and_, bindparam, delete, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from ...models.whitelists import WhiteListImportRow, row_dict, row_values
+from ...models.whitelists import STAGED_COLUMNS, WhiteListImportRow, row_dict, row_tuple, row_values
+from ..core import bulk
 
 CHUNK = 5000
 T = WhiteListImportRow.__table__
-_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, T.c.data)
+# `data` read as the driver gives it (text on SQLite, decoded JSONB on PostgreSQL) and decoded here once
+_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, type_coerce(T.c.data, Text).label("data"))
 # rows the commit's first pass reads: a firm to create, or a name-matched firm that may take the file's code
 FIRM_WORK = or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == "new"),
                 and_(T.c.chosen.is_not(None), T.c.chosen != "new"),
@@ -20,7 +23,7 @@ FIRM_WORK = or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == 
 
 def insert(session: Session, import_id: int, rows: list[dict]) -> None:
     if rows:
-        session.execute(T.insert(), [row_values(import_id, r) for r in rows])
+        bulk.insert(session, T, STAGED_COLUMNS, [row_tuple(import_id, r) for r in rows])
 
 
 def remove(session: Session, import_ids: Iterable[int]) -> None:
@@ -30,7 +33,9 @@ def remove(session: Session, import_ids: Iterable[int]) -> None:
 
 
 def _dict(rec) -> dict:
-    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method, rec.data)
+    data = rec.data
+    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method,
+                    json.loads(data) if isinstance(data, str) else data)
 
 
 def chunks(session: Session, import_id: int, size: int | None = None, where=None) -> Iterator[list[dict]]:

@@ -1,0 +1,50 @@
+"""Many rows into one table straight through the database driver, inside the session's transaction: COPY on
+PostgreSQL, executemany of tuples on SQLite. For the hundreds of thousands of rows of a large import, where
+SQLAlchemy's per-row parameter handling costs more than the database's work. The caller gives values the
+driver takes as they are: JSON as text (`json_text`), amounts through `numeric`."""
+from __future__ import annotations
+
+import json
+from typing import Callable, Sequence
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+
+def insert(session: Session, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows)
+    finally:
+        cursor.close()
+
+
+def json_text(value) -> str:
+    """A JSON column's value as SQLAlchemy's JSON type writes it."""
+    return json.dumps(value)
+
+
+def numeric(session: Session) -> Callable:
+    """How a Numeric column's Decimal (or None) goes to the driver as SQLAlchemy binds it: as it is for
+    PostgreSQL, a float for SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _same
+    return _float
+
+
+def _same(value):
+    return value
+
+
+def _float(value):
+    return None if value is None else float(value)
