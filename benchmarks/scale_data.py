@@ -70,10 +70,10 @@ def main() -> None:
         bars.advance(1)
     with make_session_factory(engine)() as session:
         result = scale.build(session, firms=args.firms, requests=args.requests, seed=args.seed, progress=bars)
-        bars.phase("提交与统计信息", 1)
+        bars.phase("提交", 1)
         session.commit()
-        scale.analyse(session)
         bars.advance(1)
+        scale.analyse(session, bars)
     bars.close()
     print(json.dumps({"benchmark": "scale_data", "database": engine.dialect.name, "firms": args.firms,
                       "requests": args.requests, "rows": result["counts"],

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from hashlib import sha256
+from json.encoder import encode_basestring as _json_str
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -27,7 +29,7 @@ from ..models.whitelists import WHITELIST_KINDS
 from . import core as demo
 from .names import CORES, FORMS, REGIONS, TRADES
 
-BASE_FIRMS, BASE_REQUESTS = 120, 150  # the ordinary demo underneath the bulk
+BASE_FIRMS, BASE_REQUESTS = 120, 60  # the ordinary demo underneath the bulk: its story; the bulk brings the volume
 BULK_FROM_FIRMS, BULK_FROM_REQUESTS = 1000, 1500  # `matchmaker demo` above these sizes writes in bulk
 YEARS = 5
 OPEN_DAYS = 20  # requests of the last weeks are still being worked; older ones have run their course
@@ -102,37 +104,41 @@ def _pinyin(part: str) -> tuple[str, str]:
 
 def _firm_rows(session: Session, count: int, rng: random.Random, start_id: int, now: datetime,
                progress: Progress) -> tuple[list[tuple[int, int, str]], Iterator[tuple]]:
-    """(id, township_id, name) of each new firm, and their table rows. Pinyin per name part (cached)."""
+    """(id, township_id, name) of each new firm (filled as the rows are drawn), and their table rows, drawn as
+    they are written (so the phase's bar moves from the start). Pinyin per name part (cached)."""
     townships = list(session.scalars(select(Township.id).order_by(Township.id)))
     taken_names = set(session.scalars(select(Firm.name)))
     taken_codes = set(session.scalars(select(Firm.uscc).where(Firm.uscc.is_not(None))))
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    firms, rows = [], []
-    while len(firms) < count:
-        industry = rng.choice(list(TRADES))
-        parts = (rng.choice(REGIONS), rng.choice(CORES) + (rng.choice(CORES)[0] if rng.random() < 0.35 else ""),
-                 rng.choice(TRADES[industry]), rng.choice(FORMS))
-        name = "".join(parts)
-        if name in taken_names:
-            continue
-        taken_names.add(name)
-        rural = industry == "agriculture" and rng.random() < 0.5
-        code = None
-        while code is None or code in taken_codes:
-            prefix = "N2" if rural else rng.choice(["91", "92", "93"])
-            code = make_uscc(prefix + "370402" + "".join(rng.choice(alphabet) for _ in range(9)))
-        taken_codes.add(code)
-        forms = [_pinyin(p) for p in parts if p]
-        firm_id = start_id + len(firms)
-        township = townships[firm_id % len(townships)]
-        created = now - timedelta(days=rng.randint(0, 365 * YEARS + 200))
-        firms.append((firm_id, township, name))
-        rows.append((firm_id, code, name, "".join(f for f, _ in forms), "".join(i for _, i in forms), township,
-                     industry, rng.choice(["micro", "small", "small", "medium", "large"]), rng.randint(1995, 2024),
-                     rng.random() < 0.7, rng.choice(["A", "A", "B", "M", None]), None,
-                     rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["经理", "总", "会计", "主任"]),
-                     f"13{rng.randint(100000000, 999999999)}", "", "", created, created))
-    return firms, iter(rows)
+    firms: list[tuple[int, int, str]] = []
+
+    def rows() -> Iterator[tuple]:
+        while len(firms) < count:
+            industry = rng.choice(list(TRADES))
+            parts = (rng.choice(REGIONS), rng.choice(CORES) + (rng.choice(CORES)[0] if rng.random() < 0.35 else ""),
+                     rng.choice(TRADES[industry]), rng.choice(FORMS))
+            name = "".join(parts)
+            if name in taken_names:
+                continue
+            taken_names.add(name)
+            rural = industry == "agriculture" and rng.random() < 0.5
+            code = None
+            while code is None or code in taken_codes:
+                prefix = "N2" if rural else rng.choice(["91", "92", "93"])
+                code = make_uscc(prefix + "370402" + "".join(rng.choice(alphabet) for _ in range(9)))
+            taken_codes.add(code)
+            forms = [_pinyin(p) for p in parts if p]
+            firm_id = start_id + len(firms)
+            township = townships[firm_id % len(townships)]
+            created = now - timedelta(days=rng.randint(0, 365 * YEARS + 200))
+            firms.append((firm_id, township, name))
+            yield (firm_id, code, name, "".join(f for f, _ in forms), "".join(i for _, i in forms), township,
+                   industry, rng.choice(["micro", "small", "small", "medium", "large"]), rng.randint(1995, 2024),
+                   rng.random() < 0.7, rng.choice(["A", "A", "B", "M", None]), None,
+                   rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["经理", "总", "会计", "主任"]),
+                   f"13{rng.randint(100000000, 999999999)}", "", "", created, created)
+
+    return firms, rows()
 
 
 FIRM_COLUMNS = ["id", "uscc", "name", "name_pinyin", "name_initials", "township_id", "industry", "size",
@@ -152,6 +158,32 @@ NOTICE_COLUMNS = ["user_id", "kind", "title", "body", "link", "created_at", "rea
 RATING_COLUMNS = ["lead_id", "firm_id", "bank_id", "manager_id", "bank_score", "manager_score", "comment",
                   "created_by_id", "created_at", "outcome"]
 ESCALATION_COLUMNS = ["lead_id", "kind", "due_on", "created_at"]
+
+
+# history_hash: the content keys in the order audit_chain.row_hash sorts them, with their place in a history row
+_HASH_ORDER = tuple((f'["{key}",', ["id", *HISTORY_COLUMNS].index(key)) for key in sorted(["id", *HISTORY_COLUMNS]))
+
+
+def history_hash(seq: int, prev: str, row: tuple) -> str:
+    """audit_chain.row_hash("history", seq, prev, …) of a row (id, *HISTORY_COLUMNS), the same digest written
+    straight from the row's values: the general one canonicalises, sorts and JSON-encodes a dict per row, half
+    of the bulk's Python time. tests/test_perf_paths.py pins the two together."""
+    parts = []
+    for key, i in _HASH_ORDER:
+        value = row[i]
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str:
+            parts.append(key + _json_str(value) + "]")
+        elif kind is int:
+            parts.append(f'{key}"{value}"]')
+        elif kind is datetime:
+            parts.append(f'{key}"{value.isoformat(" ", "microseconds")}"]')
+        else:
+            parts.append(key + _json_str(audit_chain._canon(value)) + "]")
+    payload = f'["history",{seq},"{prev}",[{",".join(parts)}]]'
+    return sha256(payload.encode()).hexdigest()
 
 
 class _Story:
@@ -336,15 +368,19 @@ class _Story:
         return lead_id, offer_id
 
     def _chained_history(self, session: Session) -> list[tuple]:
-        """The history rows with their ids and hash chain (audit_chain), computed in the stream."""
+        """The history rows with their ids and hash chain (audit_chain.row_hash, computed by `history_hash`)."""
         if self.chain is None:
             self.chain = audit_chain.ChainWriter(session.connection(), History.__table__)
             self.history_id = _next_id(session, "history")
-        rows = []
+        chain, hid, rows = self.chain, self.history_id, []
+        seq, prev = chain.seq, chain.prev
         for values in self.history:
-            row = self.chain.chain({"id": self.history_id, **dict(zip(HISTORY_COLUMNS, values))})
-            rows.append(tuple(row[c] for c in CHAINED_HISTORY_COLUMNS))
-            self.history_id += 1
+            seq += 1
+            row = (hid, *values)
+            digest = history_hash(seq, prev, row)
+            rows.append((*row, seq, prev, digest))
+            prev, hid = digest, hid + 1
+        chain.seq, chain.prev, self.history_id = seq, prev, hid
         return rows
 
     def flush(self, session: Session, progress: Progress, counts: dict[str, int]) -> None:
@@ -404,17 +440,15 @@ def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: 
             story.flush(session, progress, counts)
     story.flush(session, progress, counts)
     counts["whitelist_entry"] = _big_whitelist(session, rng, now, progress)
-    progress.phase("重建索引", len(dropped))
-    for index in dropped:
-        index.create(session.connection())
-        progress.advance(1)
+    _rebuild_indexes(session, dropped, progress)
     _fix_sequences(session, ["firm", "user_account", "financing_request", "lead", "offer", "history"])
     session.flush()
     return {"counts": counts, "accounts": accounts}
 
 
-BULK_TABLES = ("firm", "financing_request", "lead", "offer", "history", "notification", "rating", "lead_escalation",
-               "whitelist_entry")
+BULK_TABLES = ("history", "notification", "lead", "financing_request", "offer", "firm", "rating", "whitelist_entry",
+               "lead_escalation")  # largest first
+INDEX_MEMORY = "512MB"
 
 
 def _drop_indexes(session: Session) -> list:
@@ -430,6 +464,17 @@ def _drop_indexes(session: Session) -> list:
             session.execute(text(f'DROP INDEX IF EXISTS "{index.name}"'))
             dropped.append(index)
     return dropped
+
+
+def _rebuild_indexes(session: Session, dropped: list, progress: Progress) -> None:
+    """Build the dropped indexes again, each sorted in memory (the server's default 64 MB spills the large ones'
+    sorts to disk), largest table first."""
+    progress.phase("重建索引", len(dropped))
+    if dropped:
+        session.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'"))
+    for index in dropped:
+        index.create(session.connection())
+        progress.advance(1)
 
 
 def _skip_key_checks(session: Session) -> None:
@@ -467,15 +512,24 @@ def _big_whitelist(session: Session, rng: random.Random, now: datetime, progress
     return n
 
 
-def analyse(session: Session) -> None:
-    """Fresh planner statistics after a bulk load (PostgreSQL)."""
+def analyse(session: Session, progress: Progress | None = None) -> None:
+    """Commit, then fresh planner statistics and visibility maps after a bulk load (PostgreSQL: VACUUM ANALYZE
+    table by table, one step of the phase's bar each)."""
+    from ..models import Base
+
+    progress = progress or Progress()
+    session.commit()
+    tables = sorted(Base.metadata.tables)
+    progress.phase("统计信息", len(tables))
     if session.get_bind().dialect.name == "postgresql":
-        session.commit()
         with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+            for table in tables:
+                conn.execute(text(f'VACUUM ANALYZE "{table}"'))
+                progress.advance(1)
     else:
         session.execute(text("ANALYZE"))
         session.commit()
+        progress.advance(len(tables))
 
 
 def terminal_progress() -> Progress:
