@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from functools import lru_cache
 from hashlib import sha256
 from json.encoder import encode_basestring as _json_str
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.core import audit_chain
@@ -55,10 +56,10 @@ class Progress:
         pass
 
 
-def _bulk(session: Session, table: str, columns: list[str], rows: Iterable[tuple],
+def _bulk(session: Session | Connection, table: str, columns: list[str], rows: Iterable[tuple],
           progress: Progress) -> int:
     """Write rows into `table`: COPY on PostgreSQL, executemany in chunks elsewhere. Returns the row count."""
-    conn = session.connection()
+    conn = session.connection() if isinstance(session, Session) else session
     n = 0
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.driver_connection.cursor()
@@ -168,20 +169,26 @@ def history_hash(seq: int, prev: str, row: tuple) -> str:
     """audit_chain.row_hash("history", seq, prev, …) of a row (id, *HISTORY_COLUMNS), the same digest written
     straight from the row's values: the general one canonicalises, sorts and JSON-encodes a dict per row, half
     of the bulk's Python time. tests/test_perf_paths.py pins the two together."""
+    row_id, entity, entity_id, request_id, actor_id, role, at, from_state, to_state, note = row
+    if not (type(at) is datetime and type(row_id) is type(entity_id) is type(request_id) is int
+            and type(entity) is type(role) is type(to_state) is type(note) is str
+            and (actor_id is None or type(actor_id) is int) and (from_state is None or type(from_state) is str)):
+        return _history_hash_any(seq, prev, row)
+    actor = "" if actor_id is None else f'["actor_id","{actor_id}"],'
+    source = "" if from_state is None else f'["from_state",{_json_str(from_state)}],'
+    payload = (f'["history",{seq},"{prev}",[{actor}["actor_role",{_json_str(role)}],'
+               f'["at","{at.isoformat(" ", "microseconds")}"],["entity",{_json_str(entity)}],'
+               f'["entity_id","{entity_id}"],{source}["id","{row_id}"],["note",{_json_str(note)}],'
+               f'["request_id","{request_id}"],["to_state",{_json_str(to_state)}]]]')
+    return sha256(payload.encode()).hexdigest()
+
+
+def _history_hash_any(seq: int, prev: str, row: tuple) -> str:
     parts = []
     for key, i in _HASH_ORDER:
         value = row[i]
-        if value is None:
-            continue
-        kind = type(value)
-        if kind is str:
-            parts.append(key + _json_str(value) + "]")
-        elif kind is int:
-            parts.append(f'{key}"{value}"]')
-        elif kind is datetime:
-            parts.append(f'{key}"{value.isoformat(" ", "microseconds")}"]')
-        else:
-            parts.append(key + _json_str(audit_chain._canon(value)) + "]")
+        if value is not None:
+            parts.append(key + _json_str(value if type(value) is str else audit_chain._canon(value)) + "]")
     payload = f'["history",{seq},"{prev}",[{",".join(parts)}]]'
     return sha256(payload.encode()).hexdigest()
 
@@ -383,18 +390,51 @@ class _Story:
         chain.seq, chain.prev, self.history_id = seq, prev, hid
         return rows
 
-    def flush(self, session: Session, progress: Progress, counts: dict[str, int]) -> None:
-        """Write what the last requests left behind (memory stays flat whatever the size)."""
-        self.history[:] = self._chained_history(session)
-        for table, columns, rows in (("financing_request", REQUEST_COLUMNS, self.requests),
-                                     ("lead", LEAD_COLUMNS, self.leads), ("offer", OFFER_COLUMNS, self.offers),
-                                     ("history", CHAINED_HISTORY_COLUMNS, self.history),
-                                     ("notification", NOTICE_COLUMNS, self.notices),
-                                     ("rating", RATING_COLUMNS, self.ratings),
-                                     ("lead_escalation", ESCALATION_COLUMNS, self.escalations)):
-            counts[table] = counts.get(table, 0) + _bulk(session, table, columns, rows,
-                                                         progress if table == "financing_request" else Progress())
-            rows.clear()
+    def flush(self, session: Session, writer: _Writer) -> None:
+        """Hand what the last requests left behind to the writer (memory stays flat whatever the size)."""
+        writer.wait()  # the connection is free again: the chain's head may be read
+        history = self._chained_history(session)
+        writer.submit([("financing_request", REQUEST_COLUMNS, self.requests), ("lead", LEAD_COLUMNS, self.leads),
+                       ("offer", OFFER_COLUMNS, self.offers), ("history", CHAINED_HISTORY_COLUMNS, history),
+                       ("notification", NOTICE_COLUMNS, self.notices), ("rating", RATING_COLUMNS, self.ratings),
+                       ("lead_escalation", ESCALATION_COLUMNS, self.escalations)])
+        self.requests, self.leads, self.offers, self.history = [], [], [], []
+        self.notices, self.ratings, self.escalations = [], [], []
+
+
+class _Writer:
+    """Writes the story's batches, on PostgreSQL from a thread of its own: the server stores one batch while
+    Python draws the next (COPY waits on the socket with the GIL released), so both cores work. Nothing else uses
+    the connection until `wait()`."""
+
+    def __init__(self, session: Session, progress: Progress, counts: dict[str, int]):
+        self.conn, self.progress, self.counts = session.connection(), progress, counts
+        self.threaded = self.conn.dialect.name == "postgresql"
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def submit(self, batches: list[tuple[str, list[str], list[tuple]]]) -> None:
+        self.wait()
+        if not self.threaded:
+            return self._write(batches)
+        self.thread = threading.Thread(target=self._write, args=(batches,), name="scale-copy", daemon=True)
+        self.thread.start()
+
+    def _write(self, batches) -> None:
+        try:
+            for table, columns, rows in batches:
+                counted = self.progress if table == "financing_request" else Progress()
+                self.counts[table] = self.counts.get(table, 0) + _bulk(self.conn, table, columns, rows, counted)
+        except BaseException as error:  # raised again in the thread that waits
+            self.error = error
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: int = 2021,
@@ -434,11 +474,15 @@ def build(session: Session, firms: int = 50_000, requests: int = 100_000, seed: 
     total = max(0, requests - session.scalar(select(func.count()).select_from(FinancingRequest)))
     progress.phase("需求、线索、方案、历史、通知", total)
     req_id, lead_id, offer_id = (_next_id(session, t) for t in ("financing_request", "lead", "offer"))
-    for i in range(total):
-        lead_id, offer_id = story.request(req_id + i, lead_id, offer_id)
-        if (i + 1) % 2000 == 0:
-            story.flush(session, progress, counts)
-    story.flush(session, progress, counts)
+    writer = _Writer(session, progress, counts)
+    try:
+        for i in range(total):
+            lead_id, offer_id = story.request(req_id + i, lead_id, offer_id)
+            if (i + 1) % 2000 == 0:
+                story.flush(session, writer)
+        story.flush(session, writer)
+    finally:
+        writer.wait()
     counts["whitelist_entry"] = _big_whitelist(session, rng, now, progress)
     _rebuild_indexes(session, dropped, progress)
     _fix_sequences(session, ["firm", "user_account", "financing_request", "lead", "offer", "history"])
