@@ -97,8 +97,8 @@ def demo_command(firms: int, request_count: int, yes: bool):
             demo_accounts = scale.build(session, firms=firms, requests=request_count, progress=bars)["accounts"]
             bars.phase(_("提交"), 1)
             session.commit()
-            scale.analyse(session)
             bars.advance(1)
+            scale.analyse(session, bars)
             bars.close()
         else:
             bars = scale.terminal_progress()  # a bar per phase on a terminal, a line per phase otherwise
