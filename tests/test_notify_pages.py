@@ -1,7 +1,7 @@
 """The notification centre for every role: unread first, the navbar badge, mark one / all read, open the linked
 page; nobody can read or open someone else's notice; where to receive e-mail/SMS."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from matchmaker.domain.notify import notifications
 from matchmaker.models import Notification, NotificationPreference
@@ -92,9 +92,9 @@ def test_the_inbox_read_in_two_parts_is_the_unread_first_order_page_by_page(as_r
     for i in range(37):
         rows += notifications.notify(db, kinds[i % 3], f"通知{i:02d}", user_ids=[me.id])
     now = utcnow()
-    for i, row in enumerate(rows):
-        row.created_at = now - timedelta(minutes=i // 3)  # three notices share each time
-    db.flush()
+    for i, row in enumerate(rows):  # three notices share each time
+        db.execute(update(Notification).where(Notification.id == row.id)
+                   .values(created_at=now - timedelta(minutes=i // 3)))
     notifications.mark_read(db, me.id, [r.id for r in rows[::3]] + [r.id for r in rows[20:26]])
     db.commit()
     for kind in ("", "claim", "other"):

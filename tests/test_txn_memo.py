@@ -1,11 +1,10 @@
-"""Reads kept for the rest of a transaction (`domain/core/txn_memo`): who is notified, webhook endpoints and
-settings are read once per transaction, yet a change written meanwhile — through the ORM or a set-based statement
+"""Reads kept for the rest of a transaction (`domain/core/txn_memo`): who is notified and webhook endpoints are read
+once per transaction, yet a change written meanwhile — through the ORM or a set-based statement
 — is seen by the next read, and a new transaction reads again."""
 from __future__ import annotations
 
 from sqlalchemy import update
 
-from matchmaker.domain.core import settings
 from matchmaker.domain.notify import notifications
 from matchmaker.models import User
 
@@ -28,14 +27,6 @@ def test_an_audience_is_read_once_and_follows_account_changes(db, users, bank):
     db.add(newcomer)
     db.flush()
     assert newcomer.id in notifications.audience(db, bank_id=bank.id)
-
-
-def test_a_setting_put_is_read_back_in_the_same_transaction_and_the_next(db):
-    assert settings.get(db, "routing_fanout") == settings.DEFAULTS["routing_fanout"]
-    settings.put(db, "routing_fanout", 2)
-    assert settings.get(db, "routing_fanout") == 2
-    db.commit()
-    assert settings.get(db, "routing_fanout") == 2
 
 
 def test_notices_are_written_in_one_statement_each_in_its_readers_language(db, users, bank):

@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ...models import Setting
-from . import txn_memo
 
 DEFAULTS: dict[str, Any] = {
     "routing_weights": {
@@ -22,15 +21,13 @@ DEFAULTS: dict[str, Any] = {
 
 
 def get(session: Session, key: str) -> Any:
-    # a setting left at its default has no row: remember that, rather than ask again each time
-    row = txn_memo.memo(session, (Setting.__tablename__,), ("setting", key), lambda: session.get(Setting, key))
+    row = session.get(Setting, key)
     if row is None or row.value is None:
         return DEFAULTS.get(key)
     return row.value
 
 
 def put(session: Session, key: str, value: Any) -> None:
-    txn_memo.forget(session, {Setting.__tablename__})
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))
