@@ -71,6 +71,11 @@ def db_template(tmp_path_factory):
 
 
 def _reset_postgres(url: str) -> None:
+    from matchmaker.domain.core import shared_cache
+
+    # the same URL for every test, ids restarted: a figure kept by this process for the last test could carry
+    # the same stamp as this test's
+    shared_cache.forget()
     engine = make_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
