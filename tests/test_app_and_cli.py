@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from matchmaker import create_app
 from matchmaker.config import SEED_DIR, ConfigError
@@ -89,7 +89,8 @@ def test_create_user_command(app, db):
 
 
 def test_migrations_build_the_same_schema_as_the_models(tmp_path):
-    """`matchmaker init` (Alembic) creates every table and column the models declare."""
+    """Replaying every migration (an upgraded install) creates every table and column the models declare, so a
+    new install, built from the models and stamped at the newest migration, has the same schema."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
@@ -98,12 +99,26 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
     from matchmaker.models import Base
 
     engine = make_engine(f"sqlite:///{tmp_path}/migrated.sqlite")
-    schema.upgrade(engine)
+    schema.migrate(engine)
     with engine.connect() as conn:
+        migrated_head = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        migrated = {t: sorted(c["name"] for c in inspect(conn).get_columns(t)) for t in inspect(conn).get_table_names()}
+        migrated_triggers = sorted(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'").scalars())
     tables = [d for d in diff if d[0] in ("add_table", "remove_table", "add_column", "remove_column")]
     assert tables == []
     engine.dispose()
+
+    fresh = make_engine(f"sqlite:///{tmp_path}/fresh.sqlite")
+    schema.upgrade(fresh)  # empty: built from the models and stamped
+    with fresh.connect() as conn:
+        built = {t: sorted(c["name"] for c in inspect(conn).get_columns(t)) for t in inspect(conn).get_table_names()}
+        triggers = sorted(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='trigger'").scalars())
+        head = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert built == migrated and triggers == migrated_triggers and triggers
+    assert head == migrated_head
+    schema.upgrade(fresh)  # not empty: the migrations run (nothing to do at head)
+    fresh.dispose()
 
 
 def test_demo_builds_every_state(tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from ...config import ROOT
@@ -19,7 +20,21 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration. An empty database (a new install, `matchmaker demo`) gets the
+    models' schema in one go and is stamped at the newest migration: Alembic's recipe for building a database
+    from scratch, a second instead of replaying every migration (they build the same schema: a test compares)."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        if inspect(conn).get_table_names():
+            command.upgrade(cfg, "head")
+        else:
+            Base.metadata.create_all(conn)
+            command.stamp(cfg, "head")
+
+
+def migrate(engine: Engine) -> None:
+    """Replay every migration, whatever the database holds (the test of the migrations themselves)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

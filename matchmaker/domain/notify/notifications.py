@@ -123,6 +123,11 @@ def notify(session: Session, kind: str, title: str, *, body: str = "", params: P
                            for uid in locales], locales)
 
 
+# Built once, on the table: the ORM's bulk INSERT would send the same statement through its unit of work.
+_INSERT = insert(Notification.__table__).returning(*(Notification.__table__.c[name] for name in (
+    "id", "user_id", "kind", "title", "body", "link", "created_at")))
+
+
 def write(session: Session, entries: list[dict], locales: dict[int, str | None] | None = None) -> list:
     """Write prepared notifications (user_id, kind, title, body as msgids, their `params`, link), each in its
     recipient's language (`locales` when the caller has them), and queue their outbox messages. Returns the rows
@@ -133,13 +138,11 @@ def write(session: Session, entries: list[dict], locales: dict[int, str | None] 
     values = [{"user_id": e["user_id"], "kind": e.get("kind", "other"), "title": e["title"], "body": e.get("body", ""),
                "link": e.get("link", ""), "created_at": e.get("created_at", now)}
               for e in localised(session, entries, locales)]
-    rows = session.execute(insert(Notification).returning(*_WRITTEN), values).all()
+    rows = session.execute(_INSERT, values).all()
     outbox.enqueue(session, rows)
     return rows
 
 
-_WRITTEN = (Notification.id, Notification.user_id, Notification.kind, Notification.title, Notification.body,
-            Notification.link, Notification.created_at)
 
 
 def unread_count(session: Session, user_id: int) -> int:

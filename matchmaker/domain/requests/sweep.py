@@ -122,9 +122,6 @@ def _expire_batch(run: _Run) -> bool:
     request is left. On PostgreSQL the requests are locked first (FOR NO KEY UPDATE SKIP LOCKED: a request another
     sweep holds is left to it, and the foreign-key checks of History and Lead inserts are not blocked)."""
     session, started = run.session, time.perf_counter()
-    if run.ctx is None:  # ranking snapshot taken before anything expires; open-lead counts adjusted below
-        run.ctx = routing.load_context(session, run.today)
-        run.ctx.calendar = run.calendar
     overdue = (Lead.state == "routed", Lead.claim_deadline < run.today)
     batch = (select(FinancingRequest.id)
              .where(FinancingRequest.id.in_(select(Lead.request_id).where(*overdue)),
@@ -136,6 +133,9 @@ def _expire_batch(run: _Run) -> bool:
     if not request_ids:
         return False
     run.expired_up_to = request_ids[-1]
+    if run.ctx is None:  # ranking snapshot taken before anything expires (and only when something does)
+        run.ctx = routing.load_context(session, run.today)
+        run.ctx.calendar = run.calendar
     rows = lifecycle.transition_where(
         session, "lead", "routed", "expired", None, [Lead.request_id.in_(request_ids), *overdue[1:]],
         note=lambda row: history_notes.note(history_notes.EXPIRED, date=row[3]),
