@@ -49,6 +49,30 @@ def _history_report(db):
     return outcome, next(r for r in outcome.reports if r.table == "history")
 
 
+def test_rows_written_in_a_savepoint_are_sealed_when_the_transaction_commits(db):
+    """Releasing a savepoint is not a commit: its rows stay unsealed until the transaction commits, then are
+    chained with the others in the order they were written; a rolled-back savepoint's row is simply gone."""
+    before = record_event(db, None, "firm", 1, "created", note="之前")
+    with db.begin_nested():
+        inside = record_event(db, None, "firm", 2, "created", note="保存点内")
+    assert db.scalar(select(History.row_hash).where(History.id == inside.id)) is None
+    try:
+        with db.begin_nested():
+            record_event(db, None, "firm", 3, "created", note="回滚")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    after = record_event(db, None, "firm", 4, "created", note="之后")
+    db.commit()
+    rows = db.scalars(select(History).where(History.id.in_([before.id, inside.id, after.id]))
+                      .order_by(History.chain_seq)).all()
+    assert [r.id for r in rows] == [before.id, inside.id, after.id]
+    assert [r.chain_seq for r in rows] == [rows[0].chain_seq + i for i in range(3)]
+    assert db.scalar(select(func.count()).select_from(History).where(History.note == "回滚")) == 0
+    outcome, _report = _history_report(db)
+    assert outcome.ok
+
+
 def test_rows_are_sealed_at_commit_and_the_chain_verifies(db):
     ids = _write(db)
     rows = db.scalars(select(History).where(History.id.in_(ids)).order_by(History.chain_seq)).all()

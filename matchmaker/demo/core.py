@@ -211,12 +211,15 @@ SETTLED = [o for o in OUTCOMES if o not in ("draft", "routed")]  # older request
 
 
 def _per_month(months: list[date], count: int, rng: random.Random) -> list[int]:
-    """How many requests each month gets: use of the platform grows over the years and varies month to month;
-    every month has some when there are enough requests (three at least: a first loan, a decline, one more)."""
+    """How many requests each month gets: use of the platform grows over the years and varies month to month.
+    Every month has some when there are enough requests: the last twelve three at least (a first loan, a
+    decline, one more), older months two (their bulletins need a first loan and a decision)."""
     weights = [1 + 0.05 * i for i in range(len(months))]
-    floor = 3 if count >= 3 * len(months) else 0
-    shares = [floor] * len(months)
-    for i in rng.choices(range(len(months)), weights=weights, k=count - floor * len(months)):
+    floors = [3 if i >= len(months) - 12 else 2 for i in range(len(months))]
+    if count < sum(floors):
+        floors = [0] * len(months)
+    shares = list(floors)
+    for i in rng.choices(range(len(months)), weights=weights, k=count - sum(floors)):
         shares[i] += 1
     return shares
 
@@ -312,7 +315,7 @@ def _one_request(session: Session, firm: Firm, moment: datetime, outcome: str, r
     return req
 
 
-def build(session: Session, firms: int = 200, requests: int = 300, seed: int = 2021,
+def build(session: Session, firms: int = 200, requests: int = 240, seed: int = 2021,
           progress=None, phases=None) -> list[DemoAccount]:
     """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
     `progress(n)` is called once per request and once per feature builder (for a progress bar); `phases` (a

@@ -118,7 +118,8 @@ def seal(session: Session, everything: bool = False) -> int:
 
 
 def _before_commit(session: Session) -> None:
-    if session.in_transaction():
+    # A savepoint's release is not a commit: its rows are sealed with the rest when the transaction commits.
+    if session.in_transaction() and not session.in_nested_transaction():
         session.flush()
         seal(session)
 
