@@ -211,10 +211,11 @@ SETTLED = [o for o in OUTCOMES if o not in ("draft", "routed")]  # older request
 
 
 def _per_month(months: list[date], count: int, rng: random.Random) -> list[int]:
-    """How many requests each month gets: use of the platform grows over the years and varies month to month.
-    Every month has some when there are enough requests: the last twelve three at least (a first loan, a
-    decline, one more), older months two (their bulletins need a first loan and a decision)."""
-    weights = [1 + 0.05 * i for i in range(len(months))]
+    """How many requests each month gets: use of the platform grows over the years (most of the rest falls in
+    the last year, the months people look at first) and varies month to month. Every month has some when there
+    are enough requests: the last twelve three at least (a first loan, a decline, one more), older months two
+    (their bulletins need a first loan and a decision)."""
+    weights = [(1 + 0.05 * i) ** 3 for i in range(len(months))]
     floors = [3 if i >= len(months) - 12 else 2 for i in range(len(months))]
     if count < sum(floors):
         floors = [0] * len(months)
@@ -270,6 +271,12 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
             req = _one_request(session, firm, moment, outcome, rng, kinds, managers, on_behalf, firm_user, clock,
                                ctx, fast)
             first_loan_done = first_loan_done or (fast and any(lead.state == "disbursed" for lead in req.leads))
+            for retry in range(3):  # no product fits this first-loan firm (it is referred on): the next one applies
+                if not (fast and not req.leads and no_loan and not first_loan_done):
+                    break
+                req = _one_request(session, no_loan.pop(), moment + timedelta(minutes=30 * (retry + 1)), outcome, rng,
+                                   kinds, managers, on_behalf, firm_user, clock, ctx, fast)
+                first_loan_done = any(lead.state == "disbursed" for lead in req.leads)
         sweep_at = clock.at(last, 19)
         # The clocks run at each quarter's end, and every month of the last half-year (the lists people look at).
         if sweep_at < clock.now and (month.month % 3 == 0 or (clock.today - month).days < 190):
@@ -315,7 +322,7 @@ def _one_request(session: Session, firm: Firm, moment: datetime, outcome: str, r
     return req
 
 
-def build(session: Session, firms: int = 200, requests: int = 240, seed: int = 2021,
+def build(session: Session, firms: int = 200, requests: int = 200, seed: int = 2021,
           progress=None, phases=None) -> list[DemoAccount]:
     """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
     `progress(n)` is called once per request and once per feature builder (for a progress bar); `phases` (a
