@@ -213,10 +213,11 @@ SETTLED = [o for o in OUTCOMES if o not in ("draft", "routed")]  # older request
 def _per_month(months: list[date], count: int, rng: random.Random) -> list[int]:
     """How many requests each month gets: use of the platform grows over the years (most of the rest falls in
     the last year, the months people look at first) and varies month to month. Every month has some when there
-    are enough requests: the last twelve three at least (a first loan, a decline, one more), older months two
-    (their bulletins need a first loan and a decision)."""
+    are enough requests: the last three five at least (a first loan, a decline and requests still under way in
+    every state), the nine before three, older months one (a first loan: claims, decisions and a first loan in
+    every bulletin)."""
     weights = [(1 + 0.05 * i) ** 3 for i in range(len(months))]
-    floors = [3 if i >= len(months) - 12 else 2 for i in range(len(months))]
+    floors = [5 if i >= len(months) - 3 else 3 if i >= len(months) - 12 else 1 for i in range(len(months))]
     if count < sum(floors):
         floors = [0] * len(months)
     shares = list(floors)
@@ -237,6 +238,7 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
     no_loan = [f for f in firms[1:] if not f.has_bank_loan]  # first-loan candidates, one month's first loan each
     rng.shuffle(no_loan)
     demo_firm_requests = 0
+    unseen = sorted(set(OUTCOMES), reverse=True)  # the recent months show every state before drawing at random
     # The white lists were all loaded before the first request and stay as they are: read once, not per request.
     on_lists = routing.firm_whitelist_kinds(session)
     whitelist_kinds = {f.id: on_lists.get(f.id, frozenset()) for f in firms}
@@ -244,7 +246,7 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
     for index, (month, n) in enumerate(zip(months, _per_month(months, count, rng))):
         last = min(date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1), clock.today)
         days = clock.working_days(month, last) or [month]
-        recent = (clock.today - month).days < 62
+        recent = index >= len(months) - 3
         # The month's first loan is filed in its first days and moves briskly, so even last month's is paid out.
         filed = sorted(clock.office(rng.choice(days[1:] or days)) for _ in range(n - 1)) + [clock.office(days[0])]
         filed = filed[-1:] + filed[:-1] if n else []
@@ -257,7 +259,6 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
             tick()
             if moment > clock.now:
                 moment = clock.now - timedelta(hours=1)
-            outcome = rng.choice(OUTCOMES if recent else SETTLED)
             firm = rng.choice(firms)
             fast = False
             while no_loan and no_loan[-1].has_bank_loan:  # got a loan meanwhile through an ordinary request
@@ -266,8 +267,10 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
                 outcome, firm, fast = "funded", no_loan.pop(), True
             elif not declined_done:
                 outcome, declined_done = "declined", True
-            elif demo_firm_requests < 6:  # the demo enterprise account's six requests, whatever the demo's size
-                firm, demo_firm_requests = firms[0], demo_firm_requests + 1
+            else:
+                outcome = (unseen.pop() if unseen else rng.choice(OUTCOMES)) if recent else rng.choice(SETTLED)
+                if demo_firm_requests < 6:  # the demo enterprise account's six requests, whatever the demo's size
+                    firm, demo_firm_requests = firms[0], demo_firm_requests + 1
             req = _one_request(session, firm, moment, outcome, rng, kinds, managers, on_behalf, firm_user, clock,
                                ctx, fast)
             first_loan_done = first_loan_done or (fast and any(lead.state == "disbursed" for lead in req.leads))
@@ -322,7 +325,7 @@ def _one_request(session: Session, firm: Firm, moment: datetime, outcome: str, r
     return req
 
 
-def build(session: Session, firms: int = 200, requests: int = 200, seed: int = 2021,
+def build(session: Session, firms: int = 200, requests: int = 150, seed: int = 2021,
           progress=None, phases=None) -> list[DemoAccount]:
     """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
     `progress(n)` is called once per request and once per feature builder (for a progress bar); `phases` (a
