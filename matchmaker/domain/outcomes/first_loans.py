@@ -3,8 +3,8 @@ bank) that moves identified -> counselled -> applied -> first_loan with an owner
 firm is that bank's first loan, flips the firm's has_bank_loan and closes the case."""
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import Session, lazyload
 
 from ...models import Bank, FinancingRequest, Firm, FirstLoanCase, Lead, User, utcnow
 from ...models.first_loans import FIRST_LOAN_STAGES
@@ -29,7 +29,7 @@ def _record(session: Session, case: FirstLoanCase, actor: User | None, from_stag
 
 def case_for_firm(session: Session, firm: Firm, actor: User | None = None) -> FirstLoanCase:
     """The firm's case, created at `identified` if it has none."""
-    case = session.scalar(select(FirstLoanCase).where(FirstLoanCase.firm_id == firm.id))
+    case = session.scalar(_CASE_OF_FIRM, {"firm_id": firm.id})
     if case is None:
         case = FirstLoanCase(firm_id=firm.id, firm=firm, township_id=firm.township_id, stage="identified",
                              created_at=utcnow())
@@ -37,6 +37,12 @@ def case_for_firm(session: Session, firm: Firm, actor: User | None = None) -> Fi
         session.flush()
         _record(session, case, actor, None, "识别为首贷培植对象（从未获得银行贷款）")
     return case
+
+
+# Asked at every routing, claim and disbursement of a first-loan firm: built once, and without the case's joined
+# firm, bank and owner (the firm is at hand; the others load from the session when read).
+_CASE_OF_FIRM = (select(FirstLoanCase).where(FirstLoanCase.firm_id == bindparam("firm_id"))
+                 .options(lazyload("*")))
 
 
 def identify(session: Session, township_id: int | None = None, actor: User | None = None) -> int:

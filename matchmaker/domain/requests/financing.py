@@ -69,7 +69,8 @@ def file_request(session: Session, actor: User, firm: Firm, *, amount_yuan: int,
     req = FinancingRequest(firm=firm, firm_id=firm.id, created_by_id=actor.id, amount=amount_yuan,
                            term_months=term_months, purpose=purpose.strip(), collateral=collateral,
                            products_of_interest=list(products_of_interest or []),
-                           linked_project=(linked_project or "").strip(), renewal=bool(renewal), state="draft")
+                           linked_project=(linked_project or "").strip(), renewal=bool(renewal), state="draft",
+                           leads=[])  # new: it has none, so routing does not ask the database
     session.add(req)
     session.flush()
     note = notes.FILED_BY_TOWNSHIP if actor.role == "township" else ""
