@@ -73,7 +73,7 @@ def _counts(app, ids) -> dict[tuple[str, str], int]:
 @pytest.fixture(scope="module")
 def small_and_large(tmp_path_factory):
     random.seed(7)
-    small = _counts(*_build(tmp_path_factory, "small", firms=60, requests=80))
+    small = _counts(*_build(tmp_path_factory, "small", firms=60, requests=120))
     large = _counts(*_build(tmp_path_factory, "large", firms=600, requests=800))
     return small, large
 

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ...models import MonthlyReport, User, utcnow
 from ...text import N_
@@ -189,7 +189,9 @@ def versions(session: Session, bank_id: int, month: date) -> list[MonthlyReport]
 
 def latest(session: Session, months: list[date], bank_ids: list[int] | None = None
            ) -> dict[tuple[int, date], MonthlyReport]:
-    """The newest version of each bank's report for each of `months`: {(bank_id, month): report}."""
+    """The newest version of each bank's report for each of `months`: {(bank_id, month): report}. The report's
+    bank and submitter are not joined in (the figures are what callers read: routing asks at every load of its
+    context); they load from the session when read."""
     if not months:
         return {}
     newest = (select(MonthlyReport.bank_id, MonthlyReport.month, func.max(MonthlyReport.version).label("v"))
@@ -199,7 +201,7 @@ def latest(session: Session, months: list[date], bank_ids: list[int] | None = No
     newest = newest.subquery()
     rows = session.scalars(select(MonthlyReport).join(
         newest, (MonthlyReport.bank_id == newest.c.bank_id) & (MonthlyReport.month == newest.c.month)
-        & (MonthlyReport.version == newest.c.v)))
+        & (MonthlyReport.version == newest.c.v)).options(lazyload("*")))
     return {(r.bank_id, r.month): r for r in rows}
 
 
