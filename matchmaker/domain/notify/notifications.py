@@ -85,27 +85,32 @@ def _recipients(session: Session, *, user_ids: Iterable[int] = (), bank_id: int 
                 township_id: int | None = None, roles: Iterable[str] = (), firm_id: int | None = None,
                 bank_roles: Iterable[str] = ()) -> list[tuple[int, str | None]]:
     """(user id, language) of the audience (see `audience`): one query gives whom to write to and in what."""
+    ids = tuple(i for i in user_ids if i)
+    bank_roles, roles = tuple(bank_roles), tuple(roles)
+    if not (ids or bank_id is not None or township_id is not None or firm_id is not None or roles):
+        return []
+    key = (ids, bank_id, bank_roles, township_id, firm_id, roles)
+    # one change of work notifies the same people several times: the query is built only when not answered yet
+    return txn_memo.memo(session, _ACCOUNT_TABLES, ("audience", key),
+                         lambda: _read_recipients(session, ids, bank_id, bank_roles, township_id, firm_id, roles))
+
+
+def _read_recipients(session: Session, ids: tuple, bank_id: int | None, bank_roles: tuple, township_id: int | None,
+                     firm_id: int | None, roles: tuple) -> list[tuple[int, str | None]]:
     clauses = []
-    ids = [i for i in user_ids if i]
     if ids:
         clauses.append(User.id.in_(ids))
     if bank_id is not None:
-        bank_roles = list(bank_roles)
         clauses.append(and_(User.bank_id == bank_id, User.role.in_(bank_roles)) if bank_roles
                        else User.bank_id == bank_id)
     if township_id is not None:
         clauses.append((User.township_id == township_id) & (User.role == "township"))
     if firm_id is not None:
         clauses.append((User.firm_id == firm_id) & (User.role == "enterprise"))
-    roles = list(roles)
     if roles:
         clauses.append(User.role.in_(roles))
-    if not clauses:
-        return []
-    key = (tuple(ids), bank_id, tuple(bank_roles), township_id, firm_id, tuple(roles))
-    # one change of work notifies the same people several times
-    return txn_memo.memo(session, _ACCOUNT_TABLES, ("audience", key), lambda: [tuple(row) for row in session.execute(
-        select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))])
+    return [tuple(row) for row in session.execute(
+        select(User.id, User.locale).where(User.active.is_(True), people(), or_(*clauses)).order_by(User.id))]
 
 
 _ACCOUNT_TABLES = (User.__tablename__, ApiToken.__tablename__)
