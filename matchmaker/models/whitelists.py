@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, Numeric, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
@@ -216,7 +217,8 @@ def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method
 
 def _rest(row: dict) -> str:
     """`data` as written: the keys that are not columns, as JSON text (EMPTY_DATA when there is nothing in them)."""
-    if not (row.get("extra") or row.get("candidates") or row.get("changes")) and row.keys() - _NOT_DATA == _EMPTY_SET:
+    if not (row.get("extra") or row.get("candidates") or row.get("changes")) and row.keys() <= _EMPTY_ROW \
+            and "extra" in row and "candidates" in row and "changes" in row:
         return EMPTY_DATA
     return json.dumps({k: v for k, v in row.items() if k not in _NOT_DATA}, ensure_ascii=False, separators=(",", ":"))
 
@@ -225,9 +227,12 @@ def row_tuple(import_id: int, row: dict) -> tuple:
     """The columns a staged row is written with, in STAGED_COLUMNS order, `data` as JSON text (written straight
     through the driver: see domain/core/bulk.py)."""
     chosen = row.get("chosen")
-    get = row.get
-    return (import_id, row["row"], row["decision"], None if chosen is None else str(chosen), get("status") or "add",
-            get("method") or "", _rest(row), *[get(k) for k in _VALUE_KEYS])
+    try:
+        values = _values_of(row)
+    except KeyError:
+        values = tuple(row.get(k) for k in _VALUE_KEYS)
+    return (import_id, row["row"], row["decision"], None if chosen is None else str(chosen),
+            row.get("status") or "add", row.get("method") or "", _rest(row), *values)
 
 
 STAGED_COLUMNS = ("import_id", "row_no", "decision", "chosen", "status", "method", "data", *_VALUE_KEYS)
@@ -242,4 +247,5 @@ def row_values(import_id: int, row: dict) -> dict:
 
 _COLUMNS = frozenset(WhiteListImportRow.COLUMNS)
 _NOT_DATA = _COLUMNS | frozenset(_VALUE_KEYS)
-_EMPTY_SET = frozenset(_EMPTY_KEYS)
+_EMPTY_ROW = _NOT_DATA | frozenset(_EMPTY_KEYS)  # a row whose `data` may be EMPTY_DATA
+_values_of = itemgetter(*_VALUE_KEYS)

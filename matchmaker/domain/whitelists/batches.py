@@ -165,18 +165,22 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds,
 
 def resolve_chunk(session: Session, resolver: Resolver, rows: list[dict]) -> None:
     """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details."""
-    resolutions = resolver.resolve_many((r["name"], r["uscc"] or None) for r in rows)
+    resolutions = resolver.resolve_many([(r["name"], r["uscc"] or None) for r in rows])
     shown = {}
-    for row, res in zip(rows, resolutions):
+    for n, res in enumerate(resolutions):
         if res.decision == REVIEW:
-            shown[id(row)] = [c for n, c in enumerate(res.candidates) if n == 0 or c.score >= 50]
-    details = _firm_details(session, {c.ref for cands in shown.values() for c in cands})
-    for row, res in zip(rows, resolutions):
-        row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
-                   firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
-                   candidates=[{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
-                                "township": details[c.ref][0], "industry": details[c.ref][1]}
-                               for c in shown.get(id(row), ()) if c.ref in details])
+            shown[n] = [c for i, c in enumerate(res.candidates) if i == 0 or c.score >= 50]
+    details = _firm_details(session, {c.ref for cands in shown.values() for c in cands}) if shown else {}
+    for n, (row, res) in enumerate(zip(rows, resolutions)):
+        decision, candidates = res.decision, res.candidates
+        auto = decision == AUTO and candidates
+        row["decision"], row["method"], row["score"], row["note"], row["chosen"] = \
+            decision, res.method, res.score, res.note, None
+        row["firm_id"] = candidates[0].ref if auto else None
+        row["matched_name"] = candidates[0].name if auto else ""
+        row["candidates"] = [{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
+                              "township": details[c.ref][0], "industry": details[c.ref][1]}
+                             for c in shown[n] if c.ref in details] if n in shown else []
 
 
 def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
@@ -218,38 +222,38 @@ class Comparison:
     def feed(self, rows: list[dict]) -> None:
         project_list = self.kind in PROJECT_KINDS
         keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
+        targets = [target(row) for row in rows]
         old_ids = {}
-        for n, row in enumerate(rows):
-            firm = target(row)
+        seen, before, counts, methods = self.seen, self.before, self.counts, self.methods
+        self.rows += len(rows)
+        for n, (row, firm) in enumerate(zip(rows, targets)):
             row["changes"] = []
-            self.rows += 1
             self.targets["review" if firm is None else "new" if firm == "new" else "firm"] += 1
-            self.methods[row["method"]] += 1
+            methods[row["method"]] += 1
             if not isinstance(firm, int):
                 row["status"] = "add"
-                self.counts["add"] += 1
+                counts["add"] += 1
                 continue
             key = hash((firm, keys[n] if keys else ""))
-            first = self.seen.setdefault(key, row["row"])
+            first = seen.setdefault(key, row["row"])
             if first != row["row"]:
                 self.errors.append(RowError(row["row"], "name", SAME_FIRM_PROJECT if project_list else SAME_FIRM,
                                             params={"first": first}))
-            entry_id = self.before.pop(key, None)
+            entry_id = before.pop(key, None)
             if entry_id is not None:
                 old_ids[n] = entry_id
-        old = {}
-        ids = list(old_ids.values())
-        for start in range(0, len(ids), 500):
-            for entry in self.session.execute(select(WhiteListEntry.id, *PREVIOUS_COLUMNS)
-                                              .where(WhiteListEntry.id.in_(ids[start:start + 500]))):
-                old[entry.id] = entry
-        for n, row in enumerate(rows):
-            if not isinstance(target(row), int):
+        old = _previous_entries(self.session, list(old_ids.values()))
+        townships = self.townships
+        for n, (row, firm) in enumerate(zip(rows, targets)):
+            if not isinstance(firm, int):
                 continue
             entry = old.get(old_ids.get(n))
-            row["changes"] = _changes(entry, row, self.townships) if entry is not None else []
-            row["status"] = "add" if entry is None else ("changed" if row["changes"] else "same")
-            self.counts[row["status"]] += 1
+            if entry is None:
+                row["status"] = "add"
+            else:
+                row["changes"] = changes = _changes(entry, row, townships)
+                row["status"] = "changed" if changes else "same"
+            counts[row["status"]] += 1
 
     def summary(self) -> dict:
         if self.errors:
@@ -280,22 +284,42 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     return comparison.summary()
 
 
-PREVIOUS_COLUMNS = (WhiteListEntry.firm_id, WhiteListEntry.project_name, WhiteListEntry.township_id,
-                    WhiteListEntry.investment_wan, WhiteListEntry.remark)
+_ENTRY = WhiteListEntry.__table__
 
 
-def _changes(old, row: dict, townships: dict[int, str]) -> list[dict]:
+def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
+    """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries: straight
+    through the driver (ids are integers read from the database), the amount as SQLAlchemy reads the column (a
+    Decimal of its scale: SQLite gives a float)."""
+    if not ids:
+        return {}
+    scale = _ENTRY.c.investment_wan.type.scale
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    out = {}
+    try:
+        for start in range(0, len(ids), 500):
+            listed = ",".join(str(int(i)) for i in ids[start:start + 500])
+            cursor.execute(f"SELECT id, township_id, investment_wan, project_name, remark FROM {_ENTRY.name} "
+                           f"WHERE id IN ({listed})")
+            for entry_id, township, value, project, remark in cursor.fetchall():
+                if value is not None and not isinstance(value, Decimal):
+                    value = Decimal(f"{value:.{scale}f}")
+                out[entry_id] = (township, None if value is None else str(value), project, remark)
+    finally:
+        cursor.close()
+    return out
+
+
+def _changes(old: tuple, row: dict, townships: dict[int, str]) -> list[dict]:
     """Fields that differ from the previous batch's entry (a township left empty in the file is no change)."""
     changes = []
-    for fld in COMPARED:
-        new_value, old_value = row.get(fld), getattr(old, fld)
-        if fld == "township_id":
-            if new_value is None or new_value == old_value:
-                continue
-            changes.append({"field": fld, "label": FIELDS["township"], "old": townships.get(old_value), "new": new_value})
-            continue
-        if fld == "investment_wan":
-            old_value = str(old_value) if old_value is not None else None
+    township, amount, project, remark = old
+    new_value = row.get("township_id")
+    if new_value is not None and new_value != township:
+        changes.append({"field": "township_id", "label": FIELDS["township"], "old": townships.get(township),
+                        "new": new_value})
+    for fld, old_value in (("investment_wan", amount), ("project_name", project), ("remark", remark)):
+        new_value = row.get(fld)
         if (new_value or None) != (old_value or None):
             changes.append({"field": fld, "label": FIELDS[fld], "old": old_value, "new": new_value})
     return changes

@@ -261,10 +261,10 @@ def find_header(rows: list[list], remembered: dict[str, str]) -> int | None:
 
 def _text(value) -> str:
     """A cell as text: integral floats without '.0', dates as ISO, everything stripped."""
-    if value is None:
-        return ""
     if type(value) is str:  # most cells: text
         return unicodedata.normalize("NFKC", value).strip()
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "是" if value else "否"  # a cell's value, kept as the (Chinese) file would write it
     if isinstance(value, float):
@@ -457,6 +457,14 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
     body = grid.iter_rows()
     for _ in range(header_index + 1):
         next(body, None)
+    # the columns by position in `checked.columns`: a row's cells are taken once, as a list in that order
+    columns = checked.columns
+    indexes = [c.index for c in columns]
+    width = max(indexes, default=-1) + 1
+    keyed = [(pos, c.field) for pos, c in enumerate(columns) if c.field in FIELDS]
+    extras = [(pos, c.header) for pos, c in enumerate(columns) if c.field == EXTRA]
+    typed = [(pos, c) for pos, c in enumerate(columns) if c.field in ("uscc", "investment_wan")]
+    first_row = header_index + 2
     block: list[tuple[dict, list[RowError]]] = []
     for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
         if offset % DUPLICATE_BLOCK == 0:
@@ -464,20 +472,28 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
             block = []
             if progress is not None:
                 progress(offset, total)
-        cells = _cells(cells)
-        shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
-        if not any(text for _, _, text in shown):
+        if not cells:
+            cells = []
+        if len(cells) >= width:
+            values = [cells[i] for i in indexes]
+        else:
+            values = [cells[i] if i < len(cells) else None for i in indexes]
+        shown = list(map(_text, values))
+        if not any(shown):
             continue
-        texts = {c.field: text for c, _, text in shown if c.field in FIELDS}
+        texts = {fld: shown[pos] for pos, fld in keyed}
         name = texts.get("name", "")
-        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for _, _, t in shown)):
+        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for t in shown)):
             continue
-        row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
+        row = {"row": first_row + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
                "project_name": texts.get("project_name", ""), "investment_wan": None,
-               "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
+               "remark": texts.get("remark", ""), "extra": {header: shown[pos] for pos, header in extras if shown[pos]}}
         errors: list[RowError] = []
-        _check_fields(row, shown, texts, project_list, townships, errors)
-        errors.extend(RowError(*error) for error in kind_check(row, texts))
+        _check_fields(row, [(c, values[pos], shown[pos]) for pos, c in typed], texts, project_list, townships,
+                      errors)
+        found = kind_check(row, texts)
+        if found:
+            errors.extend(RowError(*error) for error in found)
         block.append((row, errors))
     _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
     if not checked.row_count and not checked.errors:
@@ -485,9 +501,10 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
                                        params={"header_row": checked.header_row}))
 
 
-def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
+def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, townships: "Townships",
                   errors: list[RowError]) -> None:
-    """Fill the row's typed values from its cells, adding an error for each value that is not right."""
+    """Fill the row's typed values from its cells, adding an error for each value that is not right. `typed`:
+    (column, value, text) of the code and amount columns, in column order."""
     row_no = row["row"]
     if not row["name"]:
         errors.append(RowError(row_no, "name", N_("不能为空")))
@@ -497,7 +514,7 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
                                    {"limit": limit, "length": len(row[key])}))
     if project_list and not row["project_name"]:
         errors.append(RowError(row_no, "project_name", N_("不能为空")))
-    for column, value, text in shown:
+    for column, value, text in typed:
         if column.field == "uscc" and isinstance(value, float) and text:
             errors.append(RowError(row_no, "uscc", N_("被存成了数字（%(text)s），可能已丢失位数：请把该列设为文本格式"), text,
                                    {"text": text}))
@@ -508,24 +525,29 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
                           else parse_amount(text)) * column.factor
                 if amount < 0:
                     raise ValueError(text)
-                row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
+                row["investment_wan"] = str(amount.quantize(_CENTS))
             except (ValueError, InvalidOperation):
                 errors.append(RowError(row_no, "investment_wan", N_("“%(text)s”不是数字（单位：万元）"), text,
                                        {"text": text}))
-    if texts.get("uscc"):
+    code = texts.get("uscc")
+    if code:
         try:
-            row["uscc"] = uscc_rules.validate(texts["uscc"])
+            row["uscc"] = uscc_rules.validate(code)
         except uscc_rules.InvalidUSCC as exc:
-            errors.append(RowError(row_no, "uscc", *uscc_reason(texts["uscc"], str(exc))))
-    if texts.get("township"):
-        row["township_id"] = townships.find(texts["township"])
+            errors.append(RowError(row_no, "uscc", *uscc_reason(code, str(exc))))
+    township = texts.get("township")
+    if township:
+        row["township_id"] = townships.find(township)
         if row["township_id"] is None:
-            errors.append(RowError(row_no, "township", N_("“%(text)s”不是市中区的镇街"), texts["township"],
-                                   {"text": texts["township"]}))
-    if texts.get("industry"):
-        row["industry"] = industry_code(texts["industry"])
+            errors.append(RowError(row_no, "township", N_("“%(text)s”不是市中区的镇街"), township, {"text": township}))
+    industry = texts.get("industry")
+    if industry:
+        row["industry"] = industry_code(industry)
         if row["industry"] is None:
-            row["extra"][FIELDS["industry"]] = texts["industry"]
+            row["extra"][FIELDS["industry"]] = industry
+
+
+_CENTS = Decimal("0.01")
 
 
 # the reasons of domain/firms/uscc.py, said of the code as the file wrote it (matched on the Chinese text)
