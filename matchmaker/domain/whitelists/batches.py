@@ -30,7 +30,7 @@ from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.translate import translator
 from ..core.workdays import local_date
-from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many
+from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many, parse_many
 from ..firms.records import set_firm_name
 from ..requests import lifecycle
 from . import staging
@@ -457,14 +457,17 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
     to_create: dict[str, dict] = {}
     to_fill: list[tuple[int, str]] = []
     for chunk in chunks(True):
+        new_rows = []
         for r in chunk:
             firm = target(r)
             if firm is None:
                 raise DomainError("还有名称待确认，不能导入")
             if firm == "new":
-                to_create.setdefault(name_key(r["name"]), {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
+                new_rows.append(r)
             elif r["uscc"] and r["method"] != "uscc":
                 to_fill.append((firm, r["uscc"]))
+        for key, r in zip(_name_keys([r["name"] for r in new_rows]), new_rows):
+            to_create.setdefault(key, {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
     batch = WhiteListBatch(kind=kind, label=label, source_filename=filename[:200], row_count=total,
                            created_by_id=actor.id if actor else None)
     session.add(batch)
@@ -479,22 +482,27 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
         targets = [target(r) for r in chunk]
         if None in targets:
             raise DomainError("还有名称待确认，不能导入")
-        firm_ids = [new_firms[name_key(r["name"])] if t == "new" else t for r, t in zip(chunk, targets)]
+        methods = ["new" if t == "new" else ("review" if r.get("chosen") else r["method"]) for r, t in zip(chunk, targets)]
+        keyed = [n for n, m in enumerate(methods) if m in ("new", "review", "name")]  # rows whose name key is needed
+        keys = dict(zip(keyed, _name_keys([chunk[n]["name"] for n in keyed])))
+        named = [n for n in keyed if methods[n] == "name"]
+        matched_keys = dict(zip(named, _name_keys([chunk[n]["matched_name"] for n in named])))
+        firm_ids = [new_firms[keys[n]] if t == "new" else t for n, t in enumerate(targets)]
         lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
         firm_townships = {}
         for start in range(0, len(lacking), 500):
             firm_townships.update(session.execute(select(Firm.id, Firm.township_id).where(
                 Firm.id.in_(lacking[start:start + 500]))).all())
         entries = []
-        for r, firm_id, t in zip(chunk, firm_ids, targets):
-            method = "new" if t == "new" else ("review" if r.get("chosen") else r["method"])
-            amount = r["investment_wan"]
+        for n, (r, firm_id, method) in enumerate(zip(chunk, firm_ids, methods)):
+            amount, extra = r["investment_wan"], r["extra"]
             entries.append((batch.id, kind, firm_id, r["row"], r["name"][:200], r["project_name"][:200], r["remark"],
-                            bulk.json_text(r["extra"]), numeric(Decimal(amount) if amount is not None else None),
+                            "{}" if extra == {} else bulk.json_text(extra),
+                            numeric(Decimal(amount) if amount is not None else None),
                             r["township_id"] or firm_townships.get(firm_id), method,
                             numeric(Decimal(str(r["score"]))) if method in ("name", "review") else None))
-            if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
-                aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
+            if method in ("review", "new") or (method == "name" and keys[n] != matched_keys[n]):
+                aliases[keys[n]] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
         bulk.insert(session, WhiteListEntry.__table__, ENTRY_COLUMNS, entries)
         written += len(entries)
         if progress is not None:
@@ -507,6 +515,12 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
                      + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
+
+
+def _name_keys(names: list[str]) -> list[str]:
+    """`name_key` of many names at once (parsed together)."""
+    cores, forms, _, _ = parse_many(names)
+    return [f"{core}|{form}" for core, form in zip(cores, forms)]
 
 
 ENTRY_COLUMNS = ("batch_id", "kind", "firm_id", "row_no", "written_name", "project_name", "remark", "extra",
