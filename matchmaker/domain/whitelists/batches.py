@@ -84,8 +84,9 @@ def check_batch_label(session: Session, kind: str, label: str, today: date | Non
 def firm_resolver(session: Session, thresholds: Thresholds) -> Resolver:
     """A resolver over every firm and every remembered alias."""
     aliases = dict(session.execute(select(FirmAlias.name_key, FirmAlias.firm_id)).all())
-    records = session.execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
-    return Resolver((tuple(r) for r in records), aliases, thresholds.auto, thresholds.review)  # streamed
+    # streamed, as plain rows (Core, not the ORM's loading: a quarter of a million firms)
+    records = session.connection().execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
+    return Resolver(records, aliases, thresholds.auto, thresholds.review)
 
 
 def previous_batch(session: Session, kind: str, label: str | None = None) -> WhiteListBatch | None:
@@ -206,13 +207,15 @@ class Comparison:
         self.current = newer_current(session, kind, label)
         self.before: dict[int, int] = {}
         if self.prev is not None:
-            entries = session.execute(select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
-                                      .where(WhiteListEntry.batch_id == self.prev.id)
-                                      .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
+            entries = session.connection().execute(  # Core rows, not the ORM's loading
+                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
+                .where(WhiteListEntry.batch_id == self.prev.id)
+                .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
+            before = self.before
             for part in entries.partitions():  # a chunk at a time: only the hashes are kept
-                keys = normalise_many([e.project_name for e in part]) if kind in PROJECT_KINDS else None
-                for n, entry in enumerate(part):
-                    self.before.setdefault(hash((entry.firm_id, keys[n] if keys else "")), entry.id)
+                keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
+                for n, (entry_id, firm_id, _) in enumerate(part):
+                    before.setdefault(hash((firm_id, keys[n] if keys else "")), entry_id)
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []

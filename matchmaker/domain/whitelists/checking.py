@@ -210,11 +210,14 @@ class CheckedFile:
     row_count: int = 0
 
     def add(self, row: dict) -> None:
-        self.row_count += 1
+        self.add_many([row])
+
+    def add_many(self, rows: list[dict]) -> None:
+        self.row_count += len(rows)
         if self.spool is not None:
-            self.spool.add(row)
+            self.spool.add_many(rows)
         else:
-            self.rows.append(row)
+            self.rows.extend(rows)
 
     @property
     def unknown_headers(self) -> list[str]:
@@ -385,10 +388,18 @@ class RowSpool:
         self.chunk, self.pending, self.count = chunk or SPOOL_CHUNK, [], 0
 
     def add(self, row: dict) -> None:
-        self.pending.append(row)
-        self.count += 1
-        if len(self.pending) >= self.chunk:
-            self._flush()
+        self.add_many([row])
+
+    def add_many(self, rows: list[dict]) -> None:
+        """The rows in order; the file gets them `chunk` at a time."""
+        self.count += len(rows)
+        start = 0
+        while start < len(rows):
+            take = self.chunk - len(self.pending)
+            self.pending.extend(rows[start:start + take])
+            start += take
+            if len(self.pending) >= self.chunk:
+                self._flush()
 
     def _flush(self) -> None:
         if self.pending:
@@ -587,7 +598,8 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
     projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
     cores, forms, _, _ = parse_many([r["name"] for r in rows])
     for (row, errors), project, core, form in zip(block, projects, cores, forms):
-        checked.errors.extend(errors)
+        if errors:
+            checked.errors.extend(errors)
         duplicate = None
         if row["uscc"]:
             first = seen_uscc.setdefault(hash((row["uscc"], project)), row["row"])
@@ -601,7 +613,7 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
                                      else N_("与第%(first)s行是同一企业（名称相同）"), row["name"], {"first": first})
         if duplicate is not None:
             checked.errors.append(duplicate)
-        checked.add(row)
+    checked.add_many(rows)
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,
