@@ -456,6 +456,15 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
     """commit_rows over rows read in chunks, so a 250,000-row import is never in memory whole: `chunks(True)`
     at least the rows that create a firm or may fill a firm's code (or every row), then `chunks(False)` every
     row for the entries. The caller has made sure no review is pending."""
+    with bulk.page_cache(session, COMMIT_CACHE_MIB):
+        return _commit_chunks(session, actor, kind, label, filename, chunks, total, progress)
+
+
+COMMIT_CACHE_MIB = 64  # SQLite's page cache while a batch is written (the default 2 MB spills a large one)
+
+
+def _commit_chunks(session: Session, actor: User | None, kind: str, label: str, filename: str,
+                   chunks: Callable[[bool], Iterable[list[dict]]], total: int, progress=None) -> WhiteListBatch:
     label = check_batch_label(session, kind, label)
     to_create: dict[str, dict] = {}
     to_fill: list[tuple[int, str]] = []
