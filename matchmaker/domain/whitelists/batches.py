@@ -4,14 +4,12 @@ take review decisions, commit everything in one transaction, undo a batch."""
 from __future__ import annotations
 
 import re
-from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable
 
-import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,7 +30,7 @@ from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.translate import translator
 from ..core.workdays import local_date
-from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, Strings, name_key, normalise_many, parse_many
+from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many, parse_many
 from ..firms.records import set_firm_name
 from ..requests import lifecycle
 from . import staging
@@ -201,58 +199,34 @@ def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
 class Comparison:
     """Rows compared with the previous batch, chunk by chunk: each row marked add / changed / same (with its
     changes), the same firm (and project) twice an error, counts kept; `summary()` adds the rows gone. The
-    previous batch is held as {hash of (firm, project): entry id} and its compared fields in arrays by entry id
-    (a 250,000-row batch in about 15 MB), read in one pass rather than looked up row by row."""
+    previous batch is held as {hash of (firm, project): entry id}, its fields read per chunk."""
 
     def __init__(self, session: Session, kind: str, label: str):
         self.session, self.kind, self.label = session, kind, label
         self.prev = previous_batch(session, kind, label)
         self.current = newer_current(session, kind, label)
         self.before: dict[int, int] = {}
-        ids, townships = array("q"), array("q")
-        self._amounts, self._projects, self._remarks = Strings(optional=True), Strings(), Strings()
         if self.prev is not None:
             entries = session.connection().execute(  # Core rows, not the ORM's loading
-                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name,
-                       WhiteListEntry.township_id, WhiteListEntry.investment_wan, WhiteListEntry.remark)
+                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
                 .where(WhiteListEntry.batch_id == self.prev.id)
                 .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
             before = self.before
-            for part in entries.partitions():  # a chunk at a time: hashes and compact fields are kept
+            for part in entries.partitions():  # a chunk at a time: only the hashes are kept
                 keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
-                for n, (entry_id, firm_id, *_) in enumerate(part):
+                for n, (entry_id, firm_id, _) in enumerate(part):
                     before.setdefault(hash((firm_id, keys[n] if keys else "")), entry_id)
-                ids.extend(e[0] for e in part)
-                townships.extend(-1 if e[3] is None else e[3] for e in part)
-                self._amounts.extend(None if e[4] is None else str(e[4]) for e in part)
-                self._projects.extend(e[2] for e in part)
-                self._remarks.extend(e[5] for e in part)
-        self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)  # ascending
-        self._townships = townships
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []
         self.counts, self.targets, self.methods = Counter(), Counter(), Counter()
         self.rows = 0
 
-    def _entries(self, entry_ids: list[int]) -> list[tuple]:
-        """(township id, amount as text, project name, remark) of previous entries, as the database has them."""
-        if not entry_ids:
-            return []
-        positions = np.searchsorted(self._ids, np.array(entry_ids, dtype=np.int64)).tolist()
-        out = []
-        for pos in positions:
-            township = self._townships[pos]
-            out.append((None if township == -1 else township, self._amounts[pos], self._projects[pos],
-                        self._remarks[pos]))
-        return out
-
     def feed(self, rows: list[dict]) -> None:
         project_list = self.kind in PROJECT_KINDS
         keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
         targets = [target(row) for row in rows]
-        found: list[int] = []       # rows (by position) found in the previous batch
-        entry_ids: list[int] = []   # ... and their entries
+        old_ids = {}
         seen, before, counts, methods = self.seen, self.before, self.counts, self.methods
         self.rows += len(rows)
         for n, (row, firm) in enumerate(zip(rows, targets)):
@@ -270,14 +244,13 @@ class Comparison:
                                             params={"first": first}))
             entry_id = before.pop(key, None)
             if entry_id is not None:
-                found.append(n)
-                entry_ids.append(entry_id)
-        old = dict(zip(found, self._entries(entry_ids)))
+                old_ids[n] = entry_id
+        old = _previous_entries(self.session, list(old_ids.values()))
         townships = self.townships
         for n, (row, firm) in enumerate(zip(rows, targets)):
             if not isinstance(firm, int):
                 continue
-            entry = old.get(n)
+            entry = old.get(old_ids.get(n))
             if entry is None:
                 row["status"] = "add"
             else:
@@ -312,6 +285,32 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     for start in range(0, len(rows), RESOLVE_CHUNK):
         comparison.feed(rows[start:start + RESOLVE_CHUNK])
     return comparison.summary()
+
+
+_ENTRY = WhiteListEntry.__table__
+
+
+def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
+    """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries: straight
+    through the driver (ids are integers read from the database), the amount as SQLAlchemy reads the column (a
+    Decimal of its scale: SQLite gives a float)."""
+    if not ids:
+        return {}
+    scale = _ENTRY.c.investment_wan.type.scale
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    out = {}
+    try:
+        for start in range(0, len(ids), 500):
+            listed = ",".join(str(int(i)) for i in ids[start:start + 500])
+            cursor.execute(f"SELECT id, township_id, investment_wan, project_name, remark FROM {_ENTRY.name} "
+                           f"WHERE id IN ({listed})")
+            for entry_id, township, value, project, remark in cursor.fetchall():
+                if value is not None and not isinstance(value, Decimal):
+                    value = Decimal(f"{value:.{scale}f}")
+                out[entry_id] = (township, None if value is None else str(value), project, remark)
+    finally:
+        cursor.close()
+    return out
 
 
 def _changes(old: tuple, row: dict, townships: dict[int, str]) -> list[dict]:
