@@ -27,7 +27,8 @@ class InvalidUSCC(ValueError):
 
 def normalise(code: str) -> str:
     """Upper-case, half-width, without spaces or dashes."""
-    code = (code or "").translate(_FULLWIDTH).upper()
+    code = code or ""
+    code = code.upper() if code.isascii() else code.translate(_FULLWIDTH).upper()  # no full-width in ASCII
     if code.isascii() and code.isalnum():  # the common case: nothing to take out
         return code
     return "".join(ch for ch in code if ch not in " -\u3000\t")

@@ -532,11 +532,7 @@ def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, towns
             texts["uscc"] = ""
         if column.field == "investment_wan" and text:
             try:
-                amount = (Decimal(repr(value)) if isinstance(value, (int, float)) and not isinstance(value, bool)
-                          else parse_amount(text)) * column.factor
-                if amount < 0:
-                    raise ValueError(text)
-                row["investment_wan"] = str(amount.quantize(_CENTS))
+                row["investment_wan"] = _amount_text(type(value), value, text, column.factor)
             except (ValueError, InvalidOperation):
                 errors.append(RowError(row_no, "investment_wan", N_("“%(text)s”不是数字（单位：万元）"), text,
                                        {"text": text}))
@@ -559,6 +555,17 @@ def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, towns
 
 
 _CENTS = Decimal("0.01")
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount_text(kind: type, value, text: str, factor: Decimal) -> str:
+    """An amount cell in 万元 as the preview shows it ("1000.00"); raises ValueError when it is not one. Cached:
+    a list's amounts repeat (the cell's type is part of the key, so 1000 and 1000.0 are told apart)."""
+    amount = (Decimal(repr(value)) if issubclass(kind, (int, float)) and kind is not bool
+              else parse_amount(text)) * factor
+    if amount < 0:
+        raise ValueError(text)
+    return str(amount.quantize(_CENTS))
 
 
 # the reasons of domain/firms/uscc.py, said of the code as the file wrote it (matched on the Chinese text)
