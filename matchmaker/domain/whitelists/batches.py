@@ -31,14 +31,14 @@ from ..core.limits import quote
 from ..core.translate import translator
 from ..core.workdays import local_date
 from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many, parse_many
-from ..firms.records import set_firm_name
+from ..firms.records import set_firm_names
 from ..requests import lifecycle
 from . import staging
 from .checking import FIELDS, CheckedFile, RowError
 
 BATCH_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?P<rest>[^\d\-][\w\-（）()·. ]{0,24})?$")
 FIRST_BATCH_YEAR = 2000
-COMPARED = ("township_id", "investment_wan", "project_name", "remark")
+COMPARED = ("township_id", "investment_wan", "project_name", "remark")  # in this order (see _changes)
 GONE_SHOWN = 500
 RESOLVE_CHUNK = 5000  # names parsed together when resolving a file
 
@@ -321,7 +321,7 @@ def _changes(old: tuple, row: dict, townships: dict[int, str]) -> list[dict]:
     if new_value is not None and new_value != township:
         changes.append({"field": "township_id", "label": FIELDS["township"], "old": townships.get(township),
                         "new": new_value})
-    for fld, old_value in (("investment_wan", amount), ("project_name", project), ("remark", remark)):
+    for fld, old_value in zip(COMPARED[1:], (amount, project, remark)):
         new_value = row.get(fld)
         if (new_value or None) != (old_value or None):
             changes.append({"field": fld, "label": FIELDS[fld], "old": old_value, "new": new_value})
@@ -548,11 +548,10 @@ def _create_firms(session: Session, rows: dict[str, dict]) -> dict[str, int]:
     made: dict[str, Firm] = {}
     for key, r in rows.items():
         code = r["uscc"] if r["uscc"] and r["uscc"] not in codes_used else None
-        firm = Firm(uscc=code, township_id=r["township_id"], industry=r["industry"] or "other")
-        set_firm_name(firm, r["name"])
-        session.add(firm)
+        made[key] = Firm(uscc=code, township_id=r["township_id"], industry=r["industry"] or "other")
         codes_used.add(code)
-        made[key] = firm
+    set_firm_names([(firm, rows[key]["name"]) for key, firm in made.items()])  # their pinyin spelt together
+    session.add_all(made.values())
     session.flush()
     return {key: firm.id for key, firm in made.items()}
 

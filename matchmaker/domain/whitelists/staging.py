@@ -38,17 +38,19 @@ def _dict(rec) -> dict:
 
 
 def chunks(session: Session, import_id: int, size: int | None = None, where=None) -> Iterator[list[dict]]:
-    """The rows in file order, `size` (CHUNK) at a time (keyset on the id, which follows the file's order)."""
+    """The rows in file order, `size` (CHUNK) at a time: keyset on the row number (one per row of the file), a
+    range of the (import, row) index read in order; on the id, the database would read and sort every row of the
+    import for each chunk."""
     size = size or CHUNK
-    last = 0
+    last = -1
     while True:
-        query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.id > last)
+        query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.row_no > last)
         if where is not None:
             query = query.where(where)
-        found = session.execute(query.order_by(T.c.id).limit(size)).all()
+        found = session.execute(query.order_by(T.c.row_no).limit(size)).all()
         if not found:
             return
-        last = found[-1].id
+        last = found[-1].row_no
         yield [_dict(rec) for rec in found]
 
 
