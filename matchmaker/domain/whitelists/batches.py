@@ -4,12 +4,14 @@ take review decisions, commit everything in one transaction, undo a batch."""
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -206,16 +208,24 @@ class Comparison:
         self.prev = previous_batch(session, kind, label)
         self.current = newer_current(session, kind, label)
         self.before: dict[int, int] = {}
+        ids, townships, values = array("q"), array("q"), array("q")
         if self.prev is not None:
             entries = session.connection().execute(  # Core rows, not the ORM's loading
-                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
+                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name,
+                       WhiteListEntry.township_id, WhiteListEntry.investment_wan, WhiteListEntry.remark)
                 .where(WhiteListEntry.batch_id == self.prev.id)
                 .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
             before = self.before
             for part in entries.partitions():  # a chunk at a time: only the hashes are kept
                 keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
-                for n, (entry_id, firm_id, _) in enumerate(part):
+                for n, (entry_id, firm_id, project, township, amount, remark) in enumerate(part):
                     before.setdefault(hash((firm_id, keys[n] if keys else "")), entry_id)
+                    ids.append(entry_id)
+                    townships.append(-1 if township is None else township)
+                    values.append(_values_hash(None if amount is None else str(amount), project, remark))
+        # by entry id (ascending): what tells an unchanged row without reading its entry again
+        self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+        self._townships, self._values = townships, values
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []
@@ -245,10 +255,15 @@ class Comparison:
             entry_id = before.pop(key, None)
             if entry_id is not None:
                 old_ids[n] = entry_id
-        old = _previous_entries(self.session, list(old_ids.values()))
+        unchanged = self._unchanged(rows, old_ids)
+        old = _previous_entries(self.session, [e for n, e in old_ids.items() if n not in unchanged])
         townships = self.townships
         for n, (row, firm) in enumerate(zip(rows, targets)):
             if not isinstance(firm, int):
+                continue
+            if n in unchanged:
+                row["status"] = "same"
+                counts["same"] += 1
                 continue
             entry = old.get(old_ids.get(n))
             if entry is None:
@@ -257,6 +272,21 @@ class Comparison:
                 row["changes"] = changes = _changes(entry, row, townships)
                 row["status"] = "changed" if changes else "same"
             counts[row["status"]] += 1
+
+    def _unchanged(self, rows: list[dict], old_ids: dict[int, int]) -> set[int]:
+        """The rows (by position) whose entry has the same township (or the row none) and the same amount, project
+        and remark, told by the hash of those three: their entries need not be read (the rest are, and compared)."""
+        if not old_ids or not len(self._ids):
+            return set()
+        positions = np.searchsorted(self._ids, np.fromiter(old_ids.values(), dtype=np.int64, count=len(old_ids)))
+        townships, values, out = self._townships, self._values, set()
+        for n, pos in zip(old_ids, positions.tolist()):
+            row = rows[n]
+            township = row.get("township_id")
+            if (township is None or township == townships[pos]) and values[pos] == _values_hash(
+                    row.get("investment_wan"), row.get("project_name"), row.get("remark")):
+                out.add(n)
+        return out
 
     def summary(self) -> dict:
         if self.errors:
@@ -311,6 +341,12 @@ def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
     finally:
         cursor.close()
     return out
+
+
+def _values_hash(amount: str | None, project: str | None, remark: str | None) -> int:
+    """The compared values but the township, as `_changes` compares them (empty is None): equal hashes, no change
+    (64 bits: two different values hashing alike is a chance of one in 2**64 per row)."""
+    return hash((amount or None, project or None, remark or None))
 
 
 def _changes(old: tuple, row: dict, townships: dict[int, str]) -> list[dict]:
