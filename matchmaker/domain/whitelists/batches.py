@@ -201,31 +201,31 @@ def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
 class Comparison:
     """Rows compared with the previous batch, chunk by chunk: each row marked add / changed / same (with its
     changes), the same firm (and project) twice an error, counts kept; `summary()` adds the rows gone. The
-    previous batch is held as {hash of (firm, project): entry id}, its fields read per chunk."""
+    previous batch is held as arrays: its entries' ids, the hashes of their (firm, project) keys (`_Keys`), their
+    townships and a hash of their other compared values; only the entries that may have changed are read again."""
 
     def __init__(self, session: Session, kind: str, label: str):
         self.session, self.kind, self.label = session, kind, label
         self.prev = previous_batch(session, kind, label)
         self.current = newer_current(session, kind, label)
-        self.before: dict[int, int] = {}
-        ids, townships, values = array("q"), array("q"), array("q")
+        ids, townships, values, key_hashes = array("q"), array("q"), array("q"), array("q")
         if self.prev is not None:
             entries = session.connection().execute(  # Core rows, not the ORM's loading
                 select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name,
                        WhiteListEntry.township_id, WhiteListEntry.investment_wan, WhiteListEntry.remark)
                 .where(WhiteListEntry.batch_id == self.prev.id)
                 .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
-            before = self.before
-            for part in entries.partitions():  # a chunk at a time: only the hashes are kept
+            for part in entries.partitions():  # a chunk at a time: only hashes and ids are kept
                 keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
                 for n, (entry_id, firm_id, project, township, amount, remark) in enumerate(part):
-                    before.setdefault(hash((firm_id, keys[n] if keys else "")), entry_id)
+                    key_hashes.append(hash((firm_id, keys[n] if keys else "")))
                     ids.append(entry_id)
                     townships.append(-1 if township is None else township)
                     values.append(_values_hash(None if amount is None else str(amount), project, remark))
-        # by entry id (ascending): what tells an unchanged row without reading its entry again
+        # by entry (ids ascending): what tells an unchanged row without reading its entry again
         self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
         self._townships, self._values = townships, values
+        self.before = _Keys(key_hashes)
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []
@@ -236,8 +236,8 @@ class Comparison:
         project_list = self.kind in PROJECT_KINDS
         keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
         targets = [target(row) for row in rows]
-        old_ids = {}
-        seen, before, counts, methods = self.seen, self.before, self.counts, self.methods
+        wanted: dict[int, int] = {}  # row (by position) -> its key, for the rows of a registered firm
+        seen, counts, methods = self.seen, self.counts, self.methods
         self.rows += len(rows)
         for n, (row, firm) in enumerate(zip(rows, targets)):
             row["changes"] = []
@@ -252,10 +252,10 @@ class Comparison:
             if first != row["row"]:
                 self.errors.append(RowError(row["row"], "name", SAME_FIRM_PROJECT if project_list else SAME_FIRM,
                                             params={"first": first}))
-            entry_id = before.pop(key, None)
-            if entry_id is not None:
-                old_ids[n] = entry_id
-        unchanged = self._unchanged(rows, old_ids)
+            wanted[n] = key
+        positions = {n: pos for n, pos in zip(wanted, self.before.take(list(wanted.values()))) if pos is not None}
+        old_ids = {n: int(self._ids[pos]) for n, pos in positions.items()}
+        unchanged = self._unchanged(rows, positions)
         old = _previous_entries(self.session, [e for n, e in old_ids.items() if n not in unchanged])
         townships = self.townships
         for n, (row, firm) in enumerate(zip(rows, targets)):
@@ -273,14 +273,12 @@ class Comparison:
                 row["status"] = "changed" if changes else "same"
             counts[row["status"]] += 1
 
-    def _unchanged(self, rows: list[dict], old_ids: dict[int, int]) -> set[int]:
-        """The rows (by position) whose entry has the same township (or the row none) and the same amount, project
-        and remark, told by the hash of those three: their entries need not be read (the rest are, and compared)."""
-        if not old_ids or not len(self._ids):
-            return set()
-        positions = np.searchsorted(self._ids, np.fromiter(old_ids.values(), dtype=np.int64, count=len(old_ids)))
+    def _unchanged(self, rows: list[dict], positions: dict[int, int]) -> set[int]:
+        """The rows (by position in `rows`, with their entry's position) whose entry has the same township (or the
+        row none) and the same amount, project and remark, told by the hash of those three: their entries need not
+        be read (the rest are, and compared)."""
         townships, values, out = self._townships, self._values, set()
-        for n, pos in zip(old_ids, positions.tolist()):
+        for n, pos in positions.items():
             row = rows[n]
             township = row.get("township_id")
             if (township is None or township == townships[pos]) and values[pos] == _values_hash(
@@ -291,7 +289,7 @@ class Comparison:
     def summary(self) -> dict:
         if self.errors:
             raise ImportRejected(self.errors)
-        gone_ids = list(self.before.values())
+        gone_ids = [int(self._ids[pos]) for pos in self.before.left()]
         shown = gone_ids[:GONE_SHOWN]
         found = {e.id: e for e in self.session.execute(
             select(WhiteListEntry.id, Firm.name, Firm.uscc, WhiteListEntry.project_name)
@@ -341,6 +339,41 @@ def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
     finally:
         cursor.close()
     return out
+
+
+class _Keys:
+    """The previous batch's entries by key (a hash of firm and project; the first entry of a key), each taken at
+    most once: sorted arrays rather than a dict (a 250,000-row batch in a few MB instead of tens)."""
+
+    def __init__(self, key_hashes: array):
+        hashes = np.frombuffer(key_hashes, dtype=np.int64) if key_hashes else np.zeros(0, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")  # equal keys in entry order: the first of them kept
+        hashes = hashes[order]
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = hashes[1:] != hashes[:-1]
+        self.hashes, self.positions = hashes[first], order[first]
+        self.taken = bytearray(len(self.hashes))
+
+    def take(self, keys: list[int]) -> list[int | None]:
+        """For each key in turn, the position of its entry if not taken yet (then taken), else None."""
+        if not keys or not len(self.hashes):
+            return [None] * len(keys)
+        wanted = np.array(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        found = (self.hashes[at] == wanted).tolist()
+        positions, taken, out = self.positions, self.taken, []
+        for i, hit in zip(at.tolist(), found):
+            if hit and not taken[i]:
+                taken[i] = 1
+                out.append(int(positions[i]))
+            else:
+                out.append(None)
+        return out
+
+    def left(self) -> list[int]:
+        """Positions of the entries not taken, in entry order."""
+        free = np.frombuffer(bytes(self.taken), dtype=np.uint8) == 0
+        return np.sort(self.positions[free]).tolist()
 
 
 def _values_hash(amount: str | None, project: str | None, remark: str | None) -> int:

@@ -204,10 +204,12 @@ def _check_spooled(ctx: JobContext, session, import_id: int, path: Path, what: t
         label = batches.check_batch_label(session, kind, label)
         progress.phase(N_("匹配企业名称"), checked.row_count)
         resolver = batches.firm_resolver(session, thresholds)
-        comparison = batches.Comparison(session, kind, label)
+        comparison = None
         done = 0
         for chunk in spool.chunks():
             batches.resolve_chunk(session, resolver, chunk)
+            if comparison is None:  # after the first chunk: the name index (if any name needs it) is built first
+                comparison = batches.Comparison(session, kind, label)
             comparison.feed(chunk)
             if not comparison.errors:  # staged as it goes, each chunk its own short transaction
                 staging.insert(session, import_id, chunk)
@@ -215,7 +217,7 @@ def _check_spooled(ctx: JobContext, session, import_id: int, path: Path, what: t
             done += len(chunk)
             progress.update(done)
         del resolver
-        summary = comparison.summary()
+        summary = (comparison or batches.Comparison(session, kind, label)).summary()
     except batches.ImportRejected as exc:
         session.rollback()
         _fail_import(ctx, import_id, exc.errors)
