@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, func, select
+from sqlalchemy import Float, ForeignKey, Index, Integer, Numeric, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..text import N_
@@ -158,7 +159,9 @@ class WhiteListImport(Base):
 
 class WhiteListImportRow(Base):
     """One row of a staged import with its resolution (a table rather than one JSON value: a 250,000-row file is
-    written, paged and committed in chunks). `data` holds the rest of the row as the preview shows it."""
+    written, paged and committed in chunks). The row's values are columns, so a chunk is written and read back
+    without a JSON value per row; `data` holds the rest as the preview shows it (additional columns, candidates
+    to review, changes from the previous batch), written as one constant text when all of them are empty."""
 
     __tablename__ = "whitelist_import_row"
     __table_args__ = (Index("ix_whitelist_import_row_import_row", "import_id", "row_no"),)
@@ -171,40 +174,78 @@ class WhiteListImportRow(Base):
     status: Mapped[str] = mapped_column(String(8), default="add")  # add / changed / same
     method: Mapped[str] = mapped_column(String(8), default="")     # uscc / alias / name / "" (the commit's filter)
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # the file's values and the resolution (keys of the row as the domain handles it, see VALUE_COLUMNS)
+    name: Mapped[str | None] = mapped_column(Text)
+    uscc: Mapped[str | None] = mapped_column(Text)
+    township_id: Mapped[int | None] = mapped_column(Integer)
+    industry: Mapped[str | None] = mapped_column(Text)
+    project_name: Mapped[str | None] = mapped_column(Text)
+    investment_wan: Mapped[str | None] = mapped_column(Text)     # as the preview shows it: "1000.00"
+    remark: Mapped[str | None] = mapped_column(Text)
+    firm_id: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    matched_name: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
 
     COLUMNS = ("row", "decision", "chosen", "status", "method")
+    VALUE_COLUMNS = ("name", "uscc", "township_id", "industry", "project_name", "investment_wan", "remark", "firm_id",
+                     "score", "matched_name", "note")
 
     def as_dict(self) -> dict:
-        return row_dict(self.row_no, self.decision, self.chosen, self.status, self.method, self.data)
+        return row_dict(self.row_no, self.decision, self.chosen, self.status, self.method, self.data,
+                        tuple(getattr(self, c) for c in self.VALUE_COLUMNS))
 
 
-def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method: str, data: dict) -> dict:
-    """A staged row as the domain handles it: the file's values and the resolution in one dict."""
-    return {**data, "row": row_no, "decision": decision, "status": status, "method": method,
-            "chosen": int(chosen) if chosen and chosen.isdigit() else chosen}
+_VALUE_KEYS = WhiteListImportRow.VALUE_COLUMNS
+# `data` of a row with no additional columns, no candidates and no changes (most rows): written and read as is
+EMPTY_DATA = '{"extra":{},"candidates":[],"changes":[]}'
+_EMPTY_KEYS = ("extra", "candidates", "changes")
+
+
+def row_dict(row_no: int, decision: str, chosen: str | None, status: str, method: str, data, values: tuple) -> dict:
+    """A staged row as the domain handles it: the file's values and the resolution in one dict. `data` as stored
+    (its JSON text or, from PostgreSQL's JSONB, the dict); `values` the VALUE_COLUMNS in order."""
+    row = dict(zip(_VALUE_KEYS, values))
+    if data == EMPTY_DATA or data is None:
+        row["extra"], row["candidates"], row["changes"] = {}, [], []
+    else:
+        row.update(json.loads(data) if isinstance(data, str) else data)
+    row["row"], row["decision"], row["status"], row["method"] = row_no, decision, status, method
+    row["chosen"] = int(chosen) if chosen and chosen.isdigit() else chosen
+    return row
+
+
+def _rest(row: dict) -> str:
+    """`data` as written: the keys that are not columns, as JSON text (EMPTY_DATA when there is nothing in them)."""
+    if not (row.get("extra") or row.get("candidates") or row.get("changes")) and row.keys() <= _EMPTY_ROW \
+            and "extra" in row and "candidates" in row and "changes" in row:
+        return EMPTY_DATA
+    return json.dumps({k: v for k, v in row.items() if k not in _NOT_DATA}, ensure_ascii=False, separators=(",", ":"))
 
 
 def row_tuple(import_id: int, row: dict) -> tuple:
     """The columns a staged row is written with, in STAGED_COLUMNS order, `data` as JSON text (written straight
     through the driver: see domain/core/bulk.py)."""
     chosen = row.get("chosen")
-    data = dict(row)
-    for key in _COLUMNS:
-        data.pop(key, None)
-    return (import_id, row["row"], row["decision"], None if chosen is None else str(chosen), row.get("status") or "add",
-            row.get("method") or "", json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    try:
+        values = _values_of(row)
+    except KeyError:
+        values = tuple(row.get(k) for k in _VALUE_KEYS)
+    return (import_id, row["row"], row["decision"], None if chosen is None else str(chosen),
+            row.get("status") or "add", row.get("method") or "", _rest(row), *values)
 
 
-STAGED_COLUMNS = ("import_id", "row_no", "decision", "chosen", "status", "method", "data")
+STAGED_COLUMNS = ("import_id", "row_no", "decision", "chosen", "status", "method", "data", *_VALUE_KEYS)
 
 
 def row_values(import_id: int, row: dict) -> dict:
-    """The columns a staged row is written with."""
-    chosen = row.get("chosen")
-    columns = _COLUMNS
-    return {"import_id": import_id, "row_no": row["row"], "decision": row["decision"],
-            "chosen": None if chosen is None else str(chosen), "status": row.get("status") or "add",
-            "method": row.get("method") or "", "data": {k: v for k, v in row.items() if k not in columns}}
+    """The columns a staged row is written with (`data` as a dict, for the JSON column's type)."""
+    values = dict(zip(STAGED_COLUMNS, row_tuple(import_id, row)))
+    values["data"] = {k: v for k, v in row.items() if k not in _NOT_DATA}
+    return values
 
 
 _COLUMNS = frozenset(WhiteListImportRow.COLUMNS)
+_NOT_DATA = _COLUMNS | frozenset(_VALUE_KEYS)
+_EMPTY_ROW = _NOT_DATA | frozenset(_EMPTY_KEYS)  # a row whose `data` may be EMPTY_DATA
+_values_of = itemgetter(*_VALUE_KEYS)

@@ -5,7 +5,8 @@ driver takes as they are: JSON as text (`json_text`), amounts through `numeric`.
 from __future__ import annotations
 
 import json
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
@@ -48,3 +49,24 @@ def _same(value):
 
 def _float(value):
     return None if value is None else float(value)
+
+
+@contextmanager
+def page_cache(session: Session, mib: int) -> Iterator[None]:
+    """On SQLite, a larger page cache for the session's connection while a large transaction writes or reads at
+    random (a batch's entries into five indexes): its pages stay in memory instead of being spilled to the WAL and
+    read back. The connection's own size again after (the pages still dirty are written at the commit)."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        before = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-int(mib) * 1024}")
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+    finally:
+        cursor.close()

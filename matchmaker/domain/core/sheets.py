@@ -317,7 +317,7 @@ class _FastScanner:
         self.last = position
 
     def _scan(self, seg: bytes) -> None:
-        if _PREFIXED.search(seg):
+        if b":" in seg and _PREFIXED.search(seg):  # no colon anywhere (most chunks): no prefix to look for
             raise _Unusual
         opener = _STRING_OPEN if self.strings else _ROW_OPEN
         for match in opener.finditer(seg):

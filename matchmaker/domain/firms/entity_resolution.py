@@ -679,15 +679,27 @@ class Resolver:
             or self._decide(code, parts, self._scored(parts))
 
     def resolve_many(self, rows: Iterable[tuple[str, str | None]]) -> list[Resolution]:
-        """`resolve` for many (name, uscc) rows: names parsed in one pass, candidates scored together."""
-        rows = list(rows)
-        cores, forms, sounds, shapes = parse_many([name or "" for name, _ in rows])
+        """`resolve` for many (name, uscc) rows: a registered code first (most rows of a list: their names are
+        not parsed), the other names parsed in one pass and their candidates scored together."""
         out: list[Resolution | None] = []
+        by_uscc = self.by_uscc
+        rest: list[tuple[int, str, str]] = []
+        for n, (name, uscc) in enumerate(rows):
+            code = _code(uscc)
+            found = by_uscc.get(code) if code else None
+            if found is not None:  # _candidate(found, 100.0), the code being the record's
+                out.append(Resolution(AUTO, "uscc", 100.0, [Candidate(self.refs[found], self.names[found], code, 100.0)]))
+            else:
+                out.append(None)
+                rest.append((n, code, name or ""))
+        if not rest:
+            return out
+        cores, forms, sounds, shapes = parse_many([name for _, _, name in rest])
         named: list[tuple[int, str, NameParts]] = []
-        for n, ((_, uscc), core, form, sound, shape) in enumerate(zip(rows, cores, forms, sounds, shapes)):
-            code, parts = _code(uscc), NameParts(core, form, sound, shape)
+        for (n, code, _), core, form, sound, shape in zip(rest, cores, forms, sounds, shapes):
+            parts = NameParts(core, form, sound, shape)
             res = self._known(code, parts)
-            out.append(res)
+            out[n] = res
             if res is None:
                 named.append((n, code, parts))
         pending: list[tuple[int, str, NameParts]] = []

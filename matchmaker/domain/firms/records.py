@@ -34,6 +34,39 @@ def pinyin_forms(name: str) -> tuple[str, str]:
     return "".join(syllables).lower(), "".join(s[:1] for s in syllables).lower()
 
 
+def _line_breaks(chars: str) -> list[str] | None:
+    """pypinyin's `errors` for pinyin_forms_many: characters without pinyin are left out, but the line breaks
+    between names."""
+    n = chars.count("\n")
+    return ["\n"] * n if n else None
+
+
+def pinyin_forms_many(names: list[str]) -> list[tuple[str, str]]:
+    """`pinyin_forms` of many names, spelt in one call (one name a line: pypinyin splits its words at any
+    character without pinyin, so each name is spelt as alone)."""
+    if any("\n" in name for name in names):
+        return [pinyin_forms(name) for name in names]
+    out, syllables = [], []
+    for syllable in _lazy_pinyin()("\n".join(names), errors=_line_breaks):
+        if syllable == "\n":
+            out.append(syllables)
+            syllables = []
+        else:
+            syllables.append(syllable)
+    out.append(syllables)
+    if len(out) != len(names):
+        return [pinyin_forms(name) for name in names]
+    return [("".join(s).lower(), "".join(x[:1] for x in s).lower()) for s in out]
+
+
+def set_firm_names(firms: list[tuple[Firm, str]]) -> None:
+    """`set_firm_name` for many (firm, name), the pinyin spelt together."""
+    for firm, name in firms:
+        firm.name = check_column(name, Firm.name, N_("企业名称"), "name")
+    for (firm, _), (full, initials) in zip(firms, pinyin_forms_many([firm.name for firm, _ in firms])):
+        firm.name_pinyin, firm.name_initials = full, initials
+
+
 def set_firm_name(firm: Firm, name: str) -> None:
     """The firm's name (held to the column's length, never cut) and its pinyin forms for search."""
     firm.name = check_column(name, Firm.name, N_("企业名称"), "name")

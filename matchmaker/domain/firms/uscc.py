@@ -13,6 +13,7 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"}
 _VALUE = {ch: n for n, ch in enumerate(ALPHABET)}
 _ALLOWED = frozenset(ALPHABET)
+_BYTE_VALUES = bytes(_VALUE.get(chr(b), 0) for b in range(256))  # bytes.translate table: character -> value
 
 
 class InvalidUSCC(ValueError):
@@ -26,7 +27,8 @@ class InvalidUSCC(ValueError):
 
 def normalise(code: str) -> str:
     """Upper-case, half-width, without spaces or dashes."""
-    code = (code or "").translate(_FULLWIDTH).upper()
+    code = code or ""
+    code = code.upper() if code.isascii() else code.translate(_FULLWIDTH).upper()  # no full-width in ASCII
     if code.isascii() and code.isalnum():  # the common case: nothing to take out
         return code
     return "".join(ch for ch in code if ch not in " -\u3000\t")
@@ -34,7 +36,11 @@ def normalise(code: str) -> str:
 
 def check_digit(first17: str) -> str:
     """The 18th character for the first 17."""
-    total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17[:17]), WEIGHTS))
+    body = first17[:17]
+    if body.isascii() and _ALLOWED.issuperset(body):  # the common case: the values through a byte table
+        total = sum(map(int.__mul__, body.encode().translate(_BYTE_VALUES), WEIGHTS))
+    else:
+        total = sum(map(int.__mul__, map(_VALUE.__getitem__, body), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -4,12 +4,14 @@ take review decisions, commit everything in one transaction, undo a batch."""
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable
 
+import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,15 +32,15 @@ from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.translate import translator
 from ..core.workdays import local_date
-from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many
-from ..firms.records import set_firm_name
+from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many, parse_many
+from ..firms.records import set_firm_names
 from ..requests import lifecycle
 from . import staging
 from .checking import FIELDS, CheckedFile, RowError
 
 BATCH_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2}))?(?P<rest>[^\d\-][\w\-（）()·. ]{0,24})?$")
 FIRST_BATCH_YEAR = 2000
-COMPARED = ("township_id", "investment_wan", "project_name", "remark")
+COMPARED = ("township_id", "investment_wan", "project_name", "remark")  # in this order (see _changes)
 GONE_SHOWN = 500
 RESOLVE_CHUNK = 5000  # names parsed together when resolving a file
 
@@ -84,8 +86,9 @@ def check_batch_label(session: Session, kind: str, label: str, today: date | Non
 def firm_resolver(session: Session, thresholds: Thresholds) -> Resolver:
     """A resolver over every firm and every remembered alias."""
     aliases = dict(session.execute(select(FirmAlias.name_key, FirmAlias.firm_id)).all())
-    records = session.execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
-    return Resolver((tuple(r) for r in records), aliases, thresholds.auto, thresholds.review)  # streamed
+    # streamed, as plain rows (Core, not the ORM's loading: a quarter of a million firms)
+    records = session.connection().execute(select(Firm.id, Firm.uscc, Firm.name).execution_options(yield_per=20000))
+    return Resolver(records, aliases, thresholds.auto, thresholds.review)
 
 
 def previous_batch(session: Session, kind: str, label: str | None = None) -> WhiteListBatch | None:
@@ -165,18 +168,22 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds,
 
 def resolve_chunk(session: Session, resolver: Resolver, rows: list[dict]) -> None:
     """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details."""
-    resolutions = resolver.resolve_many((r["name"], r["uscc"] or None) for r in rows)
+    resolutions = resolver.resolve_many([(r["name"], r["uscc"] or None) for r in rows])
     shown = {}
-    for row, res in zip(rows, resolutions):
+    for n, res in enumerate(resolutions):
         if res.decision == REVIEW:
-            shown[id(row)] = [c for n, c in enumerate(res.candidates) if n == 0 or c.score >= 50]
-    details = _firm_details(session, {c.ref for cands in shown.values() for c in cands})
-    for row, res in zip(rows, resolutions):
-        row.update(decision=res.decision, method=res.method, score=res.score, note=res.note, chosen=None,
-                   firm_id=res.ref, matched_name=res.best.name if res.decision == AUTO else "",
-                   candidates=[{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
-                                "township": details[c.ref][0], "industry": details[c.ref][1]}
-                               for c in shown.get(id(row), ()) if c.ref in details])
+            shown[n] = [c for i, c in enumerate(res.candidates) if i == 0 or c.score >= 50]
+    details = _firm_details(session, {c.ref for cands in shown.values() for c in cands}) if shown else {}
+    for n, (row, res) in enumerate(zip(rows, resolutions)):
+        decision, candidates = res.decision, res.candidates
+        auto = decision == AUTO and candidates
+        row["decision"], row["method"], row["score"], row["note"], row["chosen"] = \
+            decision, res.method, res.score, res.note, None
+        row["firm_id"] = candidates[0].ref if auto else None
+        row["matched_name"] = candidates[0].name if auto else ""
+        row["candidates"] = [{"firm_id": c.ref, "name": c.name, "uscc": c.uscc, "score": c.score,
+                              "township": details[c.ref][0], "industry": details[c.ref][1]}
+                             for c in shown[n] if c.ref in details] if n in shown else []
 
 
 def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
@@ -194,21 +201,31 @@ def _firm_details(session: Session, ids: set) -> dict[int, tuple[str, str]]:
 class Comparison:
     """Rows compared with the previous batch, chunk by chunk: each row marked add / changed / same (with its
     changes), the same firm (and project) twice an error, counts kept; `summary()` adds the rows gone. The
-    previous batch is held as {hash of (firm, project): entry id}, its fields read per chunk."""
+    previous batch is held as arrays: its entries' ids, the hashes of their (firm, project) keys (`_Keys`), their
+    townships and a hash of their other compared values; only the entries that may have changed are read again."""
 
     def __init__(self, session: Session, kind: str, label: str):
         self.session, self.kind, self.label = session, kind, label
         self.prev = previous_batch(session, kind, label)
         self.current = newer_current(session, kind, label)
-        self.before: dict[int, int] = {}
+        ids, townships, values, key_hashes = array("q"), array("q"), array("q"), array("q")
         if self.prev is not None:
-            entries = session.execute(select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name)
-                                      .where(WhiteListEntry.batch_id == self.prev.id)
-                                      .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
-            for part in entries.partitions():  # a chunk at a time: only the hashes are kept
-                keys = normalise_many([e.project_name for e in part]) if kind in PROJECT_KINDS else None
-                for n, entry in enumerate(part):
-                    self.before.setdefault(hash((entry.firm_id, keys[n] if keys else "")), entry.id)
+            entries = session.connection().execute(  # Core rows, not the ORM's loading
+                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name,
+                       WhiteListEntry.township_id, WhiteListEntry.investment_wan, WhiteListEntry.remark)
+                .where(WhiteListEntry.batch_id == self.prev.id)
+                .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
+            for part in entries.partitions():  # a chunk at a time: only hashes and ids are kept
+                keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
+                for n, (entry_id, firm_id, project, township, amount, remark) in enumerate(part):
+                    key_hashes.append(hash((firm_id, keys[n] if keys else "")))
+                    ids.append(entry_id)
+                    townships.append(-1 if township is None else township)
+                    values.append(_values_hash(None if amount is None else str(amount), project, remark))
+        # by entry (ids ascending): what tells an unchanged row without reading its entry again
+        self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+        self._townships, self._values = townships, values
+        self.before = _Keys(key_hashes)
         self.townships = dict(session.execute(select(Township.id, Township.name)).all())
         self.seen: dict[int, int] = {}
         self.errors: list[RowError] = []
@@ -218,43 +235,61 @@ class Comparison:
     def feed(self, rows: list[dict]) -> None:
         project_list = self.kind in PROJECT_KINDS
         keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
-        old_ids = {}
-        for n, row in enumerate(rows):
-            firm = target(row)
+        targets = [target(row) for row in rows]
+        wanted: dict[int, int] = {}  # row (by position) -> its key, for the rows of a registered firm
+        seen, counts, methods = self.seen, self.counts, self.methods
+        self.rows += len(rows)
+        for n, (row, firm) in enumerate(zip(rows, targets)):
             row["changes"] = []
-            self.rows += 1
             self.targets["review" if firm is None else "new" if firm == "new" else "firm"] += 1
-            self.methods[row["method"]] += 1
+            methods[row["method"]] += 1
             if not isinstance(firm, int):
                 row["status"] = "add"
-                self.counts["add"] += 1
+                counts["add"] += 1
                 continue
             key = hash((firm, keys[n] if keys else ""))
-            first = self.seen.setdefault(key, row["row"])
+            first = seen.setdefault(key, row["row"])
             if first != row["row"]:
                 self.errors.append(RowError(row["row"], "name", SAME_FIRM_PROJECT if project_list else SAME_FIRM,
                                             params={"first": first}))
-            entry_id = self.before.pop(key, None)
-            if entry_id is not None:
-                old_ids[n] = entry_id
-        old = {}
-        ids = list(old_ids.values())
-        for start in range(0, len(ids), 500):
-            for entry in self.session.execute(select(WhiteListEntry.id, *PREVIOUS_COLUMNS)
-                                              .where(WhiteListEntry.id.in_(ids[start:start + 500]))):
-                old[entry.id] = entry
-        for n, row in enumerate(rows):
-            if not isinstance(target(row), int):
+            wanted[n] = key
+        positions = {n: pos for n, pos in zip(wanted, self.before.take(list(wanted.values()))) if pos is not None}
+        old_ids = {n: int(self._ids[pos]) for n, pos in positions.items()}
+        unchanged = self._unchanged(rows, positions)
+        old = _previous_entries(self.session, [e for n, e in old_ids.items() if n not in unchanged])
+        townships = self.townships
+        for n, (row, firm) in enumerate(zip(rows, targets)):
+            if not isinstance(firm, int):
+                continue
+            if n in unchanged:
+                row["status"] = "same"
+                counts["same"] += 1
                 continue
             entry = old.get(old_ids.get(n))
-            row["changes"] = _changes(entry, row, self.townships) if entry is not None else []
-            row["status"] = "add" if entry is None else ("changed" if row["changes"] else "same")
-            self.counts[row["status"]] += 1
+            if entry is None:
+                row["status"] = "add"
+            else:
+                row["changes"] = changes = _changes(entry, row, townships)
+                row["status"] = "changed" if changes else "same"
+            counts[row["status"]] += 1
+
+    def _unchanged(self, rows: list[dict], positions: dict[int, int]) -> set[int]:
+        """The rows (by position in `rows`, with their entry's position) whose entry has the same township (or the
+        row none) and the same amount, project and remark, told by the hash of those three: their entries need not
+        be read (the rest are, and compared)."""
+        townships, values, out = self._townships, self._values, set()
+        for n, pos in positions.items():
+            row = rows[n]
+            township = row.get("township_id")
+            if (township is None or township == townships[pos]) and values[pos] == _values_hash(
+                    row.get("investment_wan"), row.get("project_name"), row.get("remark")):
+                out.add(n)
+        return out
 
     def summary(self) -> dict:
         if self.errors:
             raise ImportRejected(self.errors)
-        gone_ids = list(self.before.values())
+        gone_ids = [int(self._ids[pos]) for pos in self.before.left()]
         shown = gone_ids[:GONE_SHOWN]
         found = {e.id: e for e in self.session.execute(
             select(WhiteListEntry.id, Firm.name, Firm.uscc, WhiteListEntry.project_name)
@@ -280,22 +315,83 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
     return comparison.summary()
 
 
-PREVIOUS_COLUMNS = (WhiteListEntry.firm_id, WhiteListEntry.project_name, WhiteListEntry.township_id,
-                    WhiteListEntry.investment_wan, WhiteListEntry.remark)
+_ENTRY = WhiteListEntry.__table__
 
 
-def _changes(old, row: dict, townships: dict[int, str]) -> list[dict]:
+def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
+    """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries: straight
+    through the driver (ids are integers read from the database), the amount as SQLAlchemy reads the column (a
+    Decimal of its scale: SQLite gives a float)."""
+    if not ids:
+        return {}
+    scale = _ENTRY.c.investment_wan.type.scale
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    out = {}
+    try:
+        for start in range(0, len(ids), 500):
+            listed = ",".join(str(int(i)) for i in ids[start:start + 500])
+            cursor.execute(f"SELECT id, township_id, investment_wan, project_name, remark FROM {_ENTRY.name} "
+                           f"WHERE id IN ({listed})")
+            for entry_id, township, value, project, remark in cursor.fetchall():
+                if value is not None and not isinstance(value, Decimal):
+                    value = Decimal(f"{value:.{scale}f}")
+                out[entry_id] = (township, None if value is None else str(value), project, remark)
+    finally:
+        cursor.close()
+    return out
+
+
+class _Keys:
+    """The previous batch's entries by key (a hash of firm and project; the first entry of a key), each taken at
+    most once: sorted arrays rather than a dict (a 250,000-row batch in a few MB instead of tens)."""
+
+    def __init__(self, key_hashes: array):
+        hashes = np.frombuffer(key_hashes, dtype=np.int64) if key_hashes else np.zeros(0, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")  # equal keys in entry order: the first of them kept
+        hashes = hashes[order]
+        first = np.ones(len(hashes), dtype=bool)
+        first[1:] = hashes[1:] != hashes[:-1]
+        self.hashes, self.positions = hashes[first], order[first]
+        self.taken = bytearray(len(self.hashes))
+
+    def take(self, keys: list[int]) -> list[int | None]:
+        """For each key in turn, the position of its entry if not taken yet (then taken), else None."""
+        if not keys or not len(self.hashes):
+            return [None] * len(keys)
+        wanted = np.array(keys, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        found = (self.hashes[at] == wanted).tolist()
+        positions, taken, out = self.positions, self.taken, []
+        for i, hit in zip(at.tolist(), found):
+            if hit and not taken[i]:
+                taken[i] = 1
+                out.append(int(positions[i]))
+            else:
+                out.append(None)
+        return out
+
+    def left(self) -> list[int]:
+        """Positions of the entries not taken, in entry order."""
+        free = np.frombuffer(bytes(self.taken), dtype=np.uint8) == 0
+        return np.sort(self.positions[free]).tolist()
+
+
+def _values_hash(amount: str | None, project: str | None, remark: str | None) -> int:
+    """The compared values but the township, as `_changes` compares them (empty is None): equal hashes, no change
+    (64 bits: two different values hashing alike is a chance of one in 2**64 per row)."""
+    return hash((amount or None, project or None, remark or None))
+
+
+def _changes(old: tuple, row: dict, townships: dict[int, str]) -> list[dict]:
     """Fields that differ from the previous batch's entry (a township left empty in the file is no change)."""
     changes = []
-    for fld in COMPARED:
-        new_value, old_value = row.get(fld), getattr(old, fld)
-        if fld == "township_id":
-            if new_value is None or new_value == old_value:
-                continue
-            changes.append({"field": fld, "label": FIELDS["township"], "old": townships.get(old_value), "new": new_value})
-            continue
-        if fld == "investment_wan":
-            old_value = str(old_value) if old_value is not None else None
+    township, amount, project, remark = old
+    new_value = row.get("township_id")
+    if new_value is not None and new_value != township:
+        changes.append({"field": "township_id", "label": FIELDS["township"], "old": townships.get(township),
+                        "new": new_value})
+    for fld, old_value in zip(COMPARED[1:], (amount, project, remark)):
+        new_value = row.get(fld)
         if (new_value or None) != (old_value or None):
             changes.append({"field": fld, "label": FIELDS[fld], "old": old_value, "new": new_value})
     return changes
@@ -429,18 +525,30 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
     """commit_rows over rows read in chunks, so a 250,000-row import is never in memory whole: `chunks(True)`
     at least the rows that create a firm or may fill a firm's code (or every row), then `chunks(False)` every
     row for the entries. The caller has made sure no review is pending."""
+    with bulk.page_cache(session, COMMIT_CACHE_MIB):
+        return _commit_chunks(session, actor, kind, label, filename, chunks, total, progress)
+
+
+COMMIT_CACHE_MIB = 64  # SQLite's page cache while a batch is written (the default 2 MB spills a large one)
+
+
+def _commit_chunks(session: Session, actor: User | None, kind: str, label: str, filename: str,
+                   chunks: Callable[[bool], Iterable[list[dict]]], total: int, progress=None) -> WhiteListBatch:
     label = check_batch_label(session, kind, label)
     to_create: dict[str, dict] = {}
     to_fill: list[tuple[int, str]] = []
     for chunk in chunks(True):
+        new_rows = []
         for r in chunk:
             firm = target(r)
             if firm is None:
                 raise DomainError("还有名称待确认，不能导入")
             if firm == "new":
-                to_create.setdefault(name_key(r["name"]), {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
+                new_rows.append(r)
             elif r["uscc"] and r["method"] != "uscc":
                 to_fill.append((firm, r["uscc"]))
+        for key, r in zip(_name_keys([r["name"] for r in new_rows]), new_rows):
+            to_create.setdefault(key, {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
     batch = WhiteListBatch(kind=kind, label=label, source_filename=filename[:200], row_count=total,
                            created_by_id=actor.id if actor else None)
     session.add(batch)
@@ -455,22 +563,27 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
         targets = [target(r) for r in chunk]
         if None in targets:
             raise DomainError("还有名称待确认，不能导入")
-        firm_ids = [new_firms[name_key(r["name"])] if t == "new" else t for r, t in zip(chunk, targets)]
+        methods = ["new" if t == "new" else ("review" if r.get("chosen") else r["method"]) for r, t in zip(chunk, targets)]
+        keyed = [n for n, m in enumerate(methods) if m in ("new", "review", "name")]  # rows whose name key is needed
+        keys = dict(zip(keyed, _name_keys([chunk[n]["name"] for n in keyed])))
+        named = [n for n in keyed if methods[n] == "name"]
+        matched_keys = dict(zip(named, _name_keys([chunk[n]["matched_name"] for n in named])))
+        firm_ids = [new_firms[keys[n]] if t == "new" else t for n, t in enumerate(targets)]
         lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
         firm_townships = {}
         for start in range(0, len(lacking), 500):
             firm_townships.update(session.execute(select(Firm.id, Firm.township_id).where(
                 Firm.id.in_(lacking[start:start + 500]))).all())
         entries = []
-        for r, firm_id, t in zip(chunk, firm_ids, targets):
-            method = "new" if t == "new" else ("review" if r.get("chosen") else r["method"])
-            amount = r["investment_wan"]
+        for n, (r, firm_id, method) in enumerate(zip(chunk, firm_ids, methods)):
+            amount, extra = r["investment_wan"], r["extra"]
             entries.append((batch.id, kind, firm_id, r["row"], r["name"][:200], r["project_name"][:200], r["remark"],
-                            bulk.json_text(r["extra"]), numeric(Decimal(amount) if amount is not None else None),
+                            "{}" if extra == {} else bulk.json_text(extra),
+                            numeric(Decimal(amount) if amount is not None else None),
                             r["township_id"] or firm_townships.get(firm_id), method,
                             numeric(Decimal(str(r["score"]))) if method in ("name", "review") else None))
-            if method in ("review", "new") or (method == "name" and name_key(r["name"]) != name_key(r["matched_name"])):
-                aliases[name_key(r["name"])] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
+            if method in ("review", "new") or (method == "name" and keys[n] != matched_keys[n]):
+                aliases[keys[n]] = (r["name"], firm_id, {"name": "auto"}.get(method, method))
         bulk.insert(session, WhiteListEntry.__table__, ENTRY_COLUMNS, entries)
         written += len(entries)
         if progress is not None:
@@ -483,6 +596,12 @@ def commit_chunks(session: Session, actor: User | None, kind: str, label: str, f
                      + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
+
+
+def _name_keys(names: list[str]) -> list[str]:
+    """`name_key` of many names at once (parsed together)."""
+    cores, forms, _, _ = parse_many(names)
+    return [f"{core}|{form}" for core, form in zip(cores, forms)]
 
 
 ENTRY_COLUMNS = ("batch_id", "kind", "firm_id", "row_no", "written_name", "project_name", "remark", "extra",
@@ -498,11 +617,10 @@ def _create_firms(session: Session, rows: dict[str, dict]) -> dict[str, int]:
     made: dict[str, Firm] = {}
     for key, r in rows.items():
         code = r["uscc"] if r["uscc"] and r["uscc"] not in codes_used else None
-        firm = Firm(uscc=code, township_id=r["township_id"], industry=r["industry"] or "other")
-        set_firm_name(firm, r["name"])
-        session.add(firm)
+        made[key] = Firm(uscc=code, township_id=r["township_id"], industry=r["industry"] or "other")
         codes_used.add(code)
-        made[key] = firm
+    set_firm_names([(firm, rows[key]["name"]) for key, firm in made.items()])  # their pinyin spelt together
+    session.add_all(made.values())
     session.flush()
     return {key: firm.id for key, firm in made.items()}
 

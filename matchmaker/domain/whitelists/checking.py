@@ -210,11 +210,14 @@ class CheckedFile:
     row_count: int = 0
 
     def add(self, row: dict) -> None:
-        self.row_count += 1
+        self.add_many([row])
+
+    def add_many(self, rows: list[dict]) -> None:
+        self.row_count += len(rows)
         if self.spool is not None:
-            self.spool.add(row)
+            self.spool.add_many(rows)
         else:
-            self.rows.append(row)
+            self.rows.extend(rows)
 
     @property
     def unknown_headers(self) -> list[str]:
@@ -261,10 +264,10 @@ def find_header(rows: list[list], remembered: dict[str, str]) -> int | None:
 
 def _text(value) -> str:
     """A cell as text: integral floats without '.0', dates as ISO, everything stripped."""
-    if value is None:
-        return ""
     if type(value) is str:  # most cells: text
         return unicodedata.normalize("NFKC", value).strip()
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "是" if value else "否"  # a cell's value, kept as the (Chinese) file would write it
     if isinstance(value, float):
@@ -385,10 +388,18 @@ class RowSpool:
         self.chunk, self.pending, self.count = chunk or SPOOL_CHUNK, [], 0
 
     def add(self, row: dict) -> None:
-        self.pending.append(row)
-        self.count += 1
-        if len(self.pending) >= self.chunk:
-            self._flush()
+        self.add_many([row])
+
+    def add_many(self, rows: list[dict]) -> None:
+        """The rows in order; the file gets them `chunk` at a time."""
+        self.count += len(rows)
+        start = 0
+        while start < len(rows):
+            take = self.chunk - len(self.pending)
+            self.pending.extend(rows[start:start + take])
+            start += take
+            if len(self.pending) >= self.chunk:
+                self._flush()
 
     def _flush(self) -> None:
         if self.pending:
@@ -457,6 +468,14 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
     body = grid.iter_rows()
     for _ in range(header_index + 1):
         next(body, None)
+    # the columns by position in `checked.columns`: a row's cells are taken once, as a list in that order
+    columns = checked.columns
+    indexes = [c.index for c in columns]
+    width = max(indexes, default=-1) + 1
+    keyed = [(pos, c.field) for pos, c in enumerate(columns) if c.field in FIELDS]
+    extras = [(pos, c.header) for pos, c in enumerate(columns) if c.field == EXTRA]
+    typed = [(pos, c) for pos, c in enumerate(columns) if c.field in ("uscc", "investment_wan")]
+    first_row = header_index + 2
     block: list[tuple[dict, list[RowError]]] = []
     for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
         if offset % DUPLICATE_BLOCK == 0:
@@ -464,20 +483,28 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
             block = []
             if progress is not None:
                 progress(offset, total)
-        cells = _cells(cells)
-        shown = [(c, v, _text(v)) for c in checked.columns for v in [cells[c.index] if c.index < len(cells) else None]]
-        if not any(text for _, _, text in shown):
+        if not cells:
+            cells = []
+        if len(cells) >= width:
+            values = [cells[i] for i in indexes]
+        else:
+            values = [cells[i] if i < len(cells) else None for i in indexes]
+        shown = list(map(_text, values))
+        if not any(shown):
             continue
-        texts = {c.field: text for c, _, text in shown if c.field in FIELDS}
+        texts = {fld: shown[pos] for pos, fld in keyed}
         name = texts.get("name", "")
-        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for _, _, t in shown)):
+        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for t in shown)):
             continue
-        row = {"row": header_index + 2 + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
+        row = {"row": first_row + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
                "project_name": texts.get("project_name", ""), "investment_wan": None,
-               "remark": texts.get("remark", ""), "extra": {c.header: t for c, _, t in shown if c.field == EXTRA and t}}
+               "remark": texts.get("remark", ""), "extra": {header: shown[pos] for pos, header in extras if shown[pos]}}
         errors: list[RowError] = []
-        _check_fields(row, shown, texts, project_list, townships, errors)
-        errors.extend(RowError(*error) for error in kind_check(row, texts))
+        _check_fields(row, [(c, values[pos], shown[pos]) for pos, c in typed], texts, project_list, townships,
+                      errors)
+        found = kind_check(row, texts)
+        if found:
+            errors.extend(RowError(*error) for error in found)
         block.append((row, errors))
     _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
     if not checked.row_count and not checked.errors:
@@ -485,9 +512,10 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
                                        params={"header_row": checked.header_row}))
 
 
-def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, townships: "Townships",
+def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, townships: "Townships",
                   errors: list[RowError]) -> None:
-    """Fill the row's typed values from its cells, adding an error for each value that is not right."""
+    """Fill the row's typed values from its cells, adding an error for each value that is not right. `typed`:
+    (column, value, text) of the code and amount columns, in column order."""
     row_no = row["row"]
     if not row["name"]:
         errors.append(RowError(row_no, "name", N_("不能为空")))
@@ -497,35 +525,47 @@ def _check_fields(row: dict, shown: list, texts: dict, project_list: bool, towns
                                    {"limit": limit, "length": len(row[key])}))
     if project_list and not row["project_name"]:
         errors.append(RowError(row_no, "project_name", N_("不能为空")))
-    for column, value, text in shown:
+    for column, value, text in typed:
         if column.field == "uscc" and isinstance(value, float) and text:
             errors.append(RowError(row_no, "uscc", N_("被存成了数字（%(text)s），可能已丢失位数：请把该列设为文本格式"), text,
                                    {"text": text}))
             texts["uscc"] = ""
         if column.field == "investment_wan" and text:
             try:
-                amount = (Decimal(repr(value)) if isinstance(value, (int, float)) and not isinstance(value, bool)
-                          else parse_amount(text)) * column.factor
-                if amount < 0:
-                    raise ValueError(text)
-                row["investment_wan"] = str(amount.quantize(Decimal("0.01")))
+                row["investment_wan"] = _amount_text(type(value), value, text, column.factor)
             except (ValueError, InvalidOperation):
                 errors.append(RowError(row_no, "investment_wan", N_("“%(text)s”不是数字（单位：万元）"), text,
                                        {"text": text}))
-    if texts.get("uscc"):
+    code = texts.get("uscc")
+    if code:
         try:
-            row["uscc"] = uscc_rules.validate(texts["uscc"])
+            row["uscc"] = uscc_rules.validate(code)
         except uscc_rules.InvalidUSCC as exc:
-            errors.append(RowError(row_no, "uscc", *uscc_reason(texts["uscc"], str(exc))))
-    if texts.get("township"):
-        row["township_id"] = townships.find(texts["township"])
+            errors.append(RowError(row_no, "uscc", *uscc_reason(code, str(exc))))
+    township = texts.get("township")
+    if township:
+        row["township_id"] = townships.find(township)
         if row["township_id"] is None:
-            errors.append(RowError(row_no, "township", N_("“%(text)s”不是市中区的镇街"), texts["township"],
-                                   {"text": texts["township"]}))
-    if texts.get("industry"):
-        row["industry"] = industry_code(texts["industry"])
+            errors.append(RowError(row_no, "township", N_("“%(text)s”不是市中区的镇街"), township, {"text": township}))
+    industry = texts.get("industry")
+    if industry:
+        row["industry"] = industry_code(industry)
         if row["industry"] is None:
-            row["extra"][FIELDS["industry"]] = texts["industry"]
+            row["extra"][FIELDS["industry"]] = industry
+
+
+_CENTS = Decimal("0.01")
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount_text(kind: type, value, text: str, factor: Decimal) -> str:
+    """An amount cell in 万元 as the preview shows it ("1000.00"); raises ValueError when it is not one. Cached:
+    a list's amounts repeat (the cell's type is part of the key, so 1000 and 1000.0 are told apart)."""
+    amount = (Decimal(repr(value)) if issubclass(kind, (int, float)) and kind is not bool
+              else parse_amount(text)) * factor
+    if amount < 0:
+        raise ValueError(text)
+    return str(amount.quantize(_CENTS))
 
 
 # the reasons of domain/firms/uscc.py, said of the code as the file wrote it (matched on the Chinese text)
@@ -565,7 +605,8 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
     projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
     cores, forms, _, _ = parse_many([r["name"] for r in rows])
     for (row, errors), project, core, form in zip(block, projects, cores, forms):
-        checked.errors.extend(errors)
+        if errors:
+            checked.errors.extend(errors)
         duplicate = None
         if row["uscc"]:
             first = seen_uscc.setdefault(hash((row["uscc"], project)), row["row"])
@@ -579,7 +620,7 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
                                      else N_("与第%(first)s行是同一企业（名称相同）"), row["name"], {"first": first})
         if duplicate is not None:
             checked.errors.append(duplicate)
-        checked.add(row)
+    checked.add_many(rows)
 
 
 def check_file(session: Session, data: bytes, filename: str, kind: str, sheet: str | None = None,

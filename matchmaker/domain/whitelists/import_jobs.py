@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ...models import User, WhiteListImport, utcnow
 from ...text import N_
+from ..core import collector
 from ..core.errors import Conflict, DomainError, NotFound
 from ..core.sheets import SheetLimits
 from ..core.translate import translator
@@ -141,7 +142,8 @@ def check_job(ctx: JobContext) -> dict:
     """Read, check, resolve, compare and stage. Ends in preview, mapping (headers to choose) or failed."""
     import_id = int(ctx.params["import_id"])
     try:
-        return _check(ctx, import_id)
+        with collector.paused():
+            return _check(ctx, import_id)
     except Exception as exc:  # noqa: BLE001 - the import must not stay "checking" for ever
         error = (RowError.of(exc) if isinstance(exc, DomainError)
                  else RowError(None, None, N_("检查时出错：%(error)s"), params={"error": type(exc).__name__}))
@@ -202,10 +204,12 @@ def _check_spooled(ctx: JobContext, session, import_id: int, path: Path, what: t
         label = batches.check_batch_label(session, kind, label)
         progress.phase(N_("匹配企业名称"), checked.row_count)
         resolver = batches.firm_resolver(session, thresholds)
-        comparison = batches.Comparison(session, kind, label)
+        comparison = None
         done = 0
         for chunk in spool.chunks():
             batches.resolve_chunk(session, resolver, chunk)
+            if comparison is None:  # after the first chunk: the name index (if any name needs it) is built first
+                comparison = batches.Comparison(session, kind, label)
             comparison.feed(chunk)
             if not comparison.errors:  # staged as it goes, each chunk its own short transaction
                 staging.insert(session, import_id, chunk)
@@ -213,7 +217,7 @@ def _check_spooled(ctx: JobContext, session, import_id: int, path: Path, what: t
             done += len(chunk)
             progress.update(done)
         del resolver
-        summary = comparison.summary()
+        summary = (comparison or batches.Comparison(session, kind, label)).summary()
     except batches.ImportRejected as exc:
         session.rollback()
         _fail_import(ctx, import_id, exc.errors)
@@ -289,7 +293,11 @@ def write_errors_xlsx(target, errors: Iterable[RowError], locale: str | None = N
 
 def commit_job(ctx: JobContext) -> dict:
     """Write the batch in one transaction. On failure the import goes back to preview, nothing written."""
-    import_id = int(ctx.params["import_id"])
+    with collector.paused():
+        return _commit(ctx, int(ctx.params["import_id"]))
+
+
+def _commit(ctx: JobContext, import_id: int) -> dict:
     ctx.progress.phase(N_("写入名单"))
     with ctx.factory() as session:
         imp = get(session, import_id)

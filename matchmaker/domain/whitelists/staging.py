@@ -2,7 +2,6 @@
 250,000-row preview is never one value in memory, and paged for the preview and review pages."""
 from __future__ import annotations
 
-import json
 from typing import Iterable, Iterator
 
 from sqlalchemy import Text, and_, bindparam, delete, func, or_, select, type_coerce, update
@@ -14,7 +13,9 @@ from ..core import bulk
 CHUNK = 5000
 T = WhiteListImportRow.__table__
 # `data` read as the driver gives it (text on SQLite, decoded JSONB on PostgreSQL) and decoded here once
-_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, type_coerce(T.c.data, Text).label("data"))
+_FIELDS = (T.c.id, T.c.row_no, T.c.decision, T.c.chosen, T.c.status, T.c.method, type_coerce(T.c.data, Text).label("data"),
+           *(T.c[name] for name in WhiteListImportRow.VALUE_COLUMNS))
+_VALUES = slice(7, 7 + len(WhiteListImportRow.VALUE_COLUMNS))
 # rows the commit's first pass reads: a firm to create, or a name-matched firm that may take the file's code
 FIRM_WORK = or_(T.c.chosen == "new", and_(T.c.chosen.is_(None), T.c.decision == "new"),
                 and_(T.c.chosen.is_not(None), T.c.chosen != "new"),
@@ -33,23 +34,23 @@ def remove(session: Session, import_ids: Iterable[int]) -> None:
 
 
 def _dict(rec) -> dict:
-    data = rec.data
-    return row_dict(rec.row_no, rec.decision, rec.chosen, rec.status, rec.method,
-                    json.loads(data) if isinstance(data, str) else data)
+    return row_dict(rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[_VALUES])
 
 
 def chunks(session: Session, import_id: int, size: int | None = None, where=None) -> Iterator[list[dict]]:
-    """The rows in file order, `size` (CHUNK) at a time (keyset on the id, which follows the file's order)."""
+    """The rows in file order, `size` (CHUNK) at a time: keyset on the row number (one per row of the file), a
+    range of the (import, row) index read in order; on the id, the database would read and sort every row of the
+    import for each chunk."""
     size = size or CHUNK
-    last = 0
+    last = -1
     while True:
-        query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.id > last)
+        query = select(*_FIELDS).where(T.c.import_id == import_id, T.c.row_no > last)
         if where is not None:
             query = query.where(where)
-        found = session.execute(query.order_by(T.c.id).limit(size)).all()
+        found = session.execute(query.order_by(T.c.row_no).limit(size)).all()
         if not found:
             return
-        last = found[-1].id
+        last = found[-1].row_no
         yield [_dict(rec) for rec in found]
 
 
@@ -99,12 +100,11 @@ def save(session: Session, import_id: int, rows: list[dict]) -> None:
     """Write changed rows back (by row number)."""
     if not rows:
         return
+    written = [c for c in STAGED_COLUMNS if c not in ("import_id", "row_no")]
     values = []
     for r in rows:
         v = row_values(import_id, r)
-        values.append({"b_import": import_id, "b_row": v["row_no"], "decision": v["decision"], "chosen": v["chosen"],
-                       "status": v["status"], "method": v["method"], "data": v["data"]})
+        values.append({"b_import": import_id, "b_row": v["row_no"], **{f"v_{c}": v[c] for c in written}})
     session.execute(update(T).where(T.c.import_id == bindparam("b_import"), T.c.row_no == bindparam("b_row"))
-                    .values(decision=bindparam("decision"), chosen=bindparam("chosen"), status=bindparam("status"),
-                            method=bindparam("method"), data=bindparam("data"))
+                    .values({c: bindparam(f"v_{c}") for c in written})
                     .execution_options(synchronize_session=False), values)
