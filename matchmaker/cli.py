@@ -73,7 +73,7 @@ def seed_command():
 
 @click.command("demo")
 @click.option("--firms", default=200, show_default=True, help="number of demo firms")
-@click.option("--requests", "request_count", default=150, show_default=True, help="number of demo requests")
+@click.option("--requests", "request_count", default=120, show_default=True, help="number of demo requests")
 @click.option("--yes", is_flag=True, help="do not ask before wiping a non-SQLite database")
 @with_appcontext
 def demo_command(firms: int, request_count: int, yes: bool):

@@ -325,7 +325,7 @@ def _one_request(session: Session, firm: Firm, moment: datetime, outcome: str, r
     return req
 
 
-def build(session: Session, firms: int = 200, requests: int = 150, seed: int = 2021,
+def build(session: Session, firms: int = 200, requests: int = 120, seed: int = 2021,
           progress=None, phases=None) -> list[DemoAccount]:
     """Populate a seeded database with demo firms, requests and accounts; returns the demo accounts.
     `progress(n)` is called once per request and once per feature builder (for a progress bar); `phases` (a
