@@ -274,10 +274,11 @@ def make_requests(session: Session, firms: list[Firm], count: int, rng: random.R
             req = _one_request(session, firm, moment, outcome, rng, kinds, managers, on_behalf, firm_user, clock,
                                ctx, fast)
             first_loan_done = first_loan_done or (fast and any(lead.state == "disbursed" for lead in req.leads))
-            for retry in range(3):  # no product fits this first-loan firm (it is referred on): the next one applies
-                if not (fast and not req.leads and no_loan and not first_loan_done):
-                    break
-                req = _one_request(session, no_loan.pop(), moment + timedelta(minutes=30 * (retry + 1)), outcome, rng,
+            retries = 0
+            # no product fits this first-loan firm (it is referred on): the next one applies, up to three
+            while fast and not req.leads and no_loan and retries < 3:
+                retries += 1
+                req = _one_request(session, no_loan.pop(), moment + timedelta(minutes=30 * retries), outcome, rng,
                                    kinds, managers, on_behalf, firm_user, clock, ctx, fast)
                 first_loan_done = any(lead.state == "disbursed" for lead in req.leads)
         sweep_at = clock.at(last, 19)

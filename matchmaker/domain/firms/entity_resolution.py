@@ -687,8 +687,8 @@ class Resolver:
         for n, (name, uscc) in enumerate(rows):
             code = _code(uscc)
             found = by_uscc.get(code) if code else None
-            if found is not None:  # _candidate(found, 100.0), the code being the record's
-                out.append(Resolution(AUTO, "uscc", 100.0, [Candidate(self.refs[found], self.names[found], code, 100.0)]))
+            if found is not None:
+                out.append(Resolution(AUTO, "uscc", 100.0, [self._candidate(found, 100.0)]))
             else:
                 out.append(None)
                 rest.append((n, code, name or ""))

@@ -28,10 +28,10 @@ def signed_in_use():
 
 
 # Built once: asked at every issue and follow-up, and the CASE over the events costs more to build than to run.
-_IN_USE = (select(func.coalesce(func.sum(signed_in_use()), 0))
-           .where(LedgerEntry.instrument_id == bindparam("instrument_id")))
-_CASE_OUTSTANDING = (select(func.coalesce(func.sum(signed_in_use()), 0))
-                     .where((LedgerEntry.case_id == bindparam("case_id")) | (LedgerEntry.id == bindparam("case_id"))))
+_IN_USE_SUM = select(func.coalesce(func.sum(signed_in_use()), 0))
+_IN_USE = _IN_USE_SUM.where(LedgerEntry.instrument_id == bindparam("instrument_id"))
+_CASE_OUTSTANDING = _IN_USE_SUM.where((LedgerEntry.case_id == bindparam("case_id"))
+                                      | (LedgerEntry.id == bindparam("case_id")))
 _CASE_SUM = (select(func.coalesce(func.sum(LedgerEntry.amount), 0))
              .where(LedgerEntry.case_id == bindparam("case_id"), LedgerEntry.event == bindparam("event")))
 

@@ -148,8 +148,6 @@ def write(session: Session, entries: list[dict], locales: dict[int, str | None] 
     return rows
 
 
-
-
 def unread_count(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Notification)
                           .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0

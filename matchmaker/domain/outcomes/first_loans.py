@@ -27,6 +27,12 @@ def _record(session: Session, case: FirstLoanCase, actor: User | None, from_stag
     lifecycle.record(session, "first_loan", case.id, None, actor, from_stage, case.stage, note)
 
 
+# Asked at every routing, claim and disbursement of a first-loan firm: built once, and without the case's joined
+# firm, bank and owner (the firm is at hand; the others load from the session when read).
+_CASE_OF_FIRM = (select(FirstLoanCase).where(FirstLoanCase.firm_id == bindparam("firm_id"))
+                 .options(lazyload("*")))
+
+
 def case_for_firm(session: Session, firm: Firm, actor: User | None = None) -> FirstLoanCase:
     """The firm's case, created at `identified` if it has none."""
     case = session.scalar(_CASE_OF_FIRM, {"firm_id": firm.id})
@@ -37,12 +43,6 @@ def case_for_firm(session: Session, firm: Firm, actor: User | None = None) -> Fi
         session.flush()
         _record(session, case, actor, None, "识别为首贷培植对象（从未获得银行贷款）")
     return case
-
-
-# Asked at every routing, claim and disbursement of a first-loan firm: built once, and without the case's joined
-# firm, bank and owner (the firm is at hand; the others load from the session when read).
-_CASE_OF_FIRM = (select(FirstLoanCase).where(FirstLoanCase.firm_id == bindparam("firm_id"))
-                 .options(lazyload("*")))
 
 
 def identify(session: Session, township_id: int | None = None, actor: User | None = None) -> int:
