@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from copy import copy
 from dataclasses import dataclass
+from itertools import repeat
 from xml.parsers import expat
 
 from .errors import DomainError
@@ -260,14 +261,17 @@ _ROW_OPEN = re.compile(rb"<row[\s/>]")
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"[\s/>]')
 
 
-_CELL_OTHER_SPACE = re.compile(rb"<c[\t\n\r]")
-
-
 def _cells_opened(seg: bytes) -> int:
     """How many cells open in seg (<c followed by a space, / or >; another white space is unusual)."""
-    if _CELL_OTHER_SPACE.search(seg):
+    if b"<c\t" in seg or b"<c\n" in seg or b"<c\r" in seg:
         raise _Unusual
     return seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/")
+
+
+def _largest_number(digits: list[bytes]) -> int:
+    """The largest of many runs of at most 7 digits, compared as zero-padded bytes (one C-level pass, no int each)."""
+    return int(max(map(bytes.zfill, digits, repeat(7))))
+
 
 _DIMENSION = re.compile(rb"<dimension[\s/>]")
 _DIMENSION_REF = re.compile(rb'<dimension ref="([A-Za-z0-9:$]{1,40})"\s*/>')
@@ -277,17 +281,16 @@ _STRING_OPEN = re.compile(rb"<si[\s/>]")
 class _FastScanner:
     """The checks of _PartScanner on a large worksheet or shared-strings part, done by regular expressions in C
     rather than a Python call per element (a 250,000-row sheet has millions of elements). It is sound for the
-    plain form spreadsheet programs write (no namespace prefixes, `r` the first attribute of every row and cell):
-    the text of a cell lies inside its row, and of a shared string before the next one, so a row (or string)
-    spanning at most max_cell_chars bytes cannot hold a longer text. Anything else raises _Unusual and the part
-    is read by the expat scanner, which is exact. Expat still parses every byte (well-formedness, no DTD)."""
+    plain form spreadsheet programs write (no namespace prefixes, `r` the first attribute of every row and cell,
+    no "<!" at all: no DTD, entity declaration, comment or CDATA section): the text of a cell lies inside its
+    row, and of a shared string before the next one, so a row (or string) spanning at most max_cell_chars bytes
+    cannot hold a longer text. Anything else raises _Unusual and the part is read by the expat scanner, which is
+    exact. Well-formedness is left to the reader that follows (calamine refuses a broken part): with no "<!" in
+    it, a part can declare no entity to expand."""
 
     def __init__(self, name: str, limits: SheetLimits, strings: bool):
         self.name, self.limits, self.strings = name, limits, strings
-        self.slow = _PartScanner(name, limits)  # its checks and messages; expat with no element handlers
-        self.parser = expat.ParserCreate()
-        self.parser.StartDoctypeDeclHandler = self.slow.doctype
-        self.parser.EntityDeclHandler = self.slow.doctype
+        self.slow = _PartScanner(name, limits)  # its checks and messages
         self.carry = b""
         self.offset = 0      # bytes of the part before `carry`
         self.last = None     # offset of the last row / shared string opened
@@ -295,17 +298,13 @@ class _FastScanner:
         self.counted = 0     # rows whose `r` was read
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        try:
-            self.parser.Parse(chunk, final)
-        except expat.ExpatError:
-            raise refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）") from None
-        buf = self.carry + chunk
+        buf = self.carry + chunk if self.carry else chunk
         cut = len(buf)
         if not final:
             opened = buf.rfind(b"<")
             if opened > buf.rfind(b">"):
                 cut = opened  # a tag cut by the chunk: read it with the next one
-        self._scan(buf[:cut])
+        self._scan(buf[:cut] if cut < len(buf) else buf)
         self.offset += cut
         self.carry = buf[cut:]
         if final:
@@ -317,7 +316,7 @@ class _FastScanner:
         self.last = position
 
     def _scan(self, seg: bytes) -> None:
-        if b":" in seg and _PREFIXED.search(seg):  # no colon anywhere (most chunks): no prefix to look for
+        if b"<!" in seg or (b":" in seg and _PREFIXED.search(seg)):  # no colon (most chunks): no prefix to look for
             raise _Unusual
         opener = _STRING_OPEN if self.strings else _ROW_OPEN
         for match in opener.finditer(seg):
@@ -342,9 +341,9 @@ class _FastScanner:
         if len(cells) != _cells_opened(seg):
             raise _Unusual
         if rows:
-            slow.check_rows(max(map(int, rows)))
+            slow.check_rows(_largest_number(rows))
         if cells:
-            slow.check_rows(max(map(int, cells)))
+            slow.check_rows(_largest_number(cells))
             slow.check_cols(max(_column_number(letters.decode()) for letters in set(_CELL_COLUMN.findall(seg))))
 
 
