@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import json
+import operator
 import re
 import sys
 import unicodedata
@@ -447,12 +448,26 @@ class Strings:
         return len(self._ends)
 
     def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self._ends)))]
+        if type(i) is not int:
+            if isinstance(i, slice):
+                return self._slice(i)
+            i = operator.index(i)
+        ends = self._ends
         if i < 0:
-            i += len(self._ends)
-        text = self._text[self._ends[i - 1] if i else 0:self._ends[i]]
-        return text or None if self._optional else text
+            i += len(ends)
+        text = self._text[ends[i - 1] if i else 0:ends[i]]
+        return (text or None) if self._optional else text
+
+    def _slice(self, part: slice) -> list:
+        start, stop, step = part.indices(len(self._ends))
+        if step != 1:
+            return [self[j] for j in range(start, stop, step)]
+        if stop <= start:
+            return []
+        bounds = [self._ends[start - 1] if start else 0, *self._ends[start:stop]]
+        text = self._text
+        items = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+        return [item or None for item in items] if self._optional else items
 
     def __iter__(self):
         return (self[i] for i in range(len(self._ends)))
@@ -573,8 +588,9 @@ class Resolver:
     def __len__(self) -> int:
         return len(self.refs)
 
-    def _candidate(self, i: int, score: float, edits: int = 0) -> Candidate:
-        return Candidate(self.refs[i], self.names[i], self.usccs[i], round(score, 1), edits)
+    def _candidate(self, i: int, score: float, edits: int = 0, uscc: str | None = None) -> Candidate:
+        """Record i as a candidate; `uscc` its code when the caller knows it."""
+        return Candidate(self.refs[i], self.names[i], self.usccs[i] if uscc is None else uscc, round(score, 1), edits)
 
     def _spans(self, parts: NameParts) -> list[tuple[int, int]]:
         """(start, length) of the postings one name reads: rarest grams first, within POSTING_CAP / SCAN_BUDGET."""
@@ -682,13 +698,13 @@ class Resolver:
         """`resolve` for many (name, uscc) rows: a registered code first (most rows of a list: their names are
         not parsed), the other names parsed in one pass and their candidates scored together."""
         out: list[Resolution | None] = []
-        by_uscc = self.by_uscc
+        by_uscc, candidate = self.by_uscc, self._candidate
         rest: list[tuple[int, str, str]] = []
         for n, (name, uscc) in enumerate(rows):
             code = _code(uscc)
             found = by_uscc.get(code) if code else None
-            if found is not None:
-                out.append(Resolution(AUTO, "uscc", 100.0, [self._candidate(found, 100.0)]))
+            if found is not None:  # the registered code is this very code (by_uscc's key): not read back
+                out.append(Resolution(AUTO, "uscc", 100.0, [candidate(found, 100.0, uscc=code)]))
             else:
                 out.append(None)
                 rest.append((n, code, name or ""))

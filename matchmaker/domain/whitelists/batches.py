@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import repeat
 from typing import Callable, Iterable
 
 import numpy as np
@@ -210,18 +211,19 @@ class Comparison:
         self.current = newer_current(session, kind, label)
         ids, townships, values, key_hashes = array("q"), array("q"), array("q"), array("q")
         if self.prev is not None:
-            entries = session.connection().execute(  # Core rows, not the ORM's loading
-                select(WhiteListEntry.id, WhiteListEntry.firm_id, WhiteListEntry.project_name,
-                       WhiteListEntry.township_id, WhiteListEntry.investment_wan, WhiteListEntry.remark)
-                .where(WhiteListEntry.batch_id == self.prev.id)
-                .order_by(WhiteListEntry.id).execution_options(yield_per=RESOLVE_CHUNK))
-            for part in entries.partitions():  # a chunk at a time: only hashes and ids are kept
-                keys = normalise_many([e[2] for e in part]) if kind in PROJECT_KINDS else None
-                for n, (entry_id, firm_id, project, township, amount, remark) in enumerate(part):
-                    key_hashes.append(hash((firm_id, keys[n] if keys else "")))
-                    ids.append(entry_id)
-                    townships.append(-1 if township is None else township)
-                    values.append(_values_hash(None if amount is None else str(amount), project, remark))
+            project_list = kind in PROJECT_KINDS
+            cursor = _raw_cursor(session)  # plain tuples: only hashes and ids are kept of a quarter of a million rows
+            try:
+                cursor.execute(f"SELECT id, firm_id, project_name, township_id, investment_wan, remark "
+                               f"FROM {_ENTRY.name} WHERE batch_id = {int(self.prev.id)} ORDER BY id")
+                while part := cursor.fetchmany(RESOLVE_CHUNK):
+                    keys = normalise_many([e[2] for e in part]) if project_list else repeat("")
+                    ids.extend([e[0] for e in part])
+                    townships.extend([-1 if e[3] is None else e[3] for e in part])
+                    key_hashes.extend([hash((e[1], key)) for e, key in zip(part, keys)])
+                    values.extend([_values_hash(_amount_text(e[4]), e[2], e[5]) for e in part])
+            finally:
+                cursor.close()
         # by entry (ids ascending): what tells an unchanged row without reading its entry again
         self._ids = np.frombuffer(ids, dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
         self._townships, self._values = townships, values
@@ -318,14 +320,27 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
 _ENTRY = WhiteListEntry.__table__
 
 
+def _raw_cursor(session: Session):
+    """A cursor of the driver on the session's connection (inside its transaction), for statements whose
+    values are integers read from the database, written into the text."""
+    return session.connection().connection.dbapi_connection.cursor()
+
+
+_SCALE = _ENTRY.c.investment_wan.type.scale
+
+
+def _amount_text(value) -> str | None:
+    """An entry's amount as text, as SQLAlchemy reads the column (a Decimal of its scale: SQLite gives a float)."""
+    if value is None:
+        return None
+    return str(value if isinstance(value, Decimal) else Decimal(f"{value:.{_SCALE}f}"))
+
+
 def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
-    """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries: straight
-    through the driver (ids are integers read from the database), the amount as SQLAlchemy reads the column (a
-    Decimal of its scale: SQLite gives a float)."""
+    """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries."""
     if not ids:
         return {}
-    scale = _ENTRY.c.investment_wan.type.scale
-    cursor = session.connection().connection.dbapi_connection.cursor()
+    cursor = _raw_cursor(session)
     out = {}
     try:
         for start in range(0, len(ids), 500):
@@ -333,9 +348,7 @@ def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
             cursor.execute(f"SELECT id, township_id, investment_wan, project_name, remark FROM {_ENTRY.name} "
                            f"WHERE id IN ({listed})")
             for entry_id, township, value, project, remark in cursor.fetchall():
-                if value is not None and not isinstance(value, Decimal):
-                    value = Decimal(f"{value:.{scale}f}")
-                out[entry_id] = (township, None if value is None else str(value), project, remark)
+                out[entry_id] = (township, _amount_text(value), project, remark)
     finally:
         cursor.close()
     return out

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import Iterator
 
 from sqlalchemy import select
@@ -463,7 +464,6 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
     project_list = checked.kind in PROJECT_KINDS
     seen_uscc: dict[int, int] = {}
     seen_key: dict[int, int] = {}
-    kind_check = list_kinds.row_checker(session, checked.kind)
     total = grid.height - header_index - 1
     body = grid.iter_rows()
     for _ in range(header_index + 1):
@@ -473,49 +473,89 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
     indexes = [c.index for c in columns]
     width = max(indexes, default=-1) + 1
     keyed = [(pos, c.field) for pos, c in enumerate(columns) if c.field in FIELDS]
-    extras = [(pos, c.header) for pos, c in enumerate(columns) if c.field == EXTRA]
-    typed = [(pos, c) for pos, c in enumerate(columns) if c.field in ("uscc", "investment_wan")]
+    kind_fields = set(list_kinds.EXTRA_FIELDS) & ({f for _, f in keyed} | set(list_kinds.required_fields(checked.kind)))
+    block = _Block(columns, keyed, project_list, townships,
+                   list_kinds.row_checker(session, checked.kind) if kind_fields else None)
     first_row = header_index + 2
-    block: list[tuple[dict, list[RowError]]] = []
+    pending: list[tuple[int, list]] = []
     for offset, cells in enumerate(body):  # row by row: a 250,000-row sheet is never held whole
         if offset % DUPLICATE_BLOCK == 0:
-            _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
-            block = []
+            _check_duplicates(block.check(pending), project_list, seen_uscc, seen_key, checked)
+            pending = []
             if progress is not None:
                 progress(offset, total)
         if not cells:
             cells = []
         if len(cells) >= width:
-            values = [cells[i] for i in indexes]
+            pending.append((first_row + offset, [cells[i] for i in indexes]))
         else:
-            values = [cells[i] if i < len(cells) else None for i in indexes]
-        shown = list(map(_text, values))
-        if not any(shown):
-            continue
-        texts = {fld: shown[pos] for pos, fld in keyed}
-        name = texts.get("name", "")
-        if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for t in shown)):
-            continue
-        row = {"row": first_row + offset, "name": name, "uscc": "", "township_id": None, "industry": None,
-               "project_name": texts.get("project_name", ""), "investment_wan": None,
-               "remark": texts.get("remark", ""), "extra": {header: shown[pos] for pos, header in extras if shown[pos]}}
-        errors: list[RowError] = []
-        _check_fields(row, [(c, values[pos], shown[pos]) for pos, c in typed], texts, project_list, townships,
-                      errors)
-        found = kind_check(row, texts)
-        if found:
-            errors.extend(RowError(*error) for error in found)
-        block.append((row, errors))
-    _check_duplicates(block, project_list, seen_uscc, seen_key, checked)
+            pending.append((first_row + offset, [cells[i] if i < len(cells) else None for i in indexes]))
+    _check_duplicates(block.check(pending), project_list, seen_uscc, seen_key, checked)
     if not checked.row_count and not checked.errors:
         checked.errors.append(RowError(None, None, N_("文件为空：表头（第%(header_row)s行）下面没有数据行"),
                                        params={"header_row": checked.header_row}))
 
 
+def _texts(column: tuple) -> list[str]:
+    """`_text` of each cell of a column. A column all of text (most are) in a few passes over it joined one cell a
+    line, as parse_many does names; any other through `_text` cell by cell."""
+    if set(map(type, column)) == {str}:
+        joined = "\n".join(column)
+        if joined.count("\n") == len(column) - 1:
+            if not unicodedata.is_normalized("NFKC", joined):
+                joined = unicodedata.normalize("NFKC", joined)
+            lines = joined.split("\n")
+            if len(lines) == len(column):
+                return list(map(str.strip, lines))
+    return list(map(_text, column))
+
+
+class _Block:
+    """Checks a block of rows: their cells made text a column at a time, their codes checked together, then each
+    row's fields. `check` gives the block's (row, errors) for `_check_duplicates`."""
+
+    def __init__(self, columns: list[Column], keyed: list[tuple[int, str]], project_list: bool,
+                 townships: Townships, kind_check):
+        self.keyed, self.project_list, self.townships, self.kind_check = keyed, project_list, townships, kind_check
+        self.extras = [(pos, c.header) for pos, c in enumerate(columns) if c.field == EXTRA]
+        self.typed = [(pos, c) for pos, c in enumerate(columns) if c.field in ("uscc", "investment_wan")]
+        self.code_at = next((pos for pos, fld in keyed if fld == "uscc"), None)
+
+    def check(self, pending: list[tuple[int, list]]) -> list[tuple[dict, list[RowError]]]:
+        if not pending:
+            return []
+        shown_rows = list(zip(*map(_texts, zip(*[values for _, values in pending]))))
+        code_ok = (uscc_rules.valid_as_written([shown[self.code_at] for shown in shown_rows])
+                   if self.code_at is not None else repeat(False))
+        keyed, extras, typed, kind_check = self.keyed, self.extras, self.typed, self.kind_check
+        out = []
+        for (row_no, values), shown, ok in zip(pending, shown_rows, code_ok):
+            if not any(shown):
+                continue
+            texts = {fld: shown[pos] for pos, fld in keyed}
+            name = texts.get("name", "")
+            if name.startswith(FOOTER_WORDS) or (not name and any(t.startswith(FOOTER_WORDS) for t in shown)):
+                continue
+            row = {"row": row_no, "name": name, "uscc": "", "township_id": None, "industry": None,
+                   "project_name": texts.get("project_name", ""), "investment_wan": None,
+                   "remark": texts.get("remark", ""),
+                   "extra": {header: shown[pos] for pos, header in extras if shown[pos]}}
+            errors: list[RowError] = []
+            _check_fields(row, [(c, values[pos], shown[pos]) for pos, c in typed], texts, self.project_list,
+                          self.townships, errors, ok)
+            if kind_check is not None:
+                found = kind_check(row, texts)
+                if found:
+                    errors.extend(RowError(*error) for error in found)
+            out.append((row, errors))
+        return out
+
+
 def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, townships: "Townships",
-                  errors: list[RowError]) -> None:
+                  errors: list[RowError], code_ok: bool = False) -> None:
     """Fill the row's typed values from its cells, adding an error for each value that is not right. `typed`:
-    (column, value, text) of the code and amount columns, in column order."""
+    (column, value, text) of the code and amount columns, in column order; `code_ok`: the code's text is known
+    valid as written (`uscc.valid_as_written`)."""
     row_no = row["row"]
     if not row["name"]:
         errors.append(RowError(row_no, "name", N_("不能为空")))
@@ -530,6 +570,7 @@ def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, towns
             errors.append(RowError(row_no, "uscc", N_("被存成了数字（%(text)s），可能已丢失位数：请把该列设为文本格式"), text,
                                    {"text": text}))
             texts["uscc"] = ""
+            code_ok = False
         if column.field == "investment_wan" and text:
             try:
                 row["investment_wan"] = _amount_text(type(value), value, text, column.factor)
@@ -537,7 +578,9 @@ def _check_fields(row: dict, typed: list, texts: dict, project_list: bool, towns
                 errors.append(RowError(row_no, "investment_wan", N_("“%(text)s”不是数字（单位：万元）"), text,
                                        {"text": text}))
     code = texts.get("uscc")
-    if code:
+    if code_ok:
+        row["uscc"] = code
+    elif code:
         try:
             row["uscc"] = uscc_rules.validate(code)
         except uscc_rules.InvalidUSCC as exc:
