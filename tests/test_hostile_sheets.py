@@ -351,3 +351,57 @@ def test_a_large_sheet_written_with_a_namespace_prefix_is_checked_exactly():
                 check_xlsx(data)
         else:
             check_xlsx(data)
+
+
+def _fast_scan(data: bytes) -> None:
+    """The sheet part through the fast scanner alone: raises sheets._Unusual where it would hand the part over."""
+    from matchmaker.domain.core import sheets
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        part = book.read("xl/worksheets/sheet1.xml")
+    scanner = sheets._FastScanner("xl/worksheets/sheet1.xml", SheetLimits(), strings=False)
+    for start in range(0, len(part), sheets.CHUNK):
+        scanner.feed(part[start:start + sheets.CHUNK])
+    scanner.feed(b"", final=True)
+
+
+def test_page_breaks_after_the_rows_keep_a_large_sheet_on_the_fast_scan():
+    breaks = (b'</sheetData><rowBreaks count="1" manualBreakCount="1"><brk id="40" max="16383" man="1"/></rowBreaks>'
+              b"</worksheet>")
+    data = build_xlsx([*sheet("A1:C8000", _big_rows(8000))[:-1], breaks])
+    _fast_scan(data)
+    check_xlsx(data)
+
+
+@pytest.mark.parametrize("odd", [
+    b"<!-- a comment -->",                                          # no "<!" on the fast scan
+    b'<c r="D5000"/><c><v>1</v></c>',                               # a cell without its reference
+    b'<c s="1" r="D5000"><v>1</v></c>',                             # the reference not first
+    b'<c\tr="D5000"><v>1</v></c>',
+], ids=["comment", "cell-without-ref", "ref-not-first", "tab"])
+def test_anything_but_the_plain_form_goes_to_the_exact_scanner(odd):
+    from matchmaker.domain.core import sheets
+
+    data = build_xlsx(sheet("A1:D8000", _big_rows(8000, odd, at=5000)))
+    with pytest.raises(sheets._Unusual):
+        _fast_scan(data)
+    check_xlsx(data)  # and the exact scanner passes it: nothing in it is over a limit
+
+
+def test_a_long_text_cut_by_lookalike_tags_is_still_measured_whole():
+    """Tags that start like a row (<rowBreaks/>) inside a cell do not cut the span the fast scan measures."""
+    text = (b"x" * 900 + b"<rowBreaks/>") * 3
+    data = build_xlsx(sheet("A1:D8000", _big_rows(8000, b'<c r="D5000" t="inlineStr"><is><t>' + text
+                                                  + b"</t></is></c>", at=5000)))
+    with pytest.raises(DomainError) as caught:
+        check_xlsx(data, SheetLimits(max_cell_chars=2000))
+    assert "单元格内容超过上限 2000 个字符" in caught.value.message
+
+
+def test_a_broken_large_sheet_passes_the_scan_and_is_refused_by_the_reader():
+    """The fast scan leaves well-formedness to calamine: a large part with mismatched tags is still refused."""
+    rows = _big_rows(8000).replace(b'<row r="5000">', b'<row r="5000"><c r="A5000"><v>1</c>', 1)
+    data = build_xlsx(sheet("A1:C8000", rows))
+    with pytest.raises(DomainError) as caught:
+        read_grid(data, "名单.xlsx", limits=SheetLimits(max_rows=8000))
+    assert caught.value.msgid == "无法读取工作表“%(sheet)s”" and caught.value.params == {"sheet": "月度报送"}

@@ -257,15 +257,16 @@ FAST_PART_BYTES = 1 * MIB  # smaller parts are read by the expat scanner (it is 
 _PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[\s/>]')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
-_ROW_OPEN = re.compile(rb"<row[\s/>]")
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"[\s/>]')
 
 
-def _cells_opened(seg: bytes) -> int:
-    """How many cells open in seg (<c followed by a space, / or >; another white space is unusual)."""
-    if b"<c\t" in seg or b"<c\n" in seg or b"<c\r" in seg:
-        raise _Unusual
-    return seg.count(b"<c ") + seg.count(b"<c>") + seg.count(b"<c/")
+# a cell opened otherwise than `<c r="`: without a reference, with another attribute first, or another white space
+_ODD_CELL = re.compile(rb'<c(?:[/>]|[\t\n\r]|\s(?!r="))')
+
+
+def _all_cells_counted(seg: bytes, cells: int) -> bool:
+    """Whether every cell opened in seg is one of the `cells` that _CELL_ROW read."""
+    return _ODD_CELL.search(seg) is None and seg.count(b'<c r="') == cells
 
 
 def _largest_number(digits: list[bytes]) -> int:
@@ -284,7 +285,7 @@ class _FastScanner:
     plain form spreadsheet programs write (no namespace prefixes, `r` the first attribute of every row and cell,
     no "<!" at all: no DTD, entity declaration, comment or CDATA section): the text of a cell lies inside its
     row, and of a shared string before the next one, so a row (or string) spanning at most max_cell_chars bytes
-    cannot hold a longer text. Anything else raises _Unusual and the part is read by the expat scanner, which is
+    cannot hold a longer text. The spans are the lengths between one `<row ` (or `<si`) and the next, split in C. Anything else raises _Unusual and the part is read by the expat scanner, which is
     exact. Well-formedness is left to the reader that follows (calamine refuses a broken part): with no "<!" in
     it, a part can declare no entity to expand."""
 
@@ -318,10 +319,20 @@ class _FastScanner:
     def _scan(self, seg: bytes) -> None:
         if b"<!" in seg or (b":" in seg and _PREFIXED.search(seg)):  # no colon (most chunks): no prefix to look for
             raise _Unusual
-        opener = _STRING_OPEN if self.strings else _ROW_OPEN
-        for match in opener.finditer(seg):
-            self._gap(self.offset + match.start())
-            self.count += 1
+        tag = b"<si" if self.strings else b"<row "
+        pieces = seg.split(tag)  # the text before the first opening, between openings, and after the last
+        opened = len(pieces) - 1
+        if self.strings:
+            if opened and len(_STRING_OPEN.findall(seg)) != opened:  # another tag that starts alike
+                raise _Unusual
+        elif seg.count(b"<row") != opened + seg.count(b"<rowBreaks"):  # <row> or <row/>, or a row opened otherwise
+            raise _Unusual
+        if opened:
+            self._gap(self.offset + len(pieces[0]))
+            if opened > 1 and max(map(len, pieces[1:-1])) + len(tag) > self.limits.max_cell_chars:
+                raise _Unusual  # a long row or string: the exact count decides
+            self.last = self.offset + len(seg) - len(pieces[-1]) - len(tag)
+            self.count += opened
         if self.strings:
             if self.count > self.limits.max_cells:
                 raise refuse(f"共享字符串数量超过上限 {self.limits.max_cells} 个")
@@ -338,7 +349,7 @@ class _FastScanner:
             raise _Unusual
         self.counted = self.count
         cells = _CELL_ROW.findall(seg)
-        if len(cells) != _cells_opened(seg):
+        if not _all_cells_counted(seg, len(cells)):
             raise _Unusual
         if rows:
             slow.check_rows(_largest_number(rows))

@@ -30,6 +30,7 @@ import sys
 import unicodedata
 from array import array
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Hashable, Iterable, Sequence
 
 import numpy as np
@@ -466,7 +467,7 @@ class Strings:
             return []
         bounds = [self._ends[start - 1] if start else 0, *self._ends[start:stop]]
         text = self._text
-        items = [text[a:b] for a, b in zip(bounds, bounds[1:])]
+        items = [text[a:b] for a, b in pairwise(bounds)]
         return [item or None for item in items] if self._optional else items
 
     def __iter__(self):
