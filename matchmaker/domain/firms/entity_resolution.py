@@ -589,9 +589,8 @@ class Resolver:
     def __len__(self) -> int:
         return len(self.refs)
 
-    def _candidate(self, i: int, score: float, edits: int = 0, uscc: str | None = None) -> Candidate:
-        """Record i as a candidate; `uscc` its code when the caller knows it."""
-        return Candidate(self.refs[i], self.names[i], self.usccs[i] if uscc is None else uscc, round(score, 1), edits)
+    def _candidate(self, i: int, score: float, edits: int = 0) -> Candidate:
+        return Candidate(self.refs[i], self.names[i], self.usccs[i], round(score, 1), edits)
 
     def _spans(self, parts: NameParts) -> list[tuple[int, int]]:
         """(start, length) of the postings one name reads: rarest grams first, within POSTING_CAP / SCAN_BUDGET."""
@@ -698,17 +697,16 @@ class Resolver:
     def resolve_many(self, rows: Iterable[tuple[str, str | None]]) -> list[Resolution]:
         """`resolve` for many (name, uscc) rows: a registered code first (most rows of a list: their names are
         not parsed), the other names parsed in one pass and their candidates scored together."""
+        rows = list(rows)
         out: list[Resolution | None] = []
-        by_uscc, candidate = self.by_uscc, self._candidate
+        candidate = self._candidate
         rest: list[tuple[int, str, str]] = []
-        for n, (name, uscc) in enumerate(rows):
-            code = _code(uscc)
-            found = by_uscc.get(code) if code else None
-            if found is not None:  # the registered code is this very code (by_uscc's key): not read back
-                out.append(Resolution(AUTO, "uscc", 100.0, [candidate(found, 100.0, uscc=code)]))
+        for n, ((name, uscc), found) in enumerate(zip(rows, self.registered([uscc for _, uscc in rows]))):
+            if found is not None:
+                out.append(Resolution(AUTO, "uscc", 100.0, [candidate(found, 100.0)]))
             else:
                 out.append(None)
-                rest.append((n, code, name or ""))
+                rest.append((n, _code(uscc), name or ""))
         if not rest:
             return out
         cores, forms, sounds, shapes = parse_many([name for _, _, name in rest])
@@ -731,6 +729,12 @@ class Resolver:
             for (n, code, parts), scored in zip(chunk, self._scored_many([parts for _, _, parts in chunk])):
                 out[n] = self._decide(code, parts, scored)
         return out
+
+    def registered(self, codes: Iterable[str | None]) -> list[int | None]:
+        """For each code, the record registered under it (the first, as written or normalised), or None: such a
+        row is that firm whatever its name says (`resolve_many` decides it so without reading the name)."""
+        by_uscc = self.by_uscc
+        return [by_uscc.get(_code(code)) if code else None for code in codes]
 
     def _known(self, code: str, parts: NameParts) -> Resolution | None:
         """USCC or remembered alias; None when the name must be looked at."""

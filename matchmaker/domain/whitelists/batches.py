@@ -168,14 +168,22 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds,
 
 
 def resolve_chunk(session: Session, resolver: Resolver, rows: list[dict]) -> None:
-    """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details."""
-    resolutions = resolver.resolve_many([(r["name"], r["uscc"] or None) for r in rows])
+    """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details. Rows whose
+    code is registered (most rows of a list) take that firm straight away, as `resolve_many` would decide."""
+    registered = resolver.registered([r["uscc"] for r in rows])
+    rest = [row for row, found in zip(rows, registered) if found is None]
+    resolutions = resolver.resolve_many([(r["name"], r["uscc"] or None) for r in rest]) if rest else []
+    refs, names = resolver.refs, resolver.names
+    for row, found in zip(rows, registered):
+        if found is not None:
+            row["decision"], row["method"], row["score"], row["note"], row["chosen"] = AUTO, "uscc", 100.0, "", None
+            row["firm_id"], row["matched_name"], row["candidates"] = refs[found], names[found], []
     shown = {}
     for n, res in enumerate(resolutions):
         if res.decision == REVIEW:
             shown[n] = [c for i, c in enumerate(res.candidates) if i == 0 or c.score >= 50]
     details = _firm_details(session, {c.ref for cands in shown.values() for c in cands}) if shown else {}
-    for n, (row, res) in enumerate(zip(rows, resolutions)):
+    for n, (row, res) in enumerate(zip(rest, resolutions)):
         decision, candidates = res.decision, res.candidates
         auto = decision == AUTO and candidates
         row["decision"], row["method"], row["score"], row["note"], row["chosen"] = \
@@ -256,7 +264,7 @@ class Comparison:
                                             params={"first": first}))
             wanted[n] = key
         positions = {n: pos for n, pos in zip(wanted, self.before.take(list(wanted.values()))) if pos is not None}
-        old_ids = {n: int(self._ids[pos]) for n, pos in positions.items()}
+        old_ids = dict(zip(positions, self._ids[list(positions.values())].tolist()))
         unchanged = self._unchanged(rows, positions)
         old = _previous_entries(self.session, [e for n, e in old_ids.items() if n not in unchanged])
         townships = self.townships
