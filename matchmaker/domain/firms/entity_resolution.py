@@ -459,6 +459,12 @@ class Strings:
         text = self._text[ends[i - 1] if i else 0:ends[i]]
         return (text or None) if self._optional else text
 
+    def take(self, indexes: Iterable[int]) -> list:
+        """The items at these (non-negative) positions, in that order."""
+        text, ends = self._text, self._ends
+        items = [text[ends[i - 1] if i else 0:ends[i]] for i in indexes]
+        return [item or None for item in items] if self._optional else items
+
     def _slice(self, part: slice) -> list:
         start, stop, step = part.indices(len(self._ends))
         if step != 1:
@@ -644,7 +650,7 @@ class Resolver:
             return out
         q_list, i_list = pair_q.tolist(), pair_i.tolist()
 
-        their_cores = [self.cores[i] for i in i_list]
+        their_cores = self.cores.take(i_list)
         joined = "\n".join(their_cores)
         their_sounds = _translated(joined, _SOUND_LUT).split("\n")
         their_shapes = _translated(joined, _SHAPE_LUT).split("\n")
@@ -754,8 +760,9 @@ class Resolver:
     def _decide(self, code: str, parts: NameParts, scored: list[tuple[float, int, int, float]]) -> Resolution:
         note = ""
         if code:  # the row's code is registered nowhere: a firm registered under another code is another firm
-            others = [s for s in scored if self.usccs[s[1]] and self.usccs[s[1]] != code]
-            scored = [s for s in scored if not (self.usccs[s[1]] and self.usccs[s[1]] != code)]
+            theirs = self.usccs.take([s[1] for s in scored])
+            others = [s for s, their in zip(scored, theirs) if their and their != code]
+            scored = [s for s, their in zip(scored, theirs) if not (their and their != code)]
             if others and (not scored or others[0][0] > scored[0][0]):
                 note = f"名称相近的{self.names[others[0][1]]}信用代码不同，视为不同企业"
         candidates = [self._candidate(i, score, edits) for score, i, edits, _ in scored[:5]]

@@ -167,17 +167,20 @@ def resolve_rows(session: Session, checked: CheckedFile, thresholds: Thresholds,
     return rows
 
 
+_REGISTERED = {"decision": AUTO, "method": "uscc", "score": 100.0, "note": "", "chosen": None}
+
+
 def resolve_chunk(session: Session, resolver: Resolver, rows: list[dict]) -> None:
     """Resolve a chunk of rows in place; the candidates of rows to review with their firms' details. Rows whose
     code is registered (most rows of a list) take that firm straight away, as `resolve_many` would decide."""
     registered = resolver.registered([r["uscc"] for r in rows])
     rest = [row for row, found in zip(rows, registered) if found is None]
     resolutions = resolver.resolve_many([(r["name"], r["uscc"] or None) for r in rest]) if rest else []
-    refs, names = resolver.refs, resolver.names
-    for row, found in zip(rows, registered):
-        if found is not None:
-            row["decision"], row["method"], row["score"], row["note"], row["chosen"] = AUTO, "uscc", 100.0, "", None
-            row["firm_id"], row["matched_name"], row["candidates"] = refs[found], names[found], []
+    hits = [(row, found) for row, found in zip(rows, registered) if found is not None]
+    refs = resolver.refs
+    for (row, found), name in zip(hits, resolver.names.take([found for _, found in hits])):
+        row.update(_REGISTERED)
+        row["firm_id"], row["matched_name"], row["candidates"] = refs[found], name, []
     shown = {}
     for n, res in enumerate(resolutions):
         if res.decision == REVIEW:
@@ -244,57 +247,51 @@ class Comparison:
 
     def feed(self, rows: list[dict]) -> None:
         project_list = self.kind in PROJECT_KINDS
-        keys = normalise_many([r["project_name"] for r in rows]) if project_list else None
-        targets = [target(row) for row in rows]
-        wanted: dict[int, int] = {}  # row (by position) -> its key, for the rows of a registered firm
-        seen, counts, methods = self.seen, self.counts, self.methods
+        keys = normalise_many([r["project_name"] for r in rows]) if project_list else repeat("")
+        seen, counts, tally = self.seen, self.counts, self.targets
         self.rows += len(rows)
-        for n, (row, firm) in enumerate(zip(rows, targets)):
+        self.methods.update([row["method"] for row in rows])
+        registered: list[tuple[dict, int]] = []  # the rows of a registered firm, with their key
+        for row, project in zip(rows, keys):
+            firm = target(row)
             row["changes"] = []
-            self.targets["review" if firm is None else "new" if firm == "new" else "firm"] += 1
-            methods[row["method"]] += 1
             if not isinstance(firm, int):
+                tally["review" if firm is None else "new" if firm == "new" else "firm"] += 1
                 row["status"] = "add"
                 counts["add"] += 1
                 continue
-            key = hash((firm, keys[n] if keys else ""))
+            key = hash((firm, project))
             first = seen.setdefault(key, row["row"])
             if first != row["row"]:
                 self.errors.append(RowError(row["row"], "name", SAME_FIRM_PROJECT if project_list else SAME_FIRM,
                                             params={"first": first}))
-            wanted[n] = key
-        positions = {n: pos for n, pos in zip(wanted, self.before.take(list(wanted.values()))) if pos is not None}
-        old_ids = dict(zip(positions, self._ids[list(positions.values())].tolist()))
-        unchanged = self._unchanged(rows, positions)
-        old = _previous_entries(self.session, [e for n, e in old_ids.items() if n not in unchanged])
-        townships = self.townships
-        for n, (row, firm) in enumerate(zip(rows, targets)):
-            if not isinstance(firm, int):
-                continue
-            if n in unchanged:
-                row["status"] = "same"
-                counts["same"] += 1
-                continue
-            entry = old.get(old_ids.get(n))
-            if entry is None:
+            registered.append((row, key))
+        tally["firm"] += len(registered)
+        changed: list[tuple[dict, int]] = []  # rows whose entry must be read again, with its id
+        townships, values, ids = self._townships, self._values, self._ids
+        same = 0
+        for (row, _), pos in zip(registered, self.before.take([key for _, key in registered])):
+            if pos is None:
                 row["status"] = "add"
-            else:
-                row["changes"] = changes = _changes(entry, row, townships)
-                row["status"] = "changed" if changes else "same"
-            counts[row["status"]] += 1
-
-    def _unchanged(self, rows: list[dict], positions: dict[int, int]) -> set[int]:
-        """The rows (by position in `rows`, with their entry's position) whose entry has the same township (or the
-        row none) and the same amount, project and remark, told by the hash of those three: their entries need not
-        be read (the rest are, and compared)."""
-        townships, values, out = self._townships, self._values, set()
-        for n, pos in positions.items():
-            row = rows[n]
+                counts["add"] += 1
+                continue
             township = row.get("township_id")
             if (township is None or township == townships[pos]) and values[pos] == _values_hash(
                     row.get("investment_wan"), row.get("project_name"), row.get("remark")):
-                out.add(n)
-        return out
+                row["status"] = "same"  # the same township (or none written) and the same other values
+                same += 1
+            else:
+                changed.append((row, int(ids[pos])))
+        counts["same"] += same
+        old = _previous_entries(self.session, [entry_id for _, entry_id in changed])
+        for row, entry_id in changed:
+            entry = old.get(entry_id)
+            if entry is None:
+                row["status"] = "add"
+            else:
+                row["changes"] = changes = _changes(entry, row, self.townships)
+                row["status"] = "changed" if changes else "same"
+            counts[row["status"]] += 1
 
     def summary(self) -> dict:
         if self.errors:
