@@ -40,3 +40,20 @@ def test_wrong_check_digit_is_refused():
     wrong = code[:17] + ("0" if code[17] != "0" else "1")
     with pytest.raises(uscc.InvalidUSCC, match="校验位"):
         uscc.validate(wrong)
+
+
+def test_a_column_of_codes_is_checked_as_validate_checks_each():
+    """valid_as_written: True exactly where validate returns the code as written; the rest go one by one."""
+    good = uscc.make("91370402MA3C12345")
+    rural = uscc.make("N2370402MA0000001")
+    codes = [good, rural, good.lower(), good[:17] + ("0" if good[17] != "0" else "1"), good[:-1], "",
+             good[:5] + "O" + good[6:], good[:3] + "A" + good[4:], "９" + good[1:], good[:9] + " " + good[10:]]
+
+    def as_written(code):
+        try:
+            return uscc.validate(code) == code
+        except uscc.InvalidUSCC:
+            return False
+
+    assert uscc.valid_as_written(codes) == [as_written(c) for c in codes] == [True, True] + [False] * 8
+    assert uscc.valid_as_written([]) == []

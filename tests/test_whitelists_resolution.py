@@ -169,3 +169,23 @@ def test_resolve_names_cli_contract_without_a_database(tmp_path):
     assert [(r["id"], r["note"], r["decision"], r["matched_uscc"]) for r in rows] == [
         ("1", "x", "auto", a), ("2", "y", "auto", b), ("3", "", "review", b), ("4", "z", "new", "")]
     assert rows[0]["score"] == "100.0" and 75 <= float(rows[2]["score"]) < 92
+
+
+def test_strings_read_back_as_a_list_would():
+    from matchmaker.domain.firms.entity_resolution import Strings
+
+    items = ["枣庄市甲有限公司", "", "乙", "ABC"]
+    kept, optional = Strings(items), Strings(items, optional=True)
+    assert [kept[i] for i in range(4)] == items and kept[-1] == "ABC"
+    assert kept.take([3, 0, 1]) == ["ABC", "枣庄市甲有限公司", ""] and optional.take([1, 2]) == [None, "乙"]
+    assert kept[1:3] == items[1:3] and kept[::2] == items[::2] and kept[3:1] == [] and optional[0:2] == [items[0], None]
+
+
+def test_registered_codes_are_found_as_written_or_normalised():
+    from matchmaker.domain.firms import uscc
+    from matchmaker.domain.firms.entity_resolution import Resolver
+
+    a, b = uscc.make("91370402MA3C12345"), uscc.make("91370402MA3C12346")
+    resolver = Resolver([(1, a, "枣庄市甲化工有限公司"), (2, None, "枣庄市乙机械有限公司"), (3, a, "重复登记")])
+    assert resolver.registered([a, a.lower(), b, None, ""]) == [0, 0, None, None, None]
+    assert resolver.resolve_many([("随便写的名字", a)])[0].best.ref == 1  # the code decides, whatever the name
