@@ -398,10 +398,25 @@ def test_a_long_text_cut_by_lookalike_tags_is_still_measured_whole():
     assert "单元格内容超过上限 2000 个字符" in caught.value.message
 
 
-def test_a_broken_large_sheet_passes_the_scan_and_is_refused_by_the_reader():
-    """The fast scan leaves well-formedness to calamine: a large part with mismatched tags is still refused."""
-    rows = _big_rows(8000).replace(b'<row r="5000">', b'<row r="5000"><c r="A5000"><v>1</c>', 1)
-    data = build_xlsx(sheet("A1:C8000", rows))
+@pytest.mark.parametrize("crafted", [
+    b'<c r="D5000" r="D300000"><v>1</v></c>',                      # calamine would take the last reference
+    b"<1:c r=\"KN5000\"><v>1</v></1:c>",                           # a prefix calamine reads past
+    b'<c r="D5000"><v>1</c>',                                        # tags that do not match
+], ids=["second-ref", "digit-prefix", "broken"])
+def test_a_large_sheet_that_is_not_well_formed_is_refused_by_the_check(crafted):
+    """The fast scan's expressions read XML that expat has parsed: what calamine would read leniently (and place
+    far outside the limits) never reaches it."""
+    data = build_xlsx(sheet("A1:D8000", _big_rows(8000, crafted, at=5000)))
     with pytest.raises(DomainError) as caught:
-        read_grid(data, "名单.xlsx", limits=SheetLimits(max_rows=8000))
-    assert caught.value.msgid == "无法读取工作表“%(sheet)s”" and caught.value.params == {"sheet": "月度报送"}
+        check_xlsx(data)
+    assert "文件已损坏" in caught.value.message
+
+
+def test_cells_written_without_rows_are_measured_from_the_sheet_data():
+    """No <row> at all: the span from <sheetData> to the end is measured, so a long text cannot hide there."""
+    cells = b"".join(b'<c r="A%d" t="inlineStr"><is><t>%s</t></is></c>' % (r, "枣庄某某有限公司".encode())
+                     for r in range(1, 30000)) + b'<c r="B1" t="inlineStr"><is><t>' + b"x" * 3000 + b"</t></is></c>"
+    data = build_xlsx(sheet("A1:B29999", cells))
+    with pytest.raises(DomainError) as caught:
+        check_xlsx(data)
+    assert "单元格内容超过上限 2000 个字符" in caught.value.message

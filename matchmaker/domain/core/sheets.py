@@ -254,7 +254,7 @@ class _Unusual(Exception):
 
 
 FAST_PART_BYTES = 1 * MIB  # smaller parts are read by the expat scanner (it is fast enough on them)
-_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.\-]*:")
+_PREFIXED = re.compile(rb"</?[^\s/>]*:")  # a colon in a tag's name, whatever comes before it
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"[\s/>]')
 _CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"[\s/>]')
@@ -285,20 +285,29 @@ class _FastScanner:
     plain form spreadsheet programs write (no namespace prefixes, `r` the first attribute of every row and cell,
     no "<!" at all: no DTD, entity declaration, comment or CDATA section): the text of a cell lies inside its
     row, and of a shared string before the next one, so a row (or string) spanning at most max_cell_chars bytes
-    cannot hold a longer text. The spans are the lengths between one `<row ` (or `<si`) and the next, split in C. Anything else raises _Unusual and the part is read by the expat scanner, which is
-    exact. Well-formedness is left to the reader that follows (calamine refuses a broken part): with no "<!" in
-    it, a part can declare no entity to expand."""
+    cannot hold a longer text. The spans are the lengths between the part's start, each `<row ` (or `<si`) and
+    the end, split in C. Anything else raises _Unusual and the part is read by the expat scanner, which is exact.
+    Expat still parses every byte: the expressions then read well-formed XML (calamine's reader is more lenient:
+    it takes a cell's last `r` when there are two, and a tag name with any prefix)."""
 
     def __init__(self, name: str, limits: SheetLimits, strings: bool):
         self.name, self.limits, self.strings = name, limits, strings
-        self.slow = _PartScanner(name, limits)  # its checks and messages
+        self.slow = _PartScanner(name, limits)  # its checks and messages; expat with no element handlers
+        self.parser = expat.ParserCreate()
+        self.parser.StartDoctypeDeclHandler = self.slow.doctype
+        self.parser.EntityDeclHandler = self.slow.doctype
         self.carry = b""
         self.offset = 0      # bytes of the part before `carry`
-        self.last = None     # offset of the last row / shared string opened
+        self.container = b"<sst" if strings else b"<sheetData"
+        self.last = None     # offset of the container, then of the last row / shared string opened
         self.count = 0
         self.counted = 0     # rows whose `r` was read
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError:
+            raise refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）") from None
         buf = self.carry + chunk if self.carry else chunk
         cut = len(buf)
         if not final:
@@ -312,8 +321,8 @@ class _FastScanner:
             self._gap(self.offset)
 
     def _gap(self, position: int) -> None:
-        if self.last is not None and position - self.last > self.limits.max_cell_chars:
-            raise _Unusual  # a long row or string: the exact count decides
+        if self.last is None or position - self.last > self.limits.max_cell_chars:
+            raise _Unusual  # no container, or a long row or string: the exact count decides
         self.last = position
 
     def _scan(self, seg: bytes) -> None:
@@ -322,6 +331,10 @@ class _FastScanner:
         tag = b"<si" if self.strings else b"<row "
         pieces = seg.split(tag)  # the text before the first opening, between openings, and after the last
         opened = len(pieces) - 1
+        if self.last is None:  # spans are measured from <sheetData (<sst): what comes before holds no cell
+            at = seg.find(self.container)
+            if at != -1 and (not opened or at < len(pieces[0])):
+                self.last = self.offset + at
         if self.strings:
             if opened and len(_STRING_OPEN.findall(seg)) != opened:  # another tag that starts alike
                 raise _Unusual

@@ -16,8 +16,9 @@ _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９�
 _VALUE = {ch: n for n, ch in enumerate(ALPHABET)}
 _ALLOWED = frozenset(ALPHABET)
 _BYTE_VALUES = bytes(_VALUE.get(chr(b), 0) for b in range(256))  # bytes.translate table: character -> value
-_ALPHABET_BYTES = ALPHABET.encode()
 _WEIGHT_ARRAY = np.array(WEIGHTS, dtype=np.int64)
+_ALLOWED_BYTE = np.zeros(256, dtype=bool)
+_ALLOWED_BYTE[np.frombuffer(ALPHABET.encode(), dtype=np.uint8)] = True
 
 
 class InvalidUSCC(ValueError):
@@ -80,11 +81,9 @@ def valid_as_written(codes: list[str]) -> list[bool]:
         return out
     joined = "".join([codes[n] for n in plain])
     raw = np.frombuffer(joined.encode(), dtype=np.uint8).reshape(-1, 18)
-    allowed = np.zeros(256, dtype=bool)
-    allowed[np.frombuffer(_ALPHABET_BYTES, dtype=np.uint8)] = True
     values = np.frombuffer(joined.encode().translate(_BYTE_VALUES), dtype=np.uint8).reshape(-1, 18)
     region = raw[:, 2:8]
-    ok = allowed[raw].all(axis=1) & ((region >= ord("0")) & (region <= ord("9"))).all(axis=1)
+    ok = _ALLOWED_BYTE[raw].all(axis=1) & ((region >= ord("0")) & (region <= ord("9"))).all(axis=1)
     ok &= (31 - (values[:, :17].astype(np.int64) @ _WEIGHT_ARRAY) % 31) % 31 == values[:, 17]
     for n, good in zip(plain, ok.tolist()):
         out[n] = good

@@ -223,7 +223,7 @@ class Comparison:
         ids, townships, values, key_hashes = array("q"), array("q"), array("q"), array("q")
         if self.prev is not None:
             project_list = kind in PROJECT_KINDS
-            cursor = _raw_cursor(session)  # plain tuples: only hashes and ids are kept of a quarter of a million rows
+            cursor = _raw_cursor(session, streamed=True)  # plain tuples, a part at a time: only hashes and ids kept
             try:
                 cursor.execute(f"SELECT id, firm_id, project_name, township_id, investment_wan, remark "
                                f"FROM {_ENTRY.name} WHERE batch_id = {int(self.prev.id)} ORDER BY id")
@@ -325,10 +325,15 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
 _ENTRY = WhiteListEntry.__table__
 
 
-def _raw_cursor(session: Session):
+def _raw_cursor(session: Session, streamed: bool = False):
     """A cursor of the driver on the session's connection (inside its transaction), for statements whose
-    values are integers read from the database, written into the text."""
-    return session.connection().connection.dbapi_connection.cursor()
+    values are integers read from the database, written into the text. `streamed`: on PostgreSQL a server-side
+    cursor, so fetchmany brings a part at a time (psycopg's plain cursor holds the whole result)."""
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    if streamed and conn.dialect.name == "postgresql":
+        return raw.cursor(name="matchmaker_stream")
+    return raw.cursor()
 
 
 _SCALE = _ENTRY.c.investment_wan.type.scale
