@@ -420,3 +420,31 @@ def test_cells_written_without_rows_are_measured_from_the_sheet_data():
     with pytest.raises(DomainError) as caught:
         check_xlsx(data)
     assert "单元格内容超过上限 2000 个字符" in caught.value.message
+
+
+def test_the_well_formedness_parse_runs_beside_and_stops_with_the_scan(monkeypatch):
+    """A large part's expat parse runs in a child process; a scan refused half-way leaves no child behind; where
+    no child can start, expat runs in this process and refuses the same broken part."""
+    from matchmaker.domain.core import sheets
+
+    started = []
+    real = sheets.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(sheets.subprocess, "Popen", popen)
+    far = build_xlsx(sheet("A1:D8000", _big_rows(8000, b'<c r="D1048576"><v>1</v></c>', at=5000)))
+    with pytest.raises(DomainError, match="文件行数超过上限"):
+        check_xlsx(far)
+    assert started and all(child.returncode is not None for child in started)
+
+    broken = build_xlsx(sheet("A1:D8000", _big_rows(8000, b'<c r="D5000"><v>1</c>', at=5000)))
+
+    def no_process(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(sheets.subprocess, "Popen", no_process)
+    with pytest.raises(DomainError, match="文件已损坏"):
+        check_xlsx(broken)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator, Mapping
 from copy import copy
@@ -279,6 +281,81 @@ _DIMENSION_REF = re.compile(rb'<dimension ref="([A-Za-z0-9:$]{1,40})"\s*/>')
 _STRING_OPEN = re.compile(rb"<si[\s/>]")
 
 
+# Expat over a part read from standard input, in a process of its own: it prints what is wrong, if anything.
+_EXPAT_CHILD = """
+import sys, pyexpat
+parser = pyexpat.ParserCreate()
+def declared(*args):
+    sys.stdout.write("dtd")
+    sys.exit(1)
+parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = declared
+source = sys.stdin.buffer
+try:
+    while chunk := source.read(65536):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+except pyexpat.ExpatError:
+    sys.stdout.write("broken")
+    sys.exit(1)
+"""
+
+
+class _Wellformed:
+    """Expat over a part as it streams by, refusing a part that is not well-formed XML or declares a DTD. A large
+    part's parse runs in a child process (`beside=True`): expat keeps the interpreter's lock, and the child lets
+    it run on the other core while this one scans the same bytes with the expressions. Where no child can be
+    started, expat runs here."""
+
+    def __init__(self, name: str, doctype, beside: bool = False):
+        self.name, self.doctype = name, doctype
+        self.child = None
+        if beside:
+            try:
+                self.child = subprocess.Popen([sys.executable, "-I", "-S", "-c", _EXPAT_CHILD], stdin=subprocess.PIPE,
+                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            except OSError:
+                self.child = None
+        if self.child is None:
+            self.parser = expat.ParserCreate()
+            self.parser.StartDoctypeDeclHandler = doctype
+            self.parser.EntityDeclHandler = doctype
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if self.child is None:
+            try:
+                self.parser.Parse(chunk, final)
+            except expat.ExpatError:
+                raise self._broken() from None
+            return
+        try:
+            if chunk:
+                self.child.stdin.write(chunk)
+            if final:
+                self.child.stdin.close()
+        except BrokenPipeError:  # the child stopped early: what it says is read below
+            final = True
+        if final:
+            said = self.child.stdout.read().decode("ascii", "replace")
+            if self.child.wait() != 0:
+                if said == "dtd":
+                    self.doctype()
+                raise self._broken()
+
+    def _broken(self) -> DomainError:
+        return refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）")
+
+    def close(self) -> None:
+        """Stop the child (the scan ended early)."""
+        if self.child is not None and self.child.returncode is None:
+            self.child.kill()
+            self.child.wait()
+            for stream in (self.child.stdin, self.child.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
 class _FastScanner:
     """The checks of _PartScanner on a large worksheet or shared-strings part, done by regular expressions in C
     rather than a Python call per element (a 250,000-row sheet has millions of elements). It is sound for the
@@ -292,10 +369,8 @@ class _FastScanner:
 
     def __init__(self, name: str, limits: SheetLimits, strings: bool):
         self.name, self.limits, self.strings = name, limits, strings
-        self.slow = _PartScanner(name, limits)  # its checks and messages; expat with no element handlers
-        self.parser = expat.ParserCreate()
-        self.parser.StartDoctypeDeclHandler = self.slow.doctype
-        self.parser.EntityDeclHandler = self.slow.doctype
+        self.slow = _PartScanner(name, limits)  # its checks and messages
+        self.wellformed = _Wellformed(name, self.slow.doctype, beside=True)
         self.carry = b""
         self.offset = 0      # bytes of the part before `carry`
         self.container = b"<sst" if strings else b"<sheetData"
@@ -304,10 +379,7 @@ class _FastScanner:
         self.counted = 0     # rows whose `r` was read
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        try:
-            self.parser.Parse(chunk, final)
-        except expat.ExpatError:
-            raise refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）") from None
+        self.wellformed.feed(chunk, final)
         buf = self.carry + chunk if self.carry else chunk
         cut = len(buf)
         if not final:
@@ -381,14 +453,18 @@ def _scan_part(book: zipfile.ZipFile, info: zipfile.ZipInfo, limits: SheetLimits
         fast = fast and info.file_size > FAST_PART_BYTES and (strings or name.startswith("xl/worksheets/"))
         scanner = _FastScanner(info.filename, limits, strings) if fast else _PartScanner(info.filename, limits)
     total = before
-    for chunk in _check_tags(_stream(book, info, limits), limits):
-        total += len(chunk)
-        if total > limits.max_total_bytes:
-            raise refuse(f"文件解压后过大：超过上限 {_size(limits.max_total_bytes)}")
+    try:
+        for chunk in _check_tags(_stream(book, info, limits), limits):
+            total += len(chunk)
+            if total > limits.max_total_bytes:
+                raise refuse(f"文件解压后过大：超过上限 {_size(limits.max_total_bytes)}")
+            if scanner:
+                scanner.feed(chunk)
         if scanner:
-            scanner.feed(chunk)
-    if scanner:
-        scanner.feed(b"", final=True)
+            scanner.feed(b"", final=True)
+    finally:
+        if isinstance(scanner, _FastScanner):
+            scanner.wellformed.close()
     return total
 
 
