@@ -70,6 +70,11 @@ def refuse(message: str) -> DomainError:
     return DomainError(message, field="file")
 
 
+def broken_part(name: str) -> DomainError:
+    """A part of the .xlsx that is not well-formed XML."""
+    return refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(name)} 无法读取）")
+
+
 def check_file_size(data: bytes, limits: SheetLimits) -> None:
     if len(data) > limits.max_file_bytes:
         raise refuse(f"文件大小超过上限 {_size(limits.max_file_bytes)}")
@@ -196,7 +201,7 @@ class _PartScanner:
         try:
             self.parser.Parse(chunk, final)
         except expat.ExpatError:
-            raise refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）") from None
+            raise broken_part(self.name) from None
 
 
 def _check_entries(book: zipfile.ZipFile, limits: SheetLimits) -> list[zipfile.ZipInfo]:
@@ -325,7 +330,7 @@ class _Wellformed:
             try:
                 self.parser.Parse(chunk, final)
             except expat.ExpatError:
-                raise self._broken() from None
+                raise broken_part(self.name) from None
             return
         try:
             if chunk:
@@ -339,10 +344,8 @@ class _Wellformed:
             if self.child.wait() != 0:
                 if said == "dtd":
                     self.doctype()
-                raise self._broken()
+                raise broken_part(self.name)
 
-    def _broken(self) -> DomainError:
-        return refuse(f"文件已损坏或不是有效的 Excel（.xlsx）文件（{quote(self.name)} 无法读取）")
 
     def close(self) -> None:
         """Stop the child (the scan ended early)."""

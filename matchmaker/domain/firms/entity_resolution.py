@@ -97,15 +97,22 @@ def normalise(name: str) -> str:
 _NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")
 
 
+def nfkc_joined(texts: Sequence[str]) -> str | None:
+    """The texts joined one a line and NFKC-normalised in one pass (most are already: then only checked); None
+    when a text holds a line break itself. NFKC can make or take a line break: callers compare the lines' count."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        return None
+    return joined if unicodedata.is_normalized("NFKC", joined) else unicodedata.normalize("NFKC", joined)
+
+
 def normalise_many(names: Sequence[str]) -> list[str]:
     """`normalise` of many names at once (the text steps run once over all of them joined one a line)."""
     if not names:
         return []
-    joined = "\n".join(n or "" for n in names)
-    if joined.count("\n") != len(names) - 1:
+    joined = nfkc_joined([n or "" for n in names])
+    if joined is None:
         return [normalise(n) for n in names]
-    if not unicodedata.is_normalized("NFKC", joined):
-        joined = unicodedata.normalize("NFKC", joined)
     for old, new in _BRACKET_PAIRS:
         if old in joined:
             joined = joined.replace(old, new)
@@ -254,6 +261,17 @@ _SOUND_LUT, _SHAPE_LUT = _Lookup(_SOUNDS), _Lookup(_SHAPES)
 
 def name_key(name: str) -> str:
     return parse(name).key
+
+
+def name_keys(names: Sequence[str]) -> list[str]:
+    """`name_key` of many names, parsed together."""
+    cores, forms, _, _ = parse_many(names)
+    return _spelling_keys(cores, forms)
+
+
+def _spelling_keys(cores: Sequence[str], forms: Sequence[str]) -> list[str]:
+    """`NameParts.key` of many (core, form) pairs."""
+    return list(map("|".join, zip(cores, forms)))
 
 
 def _penalty(a: str, b: str) -> float:
@@ -423,7 +441,7 @@ def _gram_postings(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[dict[int
 
 def _key_hashes(cores: Sequence[str], forms: Sequence[str]) -> np.ndarray:
     """A 64-bit hash of each spelling key (equal keys, equal hashes; a lookup checks the key itself)."""
-    return np.fromiter((hash(k) for k in map("|".join, zip(cores, forms))), dtype=np.int64, count=len(cores))
+    return np.fromiter(map(hash, _spelling_keys(cores, forms)), dtype=np.int64, count=len(cores))
 
 
 class Strings:

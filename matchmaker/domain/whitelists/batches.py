@@ -33,7 +33,7 @@ from ..core.errors import Conflict, DomainError, NotFound
 from ..core.limits import quote
 from ..core.translate import translator
 from ..core.workdays import local_date
-from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, normalise_many, parse_many
+from ..firms.entity_resolution import AUTO, NEW, REVIEW, Resolver, name_key, name_keys, normalise_many
 from ..firms.records import set_firm_names
 from ..requests import lifecycle
 from . import staging
@@ -223,7 +223,7 @@ class Comparison:
         ids, townships, values, key_hashes = array("q"), array("q"), array("q"), array("q")
         if self.prev is not None:
             project_list = kind in PROJECT_KINDS
-            cursor = _raw_cursor(session, streamed=True)  # plain tuples, a part at a time: only hashes and ids kept
+            cursor = bulk.cursor(session, streamed=True)  # plain tuples, a part at a time: only hashes and ids kept
             try:
                 cursor.execute(f"SELECT id, firm_id, project_name, township_id, investment_wan, remark "
                                f"FROM {_ENTRY.name} WHERE batch_id = {int(self.prev.id)} ORDER BY id")
@@ -325,17 +325,6 @@ def compare(session: Session, kind: str, label: str, rows: list[dict]) -> dict:
 _ENTRY = WhiteListEntry.__table__
 
 
-def _raw_cursor(session: Session, streamed: bool = False):
-    """A cursor of the driver on the session's connection (inside its transaction), for statements whose
-    values are integers read from the database, written into the text. `streamed`: on PostgreSQL a server-side
-    cursor, so fetchmany brings a part at a time (psycopg's plain cursor holds the whole result)."""
-    conn = session.connection()
-    raw = conn.connection.dbapi_connection
-    if streamed and conn.dialect.name == "postgresql":
-        return raw.cursor(name="matchmaker_stream")
-    return raw.cursor()
-
-
 _SCALE = _ENTRY.c.investment_wan.type.scale
 
 
@@ -350,7 +339,7 @@ def _previous_entries(session: Session, ids: list[int]) -> dict[int, tuple]:
     """{entry id: (township id, amount as text, project name, remark)} of the previous batch's entries."""
     if not ids:
         return {}
-    cursor = _raw_cursor(session)
+    cursor = bulk.cursor(session)  # integers read from the database, written into the statement
     out = {}
     try:
         for start in range(0, len(ids), 500):
@@ -570,7 +559,7 @@ def _commit_chunks(session: Session, actor: User | None, kind: str, label: str, 
                 new_rows.append(r)
             elif r["uscc"] and r["method"] != "uscc":
                 to_fill.append((firm, r["uscc"]))
-        for key, r in zip(_name_keys([r["name"] for r in new_rows]), new_rows):
+        for key, r in zip(name_keys([r["name"] for r in new_rows]), new_rows):
             to_create.setdefault(key, {k: r[k] for k in ("name", "uscc", "township_id", "industry")})
     batch = WhiteListBatch(kind=kind, label=label, source_filename=filename[:200], row_count=total,
                            created_by_id=actor.id if actor else None)
@@ -588,9 +577,9 @@ def _commit_chunks(session: Session, actor: User | None, kind: str, label: str, 
             raise DomainError("还有名称待确认，不能导入")
         methods = ["new" if t == "new" else ("review" if r.get("chosen") else r["method"]) for r, t in zip(chunk, targets)]
         keyed = [n for n, m in enumerate(methods) if m in ("new", "review", "name")]  # rows whose name key is needed
-        keys = dict(zip(keyed, _name_keys([chunk[n]["name"] for n in keyed])))
+        keys = dict(zip(keyed, name_keys([chunk[n]["name"] for n in keyed])))
         named = [n for n in keyed if methods[n] == "name"]
-        matched_keys = dict(zip(named, _name_keys([chunk[n]["matched_name"] for n in named])))
+        matched_keys = dict(zip(named, name_keys([chunk[n]["matched_name"] for n in named])))
         firm_ids = [new_firms[keys[n]] if t == "new" else t for n, t in enumerate(targets)]
         lacking = sorted({f for f, r in zip(firm_ids, chunk) if not r["township_id"]})
         firm_townships = {}
@@ -619,12 +608,6 @@ def _commit_chunks(session: Session, actor: User | None, kind: str, label: str, 
                      + (f"（早于当前批次 {current.label}，当前名单不变）" if current else ""))
     session.flush()
     return batch
-
-
-def _name_keys(names: list[str]) -> list[str]:
-    """`name_key` of many names at once (parsed together)."""
-    cores, forms, _, _ = parse_many(names)
-    return [f"{core}|{form}" for core, form in zip(cores, forms)]
 
 
 ENTRY_COLUMNS = ("batch_id", "kind", "firm_id", "row_no", "written_name", "project_name", "remark", "extra",

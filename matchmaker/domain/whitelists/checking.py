@@ -27,7 +27,7 @@ from ..core.limits import max_length
 from ..core.sheets import DEFAULT_LIMITS, SheetLimits
 from ..core.translate import translator
 from ..firms import uscc as uscc_rules
-from ..firms.entity_resolution import normalise, normalise_many, parse_many
+from ..firms.entity_resolution import name_keys, nfkc_joined, normalise, normalise_many
 from . import kinds as list_kinds
 from .files import Grid, read_grid
 
@@ -210,9 +210,6 @@ class CheckedFile:
     spool: "RowSpool | None" = None   # rows go there instead of into `rows` (the import job: a file of any size)
     row_count: int = 0
 
-    def add(self, row: dict) -> None:
-        self.add_many([row])
-
     def add_many(self, rows: list[dict]) -> None:
         self.row_count += len(rows)
         if self.spool is not None:
@@ -388,9 +385,6 @@ class RowSpool:
         self.file = tempfile.TemporaryFile()
         self.chunk, self.pending, self.count = chunk or SPOOL_CHUNK, [], 0
 
-    def add(self, row: dict) -> None:
-        self.add_many([row])
-
     def add_many(self, rows: list[dict]) -> None:
         """The rows in order; the file gets them `chunk` at a time."""
         self.count += len(rows)
@@ -498,15 +492,12 @@ def _check_rows(session: Session, grid: Grid, header_index: int, checked: Checke
 
 def _texts(column: tuple) -> list[str]:
     """`_text` of each cell of a column. A column all of text (most are) in a few passes over it joined one cell a
-    line, as parse_many does names; any other through `_text` cell by cell."""
-    if set(map(type, column)) == {str}:
-        joined = "\n".join(column)
-        if joined.count("\n") == len(column) - 1:
-            if not unicodedata.is_normalized("NFKC", joined):
-                joined = unicodedata.normalize("NFKC", joined)
-            lines = joined.split("\n")
-            if len(lines) == len(column):
-                return list(map(str.strip, lines))
+    line (`nfkc_joined`); any other through `_text` cell by cell."""
+    joined = nfkc_joined(column) if set(map(type, column)) == {str} else None
+    if joined is not None:
+        lines = joined.split("\n")
+        if len(lines) == len(column):
+            return list(map(str.strip, lines))
     return list(map(_text, column))
 
 
@@ -640,14 +631,13 @@ DUPLICATE_BLOCK = 2000  # rows whose name keys are computed together
 def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bool, seen_uscc: dict,
                       seen_key: dict, checked: CheckedFile) -> None:
     """The same firm (or, in a project list, the same project of a firm) may appear once per file. The keys of a
-    block of rows are computed together (parse_many); the seen ones are kept as 64-bit hashes, so a 250,000-row
+    block of rows are computed together (name_keys); the seen ones are kept as 64-bit hashes, so a 250,000-row
     file's are a few MB. The rows then go to `checked` with their errors, in file order."""
     if not block:
         return
     rows = [row for row, _ in block]
     projects = normalise_many([r["project_name"] for r in rows]) if project_list else [""] * len(rows)
-    cores, forms, _, _ = parse_many([r["name"] for r in rows])
-    for (row, errors), project, core, form in zip(block, projects, cores, forms):
+    for (row, errors), project, key in zip(block, projects, name_keys([r["name"] for r in rows])):
         if errors:
             checked.errors.extend(errors)
         duplicate = None
@@ -657,7 +647,7 @@ def _check_duplicates(block: list[tuple[dict, list[RowError]]], project_list: bo
                 duplicate = RowError(row["row"], "uscc", N_("与第%(first)s行是同一企业的同一项目（信用代码相同）") if project_list
                                      else N_("与第%(first)s行是同一企业（信用代码相同）"), row["uscc"], {"first": first})
         if duplicate is None and row["name"]:
-            first = seen_key.setdefault(hash((f"{core}|{form}", project)), row["row"])
+            first = seen_key.setdefault(hash((key, project)), row["row"])
             if first != row["row"]:
                 duplicate = RowError(row["row"], "name", N_("与第%(first)s行是同一企业的同一项目（名称相同）") if project_list
                                      else N_("与第%(first)s行是同一企业（名称相同）"), row["name"], {"first": first})
